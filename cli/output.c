@@ -1,0 +1,107 @@
+#include <stdarg.h>
+#include <stdio.h>
+
+#include "cli.h"
+
+int cli_common_option(struct cli *cli, int c, const char *usage)
+{
+	switch (c) {
+	case OPT_HELP:
+		fputs(usage, stdout);
+		return 2;
+	case OPT_JSON:
+		cli->json = true;
+		return 1;
+	case OPT_DRY_RUN:
+		cli->dry_run = true;
+		return 1;
+	}
+	return 0;
+}
+
+int cli_fail(struct cli *cli, const struct cut_err *err)
+{
+	int code = cut_exit_code(err->code ? err->code : CUT_EINTERNAL);
+
+	if (cli->json) {
+		json_t *doc = json_pack("{s:{s:s,s:s,s:s,s:i}}", "error", "code",
+					cut_strerror(err->code), "message", err->msg, "hint",
+					err->hint, "exit", code);
+		cli_print_json(doc);
+	}
+	fprintf(stderr, "%s: error: %s\n", cli->prog, err->msg[0] ? err->msg : cut_strerror(err->code));
+	if (err->hint[0])
+		fprintf(stderr, "  what to do: %s\n", err->hint);
+	return code;
+}
+
+int cli_usage_error(struct cli *cli, const char *usage, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "%s: %s\n", cli->prog, msg);
+	if (usage)
+		fprintf(stderr, "%s", usage);
+	return CUT_EXIT_INPUT;
+}
+
+void cli_print_diags(const struct diags *d)
+{
+	char line[2048];
+	size_t i;
+
+	for (i = 0; i < d->n; i++) {
+		diag_format(&d->v[i], line, sizeof(line));
+		fprintf(stderr, "%s\n", line);
+	}
+	if (d->dropped)
+		fprintf(stderr, "… and %zu more\n", d->dropped);
+}
+
+json_t *cli_diags_json(const struct diags *d)
+{
+	json_t *arr = json_array();
+	size_t i;
+
+	for (i = 0; i < d->n; i++) {
+		const struct diag *g = &d->v[i];
+		json_array_append_new(arr, json_pack("{s:s,s:s,s:i,s:i,s:s,s:s,s:s}", "severity",
+						     g->warning ? "warning" : "error", "file",
+						     g->file, "line", g->line, "column", g->col,
+						     "path", g->path, "message", g->msg, "fix",
+						     g->fix));
+	}
+	return arr;
+}
+
+void cli_print_json(json_t *doc)
+{
+	if (!doc)
+		return;
+	json_dumpf(doc, stdout, JSON_INDENT(2) | JSON_SORT_KEYS);
+	fputc('\n', stdout);
+	fflush(stdout);
+	json_decref(doc);
+}
+
+void cli_say(void *cookie, const char *line)
+{
+	struct cli *cli = cookie;
+
+	fprintf(cli && cli->json ? stderr : stdout, "%s\n", line);
+}
+
+void cli_warn(struct cli *cli, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s: warning: ", cli->prog);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}

@@ -1,0 +1,648 @@
+#include "jsonfile.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util.h"
+
+struct reader {
+	const char *s;
+	size_t len, i;
+	unsigned line, col;
+	int depth;
+	const char *name;
+	struct diags *d;
+	json_t *pos;
+	char path[JSONFILE_PATH_MAX];
+};
+
+static void syntax_error(struct reader *r, unsigned line, unsigned col, const char *fix,
+			 const char *fmt, ...) CUT_PRINTF(5, 6);
+
+static void syntax_error(struct reader *r, unsigned line, unsigned col, const char *fix,
+			 const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	diags_add(r->d, 0, r->name, line, col, r->path, fix, "%s", msg);
+}
+
+static int at_end(const struct reader *r)
+{
+	return r->i >= r->len;
+}
+
+static char peek(const struct reader *r)
+{
+	return at_end(r) ? '\0' : r->s[r->i];
+}
+
+static void advance(struct reader *r)
+{
+	if (at_end(r))
+		return;
+	if (r->s[r->i] == '\n') {
+		r->line++;
+		r->col = 1;
+	} else {
+		r->col++;
+	}
+	r->i++;
+}
+
+static void skip_ws(struct reader *r)
+{
+	while (!at_end(r)) {
+		char c = peek(r);
+		if (c != ' ' && c != '\t' && c != '\n' && c != '\r')
+			break;
+		advance(r);
+	}
+}
+
+/* Skips a string token without decoding it (for recovery). */
+static void skip_string(struct reader *r)
+{
+	advance(r);
+	while (!at_end(r) && peek(r) != '"' && peek(r) != '\n') {
+		if (peek(r) == '\\')
+			advance(r);
+		advance(r);
+	}
+	advance(r);
+}
+
+/* Recovery: skips to the next ',', '}' or ']' that belongs to the current
+ * container, stepping over nested containers and strings. */
+static void sync_to_separator(struct reader *r)
+{
+	int nest = 0;
+
+	while (!at_end(r)) {
+		char c = peek(r);
+		if (c == '"') {
+			skip_string(r);
+			continue;
+		}
+		if (c == '{' || c == '[')
+			nest++;
+		else if ((c == '}' || c == ']') && nest-- == 0)
+			return;
+		else if (c == ',' && nest == 0)
+			return;
+		advance(r);
+	}
+}
+
+static void record_pos(struct reader *r, unsigned line, unsigned col, unsigned kline,
+		       unsigned kcol)
+{
+	json_object_set_new(r->pos, r->path, json_pack("[iiii]", line, col, kline, kcol));
+}
+
+static void describe_char(const struct reader *r, char *buf, size_t len)
+{
+	unsigned char c = (unsigned char)peek(r);
+
+	if (at_end(r))
+		snprintf(buf, len, "end of file");
+	else if (c >= 0x20 && c < 0x7f)
+		snprintf(buf, len, "'%c'", c);
+	else
+		snprintf(buf, len, "byte 0x%02x", c);
+}
+
+static int hex4(const char *p, unsigned *out)
+{
+	unsigned v = 0;
+	int i;
+
+	for (i = 0; i < 4; i++) {
+		char c = p[i];
+		v <<= 4;
+		if (c >= '0' && c <= '9')
+			v |= (unsigned)(c - '0');
+		else if (c >= 'a' && c <= 'f')
+			v |= (unsigned)(c - 'a' + 10);
+		else if (c >= 'A' && c <= 'F')
+			v |= (unsigned)(c - 'A' + 10);
+		else
+			return -1;
+	}
+	*out = v;
+	return 0;
+}
+
+static size_t put_utf8(char *o, unsigned cp)
+{
+	if (cp < 0x80) {
+		o[0] = (char)cp;
+		return 1;
+	}
+	if (cp < 0x800) {
+		o[0] = (char)(0xc0 | (cp >> 6));
+		o[1] = (char)(0x80 | (cp & 0x3f));
+		return 2;
+	}
+	if (cp < 0x10000) {
+		o[0] = (char)(0xe0 | (cp >> 12));
+		o[1] = (char)(0x80 | ((cp >> 6) & 0x3f));
+		o[2] = (char)(0x80 | (cp & 0x3f));
+		return 3;
+	}
+	o[0] = (char)(0xf0 | (cp >> 18));
+	o[1] = (char)(0x80 | ((cp >> 12) & 0x3f));
+	o[2] = (char)(0x80 | ((cp >> 6) & 0x3f));
+	o[3] = (char)(0x80 | (cp & 0x3f));
+	return 4;
+}
+
+/* Decodes an escape after the backslash; returns bytes written or -1. */
+static int read_escape(struct reader *r, char *o)
+{
+	unsigned cp, lo;
+	char c = peek(r);
+	const char *map = "\"\"\\\\//b\bf\fn\nr\rt\t";
+	const char *m;
+
+	for (m = map; *m; m += 2) {
+		if (c == m[0]) {
+			advance(r);
+			*o = m[1];
+			return 1;
+		}
+	}
+	if (c != 'u' || r->len - r->i < 5 || hex4(r->s + r->i + 1, &cp) < 0)
+		return -1;
+	advance(r);
+	for (int k = 0; k < 4; k++)
+		advance(r);
+	if (cp >= 0xd800 && cp < 0xdc00) {
+		if (r->len - r->i < 6 || r->s[r->i] != '\\' || r->s[r->i + 1] != 'u' ||
+		    hex4(r->s + r->i + 2, &lo) < 0 || lo < 0xdc00 || lo > 0xdfff)
+			return -1;
+		for (int k = 0; k < 6; k++)
+			advance(r);
+		cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
+	} else if (cp >= 0xdc00 && cp < 0xe000) {
+		return -1;
+	}
+	if (cp == 0)
+		return -1; /* NUL inside a string: refused, C strings cannot hold it */
+	return (int)put_utf8(o, cp);
+}
+
+/* Reads a string token; returns a malloc'd UTF-8 string or NULL after
+ * reporting an error. */
+static char *read_string(struct reader *r)
+{
+	unsigned line = r->line, col = r->col;
+	size_t cap = 32, n = 0;
+	char *out = xmalloc(cap);
+
+	advance(r); /* opening quote */
+	for (;;) {
+		char c = peek(r);
+
+		if (n + 8 > cap) {
+			cap *= 2;
+			out = xrealloc(out, cap);
+		}
+		if (at_end(r) || c == '\n') {
+			syntax_error(r, line, col, "close it with '\"'",
+				     "string not closed on its line");
+			free(out);
+			return NULL;
+		}
+		if (c == '"') {
+			advance(r);
+			break;
+		}
+		if ((unsigned char)c < 0x20) {
+			syntax_error(r, r->line, r->col, "escape it (\\t, \\u00XX)",
+				     "control character in a string");
+			free(out);
+			skip_string(r);
+			return NULL;
+		}
+		if (c == '\\') {
+			unsigned el = r->line, ec = r->col;
+			int k;
+			advance(r);
+			k = read_escape(r, out + n);
+			if (k < 0) {
+				syntax_error(r, el, ec, "use \\\" \\\\ \\/ \\b \\f \\n \\r \\t or \\uXXXX",
+					     "invalid escape in a string");
+				free(out);
+				while (!at_end(r) && peek(r) != '"' && peek(r) != '\n')
+					advance(r);
+				advance(r);
+				return NULL;
+			}
+			n += (size_t)k;
+			continue;
+		}
+		out[n++] = c;
+		advance(r);
+	}
+	out[n] = '\0';
+	return out;
+}
+
+static json_t *read_value(struct reader *r);
+
+static int is_delim(char c)
+{
+	return c == '\0' || c == ',' || c == '}' || c == ']' || c == ' ' || c == '\t' ||
+	       c == '\n' || c == '\r' || c == ':';
+}
+
+static json_t *read_number(struct reader *r)
+{
+	unsigned line = r->line, col = r->col;
+	size_t start = r->i;
+	int is_real = 0;
+	char buf[64];
+	size_t n;
+
+	if (peek(r) == '-')
+		advance(r);
+	if (peek(r) == '0') {
+		advance(r);
+	} else if (peek(r) >= '1' && peek(r) <= '9') {
+		while (peek(r) >= '0' && peek(r) <= '9')
+			advance(r);
+	} else {
+		goto bad;
+	}
+	if (peek(r) == '.') {
+		is_real = 1;
+		advance(r);
+		if (!(peek(r) >= '0' && peek(r) <= '9'))
+			goto bad;
+		while (peek(r) >= '0' && peek(r) <= '9')
+			advance(r);
+	}
+	if (peek(r) == 'e' || peek(r) == 'E') {
+		is_real = 1;
+		advance(r);
+		if (peek(r) == '+' || peek(r) == '-')
+			advance(r);
+		if (!(peek(r) >= '0' && peek(r) <= '9'))
+			goto bad;
+		while (peek(r) >= '0' && peek(r) <= '9')
+			advance(r);
+	}
+	if (!is_delim(peek(r)))
+		goto bad;
+	n = r->i - start;
+	if (n >= sizeof(buf))
+		goto bad;
+	memcpy(buf, r->s + start, n);
+	buf[n] = '\0';
+	if (!is_real) {
+		long long v;
+		errno = 0;
+		v = strtoll(buf, NULL, 10);
+		if (errno == 0)
+			return json_integer(v);
+	}
+	return json_real(strtod(buf, NULL));
+bad:
+	syntax_error(r, line, col, "write a JSON number such as 42 or 0.5",
+		     "invalid number");
+	sync_to_separator(r);
+	return NULL;
+}
+
+static json_t *read_word(struct reader *r)
+{
+	static const char *const words[] = { "true", "false", "null" };
+	unsigned line = r->line, col = r->col;
+	size_t i, n = 0;
+
+	while (!is_delim(r->s[r->i + n]) && r->i + n < r->len && r->s[r->i + n] != '"')
+		n++;
+	for (i = 0; i < ARRAY_SIZE(words); i++) {
+		if (n == strlen(words[i]) && strncmp(r->s + r->i, words[i], n) == 0) {
+			while (n--)
+				advance(r);
+			return i == 0 ? json_true() : i == 1 ? json_false() : json_null();
+		}
+	}
+	syntax_error(r, line, col, "quote strings with \"…\"",
+		     "unexpected '%.*s'", (int)(n > 40 ? 40 : n ? n : 1), r->s + r->i);
+	sync_to_separator(r);
+	return NULL;
+}
+
+/* After a value inside a container: expects ',' or the closing char.
+ * Returns 1 to read another element, 0 at the end. */
+static int after_element(struct reader *r, char close, unsigned oline, unsigned ocol)
+{
+	char what[32];
+
+	skip_ws(r);
+	if (peek(r) == ',') {
+		advance(r);
+		skip_ws(r);
+		if (peek(r) == close) {
+			syntax_error(r, r->line, r->col, "remove the comma",
+				     "trailing comma before '%c'", close);
+			advance(r);
+			return 0;
+		}
+		return 1;
+	}
+	if (peek(r) == close) {
+		advance(r);
+		return 0;
+	}
+	if (at_end(r)) {
+		syntax_error(r, r->line, r->col, "close it",
+			     "end of file inside the %s opened at line %u column %u",
+			     close == '}' ? "object" : "array", oline, ocol);
+		return 0;
+	}
+	describe_char(r, what, sizeof(what));
+	if (peek(r) == '"' || peek(r) == '{' || peek(r) == '[' || close == ']') {
+		syntax_error(r, r->line, r->col, "add a ','", "missing ',' before %s", what);
+		return 1;
+	}
+	syntax_error(r, r->line, r->col, "add a ',' or close it",
+		     "expected ',' or '%c', found %s", close, what);
+	sync_to_separator(r);
+	return after_element(r, close, oline, ocol);
+}
+
+static json_t *read_object(struct reader *r)
+{
+	unsigned oline = r->line, ocol = r->col;
+	size_t plen = strlen(r->path);
+	json_t *obj = json_object();
+
+	advance(r);
+	skip_ws(r);
+	if (peek(r) == '}') {
+		advance(r);
+		return obj;
+	}
+	for (;;) {
+		unsigned kline, kcol, vline, vcol;
+		char *key;
+		json_t *v;
+
+		skip_ws(r);
+		kline = r->line;
+		kcol = r->col;
+		if (peek(r) != '"') {
+			char what[32];
+			describe_char(r, what, sizeof(what));
+			syntax_error(r, kline, kcol, "quote keys with \"…\"",
+				     "expected a key in quotes, found %s", what);
+			if (at_end(r))
+				break;
+			sync_to_separator(r);
+			if (!after_element(r, '}', oline, ocol))
+				break;
+			continue;
+		}
+		key = read_string(r);
+		if (!key) {
+			sync_to_separator(r);
+			if (!after_element(r, '}', oline, ocol))
+				break;
+			continue;
+		}
+		json_path_key(r->path, sizeof(r->path), r->path[0] ? r->path : NULL, key);
+		skip_ws(r);
+		if (peek(r) == ':') {
+			advance(r);
+		} else {
+			syntax_error(r, r->line, r->col, "add a ':' after the key",
+				     "missing ':' after \"%s\"", key);
+		}
+		skip_ws(r);
+		vline = r->line;
+		vcol = r->col;
+		if (json_object_get(obj, key))
+			syntax_error(r, kline, kcol, "keep one of them",
+				     "key \"%s\" appears twice", key);
+		v = read_value(r);
+		if (v) {
+			record_pos(r, vline, vcol, kline, kcol);
+			json_object_set_new(obj, key, v);
+		}
+		free(key);
+		r->path[plen] = '\0';
+		if (!after_element(r, '}', oline, ocol))
+			break;
+	}
+	return obj;
+}
+
+static json_t *read_array(struct reader *r)
+{
+	unsigned oline = r->line, ocol = r->col;
+	size_t plen = strlen(r->path), idx = 0;
+	json_t *arr = json_array();
+
+	advance(r);
+	skip_ws(r);
+	if (peek(r) == ']') {
+		advance(r);
+		return arr;
+	}
+	for (;;) {
+		unsigned vline, vcol;
+		json_t *v;
+
+		skip_ws(r);
+		if (at_end(r)) {
+			after_element(r, ']', oline, ocol);
+			break;
+		}
+		json_path_index(r->path, sizeof(r->path), r->path, idx);
+		vline = r->line;
+		vcol = r->col;
+		v = read_value(r);
+		if (v) {
+			record_pos(r, vline, vcol, 0, 0);
+			json_array_append_new(arr, v);
+		} else {
+			json_array_append_new(arr, json_null()); /* keep indexes stable */
+		}
+		idx++;
+		r->path[plen] = '\0';
+		if (!after_element(r, ']', oline, ocol))
+			break;
+	}
+	return arr;
+}
+
+static json_t *read_value(struct reader *r)
+{
+	char c, what[32];
+	json_t *v;
+
+	skip_ws(r);
+	c = peek(r);
+	if (at_end(r)) {
+		syntax_error(r, r->line, r->col, "complete the file", "a value is missing at the end of the file");
+		return NULL;
+	}
+	if (c == '{' || c == '[') {
+		if (r->depth >= JSONFILE_MAX_DEPTH) {
+			syntax_error(r, r->line, r->col, "flatten the file",
+				     "nested deeper than %d levels", JSONFILE_MAX_DEPTH);
+			r->i = r->len; /* give up on the rest */
+			return NULL;
+		}
+		r->depth++;
+		v = c == '{' ? read_object(r) : read_array(r);
+		r->depth--;
+		return v;
+	}
+	if (c == '"') {
+		unsigned line = r->line, col = r->col;
+		char *s = read_string(r);
+		if (!s)
+			return NULL;
+		v = json_string(s);
+		free(s);
+		if (!v)
+			syntax_error(r, line, col, "save the file as UTF-8", "string is not valid UTF-8");
+		return v;
+	}
+	if (c == '-' || (c >= '0' && c <= '9'))
+		return read_number(r);
+	if (c >= 'a' && c <= 'z')
+		return read_word(r);
+	describe_char(r, what, sizeof(what));
+	syntax_error(r, r->line, r->col, "write a JSON value", "unexpected %s", what);
+	if (c == ',' || c == '}' || c == ']')
+		return NULL;
+	advance(r);
+	sync_to_separator(r);
+	return NULL;
+}
+
+struct jsonfile *jsonfile_parse(const char *name, const char *text, size_t len, struct diags *d)
+{
+	struct jsonfile *jf = xcalloc(1, sizeof(*jf));
+	struct reader r = {
+		.s = text, .len = len, .line = 1, .col = 1, .name = name, .d = d,
+	};
+
+	jf->name = xstrdup(name);
+	jf->pos = json_object();
+	r.pos = jf->pos;
+	if (len >= 3 && memcmp(text, "\xef\xbb\xbf", 3) == 0)
+		r.i = 3; /* a UTF-8 byte order mark */
+	skip_ws(&r);
+	if (at_end(&r)) {
+		syntax_error(&r, 1, 1, "write a JSON object { … }", "the file is empty");
+		return jf;
+	}
+	record_pos(&r, r.line, r.col, 0, 0);
+	jf->root = read_value(&r);
+	skip_ws(&r);
+	if (!at_end(&r))
+		syntax_error(&r, r.line, r.col, "remove it, or wrap both in one object",
+			     "text after the end of the top-level value");
+	return jf;
+}
+
+int jsonfile_load(const char *path, struct jsonfile **ret, struct diags *d, struct cut_err *err)
+{
+	char *text;
+	size_t len;
+	int r;
+
+	*ret = NULL;
+	r = read_file(path, JSONFILE_MAX_BYTES, &text, &len, err);
+	if (r < 0)
+		return r;
+	if (memchr(text, '\0', len)) {
+		free(text);
+		return cut_errf(err, CUT_EINPUT, "give a JSON text file",
+				"%s: the file holds a NUL byte: not a text file", path);
+	}
+	*ret = jsonfile_parse(path, text, len, d);
+	free(text);
+	return 0;
+}
+
+void jsonfile_free(struct jsonfile *jf)
+{
+	if (!jf)
+		return;
+	free(jf->name);
+	json_decref(jf->root);
+	json_decref(jf->pos);
+	free(jf);
+}
+
+void jsonfile_where(const struct jsonfile *jf, const char *path, bool key, unsigned *line,
+		    unsigned *col)
+{
+	char buf[JSONFILE_PATH_MAX];
+	json_t *p;
+
+	*line = *col = 0;
+	if (!jf)
+		return;
+	snprintf(buf, sizeof(buf), "%s", path ? path : "");
+	for (;;) {
+		p = json_object_get(jf->pos, buf);
+		if (p) {
+			int kl = (int)json_integer_value(json_array_get(p, 2));
+			if (key && kl) {
+				*line = (unsigned)kl;
+				*col = (unsigned)json_integer_value(json_array_get(p, 3));
+			} else {
+				*line = (unsigned)json_integer_value(json_array_get(p, 0));
+				*col = (unsigned)json_integer_value(json_array_get(p, 1));
+			}
+			return;
+		}
+		if (!buf[0])
+			return;
+		/* strip the last component: ".key" or "[i]" */
+		{
+			char *dot = strrchr(buf, '.'), *br = strrchr(buf, '[');
+			char *cut = dot > br ? dot : br;
+			if (!cut)
+				cut = buf;
+			*cut = '\0';
+		}
+		key = false;
+	}
+}
+
+void json_path_key(char *buf, size_t len, const char *parent, const char *key)
+{
+	char tmp[JSONFILE_PATH_MAX];
+
+	if (!parent || !parent[0]) {
+		snprintf(buf, len, "%s", key);
+		return;
+	}
+	snprintf(tmp, sizeof(tmp), "%s.%s", parent, key);
+	snprintf(buf, len, "%s", tmp);
+}
+
+void json_path_index(char *buf, size_t len, const char *parent, size_t i)
+{
+	char tmp[JSONFILE_PATH_MAX];
+
+	snprintf(tmp, sizeof(tmp), "%s[%zu]", parent ? parent : "", i);
+	snprintf(buf, len, "%s", tmp);
+}

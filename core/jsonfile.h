@@ -1,0 +1,51 @@
+/* core/jsonfile.h — JSON files read with the place of every value.
+ *
+ * jansson gives a line and column only for the first syntax error and
+ * forgets where values stood. Plan files and templates need both: every
+ * syntax error of a file (the reader recovers and goes on), and the
+ * line:col of any value a later check finds wrong. So this reader parses
+ * the text itself, builds an ordinary jansson tree, and keeps a table from
+ * each value's JSON path (`dns.records[12].to[0]`) to its position.
+ */
+#ifndef CUTOVER_CORE_JSONFILE_H
+#define CUTOVER_CORE_JSONFILE_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "diag.h"
+#include "error.h"
+
+#define JSONFILE_MAX_BYTES (16u << 20)
+#define JSONFILE_MAX_DEPTH 64
+#define JSONFILE_PATH_MAX 512
+
+struct jsonfile {
+	char *name;   /* the file name as given, for messages */
+	json_t *root; /* NULL when nothing usable could be read */
+	json_t *pos;  /* path -> [line, col, key_line, key_col] */
+};
+
+/* Reads and parses a file. Syntax errors go to d (all of them; a partial
+ * tree is still returned when possible). Returns 0, or a negative code when
+ * the file cannot be read at all (then *err says why and *ret is NULL). */
+int jsonfile_load(const char *path, struct jsonfile **ret, struct diags *d,
+		  struct cut_err *err) CUT_MUST_CHECK;
+
+/* Parses text already in memory; name is used in messages. Never fails
+ * outright: errors go to d. */
+struct jsonfile *jsonfile_parse(const char *name, const char *text, size_t len, struct diags *d);
+
+void jsonfile_free(struct jsonfile *jf);
+
+/* Position of the value at path, or of its nearest ancestor that has one.
+ * With key=true, the position of the member's key where there is one. */
+void jsonfile_where(const struct jsonfile *jf, const char *path, bool key, unsigned *line,
+		    unsigned *col);
+
+/* Path helpers: "parent.key" (or "key" at the top) and "parent[i]". */
+void json_path_key(char *buf, size_t len, const char *parent, const char *key);
+void json_path_index(char *buf, size_t len, const char *parent, size_t i);
+
+#endif

@@ -1,0 +1,60 @@
+/* core/util.h — small helpers every room uses: memory, strings, files, time.
+ *
+ * Allocation failure is fatal (as in Redis): x*alloc print "out of memory"
+ * and abort, so callers need no OOM paths for small objects.
+ */
+#ifndef CUTOVER_CORE_UTIL_H
+#define CUTOVER_CORE_UTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "error.h"
+
+void *xmalloc(size_t n);
+void *xcalloc(size_t n, size_t size);
+void *xrealloc(void *p, size_t n);
+char *xstrdup(const char *s);
+char *xstrndup(const char *s, size_t n);
+char *xasprintf(const char *fmt, ...) CUT_PRINTF(1, 2);
+
+/* Reads a whole file (at most max bytes, else CUT_ELIMIT) into a NUL-terminated
+ * buffer the caller frees. */
+int read_file(const char *path, size_t max, char **ret_buf, size_t *ret_len,
+	      struct cut_err *err) CUT_MUST_CHECK;
+
+/* write(2) until done, retrying EINTR; 0 or -errno. */
+int write_all(int fd, const void *buf, size_t len) CUT_MUST_CHECK;
+
+/* Parses "250ms", "30s", "5m", "2h", "1d" or a bare number of seconds into
+ * milliseconds. 0 or -EINVAL. */
+int parse_duration_ms(const char *s, int64_t *ret_ms) CUT_MUST_CHECK;
+
+/* Formats milliseconds as "2 s", "5 min", "1 h 30 min". */
+void format_duration(int64_t ms, char *buf, size_t len);
+
+/* Parses a whole decimal integer in [min, max]. 0 or -EINVAL / -ERANGE. */
+int parse_int(const char *s, long long min, long long max, long long *ret) CUT_MUST_CHECK;
+
+int64_t now_realtime_ms(void);
+int64_t now_monotonic_ms(void);
+
+/* "2026-11-22T03:14:15Z" for a realtime ms value. */
+void format_utc(int64_t ms, char *buf, size_t len);
+
+/* "user@host" of the calling process, for journals and locks. */
+void user_at_host(char *buf, size_t len);
+
+/* A path relative to base's directory (absolute paths are returned as is). */
+char *path_relative_to(const char *base_file, const char *path);
+
+/* Edit distance, for "did you mean" hints. */
+size_t edit_distance(const char *a, const char *b);
+
+/* Wipes memory the compiler may not optimise away, then frees it. */
+void freezero(void *p, size_t len);
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+#endif

@@ -1,0 +1,36 @@
+/* night/night.h — the cutover night: what combines the domain rooms.
+ *
+ * Loads a whole plan (the top level and every section, with every error of
+ * the file), registers every step kind, and (as the capabilities land)
+ * runs gate -> journal -> switch -> verify -> watch. The CLI calls this
+ * room; the domain rooms never include one another.
+ */
+#ifndef CUTOVER_NIGHT_H
+#define CUTOVER_NIGHT_H
+
+#include "diag.h"
+#include "dnsctl.h"
+#include "error.h"
+#include "health.h"
+#include "netplan.h"
+#include "plan.h"
+#include "step.h"
+
+struct night_plan {
+	struct plan *plan;
+	struct dns_plan *dns;         /* NULL when the plan has no "dns" */
+	struct netplan_plan *routes;  /* NULL when the plan has no "routes" */
+	struct health_plan *health;   /* NULL when the plan has no "health" */
+};
+
+/* Loads and checks a plan file. Input errors go to d; returns 0 with *ret
+ * set (check d->errors before acting) or a negative code when the file
+ * cannot be read. */
+int night_plan_load(const char *path, struct night_plan **ret, struct diags *d,
+		    struct cut_err *err) CUT_MUST_CHECK;
+void night_plan_free(struct night_plan *np);
+
+/* Registers the step kinds of every room, for rollback. */
+int night_register_steps(struct step_registry *reg, struct cut_err *err) CUT_MUST_CHECK;
+
+#endif

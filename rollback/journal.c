@@ -1,0 +1,586 @@
+#include "journal.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "crc32c.h"
+#include "util.h"
+
+#define FILE_HEAD_LEN 12
+#define FRAME_HEAD_LEN 24
+
+struct journal {
+	char *path;
+	int fd;
+	int lock_fd;
+	int flags;
+	char *change;
+	struct journal_record *recs;
+	size_t n, cap;
+	size_t synced_n;     /* records durable on disk */
+	uint64_t end;        /* file offset after the last durable frame */
+	unsigned char *pending; /* frames appended, not yet written */
+	size_t pending_len, pending_cap;
+	bool need_dir_sync;
+	char by[300];
+	char warning[768];
+	long crash_at, crash_count;
+	bool crash_torn;
+};
+
+static const char *const phase_names[] = {
+	[JOURNAL_HEADER] = "header",
+	[JOURNAL_INTENT] = "intent",
+	[JOURNAL_DONE] = "done",
+	[JOURNAL_FAILED] = "failed",
+	[JOURNAL_UNDO_INTENT] = "undo-intent",
+	[JOURNAL_UNDONE] = "undone",
+	[JOURNAL_UNDO_FAILED] = "undo-failed",
+	[JOURNAL_UNDO_CONFLICT] = "undo-conflict",
+	[JOURNAL_NOTE] = "note",
+};
+
+const char *journal_phase_name(enum journal_phase p)
+{
+	if ((size_t)p < ARRAY_SIZE(phase_names))
+		return phase_names[p];
+	return "unknown";
+}
+
+int journal_phase_from_name(const char *name)
+{
+	size_t i;
+
+	for (i = 0; name && i < ARRAY_SIZE(phase_names); i++)
+		if (strcmp(phase_names[i], name) == 0)
+			return (int)i;
+	return -1;
+}
+
+static void put32(unsigned char *p, uint32_t v)
+{
+	p[0] = (unsigned char)(v >> 24);
+	p[1] = (unsigned char)(v >> 16);
+	p[2] = (unsigned char)(v >> 8);
+	p[3] = (unsigned char)v;
+}
+
+static uint32_t get32(const unsigned char *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+static void put64(unsigned char *p, uint64_t v)
+{
+	put32(p, (uint32_t)(v >> 32));
+	put32(p + 4, (uint32_t)v);
+}
+
+static uint64_t get64(const unsigned char *p)
+{
+	return (uint64_t)get32(p) << 32 | get32(p + 4);
+}
+
+/* ---- crash points, for the crash tests ---- */
+
+static void crash_setup(struct journal *j)
+{
+	const char *at = getenv("CUTOVER_CRASH_AT");
+	const char *torn = getenv("CUTOVER_CRASH_TORN");
+	long long v;
+
+	if (at && parse_int(at, 1, 1000000, &v) == 0)
+		j->crash_at = (long)v;
+	j->crash_torn = torn && strcmp(torn, "1") == 0;
+}
+
+/* Called before writing buf (may be NULL for an fsync point). */
+static void crash_point(struct journal *j, const void *buf, size_t len)
+{
+	if (!j->crash_at || ++j->crash_count != j->crash_at)
+		return;
+	if (buf && j->crash_torn && len > 1) {
+		if (pwrite(j->fd, buf, len / 2, (off_t)j->end) < 0)
+			abort();
+	}
+	kill(getpid(), SIGKILL);
+}
+
+/* ---- the lock ---- */
+
+static int take_lock(struct journal *j, struct cut_err *err)
+{
+	char lock_path[4200], info[512], holder[512] = "";
+	ssize_t n;
+	int fd;
+
+	snprintf(lock_path, sizeof(lock_path), "%s.lock", j->path);
+	fd = open(lock_path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return cut_errf(err, -errno, "check that the journal's folder is writable",
+				"%s: cannot open lock file: %s", lock_path, strerror(errno));
+	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		int e = errno;
+		n = pread(fd, holder, sizeof(holder) - 1, 0);
+		close(fd);
+		if (e != EWOULDBLOCK)
+			return cut_errf(err, -e, NULL, "%s: cannot lock: %s", lock_path, strerror(e));
+		holder[n > 0 ? n : 0] = '\0';
+		holder[strcspn(holder, "\n")] = '\0';
+		return cut_errf(err, CUT_ELOCKED,
+				"wait for that run to finish (or stop it); the lock is released the moment it exits",
+				"journal %s is in use by another cutover (%s)", j->path,
+				holder[0] ? holder : "holder unknown");
+	}
+	{
+		char when[32];
+		format_utc(now_realtime_ms(), when, sizeof(when));
+		snprintf(info, sizeof(info), "pid %ld, %s, since %s\n", (long)getpid(), j->by, when);
+	}
+	if (ftruncate(fd, 0) < 0 || pwrite(fd, info, strlen(info), 0) < 0) {
+		/* the lock holds even if the note about its holder cannot be written */
+	}
+	j->lock_fd = fd;
+	return 0;
+}
+
+/* ---- reading ---- */
+
+static void add_record(struct journal *j, uint64_t seq, uint64_t off, json_t *body)
+{
+	struct journal_record *r;
+	json_t *v;
+
+	if (j->n == j->cap) {
+		j->cap = j->cap ? j->cap * 2 : 64;
+		j->recs = xrealloc(j->recs, j->cap * sizeof(*j->recs));
+	}
+	r = &j->recs[j->n++];
+	r->seq = seq;
+	r->offset = off;
+	r->body = body;
+	r->phase = (enum journal_phase)journal_phase_from_name(
+		json_string_value(json_object_get(body, "phase")));
+	r->kind = json_string_value(json_object_get(body, "kind"));
+	v = json_object_get(body, "step");
+	r->step = json_is_integer(v) ? (uint64_t)json_integer_value(v) : 0;
+	if (r->phase == JOURNAL_INTENT)
+		r->step = seq;
+}
+
+/* Does a complete, valid frame start at off? */
+static bool frame_valid_at(const unsigned char *buf, size_t size, size_t off)
+{
+	uint32_t len;
+
+	if (size - off < FRAME_HEAD_LEN || get32(buf + off) != JOURNAL_FRAME_MAGIC)
+		return false;
+	if (crc32c(0, buf + off, 20) != get32(buf + off + 20))
+		return false;
+	len = get32(buf + off + 4);
+	if (len > JOURNAL_RECORD_MAX || size - off - FRAME_HEAD_LEN < len)
+		return false;
+	return crc32c(0, buf + off + FRAME_HEAD_LEN, len) == get32(buf + off + 16);
+}
+
+static bool valid_frame_after(const unsigned char *buf, size_t size, size_t off)
+{
+	size_t i;
+
+	for (i = off + 1; i + FRAME_HEAD_LEN <= size; i++)
+		if (buf[i] == 0xC0 && frame_valid_at(buf, size, i))
+			return true;
+	return false;
+}
+
+static int corrupt(struct journal *j, size_t off, const char *what, struct cut_err *err)
+{
+	char hint[1024];
+
+	snprintf(hint, sizeof(hint),
+		 "do not edit or append to it; keep the file for analysis, restore a copy if you have one, "
+		 "and run `cutover journal show %s` to see the %zu intact records before the damage",
+		 j->path, j->n);
+	return cut_errf(err, CUT_ECORRUPT, hint,
+			"journal %s is damaged at offset %zu (%s), with valid records after it: refused",
+			j->path, off, what);
+}
+
+/* A bad frame at off: a torn tail if nothing valid follows, else damage. */
+static int bad_frame(struct journal *j, const unsigned char *buf, size_t size, size_t off,
+		     const char *what, size_t *torn_at, struct cut_err *err)
+{
+	if (valid_frame_after(buf, size, off))
+		return corrupt(j, off, what, err);
+	*torn_at = off;
+	return 0;
+}
+
+static int parse_frames(struct journal *j, const unsigned char *buf, size_t size,
+			size_t *torn_at, struct cut_err *err)
+{
+	size_t off = FILE_HEAD_LEN;
+	uint64_t want_seq = 1;
+
+	*torn_at = size;
+	while (off < size) {
+		uint32_t len;
+		json_error_t jerr;
+		json_t *body;
+
+		if (size - off < FRAME_HEAD_LEN) {
+			*torn_at = off;
+			return 0;
+		}
+		if (get32(buf + off) != JOURNAL_FRAME_MAGIC ||
+		    crc32c(0, buf + off, 20) != get32(buf + off + 20))
+			return bad_frame(j, buf, size, off, "bad frame header", torn_at, err);
+		len = get32(buf + off + 4);
+		if (len > JOURNAL_RECORD_MAX)
+			return bad_frame(j, buf, size, off, "record too long", torn_at, err);
+		if (size - off - FRAME_HEAD_LEN < len) {
+			*torn_at = off;
+			return 0;
+		}
+		if (crc32c(0, buf + off + FRAME_HEAD_LEN, len) != get32(buf + off + 16))
+			return bad_frame(j, buf, size, off, "record checksum mismatch", torn_at, err);
+		if (get64(buf + off + 8) != want_seq)
+			return corrupt(j, off, "record out of sequence", err);
+		body = json_loadb((const char *)buf + off + FRAME_HEAD_LEN, len, 0, &jerr);
+		if (!json_is_object(body) ||
+		    journal_phase_from_name(json_string_value(json_object_get(body, "phase"))) < 0) {
+			json_decref(body);
+			return corrupt(j, off, "record is not a journal record", err);
+		}
+		add_record(j, want_seq, off, body);
+		want_seq++;
+		off += FRAME_HEAD_LEN + len;
+	}
+	return 0;
+}
+
+static int check_header(struct journal *j, const char *change, struct cut_err *err)
+{
+	const char *have;
+
+	if (j->n == 0 || j->recs[0].phase != JOURNAL_HEADER)
+		return cut_errf(err, CUT_ECORRUPT, "check the path: this is not a cutover journal",
+				"journal %s has no header record", j->path);
+	have = json_string_value(json_object_get(j->recs[0].body, "change"));
+	if (!have)
+		return cut_errf(err, CUT_ECORRUPT, NULL, "journal %s: header names no change", j->path);
+	if (change && strcmp(change, have) != 0)
+		return cut_errf(err, CUT_EINPUT,
+				"give each change its own journal path in the plan",
+				"journal %s belongs to change \"%s\", not \"%s\"", j->path, have, change);
+	j->change = xstrdup(have);
+	return 0;
+}
+
+static int load_existing(struct journal *j, const char *change, struct cut_err *err)
+{
+	unsigned char *buf;
+	size_t size, torn_at;
+	int r;
+
+	r = read_file(j->path, JOURNAL_FILE_MAX, (char **)&buf, &size, err);
+	if (r < 0)
+		return r;
+	if (size < FILE_HEAD_LEN || memcmp(buf, JOURNAL_MAGIC, 8) != 0) {
+		free(buf);
+		return cut_errf(err, CUT_ECORRUPT, "check the path: give a journal written by cutover",
+				"%s is not a cutover journal", j->path);
+	}
+	if (get32(buf + 8) != JOURNAL_VERSION) {
+		uint32_t v = get32(buf + 8);
+		free(buf);
+		return cut_errf(err, CUT_ECORRUPT, "use the cutover version that wrote it",
+				"journal %s has format version %u; this cutover reads version %u",
+				j->path, v, JOURNAL_VERSION);
+	}
+	r = parse_frames(j, buf, size, &torn_at, err);
+	free(buf);
+	if (r < 0)
+		return r;
+	if (torn_at < size) {
+		if (j->flags & JOURNAL_READONLY) {
+			snprintf(j->warning, sizeof(j->warning),
+				 "journal %s ends in a torn record (%zu bytes at offset %zu, left by a crash "
+				 "mid-write); it is ignored here and cut off when the journal is next opened "
+				 "for writing",
+				 j->path, size - torn_at, torn_at);
+		} else {
+			if (ftruncate(j->fd, (off_t)torn_at) < 0 || fdatasync(j->fd) < 0)
+				return cut_errf(err, -errno, NULL, "%s: cannot cut off the torn tail: %s",
+						j->path, strerror(errno));
+			snprintf(j->warning, sizeof(j->warning),
+				 "journal %s ended in a torn record (%zu bytes at offset %zu, left by a crash "
+				 "mid-write); it was cut off — every record before it is intact",
+				 j->path, size - torn_at, torn_at);
+		}
+	}
+	j->end = torn_at;
+	j->synced_n = j->n;
+	return check_header(j, change, err);
+}
+
+/* ---- writing ---- */
+
+static void frame_append(struct journal *j, uint64_t seq, const char *body, size_t len)
+{
+	unsigned char *f;
+
+	if (j->pending_len + FRAME_HEAD_LEN + len > j->pending_cap) {
+		j->pending_cap = (j->pending_len + FRAME_HEAD_LEN + len) * 2;
+		j->pending = xrealloc(j->pending, j->pending_cap);
+	}
+	f = j->pending + j->pending_len;
+	put32(f, JOURNAL_FRAME_MAGIC);
+	put32(f + 4, (uint32_t)len);
+	put64(f + 8, seq);
+	put32(f + 16, crc32c(0, body, len));
+	put32(f + 20, crc32c(0, f, 20));
+	memcpy(f + FRAME_HEAD_LEN, body, len);
+	j->pending_len += FRAME_HEAD_LEN + len;
+}
+
+int journal_append(struct journal *j, enum journal_phase phase, json_t *body, uint64_t *ret_seq)
+{
+	uint64_t seq = j->n + 1;
+	char when[32];
+	json_t *rec;
+	char *text;
+	size_t len;
+	int64_t ms = now_realtime_ms();
+
+	if (j->flags & JOURNAL_READONLY)
+		return -EBADF;
+	rec = json_is_object(body) ? json_deep_copy(body) : json_object();
+	format_utc(ms, when, sizeof(when));
+	json_object_set_new(rec, "seq", json_integer((json_int_t)seq));
+	json_object_set_new(rec, "phase", json_string(journal_phase_name(phase)));
+	json_object_set_new(rec, "time", json_string(when));
+	json_object_set_new(rec, "time_ms", json_integer(ms));
+	json_object_set_new(rec, "by", json_string(j->by));
+	text = json_dumps(rec, JSON_COMPACT | JSON_SORT_KEYS);
+	if (!text) {
+		json_decref(rec);
+		return -EINVAL;
+	}
+	len = strlen(text);
+	if (len > JOURNAL_RECORD_MAX) {
+		free(text);
+		json_decref(rec);
+		return -E2BIG;
+	}
+	frame_append(j, seq, text, len);
+	free(text);
+	add_record(j, seq, j->end + j->pending_len - FRAME_HEAD_LEN - len, rec);
+	if (ret_seq)
+		*ret_seq = seq;
+	return 0;
+}
+
+static int sync_dir(const char *path)
+{
+	char *dir = xstrdup(path), *slash = strrchr(dir, '/');
+	int fd, r = 0;
+
+	if (slash == dir)
+		slash[1] = '\0';
+	else if (slash)
+		*slash = '\0';
+	else
+		snprintf(dir, strlen(dir) + 1, ".");
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0 || fsync(fd) < 0)
+		r = -errno;
+	if (fd >= 0)
+		close(fd);
+	free(dir);
+	return r;
+}
+
+/* Forgets records appended after the last durable one. */
+static void drop_pending(struct journal *j)
+{
+	while (j->n > j->synced_n)
+		json_decref(j->recs[--j->n].body);
+	j->pending_len = 0;
+}
+
+int journal_sync(struct journal *j, struct cut_err *err)
+{
+	int r;
+
+	if (j->flags & JOURNAL_READONLY)
+		return 0;
+	if (j->pending_len) {
+		crash_point(j, j->pending, j->pending_len);
+		r = write_all(j->fd, j->pending, j->pending_len);
+		if (r < 0) {
+			if (ftruncate(j->fd, (off_t)j->end) < 0) {
+				/* the torn tail is cut off at the next open */
+			}
+			drop_pending(j);
+			return cut_errf(err, r, "check the disk holding the journal (space, errors)",
+					"journal %s: write failed: %s; nothing after record %zu was applied",
+					j->path, strerror(-r), j->synced_n);
+		}
+	}
+	if (fdatasync(j->fd) < 0) {
+		r = -errno;
+		drop_pending(j);
+		return cut_errf(err, r, "check the disk holding the journal",
+				"journal %s: fsync failed: %s", j->path, strerror(-r));
+	}
+	if (j->need_dir_sync) {
+		r = sync_dir(j->path);
+		if (r < 0)
+			return cut_errf(err, r, NULL, "journal %s: fsync of its folder failed: %s",
+					j->path, strerror(-r));
+		j->need_dir_sync = false;
+	}
+	crash_point(j, NULL, 0);
+	j->end += j->pending_len;
+	j->pending_len = 0;
+	j->synced_n = j->n;
+	return 0;
+}
+
+static int create_new(struct journal *j, const char *change, struct cut_err *err)
+{
+	unsigned char head[FILE_HEAD_LEN];
+	json_t *body;
+	int r;
+
+	if (!change)
+		return cut_errf(err, CUT_EINTERNAL, NULL, "a new journal needs a change id");
+	if (ftruncate(j->fd, 0) < 0)
+		return cut_errf(err, -errno, NULL, "%s: %s", j->path, strerror(errno));
+	memcpy(head, JOURNAL_MAGIC, 8);
+	put32(head + 8, JOURNAL_VERSION);
+	r = write_all(j->fd, head, sizeof(head));
+	if (r < 0)
+		return cut_errf(err, r, NULL, "%s: cannot write: %s", j->path, strerror(-r));
+	j->end = FILE_HEAD_LEN;
+	j->need_dir_sync = true;
+	body = json_pack("{s:s,s:i}", "change", change, "format", JOURNAL_VERSION);
+	r = journal_append(j, JOURNAL_HEADER, body, NULL);
+	json_decref(body);
+	if (r < 0)
+		return cut_errf(err, r, NULL, "%s: %s", j->path, strerror(-r));
+	r = journal_sync(j, err);
+	if (r < 0)
+		return r;
+	j->change = xstrdup(change);
+	return 0;
+}
+
+int journal_open(const char *path, int flags, const char *change, struct journal **ret,
+		 struct cut_err *err)
+{
+	struct journal *j = xcalloc(1, sizeof(*j));
+	bool readonly = flags & JOURNAL_READONLY;
+	struct stat st;
+	int r;
+
+	*ret = NULL;
+	j->path = xstrdup(path);
+	j->fd = j->lock_fd = -1;
+	j->flags = flags;
+	user_at_host(j->by, sizeof(j->by));
+	crash_setup(j);
+	if (!readonly) {
+		r = take_lock(j, err);
+		if (r < 0)
+			goto fail;
+	}
+	j->fd = open(path, (readonly ? O_RDONLY : O_RDWR | O_APPEND) | O_CLOEXEC |
+			   ((flags & JOURNAL_CREATE) && !readonly ? O_CREAT : 0), 0644);
+	if (j->fd < 0) {
+		r = cut_errf(err, -errno,
+			     errno == ENOENT ? "check the path; a journal is made by the first command that changes something" : NULL,
+			     "journal %s: %s", path, strerror(errno));
+		goto fail;
+	}
+	if (fstat(j->fd, &st) < 0) {
+		r = cut_errf(err, -errno, NULL, "journal %s: %s", path, strerror(errno));
+		goto fail;
+	}
+	if (st.st_size < FILE_HEAD_LEN && !readonly && (flags & JOURNAL_CREATE))
+		r = create_new(j, change, err); /* new, or a crash during creation */
+	else
+		r = load_existing(j, change, err);
+	if (r < 0)
+		goto fail;
+	*ret = j;
+	return 0;
+fail:
+	journal_close(j);
+	return r;
+}
+
+void journal_close(struct journal *j)
+{
+	size_t i;
+
+	if (!j)
+		return;
+	if (j->pending_len && j->fd >= 0) {
+		struct cut_err ignored;
+		if (journal_sync(j, &ignored) < 0) {
+			/* nothing more to do: what was not synced was never acted on */
+		}
+	}
+	for (i = 0; i < j->n; i++)
+		json_decref(j->recs[i].body);
+	free(j->recs);
+	free(j->pending);
+	if (j->fd >= 0)
+		close(j->fd);
+	if (j->lock_fd >= 0)
+		close(j->lock_fd); /* releases the flock */
+	free(j->path);
+	free(j->change);
+	free(j);
+}
+
+const char *journal_warning(const struct journal *j)
+{
+	return j->warning[0] ? j->warning : NULL;
+}
+
+const char *journal_path(const struct journal *j)
+{
+	return j->path;
+}
+
+const char *journal_change(const struct journal *j)
+{
+	return j->change;
+}
+
+size_t journal_count(const struct journal *j)
+{
+	return j->n;
+}
+
+const struct journal_record *journal_get(const struct journal *j, size_t i)
+{
+	return i < j->n ? &j->recs[i] : NULL;
+}
+
+const struct journal_record *journal_find(const struct journal *j, uint64_t seq)
+{
+	if (seq == 0 || seq > j->n)
+		return NULL;
+	return &j->recs[seq - 1];
+}

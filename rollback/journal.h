@@ -1,0 +1,111 @@
+/* rollback/journal.h — the durable journal of one change.
+ *
+ * One append-only file per change. Nothing acts before its intent is on
+ * disk: a capability appends the intents of a batch (each with its exact
+ * inverse), calls journal_sync() once, acts, then appends the outcomes.
+ *
+ * File format (docs/journal-format.md):
+ *     "CUTJRNL\n" + u32 format version (big-endian)        12 bytes
+ *     frames, each:
+ *       u32 magic 0xC0DEC0DE | u32 body length | u64 seq |
+ *       u32 crc32c(body) | u32 crc32c(the 20 header bytes before it)
+ *       body: one JSON object (UTF-8), see struct journal_record
+ * seq counts from 1 with no gaps; record 1 is the header record
+ * ({"phase":"header","change":…,"by":"user@host","time":…}).
+ *
+ * Opening tells a torn tail (the file ends inside a frame, or the last frame
+ * fails its checksum and nothing valid follows: a crash mid-write) from
+ * damage (a bad frame followed by valid ones): the first is cut off with a
+ * warning when opened for writing (ignored when read-only); the second is
+ * refused with CUT_ECORRUPT and the offset.
+ *
+ * A writer holds an exclusive lock (flock on PATH.lock, which also records
+ * "pid user@host time" of the holder for the error of a second writer). The
+ * kernel drops the lock when the holder dies.
+ *
+ * Journals never hold secrets: payloads reference key files and key names.
+ */
+#ifndef CUTOVER_ROLLBACK_JOURNAL_H
+#define CUTOVER_ROLLBACK_JOURNAL_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "error.h"
+
+#define JOURNAL_MAGIC "CUTJRNL\n"
+#define JOURNAL_VERSION 1u
+#define JOURNAL_FRAME_MAGIC 0xC0DEC0DEu
+#define JOURNAL_RECORD_MAX (4u << 20) /* one record's body */
+#define JOURNAL_FILE_MAX (1u << 30)
+
+enum journal_phase {
+	JOURNAL_HEADER,
+	JOURNAL_INTENT,      /* about to apply: kind, apply, inverse, describe */
+	JOURNAL_DONE,        /* the step is in effect */
+	JOURNAL_FAILED,      /* the step was not applied (error says why) */
+	JOURNAL_UNDO_INTENT, /* about to apply the inverse */
+	JOURNAL_UNDONE,      /* the inverse is in effect */
+	JOURNAL_UNDO_FAILED, /* the inverse could not be applied (error) */
+	JOURNAL_UNDO_CONFLICT, /* the world changed since: left alone */
+	JOURNAL_NOTE,        /* an event: provisional, confirmed, verified, … */
+};
+
+const char *journal_phase_name(enum journal_phase p);
+int journal_phase_from_name(const char *name); /* -1 when unknown */
+
+struct journal_record {
+	uint64_t seq;
+	uint64_t offset;          /* of its frame in the file */
+	enum journal_phase phase;
+	const char *kind;         /* intents and their outcomes; NULL otherwise */
+	uint64_t step;            /* the intent's seq (its own for an intent); 0 if none */
+	json_t *body;             /* owned by the journal */
+};
+
+struct journal;
+
+enum {
+	JOURNAL_CREATE = 1 << 0,   /* create the file (with its header) if missing */
+	JOURNAL_READONLY = 1 << 1, /* no lock, no repair: for show and verify */
+};
+
+/* Opens (and with JOURNAL_CREATE makes) the journal at path. change is the
+ * change id for a new file and, when not NULL, must match an existing one's.
+ * Reads and checks every record. */
+int journal_open(const char *path, int flags, const char *change, struct journal **ret,
+		 struct cut_err *err) CUT_MUST_CHECK;
+
+/* Closes, releasing the lock. NULL-safe. */
+void journal_close(struct journal *j);
+
+/* A warning from opening (a torn tail cut off or ignored), or NULL. */
+const char *journal_warning(const struct journal *j);
+const char *journal_path(const struct journal *j);
+const char *journal_change(const struct journal *j);
+
+size_t journal_count(const struct journal *j);
+const struct journal_record *journal_get(const struct journal *j, size_t i);
+/* The record with this seq, or NULL. */
+const struct journal_record *journal_find(const struct journal *j, uint64_t seq);
+
+/* Appends one record; body's own keys are kept and "seq", "phase", "time",
+ * "by" are set by the journal. Not durable until journal_sync. Takes a
+ * reference of its own to body. On success *ret_seq (may be NULL) is set. */
+int journal_append(struct journal *j, enum journal_phase phase, json_t *body,
+		   uint64_t *ret_seq) CUT_MUST_CHECK;
+
+/* fsync: everything appended is durable when this returns 0. */
+int journal_sync(struct journal *j, struct cut_err *err) CUT_MUST_CHECK;
+
+/* The first error of an append that failed, for a message; appends return
+ * -errno and keep the journal consistent (a failed append writes nothing). */
+
+/* Crash points for tests: when the environment has CUTOVER_CRASH_AT=N at
+ * open, the process SIGKILLs itself at the N-th write or fsync point of this
+ * journal (CUTOVER_CRASH_TORN=1: writing only half of that frame first).
+ * Counting is stable for a given run, so tests can try N = 1, 2, … */
+
+#endif

@@ -1,0 +1,316 @@
+#include "rollback.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util.h"
+
+static json_t *intent_body(const struct step *s)
+{
+	return json_pack("{s:s,s:O,s:O,s:s}", "kind", s->kind, "apply", s->apply, "inverse",
+			 s->inverse, "describe", s->describe ? s->describe : s->kind);
+}
+
+int journal_write_intents(struct journal *j, struct step *steps, size_t n, struct cut_err *err)
+{
+	size_t i;
+	int r;
+
+	for (i = 0; i < n; i++) {
+		json_t *body = intent_body(&steps[i]);
+		r = journal_append(j, JOURNAL_INTENT, body, &steps[i].id);
+		json_decref(body);
+		if (r < 0)
+			return cut_errf(err, r, NULL, "journal %s: cannot record intent of %s: %s",
+					journal_path(j), steps[i].describe, cut_strerror(r));
+	}
+	return journal_sync(j, err);
+}
+
+static enum journal_phase outcome_phase(int result, bool undo)
+{
+	if (result == 0)
+		return undo ? JOURNAL_UNDONE : JOURNAL_DONE;
+	if (result == CUT_ECONFLICT && undo)
+		return JOURNAL_UNDO_CONFLICT;
+	return undo ? JOURNAL_UNDO_FAILED : JOURNAL_FAILED;
+}
+
+int journal_write_outcomes(struct journal *j, struct step *steps, size_t n, bool undo,
+			   struct cut_err *err)
+{
+	size_t i;
+	int r;
+
+	for (i = 0; i < n; i++) {
+		const struct step *s = &steps[i];
+		json_t *body;
+
+		if (s->result == STEP_PENDING || s->result == STEP_UNKNOWN)
+			continue;
+		body = json_pack("{s:I,s:s}", "step", (json_int_t)s->id, "kind", s->kind);
+		if (s->result != 0) {
+			json_object_set_new(body, "error",
+					    json_string(s->message ? s->message : cut_strerror(s->result)));
+			json_object_set_new(body, "code", json_string(cut_strerror(s->result)));
+		}
+		r = journal_append(j, outcome_phase(s->result, undo), body, NULL);
+		json_decref(body);
+		if (r < 0)
+			return cut_errf(err, r, NULL, "journal %s: cannot record outcome: %s",
+					journal_path(j), cut_strerror(r));
+	}
+	return journal_sync(j, err);
+}
+
+/* Length of the run of steps from first that may share one batch. */
+static size_t batch_len(const struct step_kind *kind, struct step *const *steps, size_t n,
+			bool inverse)
+{
+	char *key0 = NULL;
+	size_t len = 1;
+
+	if (kind && kind->batch_key)
+		key0 = kind->batch_key(inverse ? steps[0]->inverse : steps[0]->apply);
+	while (len < n && strcmp(steps[len]->kind, steps[0]->kind) == 0 &&
+	       (!kind || !kind->batch_max || len < kind->batch_max)) {
+		if (kind && kind->batch_key) {
+			char *key = kind->batch_key(inverse ? steps[len]->inverse : steps[len]->apply);
+			bool same = key && key0 && strcmp(key, key0) == 0;
+			free(key);
+			if (!same)
+				break;
+		}
+		len++;
+	}
+	free(key0);
+	return len;
+}
+
+static int run_kind(const struct step_registry *reg, const struct step_ctx *ctx,
+		    struct step *const *steps, size_t n, bool inverse, struct cut_err *err)
+{
+	const struct step_kind *kind = step_registry_find(reg, steps[0]->kind);
+	size_t i;
+
+	if (!kind) {
+		for (i = 0; i < n; i++)
+			step_set_result(steps[i], CUT_EINTERNAL, "this cutover has no step kind \"%s\"",
+					steps[i]->kind);
+		return cut_errf(err, CUT_EINTERNAL, "run a cutover built with that capability",
+				"unknown step kind \"%s\"", steps[0]->kind);
+	}
+	return kind->apply(ctx, steps, n, inverse, err);
+}
+
+int rollback_apply_steps(struct journal *j, const struct step_registry *reg,
+			 const struct step_ctx *ctx, struct step *steps, size_t n, struct cut_err *err)
+{
+	struct step **ptrs = xcalloc(n, sizeof(*ptrs));
+	size_t i, done = 0;
+	int r = 0;
+
+	for (i = 0; i < n; i++)
+		ptrs[i] = &steps[i];
+	while (done < n && r == 0) {
+		const struct step_kind *kind = step_registry_find(reg, steps[done].kind);
+		size_t len = batch_len(kind, ptrs + done, n - done, false);
+		struct cut_err batch_err;
+
+		cut_err_clear(&batch_err);
+		if (!ctx->dry_run) {
+			r = journal_write_intents(j, steps + done, len, err);
+			if (r < 0)
+				break;
+		}
+		r = run_kind(reg, ctx, ptrs + done, len, false, &batch_err);
+		if (!ctx->dry_run) {
+			int w = journal_write_outcomes(j, steps + done, len, false, err);
+			if (w < 0) {
+				r = w;
+				break;
+			}
+		}
+		if (r < 0)
+			*err = batch_err;
+		done += len;
+	}
+	free(ptrs);
+	return r;
+}
+
+void rollback_report_free(struct rollback_report *rep)
+{
+	size_t i;
+
+	if (!rep)
+		return;
+	for (i = 0; i < rep->n; i++)
+		free(rep->items[i].message);
+	free(rep->items);
+	memset(rep, 0, sizeof(*rep));
+}
+
+/* Intents not yet undone and not known to have failed, newest first. */
+static size_t pending_intents(const struct journal *j, const struct journal_record ***ret)
+{
+	size_t n = journal_count(j), i, count = 0;
+	enum journal_phase *state = xcalloc(n + 1, sizeof(*state));
+	const struct journal_record **out;
+
+	for (i = 0; i < n; i++) {
+		const struct journal_record *r = journal_get(j, i);
+		if (r->phase == JOURNAL_INTENT)
+			state[r->seq] = JOURNAL_INTENT;
+		else if (r->phase != JOURNAL_NOTE && r->phase != JOURNAL_HEADER && r->step &&
+			 r->step <= n && state[r->step] != 0)
+			state[r->step] = r->phase;
+	}
+	out = xcalloc(n + 1, sizeof(*out));
+	for (i = n; i-- > 0;) {
+		const struct journal_record *r = journal_get(j, i);
+		if (r->phase != JOURNAL_INTENT)
+			continue;
+		if (state[r->seq] == JOURNAL_UNDONE || state[r->seq] == JOURNAL_FAILED)
+			continue;
+		out[count++] = r;
+	}
+	free(state);
+	*ret = out;
+	return count;
+}
+
+int rollback_pending(const struct journal *j, struct rollback_report *rep)
+{
+	const struct journal_record **recs;
+	size_t n, i;
+
+	memset(rep, 0, sizeof(*rep));
+	n = pending_intents(j, &recs);
+	rep->items = xcalloc(n + 1, sizeof(*rep->items));
+	for (i = 0; i < n; i++) {
+		rep->items[i].step = recs[i]->seq;
+		rep->items[i].kind = recs[i]->kind;
+		rep->items[i].describe = json_string_value(json_object_get(recs[i]->body, "describe"));
+		rep->items[i].result = STEP_PENDING;
+	}
+	rep->n = n;
+	rep->skipped = n;
+	free(recs);
+	return 0;
+}
+
+static void step_from_record(struct step *s, const struct journal_record *r)
+{
+	memset(s, 0, sizeof(*s));
+	s->kind = r->kind ? r->kind : "";
+	s->apply = json_incref(json_object_get(r->body, "apply"));
+	s->inverse = json_incref(json_object_get(r->body, "inverse"));
+	s->describe = xstrdup(json_string_value(json_object_get(r->body, "describe")) ?: s->kind);
+	s->id = r->seq;
+	s->result = STEP_PENDING;
+}
+
+static int write_undo_intents(struct journal *j, struct step *steps, size_t n, struct cut_err *err)
+{
+	size_t i;
+	int r;
+
+	for (i = 0; i < n; i++) {
+		json_t *body = json_pack("{s:I,s:s}", "step", (json_int_t)steps[i].id, "kind",
+					 steps[i].kind);
+		r = journal_append(j, JOURNAL_UNDO_INTENT, body, NULL);
+		json_decref(body);
+		if (r < 0)
+			return cut_errf(err, r, NULL, "journal %s: cannot record undo intent: %s",
+					journal_path(j), cut_strerror(r));
+	}
+	return journal_sync(j, err);
+}
+
+static void tally(struct rollback_report *rep, struct step *steps, size_t n, size_t base)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		struct rollback_item *it = &rep->items[base + i];
+		it->result = steps[i].result;
+		free(it->message);
+		it->message = steps[i].message ? xstrdup(steps[i].message) : NULL;
+		rep->skipped--;
+		if (it->result == 0)
+			rep->undone++;
+		else if (it->result == CUT_ECONFLICT)
+			rep->conflicts++;
+		else if (it->result == STEP_PENDING || it->result == STEP_UNKNOWN)
+			rep->skipped++;
+		else
+			rep->failed++;
+	}
+}
+
+int rollback_run(struct journal *j, const struct step_registry *reg, const struct step_ctx *ctx,
+		 struct rollback_report *rep, struct cut_err *err)
+{
+	const struct journal_record **recs;
+	struct step *steps;
+	struct step **ptrs;
+	size_t n, i, done = 0;
+	int first_fail = 0, r;
+	struct cut_err fail_err;
+
+	r = rollback_pending(j, rep);
+	if (r < 0)
+		return r;
+	n = pending_intents(j, &recs);
+	steps = xcalloc(n + 1, sizeof(*steps));
+	ptrs = xcalloc(n + 1, sizeof(*ptrs));
+	for (i = 0; i < n; i++) {
+		step_from_record(&steps[i], recs[i]);
+		ptrs[i] = &steps[i];
+	}
+	free(recs);
+	cut_err_clear(&fail_err);
+	while (done < n) {
+		const struct step_kind *kind = step_registry_find(reg, steps[done].kind);
+		size_t len = batch_len(kind, ptrs + done, n - done, true);
+		struct cut_err batch_err;
+
+		cut_err_clear(&batch_err);
+		if (!ctx->dry_run) {
+			r = write_undo_intents(j, steps + done, len, err);
+			if (r < 0)
+				goto out;
+		}
+		r = run_kind(reg, ctx, ptrs + done, len, true, &batch_err);
+		if (r < 0 && r != CUT_ECONFLICT && !first_fail) {
+			first_fail = r;
+			fail_err = batch_err;
+		}
+		if (!ctx->dry_run) {
+			r = journal_write_outcomes(j, steps + done, len, true, err);
+			if (r < 0)
+				goto out;
+		}
+		tally(rep, steps + done, len, done);
+		done += len;
+	}
+	r = 0;
+	if (first_fail) {
+		*err = fail_err;
+		r = first_fail;
+	} else if (rep->conflicts) {
+		r = cut_errf(err, CUT_ECONFLICT,
+			     "check those records by hand; `cutover rollback --force` overwrites them",
+			     "%zu step%s left alone: changed by someone else since cutover changed %s",
+			     rep->conflicts, rep->conflicts == 1 ? "" : "s",
+			     rep->conflicts == 1 ? "it" : "them");
+	}
+out:
+	for (i = 0; i < n; i++)
+		step_clear(&steps[i]);
+	free(steps);
+	free(ptrs);
+	return r;
+}

@@ -1,0 +1,66 @@
+/* rollback/rollback.h — journaled apply and the rollback engine.
+ *
+ * Forward (used by every capability):
+ *     journal_write_intents(j, steps, n)   appends n intents, ONE fsync
+ *     … the kind applies the batch …
+ *     journal_write_outcomes(j, steps, n)  appends done/failed, one fsync
+ * or all three at once with rollback_apply_batch().
+ *
+ * Rollback walks the journal backwards and applies the inverse of every
+ * step whose intent was recorded and that is not known to have failed or
+ * been undone: done steps and steps whose outcome is unknown (a crash). Each
+ * undo writes undo-intent (synced) before acting and undone / undo-failed /
+ * undo-conflict after, in the same journal, so an interrupted rollback
+ * resumes and a second full rollback changes nothing.
+ */
+#ifndef CUTOVER_ROLLBACK_ROLLBACK_H
+#define CUTOVER_ROLLBACK_ROLLBACK_H
+
+#include "journal.h"
+#include "step.h"
+
+/* Appends an intent per step (kind, apply, inverse, describe), sets each
+ * step's id, and syncs once. */
+int journal_write_intents(struct journal *j, struct step *steps, size_t n,
+			  struct cut_err *err) CUT_MUST_CHECK;
+
+/* Appends the outcome of each step that was attempted (result != STEP_PENDING)
+ * — done, failed (with message) or, with undo=true, undone / undo-failed /
+ * undo-conflict — and syncs once. */
+int journal_write_outcomes(struct journal *j, struct step *steps, size_t n, bool undo,
+			   struct cut_err *err) CUT_MUST_CHECK;
+
+/* Writes intents, applies steps with their kind (found in reg) batch by
+ * batch, writes outcomes. Stops at the first batch that fails. */
+int rollback_apply_steps(struct journal *j, const struct step_registry *reg,
+			 const struct step_ctx *ctx, struct step *steps, size_t n,
+			 struct cut_err *err) CUT_MUST_CHECK;
+
+/* What a rollback would do or did, step by step. */
+struct rollback_item {
+	uint64_t step;        /* intent seq */
+	const char *kind;
+	const char *describe;
+	int result;           /* 0 undone (or already), CUT_ECONFLICT, <0 failed, STEP_PENDING */
+	char *message;
+};
+
+struct rollback_report {
+	struct rollback_item *items; /* in the order they were undone */
+	size_t n;
+	size_t undone, conflicts, failed, skipped;
+};
+
+void rollback_report_free(struct rollback_report *rep);
+
+/* Steps of the journal that a rollback would undo, newest first (for
+ * `rollback --dry-run`, status lines). Fills a report with STEP_PENDING. */
+int rollback_pending(const struct journal *j, struct rollback_report *rep) CUT_MUST_CHECK;
+
+/* Runs the rollback. Returns 0 when everything pending is undone, CUT_ECONFLICT
+ * when some steps were left alone (the world changed; --force to override),
+ * or the first failure. With ctx->dry_run nothing is written or applied. */
+int rollback_run(struct journal *j, const struct step_registry *reg, const struct step_ctx *ctx,
+		 struct rollback_report *rep, struct cut_err *err) CUT_MUST_CHECK;
+
+#endif

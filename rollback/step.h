@@ -1,0 +1,86 @@
+/* rollback/step.h — steps, step kinds and their registry.
+ *
+ * A step is one change in the world (one RRset, one route, one cloud
+ * resource) with its exact inverse. A step kind knows how to bring a batch
+ * of payloads into effect: the forward path passes each step's apply
+ * payload, a rollback passes each step's inverse. Applying must be
+ * idempotent and compare-and-swap: a payload already in effect counts as
+ * done; one whose precondition ("from") no longer holds is left alone with
+ * CUT_ECONFLICT unless ctx->force.
+ *
+ * Domain rooms register their kinds (dns_register_steps(), …); the registry
+ * is a plain value the caller owns, no global state.
+ */
+#ifndef CUTOVER_ROLLBACK_STEP_H
+#define CUTOVER_ROLLBACK_STEP_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "error.h"
+
+#define STEP_PENDING 1 /* result of a step not (yet) attempted */
+#define STEP_UNKNOWN 2 /* attempted, outcome unknown (a timeout): rollback undoes it */
+
+struct step {
+	const char *kind;   /* a registered kind's name (static string) */
+	json_t *apply;      /* owned reference: what the step does */
+	json_t *inverse;    /* owned reference: its exact inverse */
+	char *describe;     /* owned: one line for humans */
+	uint64_t id;        /* seq of its intent record, once journaled */
+	int result;         /* STEP_PENDING, STEP_UNKNOWN, 0 in effect, CUT_ECONFLICT left
+	                     * alone, <0 failed: known NOT to be in effect */
+	char *message;      /* owned: why, for failures and conflicts; no secrets */
+};
+
+/* Fills s, taking ownership of the references apply and inverse. */
+void step_init(struct step *s, const char *kind, json_t *apply, json_t *inverse,
+	       const char *describe_fmt, ...) CUT_PRINTF(5, 6);
+void step_set_result(struct step *s, int result, const char *fmt, ...) CUT_PRINTF(3, 4);
+/* Releases what s owns; s may be reused after step_init. */
+void step_clear(struct step *s);
+
+/* A line from a kind for the person at the terminal (dry-run listing,
+ * progress). The CLI decides where it goes. */
+typedef void (*step_say_fn)(void *cookie, const char *line);
+
+struct step_ctx {
+	bool dry_run;        /* describe exactly what would be sent; send nothing */
+	bool force;          /* apply even where the precondition no longer holds */
+	step_say_fn say;     /* may be NULL */
+	void *say_cookie;
+	void *user;          /* for the kind: options of its own room */
+};
+
+struct step_kind {
+	const char *name;    /* "dns.rrset", "route", "addr", "landing.openstack.network", … */
+	/* Brings the payloads of steps[0..n) into effect in one batch: the apply
+	 * payloads, or with inverse=true the inverses. Sets each step's result
+	 * (0, CUT_ECONFLICT, <0, or leaves STEP_PENDING where it stopped before
+	 * trying). Returns 0 when every step is in effect, else the first error,
+	 * with *err describing it for the batch. */
+	int (*apply)(const struct step_ctx *ctx, struct step *const *steps, size_t n, bool inverse,
+		     struct cut_err *err);
+	/* Steps of one kind whose payloads give the same key may share a batch
+	 * (e.g. same server and zone). NULL: all steps of the kind may. Returns a
+	 * malloc'd string. */
+	char *(*batch_key)(const json_t *payload);
+	/* Largest batch the kind takes at once; 0 for no limit. */
+	size_t batch_max;
+};
+
+#define STEP_REGISTRY_MAX 64
+
+struct step_registry {
+	const struct step_kind *kinds[STEP_REGISTRY_MAX];
+	size_t n;
+};
+
+void step_registry_init(struct step_registry *reg);
+/* -EEXIST for a name already there, -E2BIG when full. */
+int step_registry_add(struct step_registry *reg, const struct step_kind *kind) CUT_MUST_CHECK;
+const struct step_kind *step_registry_find(const struct step_registry *reg, const char *name);
+
+#endif

@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# The whole test suite, from a clean clone on a fresh Debian 12 machine (root):
+#   1. installs what the tests need (scripts/install-deps.sh)
+#   2. builds with gcc and runs every suite (unit + integration)
+#   3. builds with clang + AddressSanitizer + UndefinedBehaviorSanitizer and
+#      runs every suite again (leaks fail the run)
+#   4. builds the libFuzzer targets and runs each for a bounded time
+# .ci/run calls exactly this. Exit status: 0 only if everything passed.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+bash scripts/install-deps.sh
+
+step() { printf '\n=== %s ===\n' "$*"; }
+
+step "build (gcc)"
+rm -rf build-test build-asan build-fuzz
+CC=gcc meson setup build-test -Dbuildtype=debugoptimized >/dev/null
+ninja -C build-test
+
+step "test suite (gcc)"
+meson test -C build-test --print-errorlogs --num-processes 2
+
+step "build (clang, ASan + UBSan)"
+CC=clang meson setup build-asan -Db_sanitize=address,undefined -Db_lundef=false \
+	-Dbuildtype=debug >/dev/null
+ninja -C build-asan
+
+step "test suite (ASan + UBSan)"
+meson test -C build-asan --print-errorlogs --num-processes 2 --timeout-multiplier 3
+
+step "fuzz smoke"
+CC=clang meson setup build-fuzz -Dfuzz=true -Dtests=false -Db_sanitize=address,undefined \
+	-Db_lundef=false -Dbuildtype=debug >/dev/null
+ninja -C build-fuzz
+bash scripts/fuzz-smoke.sh build-fuzz
+
+step "all passed"
