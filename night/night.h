@@ -30,6 +30,13 @@ int night_plan_load(const char *path, struct night_plan **ret, struct diags *d,
 		    struct cut_err *err) CUT_MUST_CHECK;
 void night_plan_free(struct night_plan *np);
 
+/* Health gate: runs the named checks of the plan's "health" section (with
+ * their thresholds) before anything is journaled. 0 when all pass;
+ * CUT_EHEALTH naming the check, target and reason when one fails. The
+ * caller skips it only on an explicit --skip-health. (night/night_gate.c) */
+int night_gate(const struct night_plan *np, const char *const *checks, size_t n,
+	       struct cut_err *err) CUT_MUST_CHECK;
+
 /* Registers the step kinds of every room, for rollback. */
 int night_register_steps(struct step_registry *reg, struct cut_err *err) CUT_MUST_CHECK;
 
