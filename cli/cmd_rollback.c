@@ -1,8 +1,150 @@
+#include <stdio.h>
+#include <string.h>
+
 #include "cli.h"
+#include "rollback.h"
+#include "util.h"
+
+static const char usage[] =
+	"usage: cutover rollback --journal JOURNAL [--reason TEXT] [--force] [--dry-run] [--json]\n"
+	"\n"
+	"Puts back everything the change's journal recorded — DNS records, routes,\n"
+	"addresses, cloud resources — newest first, applying the exact inverse of every\n"
+	"step whose intent was recorded (done, or outcome unknown after a crash). Each\n"
+	"undo is journaled in the same file, so an interrupted rollback resumes when run\n"
+	"again, and a second rollback changes nothing. Works from any machine that has\n"
+	"the journal and the key files it names.\n"
+	"\n"
+	"Where someone changed a record since cutover did, it is left alone and reported\n"
+	"(exit 3) unless --force. --reason is recorded in the journal.\n"
+	"\n"
+	"Exit codes: 0 everything undone; 1 a step could not be undone (run again once the\n"
+	"cause is fixed); 2 bad usage or damaged journal; 3 steps left alone (changed by\n"
+	"someone else; --force to overwrite).\n";
+
+static const char *result_word(int result)
+{
+	if (result == 0)
+		return "undone";
+	if (result == CUT_ECONFLICT)
+		return "left alone";
+	if (result == STEP_PENDING)
+		return "would undo";
+	if (result == STEP_UNKNOWN)
+		return "unknown";
+	return "FAILED";
+}
+
+static void print_report(struct cli *cli, const struct rollback_report *rep, const char *path)
+{
+	size_t i;
+
+	if (cli->json) {
+		json_t *items = json_array();
+		for (i = 0; i < rep->n; i++) {
+			const struct rollback_item *it = &rep->items[i];
+			json_array_append_new(items, json_pack("{s:I,s:s?,s:s?,s:s,s:s?}", "step",
+							       (json_int_t)it->step, "kind", it->kind,
+							       "describe", it->describe, "result",
+							       result_word(it->result), "message",
+							       it->message));
+		}
+		cli_print_json(json_pack("{s:s,s:b,s:o,s:i,s:i,s:i,s:i}", "journal", path, "dry_run",
+					 cli->dry_run, "steps", items, "undone", (int)rep->undone,
+					 "left_alone", (int)rep->conflicts, "failed", (int)rep->failed,
+					 "not_attempted", (int)rep->skipped));
+		return;
+	}
+	for (i = 0; i < rep->n; i++) {
+		const struct rollback_item *it = &rep->items[i];
+		printf("%-10s %s%s%s\n", result_word(it->result), it->describe ?: it->kind ?: "?",
+		       it->message ? " — " : "", it->message ?: "");
+	}
+	if (cli->dry_run)
+		printf("dry run: %zu step%s would be undone; nothing was changed\n", rep->n,
+		       rep->n == 1 ? "" : "s");
+	else if (rep->n == 0)
+		printf("nothing to undo: the journal's steps are all undone\n");
+	else
+		printf("%zu undone, %zu left alone, %zu failed, %zu not attempted\n", rep->undone,
+		       rep->conflicts, rep->failed, rep->skipped);
+}
+
+static int note_start(struct journal *j, const char *reason, bool force, struct cut_err *err)
+{
+	json_t *body = json_pack("{s:s,s:s?,s:b}", "event", "rollback", "text", reason, "force",
+				 force);
+	int r = journal_append(j, JOURNAL_NOTE, body, NULL);
+
+	json_decref(body);
+	if (r < 0)
+		return cut_errf(err, r, NULL, "journal %s: %s", journal_path(j), cut_strerror(r));
+	return journal_sync(j, err);
+}
 
 int cmd_rollback(struct cli *cli, int argc, char **argv)
 {
-	(void)argc;
-	(void)argv;
-	return cli_usage_error(cli, NULL, "\"rollback\" is not available yet in this build");
+	enum { OPT_JOURNAL = 100, OPT_FORCE, OPT_REASON };
+	static const struct option opts[] = {
+		CLI_COMMON_OPTIONS,
+		{ "journal", required_argument, NULL, OPT_JOURNAL },
+		{ "force", no_argument, NULL, OPT_FORCE },
+		{ "reason", required_argument, NULL, OPT_REASON },
+		{ 0 },
+	};
+	struct step_ctx ctx = { .say = cli_say, .say_cookie = cli };
+	const char *path = NULL, *reason = NULL;
+	struct rollback_report rep;
+	struct journal *j;
+	struct cut_err err;
+	int c, r;
+
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		r = cli_common_option(cli, c, usage);
+		if (r == 2)
+			return CUT_EXIT_OK;
+		if (r == 1)
+			continue;
+		if (c == OPT_JOURNAL)
+			path = optarg;
+		else if (c == OPT_FORCE)
+			ctx.force = true;
+		else if (c == OPT_REASON)
+			reason = optarg;
+		else
+			return cli_usage_error(cli, usage, "rollback: unknown option");
+	}
+	if (!path || optind != argc)
+		return cli_usage_error(cli, usage, "rollback: give --journal JOURNAL (and nothing else)");
+	ctx.dry_run = cli->dry_run;
+	cut_err_clear(&err);
+	r = journal_open(path, cli->dry_run ? JOURNAL_READONLY : 0, NULL, &j, &err);
+	if (r < 0)
+		return cli_fail(cli, &err);
+	if (journal_warning(j))
+		cli_warn(cli, "%s", journal_warning(j));
+	if (journal_count(j) == 0) {
+		/* a crash while the journal was being created: nothing was done */
+		journal_close(j);
+		if (cli->json)
+			cli_print_json(json_pack("{s:s,s:o,s:i}", "journal", path, "steps", json_array(),
+						 "undone", 0));
+		else
+			printf("nothing to undo: the journal holds no record\n");
+		return CUT_EXIT_OK;
+	}
+	if (!cli->dry_run) {
+		r = note_start(j, reason, ctx.force, &err);
+		if (r < 0) {
+			journal_close(j);
+			return cli_fail(cli, &err);
+		}
+	}
+	r = rollback_run(j, &cli->reg, &ctx, &rep, &err);
+	print_report(cli, &rep, path);
+	rollback_report_free(&rep);
+	journal_close(j);
+	if (r < 0)
+		return cli_fail(cli, &err);
+	return CUT_EXIT_OK;
 }

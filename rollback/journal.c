@@ -151,6 +151,19 @@ static int take_lock(struct journal *j, struct cut_err *err)
 	return 0;
 }
 
+static int create_new(struct journal *j, const char *change, struct cut_err *err);
+
+/* A journal whose creation a crash interrupted holds no record: a writer
+ * that has a change id starts it again; anyone else sees an empty journal
+ * (nothing was done under it, so nothing to undo). */
+static int empty_journal(struct journal *j, const char *change, struct cut_err *err)
+{
+	if (!(j->flags & JOURNAL_READONLY) && (j->flags & JOURNAL_CREATE) && change)
+		return create_new(j, change, err);
+	j->change = xstrdup("");
+	return 0;
+}
+
 /* ---- reading ---- */
 
 static void add_record(struct journal *j, uint64_t seq, uint64_t off, json_t *body)
@@ -293,6 +306,11 @@ static int load_existing(struct journal *j, const char *change, struct cut_err *
 	r = read_file(j->path, JOURNAL_FILE_MAX, (char **)&buf, &size, err);
 	if (r < 0)
 		return r;
+	if (size < FILE_HEAD_LEN && memcmp(buf, JOURNAL_MAGIC, size) == 0) {
+		/* a crash while the file was being created: nothing was recorded */
+		free(buf);
+		return empty_journal(j, change, err);
+	}
 	if (size < FILE_HEAD_LEN || memcmp(buf, JOURNAL_MAGIC, 8) != 0) {
 		free(buf);
 		return cut_errf(err, CUT_ECORRUPT, "check the path: give a journal written by cutover",
@@ -307,6 +325,11 @@ static int load_existing(struct journal *j, const char *change, struct cut_err *
 	}
 	r = parse_frames(j, buf, size, &torn_at, err);
 	free(buf);
+	if (r < 0 && (j->flags & JOURNAL_SALVAGE) && (j->flags & JOURNAL_READONLY) && j->n) {
+		snprintf(j->warning, sizeof(j->warning), "%s; showing the %zu records before it",
+			 err->msg, j->n);
+		return check_header(j, change, err);
+	}
 	if (r < 0)
 		return r;
 	if (torn_at < size) {
@@ -328,6 +351,8 @@ static int load_existing(struct journal *j, const char *change, struct cut_err *
 	}
 	j->end = torn_at;
 	j->synced_n = j->n;
+	if (j->n == 0)
+		return empty_journal(j, change, err);
 	return check_header(j, change, err);
 }
 

@@ -70,6 +70,9 @@ struct journal;
 enum {
 	JOURNAL_CREATE = 1 << 0,   /* create the file (with its header) if missing */
 	JOURNAL_READONLY = 1 << 1, /* no lock, no repair: for show and verify */
+	JOURNAL_SALVAGE = 1 << 2,  /* with READONLY: on damage, keep the records
+				    * before it and report the damage as the
+				    * warning instead of failing (journal show) */
 };
 
 /* Opens (and with JOURNAL_CREATE makes) the journal at path. change is the

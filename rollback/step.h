@@ -47,7 +47,8 @@ void step_clear(struct step *s);
 typedef void (*step_say_fn)(void *cookie, const char *line);
 
 struct step_ctx {
-	bool dry_run;        /* describe exactly what would be sent; send nothing */
+	bool dry_run;        /* describe exactly what would be sent (through say);
+			      * send nothing, leave results STEP_PENDING */
 	bool force;          /* apply even where the precondition no longer holds */
 	step_say_fn say;     /* may be NULL */
 	void *say_cookie;

@@ -1,0 +1,226 @@
+/* The rollback engine over the test.file kind: apply, undo, resume,
+ * conflicts, failures half-way, dry run. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "rollback.h"
+#include "testkind.h"
+#include "util.h"
+
+#define NFILES 7
+
+static char dir[64], jpath[128], files[NFILES][128];
+static struct step_registry reg;
+
+static int setup(void **state)
+{
+	int i;
+
+	(void)state;
+	snprintf(dir, sizeof(dir), "/tmp/cut-engine-XXXXXX");
+	if (!mkdtemp(dir))
+		return -1;
+	snprintf(jpath, sizeof(jpath), "%s/journal", dir);
+	for (i = 0; i < NFILES; i++) {
+		snprintf(files[i], sizeof(files[i]), "%s/f%d", dir, i);
+		test_file_write(files[i], "source");
+	}
+	step_registry_init(&reg);
+	return step_registry_add(&reg, &test_file_kind);
+}
+
+static int teardown(void **state)
+{
+	char cmd[160];
+
+	(void)state;
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	return system(cmd);
+}
+
+/* Applies steps moving files[0..n) to to[i]; returns the apply's result. */
+static int apply(int n, const char *const *to)
+{
+	struct step steps[NFILES];
+	struct step_ctx ctx = { 0 };
+	struct journal *j;
+	struct cut_err err;
+	int i, r;
+
+	assert_int_equal(journal_open(jpath, JOURNAL_CREATE, "CHG-T", &j, &err), 0);
+	for (i = 0; i < n; i++)
+		test_file_step(&steps[i], files[i], "source", to ? to[i] : "target");
+	r = rollback_apply_steps(j, &reg, &ctx, steps, (size_t)n, &err);
+	for (i = 0; i < n; i++)
+		step_clear(&steps[i]);
+	journal_close(j);
+	return r;
+}
+
+static int rollback(bool force, bool dry_run, struct rollback_report *rep)
+{
+	struct step_ctx ctx = { .force = force, .dry_run = dry_run };
+	struct journal *j;
+	struct cut_err err;
+	int r;
+
+	assert_int_equal(journal_open(jpath, dry_run ? JOURNAL_READONLY : 0, NULL, &j, &err), 0);
+	r = rollback_run(j, &reg, &ctx, rep, &err);
+	journal_close(j);
+	return r;
+}
+
+static void assert_all(const char *content, int from, int to)
+{
+	int i;
+
+	for (i = from; i < to; i++)
+		assert_string_equal(test_file_read(files[i]), content);
+}
+
+static size_t records(void)
+{
+	struct journal *j;
+	struct cut_err err;
+	size_t n;
+
+	assert_int_equal(journal_open(jpath, JOURNAL_READONLY, NULL, &j, &err), 0);
+	n = journal_count(j);
+	journal_close(j);
+	return n;
+}
+
+static void test_apply_then_rollback_restores(void **state)
+{
+	struct rollback_report rep;
+	size_t n;
+
+	(void)state;
+	assert_int_equal(apply(NFILES, NULL), 0);
+	assert_all("target", 0, NFILES);
+	assert_int_equal(rollback(false, false, &rep), 0);
+	assert_int_equal(rep.undone, NFILES);
+	/* newest first */
+	assert_true(rep.items[0].step > rep.items[1].step);
+	rollback_report_free(&rep);
+	assert_all("source", 0, NFILES);
+	/* a second full rollback changes nothing and writes nothing */
+	n = records();
+	assert_int_equal(rollback(false, false, &rep), 0);
+	assert_int_equal(rep.n, 0);
+	rollback_report_free(&rep);
+	assert_int_equal(records(), n);
+}
+
+static void test_conflict_left_alone_unless_forced(void **state)
+{
+	struct rollback_report rep;
+
+	(void)state;
+	assert_int_equal(apply(NFILES, NULL), 0);
+	test_file_write(files[2], "someone else");
+	assert_int_equal(rollback(false, false, &rep), CUT_ECONFLICT);
+	assert_int_equal(rep.conflicts, 1);
+	assert_int_equal(rep.undone, NFILES - 1);
+	rollback_report_free(&rep);
+	assert_string_equal(test_file_read(files[2]), "someone else");
+	assert_all("source", 0, 2);
+	assert_all("source", 3, NFILES);
+	/* run again: still left alone, nothing else touched */
+	assert_int_equal(rollback(false, false, &rep), CUT_ECONFLICT);
+	assert_int_equal(rep.n, 1);
+	rollback_report_free(&rep);
+	assert_int_equal(rollback(true, false, &rep), 0);
+	rollback_report_free(&rep);
+	assert_all("source", 0, NFILES);
+}
+
+static void test_failure_half_way_rolls_back_done_part(void **state)
+{
+	static const char *const to[NFILES] = { "t", "t", "t", "t", "FAIL", "t", "t" };
+	struct rollback_report rep;
+
+	(void)state;
+	/* batches of 3: [0..2] applied; in [3..5] step 4 fails (the kind goes on
+	 * with 5); the run stops there, so [6] is never journaled */
+	assert_int_equal(apply(NFILES, to), CUT_EPEER);
+	assert_all("t", 0, 4);
+	assert_all("source", 4, 5);
+	assert_all("t", 5, 6);
+	assert_all("source", 6, NFILES);
+	assert_int_equal(rollback(false, false, &rep), 0);
+	rollback_report_free(&rep);
+	assert_all("source", 0, NFILES);
+}
+
+static void test_dry_run_changes_nothing(void **state)
+{
+	struct rollback_report rep;
+	size_t n;
+
+	(void)state;
+	assert_int_equal(apply(3, NULL), 0);
+	n = records();
+	assert_int_equal(rollback(false, true, &rep), 0);
+	assert_int_equal(rep.n, 3);
+	assert_int_equal(rep.undone, 0);
+	rollback_report_free(&rep);
+	assert_all("target", 0, 3);
+	assert_int_equal(records(), n);
+}
+
+static void test_unknown_kind_fails_clearly(void **state)
+{
+	struct step_registry empty;
+	struct step_ctx ctx = { 0 };
+	struct rollback_report rep;
+	struct journal *j;
+	struct cut_err err;
+
+	(void)state;
+	assert_int_equal(apply(2, NULL), 0);
+	step_registry_init(&empty);
+	assert_int_equal(journal_open(jpath, 0, NULL, &j, &err), 0);
+	assert_int_equal(rollback_run(j, &empty, &ctx, &rep, &err), CUT_EINTERNAL);
+	assert_non_null(strstr(err.msg, "test.file"));
+	assert_int_equal(rep.failed, 2);
+	rollback_report_free(&rep);
+	journal_close(j);
+	/* with the kind known, the same journal still rolls back */
+	assert_int_equal(rollback(false, false, &rep), 0);
+	rollback_report_free(&rep);
+	assert_all("source", 0, 2);
+}
+
+static void test_registry(void **state)
+{
+	struct step_registry r;
+
+	(void)state;
+	step_registry_init(&r);
+	assert_int_equal(step_registry_add(&r, &test_file_kind), 0);
+	assert_int_equal(step_registry_add(&r, &test_file_kind), -EEXIST);
+	assert_ptr_equal(step_registry_find(&r, "test.file"), &test_file_kind);
+	assert_null(step_registry_find(&r, "dns.rrset"));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_apply_then_rollback_restores, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_conflict_left_alone_unless_forced, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_failure_half_way_rolls_back_done_part, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_dry_run_changes_nothing, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_unknown_kind_fails_clearly, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_registry, setup, teardown),
+	};
+	return cmocka_run_group_tests_name("rollback engine", tests, NULL, NULL);
+}

@@ -1,0 +1,289 @@
+/* Journal file format: round trip, torn tails, damage, lock, header checks. */
+#include <errno.h>
+#include <fcntl.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "journal.h"
+#include "util.h"
+
+static char dir[64];
+static char path[128];
+
+static int setup(void **state)
+{
+	(void)state;
+	snprintf(dir, sizeof(dir), "/tmp/cut-journal-XXXXXX");
+	if (!mkdtemp(dir))
+		return -1;
+	snprintf(path, sizeof(path), "%s/j", dir);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	char lock[160];
+
+	(void)state;
+	snprintf(lock, sizeof(lock), "%s.lock", path);
+	unlink(path);
+	unlink(lock);
+	rmdir(dir);
+	return 0;
+}
+
+/* Writes a journal with n intent records; returns the file size. */
+static off_t make_journal(int n)
+{
+	struct journal *j;
+	struct cut_err err;
+	struct stat st;
+	int i;
+
+	unlink(path);
+	assert_int_equal(journal_open(path, JOURNAL_CREATE, "CHG-1", &j, &err), 0);
+	for (i = 0; i < n; i++) {
+		json_t *body = json_pack("{s:s,s:{s:i},s:{s:i},s:s}", "kind", "test.file", "apply",
+					 "v", i, "inverse", "v", -i, "describe", "a step");
+		assert_int_equal(journal_append(j, JOURNAL_INTENT, body, NULL), 0);
+		json_decref(body);
+	}
+	assert_int_equal(journal_sync(j, &err), 0);
+	journal_close(j);
+	assert_int_equal(stat(path, &st), 0);
+	return st.st_size;
+}
+
+static void flip_byte(off_t off)
+{
+	int fd = open(path, O_RDWR);
+	unsigned char c;
+
+	assert_true(fd >= 0);
+	assert_int_equal(pread(fd, &c, 1, off), 1);
+	c ^= 0x40;
+	assert_int_equal(pwrite(fd, &c, 1, off), 1);
+	close(fd);
+}
+
+static void test_round_trip(void **state)
+{
+	struct journal *j;
+	struct cut_err err;
+	const struct journal_record *r;
+
+	(void)state;
+	make_journal(5);
+	assert_int_equal(journal_open(path, 0, "CHG-1", &j, &err), 0);
+	assert_null(journal_warning(j));
+	assert_int_equal(journal_count(j), 6);
+	assert_string_equal(journal_change(j), "CHG-1");
+	r = journal_get(j, 3);
+	assert_int_equal(r->seq, 4);
+	assert_int_equal(r->phase, JOURNAL_INTENT);
+	assert_string_equal(r->kind, "test.file");
+	assert_int_equal(r->step, 4);
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(r->body, "apply"), "v")), 2);
+	assert_non_null(json_object_get(r->body, "by"));
+	assert_ptr_equal(journal_find(j, 4), r);
+	journal_close(j);
+}
+
+struct torn_case {
+	const char *name;
+	off_t cut;      /* bytes removed from the end */
+	bool garbage;   /* overwrite the last bytes instead of cutting */
+};
+
+static const struct torn_case torn_cases[] = {
+	{ "one byte short", 1, false },
+	{ "half a body", 40, false },
+	{ "inside the frame header", 0, false }, /* cut computed: leaves 10 header bytes */
+	{ "garbage in the last body", 0, true },
+};
+
+static void check_torn(const struct torn_case *tc)
+{
+	struct journal *j;
+	struct cut_err err;
+	off_t size = make_journal(3), keep;
+	struct stat st;
+
+	if (tc->garbage) {
+		flip_byte(size - 5);
+		keep = size;
+	} else {
+		/* the last record's frame starts at size - last_len */
+		keep = tc->cut ? size - tc->cut : size - 1;
+		if (!tc->cut) {
+			/* append 10 bytes of a new frame header */
+			int fd = open(path, O_WRONLY | O_APPEND);
+			assert_int_equal(write(fd, "\xc0\xde\xc0\xde\0\0\0\x10\0\0", 10), 10);
+			close(fd);
+			keep = size + 10;
+		}
+		assert_int_equal(truncate(path, keep), 0);
+	}
+	/* read-only: warns, ignores the torn record, changes nothing */
+	assert_int_equal(journal_open(path, JOURNAL_READONLY, NULL, &j, &err), 0);
+	assert_non_null(journal_warning(j));
+	assert_non_null(strstr(journal_warning(j), "torn"));
+	journal_close(j);
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_size, keep);
+	/* writable: cuts it off, keeps every complete record */
+	assert_int_equal(journal_open(path, 0, NULL, &j, &err), 0);
+	assert_non_null(journal_warning(j));
+	assert_true(journal_count(j) >= 3);
+	journal_close(j);
+	assert_int_equal(journal_open(path, 0, NULL, &j, &err), 0);
+	assert_null(journal_warning(j));
+	journal_close(j);
+}
+
+static void test_torn_tails(void **state)
+{
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < ARRAY_SIZE(torn_cases); i++) {
+		print_message("case: %s\n", torn_cases[i].name);
+		check_torn(&torn_cases[i]);
+	}
+}
+
+struct damage_case {
+	const char *name;
+	off_t at; /* offset from the start of the second record's frame */
+};
+
+static const struct damage_case damage_cases[] = {
+	{ "frame magic", 0 },
+	{ "length field", 6 },
+	{ "sequence number", 12 },
+	{ "body checksum", 17 },
+	{ "body", 40 },
+};
+
+static void test_damage_in_the_middle(void **state)
+{
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < ARRAY_SIZE(damage_cases); i++) {
+		struct journal *j;
+		struct cut_err err;
+		off_t frame;
+		char want[64];
+
+		print_message("case: %s\n", damage_cases[i].name);
+		make_journal(4);
+		assert_int_equal(journal_open(path, JOURNAL_READONLY, NULL, &j, &err), 0);
+		frame = (off_t)journal_get(j, 1)->offset;
+		journal_close(j);
+		flip_byte(frame + damage_cases[i].at);
+		assert_int_equal(journal_open(path, 0, NULL, &j, &err), CUT_ECORRUPT);
+		snprintf(want, sizeof(want), "offset %lld", (long long)frame);
+		assert_non_null(strstr(err.msg, want));
+		assert_true(strlen(err.hint) > 0);
+		/* show can still list the records before the damage */
+		assert_int_equal(journal_open(path, JOURNAL_READONLY | JOURNAL_SALVAGE, NULL, &j, &err), 0);
+		assert_int_equal(journal_count(j), 1);
+		assert_non_null(journal_warning(j));
+		journal_close(j);
+	}
+}
+
+static void test_lock_names_holder(void **state)
+{
+	struct journal *a, *b;
+	struct cut_err err;
+
+	(void)state;
+	make_journal(1);
+	assert_int_equal(journal_open(path, 0, NULL, &a, &err), 0);
+	assert_int_equal(journal_open(path, 0, NULL, &b, &err), CUT_ELOCKED);
+	assert_non_null(strstr(err.msg, "pid"));
+	assert_non_null(strstr(err.msg, "@"));
+	/* readers are not blocked */
+	assert_int_equal(journal_open(path, JOURNAL_READONLY, NULL, &b, &err), 0);
+	journal_close(b);
+	journal_close(a);
+	assert_int_equal(journal_open(path, 0, NULL, &b, &err), 0);
+	journal_close(b);
+}
+
+struct open_case {
+	const char *name;
+	const char *content; /* file content, NULL: a valid journal of change CHG-1 */
+	const char *change;
+	int want;
+};
+
+static const struct open_case open_cases[] = {
+	{ "another change's journal", NULL, "CHG-2", CUT_EINPUT },
+	{ "not a journal", "hello world, this is text", NULL, CUT_ECORRUPT },
+	{ "newer format", "CUTJRNL\n\0\0\0\x09", NULL, CUT_ECORRUPT },
+	{ "empty file (crash during creation)", "", NULL, 0 },
+};
+
+static void test_open_checks(void **state)
+{
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < ARRAY_SIZE(open_cases); i++) {
+		const struct open_case *oc = &open_cases[i];
+		struct journal *j = NULL;
+		struct cut_err err;
+
+		print_message("case: %s\n", oc->name);
+		if (oc->content) {
+			FILE *f = fopen(path, "w");
+			size_t len = strcmp(oc->name, "newer format") == 0 ? 12 : strlen(oc->content);
+			fwrite(oc->content, 1, len, f);
+			fclose(f);
+		} else {
+			make_journal(1);
+		}
+		assert_int_equal(journal_open(path, 0, oc->change, &j, &err), oc->want);
+		if (oc->want == 0)
+			assert_int_equal(journal_count(j), 0);
+		journal_close(j);
+	}
+}
+
+static void test_append_readonly_refused(void **state)
+{
+	struct journal *j;
+	struct cut_err err;
+	json_t *body = json_object();
+
+	(void)state;
+	make_journal(1);
+	assert_int_equal(journal_open(path, JOURNAL_READONLY, NULL, &j, &err), 0);
+	assert_int_equal(journal_append(j, JOURNAL_NOTE, body, NULL), -EBADF);
+	json_decref(body);
+	journal_close(j);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_round_trip, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_torn_tails, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_damage_in_the_middle, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_lock_names_holder, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_open_checks, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_append_readonly_refused, setup, teardown),
+	};
+	return cmocka_run_group_tests_name("journal", tests, NULL, NULL);
+}
