@@ -1,0 +1,149 @@
+/* The cutover binary as a user meets it: check, journal, help, exit codes. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "util.h"
+
+static char out[65536];
+
+/* Runs a shell command line with $CUTOVER set; output (stdout+stderr, or
+ * stdout only) in out; returns the exit status. */
+static int run(bool with_stderr, const char *fmt, ...)
+{
+	char cmd[2048], line[1024];
+	va_list ap;
+	FILE *p;
+	size_t n = 0;
+	int st;
+
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	snprintf(cmd, sizeof(cmd), "%s %s", line, with_stderr ? "2>&1" : "2>/dev/null");
+	p = popen(cmd, "r");
+	assert_non_null(p);
+	n = fread(out, 1, sizeof(out) - 1, p);
+	out[n] = '\0';
+	st = pclose(p);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 128;
+}
+
+static const char *cutover(void)
+{
+	return getenv("CUTOVER");
+}
+
+static const char *src(void)
+{
+	return getenv("SOURCE_ROOT");
+}
+
+static void test_check_names_every_mistake(void **state)
+{
+	(void)state;
+	assert_int_equal(run(true, "%s check %s/tests/cli/data/several-mistakes.json", cutover(), src()), 2);
+	/* a syntax error, an unknown key, a wrong type, a missing key: all of them */
+	assert_non_null(strstr(out, "several-mistakes.json:6:3: missing ',' before '\"'"));
+	assert_non_null(strstr(out, "several-mistakes.json:3:3: jounral: unknown key \"jounral\"; did you mean \"journal\"?"));
+	assert_non_null(strstr(out, "several-mistakes.json:4:18: description: expected a string, found an integer"));
+	assert_non_null(strstr(out, "missing \"journal\""));
+	assert_non_null(strstr(out, "4 errors"));
+}
+
+static void test_check_json(void **state)
+{
+	(void)state;
+	assert_int_equal(run(false, "%s check --json %s/tests/cli/data/several-mistakes.json", cutover(), src()), 2);
+	assert_non_null(strstr(out, "\"ok\": false"));
+	assert_non_null(strstr(out, "\"line\": 4"));
+	assert_int_equal(run(true, "%s check %s/examples/plan.json", cutover(), src()), 0);
+	assert_non_null(strstr(out, "plan.json: OK"));
+}
+
+static void test_check_missing_file(void **state)
+{
+	(void)state;
+	assert_int_equal(run(true, "%s check /nonexistent/plan.json", cutover()), 1);
+	assert_non_null(strstr(out, "/nonexistent/plan.json"));
+}
+
+static void test_help_everywhere(void **state)
+{
+	static const char *const cmds[] = { "check", "rollback", "journal" };
+	size_t i;
+
+	(void)state;
+	assert_int_equal(run(false, "%s --help", cutover()), 0);
+	assert_non_null(strstr(out, "Exit codes:"));
+	assert_non_null(strstr(out, "4  a health gate failed"));
+	assert_int_equal(run(false, "%s --version", cutover()), 0);
+	assert_non_null(strstr(out, "cutover "));
+	for (i = 0; i < ARRAY_SIZE(cmds); i++) {
+		print_message("case: %s --help\n", cmds[i]);
+		assert_int_equal(run(false, "%s %s --help", cutover(), cmds[i]), 0);
+		assert_non_null(strstr(out, "usage: cutover"));
+	}
+	assert_int_equal(run(true, "%s frobnicate", cutover()), 2);
+	assert_non_null(strstr(out, "unknown command"));
+}
+
+static void test_journal_verify_and_damage(void **state)
+{
+	char dir[] = "/tmp/cut-cli-XXXXXX";
+	const char *crashrun = getenv("CRASHRUN");
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	assert_int_equal(run(true, "for i in 0 1 2; do echo -n source > %s/f$i; done; %s apply %s/j %s 3",
+			     dir, crashrun, dir, dir), 0);
+	assert_int_equal(run(true, "%s journal verify %s/j", cutover(), dir), 0);
+	assert_non_null(strstr(out, "OK (change CRASH-TEST"));
+	assert_non_null(strstr(out, "3 steps a rollback would undo"));
+	assert_int_equal(run(false, "%s journal show --json %s/j", cutover(), dir), 0);
+	assert_non_null(strstr(out, "\"pending_undo\""));
+	assert_int_equal(run(false, "%s journal show %s/j", cutover(), dir), 0);
+	assert_non_null(strstr(out, "test.file:"));
+	/* a torn tail: accepted with a warning */
+	assert_int_equal(run(true, "truncate -s -3 %s/j && %s journal verify %s/j", dir, cutover(), dir), 0);
+	assert_non_null(strstr(out, "torn"));
+	/* a flipped byte in the middle: refused with its offset */
+	assert_int_equal(run(true, "printf '\\x55' | dd of=%s/j bs=1 seek=100 conv=notrunc status=none && %s journal verify %s/j",
+			     dir, cutover(), dir), 2);
+	assert_non_null(strstr(out, "damaged at offset"));
+	assert_non_null(strstr(out, "what to do:"));
+	/* a rollback refuses the damaged journal too, changing nothing */
+	assert_int_equal(run(true, "%s rollback --journal %s/j", cutover(), dir), 2);
+	assert_int_equal(run(true, "cat %s/f0", dir), 0);
+	assert_string_equal(out, "target");
+	run(true, "rm -rf %s", dir);
+}
+
+static void test_rollback_usage(void **state)
+{
+	(void)state;
+	assert_int_equal(run(true, "%s rollback", cutover()), 2);
+	assert_non_null(strstr(out, "--journal"));
+	assert_int_equal(run(true, "%s rollback --journal /nonexistent/j", cutover()), 1);
+	assert_non_null(strstr(out, "/nonexistent/j"));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_check_names_every_mistake),
+		cmocka_unit_test(test_check_json),
+		cmocka_unit_test(test_check_missing_file),
+		cmocka_unit_test(test_help_everywhere),
+		cmocka_unit_test(test_journal_verify_and_damage),
+		cmocka_unit_test(test_rollback_usage),
+	};
+	return cmocka_run_group_tests_name("cli", tests, NULL, NULL);
+}

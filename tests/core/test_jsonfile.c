@@ -1,0 +1,136 @@
+/* The JSON reader: values and positions, and every syntax error of a file
+ * with its line and column. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "jsonfile.h"
+#include "util.h"
+
+struct err_case {
+	const char *name;
+	const char *text;
+	size_t errors;          /* syntax errors expected */
+	unsigned line, col;     /* of the first */
+	const char *msg;        /* substring of the first */
+};
+
+static const struct err_case err_cases[] = {
+	{ "valid", "{\"a\": [1, 2.5, \"x\", true, null]}", 0, 0, 0, NULL },
+	{ "missing comma between members", "{\"a\": 1\n \"b\": 2}", 1, 2, 2, "missing ','" },
+	{ "trailing comma in array", "{\"a\": [1, 2,]}", 1, 1, 13, "trailing comma" },
+	{ "trailing comma in object", "{\"a\": 1,\n}", 1, 2, 1, "trailing comma" },
+	{ "unquoted key", "{a: 1, \"b\": 2}", 1, 1, 2, "expected a key" },
+	{ "bad literal", "{\"a\": tru}", 1, 1, 7, "unexpected 'tru'" },
+	{ "single quotes", "{\"a\": 'x'}", 1, 1, 7, "unexpected" },
+	{ "missing colon", "{\"a\" 1}", 1, 1, 6, "missing ':'" },
+	{ "unterminated string", "{\"a\": \"abc\n}", 1, 1, 7, "not closed" },
+	{ "bad escape", "{\"a\": \"\\q\"}", 1, 1, 8, "invalid escape" },
+	{ "leading zero", "{\"a\": 012}", 1, 1, 7, "invalid number" },
+	{ "duplicate key", "{\"a\": 1, \"a\": 2}", 1, 1, 10, "twice" },
+	{ "unclosed object", "{\"a\": 1", 1, 1, 8, "end of file" },
+	{ "empty file", "", 1, 1, 1, "empty" },
+	{ "two values", "{} {}", 1, 1, 4, "after the end" },
+	{ "three errors, all reported", "{\"a\": 1 \"b\": [1,], \"c\": tru}", 3, 1, 9, "missing ','" },
+	{ "NUL escape refused", "{\"a\": \"\\u0000\"}", 1, 1, 8, "invalid escape" },
+	{ "lone surrogate", "{\"a\": \"\\udc00\"}", 1, 1, 8, "invalid escape" },
+	{ "invalid UTF-8", "{\"a\": \"\xff\"}", 1, 1, 7, "UTF-8" },
+};
+
+static void test_syntax_errors(void **state)
+{
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < ARRAY_SIZE(err_cases); i++) {
+		const struct err_case *c = &err_cases[i];
+		struct diags d;
+		struct jsonfile *jf;
+
+		print_message("case: %s\n", c->name);
+		diags_init(&d);
+		jf = jsonfile_parse("t.json", c->text, strlen(c->text), &d);
+		assert_non_null(jf);
+		assert_int_equal(d.errors, c->errors);
+		if (c->errors) {
+			assert_int_equal(d.v[0].line, c->line);
+			assert_int_equal(d.v[0].col, c->col);
+			assert_non_null(strstr(d.v[0].msg, c->msg));
+			assert_true(d.v[0].fix[0] != '\0');
+		}
+		jsonfile_free(jf);
+		diags_free(&d);
+	}
+}
+
+static void test_values_and_positions(void **state)
+{
+	static const char text[] =
+		"{\n"
+		"  \"dns\": {\n"
+		"    \"records\": [\n"
+		"      {\"name\": \"www\", \"to\": [\"192.0.2.1\", \"\\u00e9\\ud83d\\ude00\"]}\n"
+		"    ]\n"
+		"  },\n"
+		"  \"n\": -12, \"r\": 1e3\n"
+		"}\n";
+	struct diags d;
+	struct jsonfile *jf;
+	unsigned line, col;
+	json_t *to;
+
+	(void)state;
+	diags_init(&d);
+	jf = jsonfile_parse("p.json", text, strlen(text), &d);
+	assert_int_equal(d.errors, 0);
+	to = json_object_get(json_array_get(json_object_get(json_object_get(jf->root, "dns"), "records"), 0), "to");
+	assert_string_equal(json_string_value(json_array_get(to, 0)), "192.0.2.1");
+	assert_string_equal(json_string_value(json_array_get(to, 1)), "\xc3\xa9\xf0\x9f\x98\x80");
+	assert_int_equal(json_integer_value(json_object_get(jf->root, "n")), -12);
+	assert_true(json_is_real(json_object_get(jf->root, "r")));
+	jsonfile_where(jf, "dns.records[0].to[1]", false, &line, &col);
+	assert_int_equal(line, 4);
+	assert_int_equal(col, 43);
+	jsonfile_where(jf, "dns.records[0].name", true, &line, &col);
+	assert_int_equal(line, 4);
+	assert_int_equal(col, 8);
+	/* a path that does not exist falls back to its nearest ancestor */
+	jsonfile_where(jf, "dns.records[0].missing", false, &line, &col);
+	assert_int_equal(line, 4);
+	assert_int_equal(col, 7);
+	jsonfile_free(jf);
+	diags_free(&d);
+}
+
+static void test_depth_limit(void **state)
+{
+	char text[JSONFILE_MAX_DEPTH * 2 + 8];
+	struct diags d;
+	struct jsonfile *jf;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < JSONFILE_MAX_DEPTH + 2; i++)
+		text[i] = '[';
+	text[i] = '\0';
+	diags_init(&d);
+	jf = jsonfile_parse("deep.json", text, strlen(text), &d);
+	assert_true(d.errors >= 1);
+	assert_non_null(strstr(d.v[0].msg, "nested deeper"));
+	jsonfile_free(jf);
+	diags_free(&d);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_syntax_errors),
+		cmocka_unit_test(test_values_and_positions),
+		cmocka_unit_test(test_depth_limit),
+	};
+	return cmocka_run_group_tests_name("jsonfile", tests, NULL, NULL);
+}

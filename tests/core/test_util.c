@@ -1,0 +1,93 @@
+/* Small helpers with user input: durations, integers, edit distance. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "util.h"
+
+static const struct {
+	const char *name, *text;
+	int ok;
+	int64_t ms;
+} durations[] = {
+	{ "milliseconds", "250ms", 1, 250 },
+	{ "seconds", "30s", 1, 30000 },
+	{ "bare seconds", "2", 1, 2000 },
+	{ "minutes", "5m", 1, 300000 },
+	{ "fractional hours", "1.5h", 1, 5400000 },
+	{ "days", "1d", 1, 86400000 },
+	{ "unknown unit", "5y", 0, 0 },
+	{ "negative", "-1s", 0, 0 },
+	{ "empty", "", 0, 0 },
+	{ "junk", "soon", 0, 0 },
+};
+
+static void test_durations(void **state)
+{
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < ARRAY_SIZE(durations); i++) {
+		int64_t ms = -1;
+		int r = parse_duration_ms(durations[i].text, &ms);
+		print_message("case: %s\n", durations[i].name);
+		assert_int_equal(r == 0, durations[i].ok);
+		if (durations[i].ok)
+			assert_int_equal(ms, durations[i].ms);
+	}
+}
+
+static void test_parse_int(void **state)
+{
+	long long v;
+
+	(void)state;
+	assert_int_equal(parse_int("42", 0, 100, &v), 0);
+	assert_int_equal(v, 42);
+	assert_int_equal(parse_int("101", 0, 100, &v), -ERANGE);
+	assert_int_equal(parse_int("4x", 0, 100, &v), -EINVAL);
+	assert_int_equal(parse_int("", 0, 100, &v), -EINVAL);
+	assert_int_equal(parse_int("99999999999999999999", 0, 100, &v), -ERANGE);
+}
+
+static void test_edit_distance(void **state)
+{
+	(void)state;
+	assert_int_equal(edit_distance("journal", "jounral"), 2);
+	assert_int_equal(edit_distance("ttl", "tll"), 1);
+	assert_int_equal(edit_distance("", "abc"), 3);
+	assert_int_equal(edit_distance("same", "same"), 0);
+}
+
+static void test_path_relative(void **state)
+{
+	char *p;
+
+	(void)state;
+	p = path_relative_to("/etc/cutover/plan.json", "chg.journal");
+	assert_string_equal(p, "/etc/cutover/chg.journal");
+	free(p);
+	p = path_relative_to("plan.json", "chg.journal");
+	assert_string_equal(p, "chg.journal");
+	free(p);
+	p = path_relative_to("/a/plan.json", "/var/j");
+	assert_string_equal(p, "/var/j");
+	free(p);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_durations),
+		cmocka_unit_test(test_parse_int),
+		cmocka_unit_test(test_edit_distance),
+		cmocka_unit_test(test_path_relative),
+	};
+	return cmocka_run_group_tests_name("util", tests, NULL, NULL);
+}
