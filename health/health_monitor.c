@@ -1,0 +1,406 @@
+/* health/health_monitor.c — the event loop and the threshold state machine.
+ *
+ * One libcurl multi handle carries every http/https/tcp probe; dns probes
+ * are UDP sockets handed to curl_multi_poll as extra descriptors. Each
+ * (check, target) has at most one probe in flight and starts the next one
+ * interval after the last one started.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "health_int.h"
+#include "util.h"
+
+#define POLL_FDS_MAX 1024  /* dns probes polled at once; more wait their turn */
+#define TARGETS_TOTAL_MAX 4096
+
+struct entry {
+	struct health_status st;
+	struct probe pr;
+	bool in_flight;
+	int64_t next_due; /* monotonic ms */
+};
+
+struct health_monitor {
+	CURLM *multi;
+	struct entry *e;
+	size_t n;
+	int flags;
+	size_t finished; /* probes finished during the current run */
+};
+
+static const char *const state_names[] = { "unknown", "healthy", "sick" };
+
+const char *health_state_name(enum health_state s)
+{
+	return (size_t)s < ARRAY_SIZE(state_names) ? state_names[s] : "unknown";
+}
+
+int health_monitor_new(const struct health_check *const *checks, size_t n, int flags,
+		       struct health_monitor **ret, struct cut_err *err)
+{
+	struct health_monitor *m;
+	size_t i, j, total = 0;
+
+	*ret = NULL;
+	for (i = 0; i < n; i++)
+		total += checks[i]->n_targets;
+	if (total > TARGETS_TOTAL_MAX)
+		return cut_errf(err, CUT_ELIMIT, "gate on fewer checks at once",
+				"%zu targets to probe at once (at most %d)", total, TARGETS_TOTAL_MAX);
+	m = xcalloc(1, sizeof(*m));
+	m->multi = curl_multi_init();
+	if (!m->multi) {
+		free(m);
+		return cut_errf(err, -ENOMEM, NULL, "cannot start the health check loop");
+	}
+	curl_multi_setopt(m->multi, CURLMOPT_MAX_TOTAL_CONNECTIONS, 0L);
+	m->flags = flags;
+	m->e = xcalloc(total + 1, sizeof(*m->e));
+	for (i = 0; i < n; i++) {
+		for (j = 0; j < checks[i]->n_targets; j++) {
+			struct entry *e = &m->e[m->n++];
+			e->st.check = checks[i];
+			e->st.target = &checks[i]->targets[j];
+			e->st.state = (flags & HEALTH_START_HEALTHY) ? HEALTH_HEALTHY : HEALTH_UNKNOWN;
+			e->pr.check = checks[i];
+			e->pr.target = &checks[i]->targets[j];
+			e->pr.fd = -1;
+		}
+	}
+	*ret = m;
+	return 0;
+}
+
+static void probe_stop(struct health_monitor *m, struct entry *e)
+{
+	if (e->pr.easy)
+		curl_multi_remove_handle(m->multi, e->pr.easy);
+	curl_probe_clear(&e->pr);
+	dns_probe_clear(&e->pr);
+	e->in_flight = false;
+}
+
+void health_monitor_free(struct health_monitor *m)
+{
+	size_t i;
+
+	if (!m)
+		return;
+	for (i = 0; i < m->n; i++)
+		probe_stop(m, &m->e[i]);
+	curl_multi_cleanup(m->multi);
+	free(m->e);
+	free(m);
+}
+
+size_t health_monitor_count(const struct health_monitor *m)
+{
+	return m->n;
+}
+
+const struct health_status *health_monitor_status(const struct health_monitor *m, size_t i)
+{
+	return i < m->n ? &m->e[i].st : NULL;
+}
+
+const struct health_status *health_monitor_sick(const struct health_monitor *m)
+{
+	size_t i;
+
+	for (i = 0; i < m->n; i++)
+		if (m->e[i].st.state == HEALTH_SICK)
+			return &m->e[i].st;
+	return NULL;
+}
+
+bool health_monitor_settled(const struct health_monitor *m)
+{
+	size_t i;
+
+	for (i = 0; i < m->n; i++) {
+		if (m->e[i].st.state == HEALTH_UNKNOWN)
+			return false;
+		if ((m->flags & HEALTH_ONCE) && m->e[i].st.probes == 0)
+			return false;
+	}
+	return true;
+}
+
+void health_status_describe(const struct health_status *st, char *buf, size_t len)
+{
+	const struct health_probe *p = st->state == HEALTH_SICK || !st->last.ok ? &st->last_failure
+									       : &st->last;
+
+	snprintf(buf, len, "%s %s: %s", st->check->name, st->target->text,
+		 p->reason[0] ? p->reason : "not probed yet");
+}
+
+/* ---- the state machine ---- */
+
+static void set_state(struct health_status *st, enum health_state s)
+{
+	if (st->state != s)
+		st->changed = true;
+	st->state = s;
+}
+
+static void finish(struct health_monitor *m, struct entry *e, const struct health_probe *res)
+{
+	struct health_status *st = &e->st;
+	const struct health_check *c = st->check;
+	int64_t now = now_monotonic_ms();
+
+	st->last = *res;
+	st->probes++;
+	if (res->ok) {
+		st->passes++;
+		st->fails = 0;
+	} else {
+		st->last_failure = *res;
+		st->fails++;
+		st->passes = 0;
+	}
+	if (m->flags & HEALTH_ONCE)
+		set_state(st, res->ok ? HEALTH_HEALTHY : HEALTH_SICK);
+	else if (st->passes >= c->healthy_after)
+		set_state(st, HEALTH_HEALTHY);
+	else if (st->fails >= c->sick_after)
+		set_state(st, HEALTH_SICK);
+	else if (st->state == HEALTH_UNKNOWN && st->probes >= c->healthy_after + c->sick_after)
+		set_state(st, HEALTH_SICK); /* never settles: flapping */
+	probe_stop(m, e);
+	e->next_due = (m->flags & HEALTH_ONCE) ? INT64_MAX : e->pr.start_ms + c->interval_ms;
+	if (e->next_due < now && !(m->flags & HEALTH_ONCE))
+		e->next_due = now;
+	m->finished++;
+}
+
+static void fail_now(struct health_monitor *m, struct entry *e, const char *reason)
+{
+	struct health_probe res;
+
+	memset(&res, 0, sizeof(res));
+	snprintf(res.reason, sizeof(res.reason), "%s", reason);
+	finish(m, e, &res);
+}
+
+/* ---- starting probes ---- */
+
+static void probe_start(struct health_monitor *m, struct entry *e, int64_t now)
+{
+	char reason[HEALTH_REASON_MAX];
+
+	e->pr.start_ms = now;
+	e->pr.deadline_ms = now + e->st.check->timeout_ms;
+	e->in_flight = true;
+	if (e->st.check->kind == HEALTH_DNS) {
+		if (dns_probe_send(&e->pr, reason, sizeof(reason)) < 0)
+			fail_now(m, e, reason);
+		return;
+	}
+	if (curl_probe_setup(&e->pr, e, false, reason, sizeof(reason)) < 0 ||
+	    curl_multi_add_handle(m->multi, e->pr.easy) != CURLM_OK)
+		fail_now(m, e, reason);
+}
+
+static void start_due(struct health_monitor *m, int64_t now)
+{
+	size_t i;
+
+	for (i = 0; i < m->n; i++)
+		if (!m->e[i].in_flight && m->e[i].next_due <= now)
+			probe_start(m, &m->e[i], now);
+}
+
+/* A failed TLS verification: a second connection reads the certificate. */
+static void start_diagnosis(struct health_monitor *m, struct entry *e, const struct health_probe *res)
+{
+	char reason[HEALTH_REASON_MAX];
+	char verify_error[CURL_ERROR_SIZE];
+
+	memcpy(verify_error, e->pr.verify_error, sizeof(verify_error));
+	curl_multi_remove_handle(m->multi, e->pr.easy);
+	curl_probe_clear(&e->pr);
+	memcpy(e->pr.verify_error, verify_error, sizeof(verify_error));
+	e->st.last.latency_ms = res->latency_ms;
+	if (curl_probe_setup(&e->pr, e, true, reason, sizeof(reason)) < 0 ||
+	    curl_multi_add_handle(m->multi, e->pr.easy) != CURLM_OK)
+		finish(m, e, res);
+}
+
+static void curl_done(struct health_monitor *m, CURL *easy, CURLcode rc)
+{
+	struct entry *e = NULL;
+	struct health_probe res;
+
+	curl_easy_getinfo(easy, CURLINFO_PRIVATE, (char **)&e);
+	if (!e)
+		return;
+	memset(&res, 0, sizeof(res));
+	if (e->pr.diagnosis) {
+		int64_t latency = e->st.last.latency_ms;
+		curl_probe_diagnosis(&e->pr, rc, &res);
+		res.latency_ms = latency;
+		finish(m, e, &res);
+		return;
+	}
+	if (curl_probe_result(&e->pr, rc, &res) == 1) {
+		start_diagnosis(m, e, &res);
+		return;
+	}
+	finish(m, e, &res);
+}
+
+static void read_curl(struct health_monitor *m)
+{
+	CURLMsg *msg;
+	int left;
+
+	while ((msg = curl_multi_info_read(m->multi, &left)))
+		if (msg->msg == CURLMSG_DONE)
+			curl_done(m, msg->easy_handle, msg->data.result);
+}
+
+/* ---- dns probes on the same loop ---- */
+
+static size_t dns_fds(struct health_monitor *m, struct curl_waitfd *fds, struct entry **owners)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < m->n && n < POLL_FDS_MAX; i++) {
+		if (!m->e[i].in_flight || m->e[i].pr.fd < 0)
+			continue;
+		fds[n].fd = m->e[i].pr.fd;
+		fds[n].events = CURL_WAIT_POLLIN;
+		fds[n].revents = 0;
+		owners[n++] = &m->e[i];
+	}
+	return n;
+}
+
+static void read_dns(struct health_monitor *m, struct curl_waitfd *fds, struct entry **owners,
+		     size_t n, int64_t now)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		struct entry *e = owners[i];
+		struct health_probe res;
+
+		if (!e->in_flight)
+			continue;
+		memset(&res, 0, sizeof(res));
+		if (fds[i].revents && dns_probe_receive(&e->pr, &res) == 1) {
+			res.latency_ms = now - e->pr.start_ms;
+			finish(m, e, &res);
+		} else if (now >= e->pr.deadline_ms) {
+			char d[32];
+			format_duration(e->st.check->timeout_ms, d, sizeof(d));
+			snprintf(res.reason, sizeof(res.reason), "no DNS answer within %s", d);
+			res.latency_ms = now - e->pr.start_ms;
+			finish(m, e, &res);
+		}
+	}
+}
+
+/* How long the loop may sleep: until the next probe is due, a dns probe
+ * times out, or end. */
+static int64_t sleep_ms(const struct health_monitor *m, int64_t now, int64_t end)
+{
+	int64_t t = end;
+	size_t i;
+
+	for (i = 0; i < m->n; i++) {
+		const struct entry *e = &m->e[i];
+		if (!e->in_flight && e->next_due < t)
+			t = e->next_due;
+		if (e->in_flight && e->pr.fd >= 0 && e->pr.deadline_ms < t)
+			t = e->pr.deadline_ms;
+	}
+	t -= now;
+	return t < 0 ? 0 : t;
+}
+
+static int loop_once(struct health_monitor *m, int64_t end, struct cut_err *err)
+{
+	struct curl_waitfd *fds = xcalloc(POLL_FDS_MAX, sizeof(*fds));
+	struct entry **owners = xcalloc(POLL_FDS_MAX, sizeof(*owners));
+	int64_t now = now_monotonic_ms(), wait;
+	size_t nfds = dns_fds(m, fds, owners);
+	int running = 0, r = 0;
+	CURLMcode mc;
+
+	wait = sleep_ms(m, now, end);
+	mc = curl_multi_poll(m->multi, fds, (unsigned)nfds, (int)(wait > 1000 ? 1000 : wait), NULL);
+	if (mc == CURLM_OK)
+		mc = curl_multi_perform(m->multi, &running);
+	if (mc != CURLM_OK) {
+		r = cut_errf(err, CUT_EINTERNAL, NULL, "health check loop: %s", curl_multi_strerror(mc));
+		goto out;
+	}
+	read_curl(m);
+	read_dns(m, fds, owners, nfds, now_monotonic_ms());
+out:
+	free(fds);
+	free(owners);
+	return r;
+}
+
+int health_monitor_run(struct health_monitor *m, int64_t wait_ms, struct cut_err *err)
+{
+	int64_t end = now_monotonic_ms() + (wait_ms < 0 ? 0 : wait_ms);
+	size_t i;
+	int r;
+
+	m->finished = 0;
+	for (i = 0; i < m->n; i++)
+		m->e[i].st.changed = false;
+	for (;;) {
+		start_due(m, now_monotonic_ms());
+		if (m->finished)
+			return 0;
+		r = loop_once(m, end, err);
+		if (r < 0)
+			return r;
+		if (m->finished || now_monotonic_ms() >= end)
+			return 0;
+	}
+}
+
+static size_t count_sick(const struct health_monitor *m)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < m->n; i++)
+		n += m->e[i].st.state == HEALTH_SICK;
+	return n;
+}
+
+int health_monitor_settle(struct health_monitor *m, struct cut_err *err)
+{
+	const struct health_status *sick;
+	char what[HEALTH_REASON_MAX + 160];
+	size_t n;
+	int r;
+
+	while (!health_monitor_settled(m)) {
+		r = health_monitor_run(m, 60000, err);
+		if (r < 0)
+			return r;
+	}
+	sick = health_monitor_sick(m);
+	if (!sick)
+		return 0;
+	health_status_describe(sick, what, sizeof(what));
+	n = count_sick(m);
+	if (n > 1)
+		return cut_errf(err, CUT_EHEALTH,
+				"fix the target, or switch anyway with --skip-health",
+				"%s (and %zu more target%s sick)", what, n - 1, n == 2 ? "" : "s");
+	return cut_errf(err, CUT_EHEALTH, "fix the target, or switch anyway with --skip-health", "%s",
+			what);
+}

@@ -1,0 +1,384 @@
+/* tests/health/test_health_probe.c — probes against real local servers.
+ *
+ * One tests/health/server.py process serves every case on 127.0.0.1:
+ * HTTP answering 200 / 503, a server that accepts and never answers, HTTPS
+ * with a valid, an expired and a wrong-name certificate (made by
+ * make-certs.sh), DNS answering and refusing, and a closed port.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "helpers.h"
+#include "util.h"
+
+#define P_OK "18001"
+#define P_503 "18002"
+#define P_HANG "18003"
+#define P_CLOSED "18004"
+#define P_TLS_VALID "18005"
+#define P_TLS_EXPIRED "18006"
+#define P_TLS_WRONG "18007"
+#define P_DNS "18008"
+#define P_DNS_NX "18009"
+#define P_FLIP "18010"
+
+struct world {
+	char *dir;
+	pid_t servers;
+};
+
+static int setup(void **state)
+{
+	struct world *w = xcalloc(1, sizeof(*w));
+	char *specs[16];
+	size_t n = 0, i;
+
+	w->dir = scratch_new();
+	if (!w->dir || certs_make(w->dir) < 0)
+		return -1;
+	specs[n++] = xstrdup("port=" P_OK ",body=service ok ECHOHOST");
+	specs[n++] = xstrdup("port=" P_503 ",status=503,body=maintenance");
+	specs[n++] = xstrdup("port=" P_HANG ",mode=hang");
+	specs[n++] = xasprintf("port=" P_TLS_VALID ",cert=%s/valid.pem,key=%s/valid.key", w->dir, w->dir);
+	specs[n++] = xasprintf("port=" P_TLS_EXPIRED ",cert=%s/expired.pem,key=%s/expired.key", w->dir,
+			       w->dir);
+	specs[n++] = xasprintf("port=" P_TLS_WRONG ",cert=%s/wrongname.pem,key=%s/wrongname.key", w->dir,
+			       w->dir);
+	specs[n++] = xstrdup("port=" P_DNS ",mode=dns,address=192.0.2.7");
+	specs[n++] = xstrdup("port=" P_DNS_NX ",mode=dns,rcode=3");
+	specs[n++] = xasprintf("port=" P_FLIP ",status_file=%s/flip", w->dir);
+	specs[n] = NULL;
+	{
+		char *flip = xasprintf("%s/flip", w->dir);
+		FILE *f = fopen(flip, "w");
+		if (f) {
+			fputs("200\n", f);
+			fclose(f);
+		}
+		free(flip);
+	}
+	w->servers = servers_start(w->dir, (const char *const *)specs);
+	for (i = 0; i < n; i++)
+		free(specs[i]);
+	*state = w;
+	return w->servers > 0 ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+	struct world *w = *state;
+
+	servers_stop(w->servers);
+	scratch_remove(w->dir);
+	free(w);
+	return 0;
+}
+
+/* The plan text of one check; @CA@ becomes the test CA's path. */
+static char *plan_text(const struct world *w, const char *check)
+{
+	const char *at = strstr(check, "@DIR@");
+
+	if (!at)
+		return xasprintf("{\"c\":%s}", check);
+	return xasprintf("{\"c\":%.*s%s%s}", (int)(at - check), check, w->dir, at + 5);
+}
+
+struct row {
+	const char *name;
+	const char *check;   /* one check's JSON */
+	bool ok;
+	const char *reason;  /* a substring of the result's reason */
+};
+
+static const struct row rows[] = {
+	{ "http 200 under the production host name",
+	  "{\"kind\":\"http\",\"host\":\"www.example.test\",\"targets\":[\"127.0.0.1:" P_OK "\"],"
+	  "\"body_contains\":\"host=www.example.test:" P_OK "\"}",
+	  true, "HTTP 200" },
+	{ "http body without the expected text",
+	  "{\"kind\":\"http\",\"host\":\"www.example.test\",\"targets\":[\"127.0.0.1:" P_OK "\"],"
+	  "\"body_contains\":\"database up\"}",
+	  false, "body does not contain \"database up\"" },
+	{ "http 503",
+	  "{\"kind\":\"http\",\"host\":\"www.example.test\",\"targets\":[\"127.0.0.1:" P_503 "\"]}",
+	  false, "HTTP 503" },
+	{ "http 503 when 503 is expected",
+	  "{\"kind\":\"http\",\"host\":\"www.example.test\",\"expect_status\":[503],"
+	  "\"targets\":[\"127.0.0.1:" P_503 "\"]}",
+	  true, "HTTP 503" },
+	{ "http server that never answers",
+	  "{\"kind\":\"http\",\"host\":\"www.example.test\",\"timeout\":\"300ms\","
+	  "\"targets\":[\"127.0.0.1:" P_HANG "\"]}",
+	  false, "no answer within 300 ms" },
+	{ "http closed port",
+	  "{\"kind\":\"http\",\"host\":\"www.example.test\",\"targets\":[\"127.0.0.1:" P_CLOSED "\"]}",
+	  false, "connection refused" },
+	{ "tcp open port", "{\"kind\":\"tcp\",\"targets\":[\"127.0.0.1:" P_HANG "\"]}", true, "connected" },
+	{ "tcp closed port", "{\"kind\":\"tcp\",\"targets\":[\"127.0.0.1:" P_CLOSED "\"]}", false,
+	  "connection refused" },
+	{ "https valid certificate from the plan's CA",
+	  "{\"kind\":\"https\",\"host\":\"www.example.test\",\"tls\":{\"ca_file\":\"@DIR@/ca.pem\"},"
+	  "\"targets\":[\"127.0.0.1:" P_TLS_VALID "\"]}",
+	  true, "HTTP 200" },
+	{ "https valid certificate, CA not trusted",
+	  "{\"kind\":\"https\",\"host\":\"www.example.test\",\"tls\":{\"ca_file\":\"@DIR@/other-ca.pem\"},"
+	  "\"targets\":[\"127.0.0.1:" P_TLS_VALID "\"]}",
+	  false, "certificate not trusted" },
+	{ "https expired certificate",
+	  "{\"kind\":\"https\",\"host\":\"www.example.test\",\"tls\":{\"ca_file\":\"@DIR@/ca.pem\"},"
+	  "\"targets\":[\"127.0.0.1:" P_TLS_EXPIRED "\"]}",
+	  false, "certificate expired 2020-10-01" },
+	{ "https expired certificate without verification",
+	  "{\"kind\":\"https\",\"host\":\"www.example.test\",\"tls\":{\"verify\":false},"
+	  "\"targets\":[\"127.0.0.1:" P_TLS_EXPIRED "\"]}",
+	  true, "HTTP 200" },
+	{ "https certificate for another name",
+	  "{\"kind\":\"https\",\"host\":\"www.example.test\",\"tls\":{\"ca_file\":\"@DIR@/ca.pem\"},"
+	  "\"targets\":[\"127.0.0.1:" P_TLS_WRONG "\"]}",
+	  false, "certificate is for DNS:other.example.net, not www.example.test" },
+	{ "https to a plain http server",
+	  "{\"kind\":\"https\",\"host\":\"www.example.test\",\"targets\":[\"127.0.0.1:" P_OK "\"]}",
+	  false, "TLS" },
+	{ "dns answer", "{\"kind\":\"dns\",\"host\":\"www.example.test\",\"targets\":[\"127.0.0.1:" P_DNS "\"]}",
+	  true, "NOERROR" },
+	{ "dns answer with the expected address",
+	  "{\"kind\":\"dns\",\"host\":\"www.example.test\",\"body_contains\":\"192.0.2.7\","
+	  "\"targets\":[\"127.0.0.1:" P_DNS "\"]}",
+	  true, "NOERROR" },
+	{ "dns answer with another address",
+	  "{\"kind\":\"dns\",\"host\":\"www.example.test\",\"body_contains\":\"192.0.2.99\","
+	  "\"targets\":[\"127.0.0.1:" P_DNS "\"]}",
+	  false, "contains \"192.0.2.99\"" },
+	{ "dns AAAA not there",
+	  "{\"kind\":\"dns\",\"host\":\"www.example.test\",\"qtype\":\"AAAA\",\"targets\":[\"127.0.0.1:" P_DNS "\"]}",
+	  false, "no AAAA record" },
+	{ "dns NXDOMAIN",
+	  "{\"kind\":\"dns\",\"host\":\"www.example.test\",\"targets\":[\"127.0.0.1:" P_DNS_NX "\"]}",
+	  false, "DNS NXDOMAIN" },
+	{ "dns no server",
+	  "{\"kind\":\"dns\",\"host\":\"www.example.test\",\"timeout\":\"300ms\","
+	  "\"targets\":[\"127.0.0.1:" P_CLOSED "\"]}",
+	  false, "" },
+};
+
+/* Parses one check and runs it once; fills *st (copied) and returns the count of probes. */
+static void run_once(const struct world *w, const char *check, int flags, struct parsed *p,
+		     struct health_monitor **m)
+{
+	char *text = plan_text(w, check);
+	const struct health_check *c;
+	struct cut_err err;
+
+	assert_int_equal(parsed_load(p, "plan.json", text), 0);
+	free(text);
+	assert_int_equal(p->d.errors, 0);
+	c = health_plan_get(p->plan, 0);
+	assert_non_null(c);
+	cut_err_clear(&err);
+	assert_int_equal(health_monitor_new(&c, 1, flags, m, &err), 0);
+}
+
+static void test_row(void **state)
+{
+	const struct row *row = ((const struct row *const *)*state)[1];
+	struct world *w = ((struct world *const *)*state)[0];
+	const struct health_status *st;
+	struct health_monitor *m;
+	struct cut_err err;
+	struct parsed p;
+	int r;
+
+	run_once(w, row->check, HEALTH_ONCE, &p, &m);
+	cut_err_clear(&err);
+	r = health_monitor_settle(m, &err);
+	st = health_monitor_status(m, 0);
+	if (!strstr(st->last.reason, row->reason) || st->last.ok != row->ok)
+		print_error("  reason: %s\n", st->last.reason);
+	assert_int_equal(st->probes, 1);
+	assert_int_equal(st->last.ok, row->ok);
+	assert_non_null(strstr(st->last.reason, row->reason));
+	if (row->ok) {
+		assert_int_equal(r, 0);
+		assert_int_equal(st->state, HEALTH_HEALTHY);
+	} else {
+		assert_int_equal(r, CUT_EHEALTH);
+		assert_int_equal(st->state, HEALTH_SICK);
+		assert_non_null(strstr(err.msg, "c 127.0.0.1:"));
+		assert_non_null(strstr(err.msg, row->reason));
+	}
+	health_monitor_free(m);
+	parsed_free(&p);
+}
+
+/* Thresholds: healthy after 2 passes in a row. */
+static void test_gate_healthy_after(void **state)
+{
+	struct world *w = *state;
+	const struct health_status *st;
+	struct health_monitor *m;
+	struct cut_err err;
+	struct parsed p;
+
+	run_once(w,
+		 "{\"kind\":\"http\",\"host\":\"www.example.test\",\"interval\":\"50ms\","
+		 "\"healthy_after\":2,\"targets\":[\"127.0.0.1:" P_OK "\",\"127.0.0.1:" P_FLIP "\"]}",
+		 0, &p, &m);
+	cut_err_clear(&err);
+	assert_int_equal(health_monitor_settle(m, &err), 0);
+	assert_int_equal(health_monitor_count(m), 2);
+	st = health_monitor_status(m, 0);
+	assert_int_equal(st->state, HEALTH_HEALTHY);
+	assert_int_equal(st->probes, 2);
+	assert_int_equal(health_monitor_status(m, 1)->probes, 2);
+	health_monitor_free(m);
+	parsed_free(&p);
+}
+
+/* Thresholds: sick after 3 failures in a row; the gate names check, target, reason. */
+static void test_gate_sick_after(void **state)
+{
+	struct world *w = *state;
+	const struct health_status *st;
+	struct health_monitor *m;
+	struct cut_err err;
+	struct parsed p;
+
+	run_once(w,
+		 "{\"kind\":\"http\",\"host\":\"www.example.test\",\"interval\":\"50ms\","
+		 "\"sick_after\":3,\"targets\":[\"127.0.0.1:" P_OK "\",\"127.0.0.1:" P_503 "\"]}",
+		 0, &p, &m);
+	cut_err_clear(&err);
+	assert_int_equal(health_monitor_settle(m, &err), CUT_EHEALTH);
+	st = health_monitor_sick(m);
+	assert_non_null(st);
+	assert_string_equal(st->target->text, "127.0.0.1:" P_503);
+	assert_int_equal(st->probes, 3);
+	assert_int_equal(st->fails, 3);
+	assert_string_equal(err.msg, "c 127.0.0.1:" P_503 ": HTTP 503 (expected 200)");
+	assert_non_null(strstr(err.hint, "--skip-health"));
+	health_monitor_free(m);
+	parsed_free(&p);
+}
+
+static void write_flip(const struct world *w, const char *status)
+{
+	char *path = xasprintf("%s/flip", w->dir);
+	FILE *f = fopen(path, "w");
+
+	assert_non_null(f);
+	fputs(status, f);
+	fclose(f);
+	free(path);
+}
+
+/* A watch starts healthy and turns sick only after sick_after failures. */
+static void test_watch_turns_sick(void **state)
+{
+	struct world *w = *state;
+	const struct health_status *st;
+	struct health_monitor *m;
+	struct cut_err err;
+	struct parsed p;
+	unsigned fails_seen = 0;
+
+	write_flip(w, "200\n");
+	run_once(w,
+		 "{\"kind\":\"http\",\"host\":\"www.example.test\",\"interval\":\"50ms\","
+		 "\"sick_after\":2,\"targets\":[\"127.0.0.1:" P_FLIP "\"]}",
+		 HEALTH_START_HEALTHY, &p, &m);
+	cut_err_clear(&err);
+	st = health_monitor_status(m, 0);
+	while (st->probes < 2)
+		assert_int_equal(health_monitor_run(m, 5000, &err), 0);
+	assert_int_equal(st->state, HEALTH_HEALTHY);
+	write_flip(w, "503\n");
+	while (st->state == HEALTH_HEALTHY) {
+		assert_int_equal(health_monitor_run(m, 5000, &err), 0);
+		if (!st->last.ok)
+			fails_seen++;
+	}
+	assert_int_equal(st->state, HEALTH_SICK);
+	assert_int_equal(fails_seen, 2);
+	assert_true(st->changed);
+	assert_non_null(strstr(st->last_failure.reason, "HTTP 503"));
+	write_flip(w, "200\n");
+	health_monitor_free(m);
+	parsed_free(&p);
+}
+
+/* Many checks in one loop: every target gets its own probe. */
+static void test_many_targets_in_parallel(void **state)
+{
+	struct world *w = *state;
+	struct health_monitor *m;
+	struct cut_err err;
+	struct parsed p;
+	char *check;
+	size_t i;
+
+	check = xstrdup("{\"kind\":\"https\",\"host\":\"www.example.test\",\"tls\":{\"ca_file\":\"@DIR@/ca.pem\"},"
+			"\"targets\":[\"127.0.0.1:" P_TLS_VALID "\"");
+	for (i = 0; i < 40; i++) {
+		char *more = xasprintf("%s,\"127.0.0.1:" P_TLS_VALID "\"", check);
+		free(check);
+		check = more;
+	}
+	{
+		char *more = xasprintf("%s]}", check);
+		free(check);
+		check = more;
+	}
+	run_once(w, check, HEALTH_ONCE, &p, &m);
+	free(check);
+	cut_err_clear(&err);
+	assert_int_equal(health_monitor_settle(m, &err), 0);
+	assert_int_equal(health_monitor_count(m), 41);
+	for (i = 0; i < 41; i++)
+		assert_int_equal(health_monitor_status(m, i)->state, HEALTH_HEALTHY);
+	health_monitor_free(m);
+	parsed_free(&p);
+}
+
+int main(void)
+{
+	static struct world *world;
+	static const void *pairs[ARRAY_SIZE(rows)][2];
+	struct CMUnitTest tests[ARRAY_SIZE(rows) + 4];
+	struct world *w;
+	size_t i, n = 0;
+	int r;
+
+	if (setup((void **)&world) < 0) {
+		fprintf(stderr, "cannot start the test servers (python3, openssl?)\n");
+		return 1;
+	}
+	w = world;
+	for (i = 0; i < ARRAY_SIZE(rows); i++) {
+		pairs[i][0] = w;
+		pairs[i][1] = &rows[i];
+		memset(&tests[n], 0, sizeof(tests[n]));
+		tests[n].name = rows[i].name;
+		tests[n].test_func = test_row;
+		tests[n++].initial_state = pairs[i];
+	}
+	tests[n++] = (struct CMUnitTest){ "gate: healthy after 2 passes", test_gate_healthy_after, NULL,
+					  NULL, w };
+	tests[n++] = (struct CMUnitTest){ "gate: sick after 3 failures", test_gate_sick_after, NULL, NULL,
+					  w };
+	tests[n++] = (struct CMUnitTest){ "watch: healthy turns sick after 2 failures",
+					  test_watch_turns_sick, NULL, NULL, w };
+	tests[n++] = (struct CMUnitTest){ "41 https targets on one loop", test_many_targets_in_parallel,
+					  NULL, NULL, w };
+	r = _cmocka_run_group_tests("health_probe", tests, n, NULL, NULL);
+	teardown((void **)&world);
+	return r;
+}
