@@ -328,7 +328,7 @@ static json_t *read_word(struct reader *r)
 	unsigned line = r->line, col = r->col;
 	size_t i, n = 0;
 
-	while (!is_delim(r->s[r->i + n]) && r->i + n < r->len && r->s[r->i + n] != '"')
+	while (r->i + n < r->len && !is_delim(r->s[r->i + n]) && r->s[r->i + n] != '"')
 		n++;
 	for (i = 0; i < ARRAY_SIZE(words); i++) {
 		if (n == strlen(words[i]) && strncmp(r->s + r->i, words[i], n) == 0) {
@@ -343,8 +343,16 @@ static json_t *read_word(struct reader *r)
 	return NULL;
 }
 
+static bool starts_value(char c)
+{
+	return c == '"' || c == '{' || c == '[' || c == '-' || (c >= '0' && c <= '9') ||
+	       (c >= 'a' && c <= 'z');
+}
+
 /* After a value inside a container: expects ',' or the closing char.
- * Returns 1 to read another element, 0 at the end. */
+ * Returns 1 to read another element, 0 at the end of the container (the
+ * closing char consumed, or left for the outer container when it is the
+ * wrong one). Always makes progress or returns 0. */
 static int after_element(struct reader *r, char close, unsigned oline, unsigned ocol)
 {
 	char what[32];
@@ -372,14 +380,24 @@ static int after_element(struct reader *r, char close, unsigned oline, unsigned 
 		return 0;
 	}
 	describe_char(r, what, sizeof(what));
-	if (peek(r) == '"' || peek(r) == '{' || peek(r) == '[' || close == ']') {
+	if (peek(r) == '"' || (close == ']' && starts_value(peek(r)))) {
 		syntax_error(r, r->line, r->col, "add a ','", "missing ',' before %s", what);
 		return 1;
 	}
 	syntax_error(r, r->line, r->col, "add a ',' or close it",
 		     "expected ',' or '%c', found %s", close, what);
+	if (peek(r) == '}' || peek(r) == ']')
+		return 0; /* the wrong closer: it belongs to an outer container */
 	sync_to_separator(r);
-	return after_element(r, close, oline, ocol);
+	if (peek(r) == ',') {
+		advance(r);
+		return 1;
+	}
+	if (peek(r) == close) {
+		advance(r);
+		return 0;
+	}
+	return 0;
 }
 
 static json_t *read_object(struct reader *r)

@@ -26,32 +26,24 @@ struct schema plan_schema(const struct plan *p, struct diags *d)
 	return sc;
 }
 
-int plan_load(const char *path, struct plan **ret, struct diags *d, struct cut_err *err)
+struct plan *plan_from_jsonfile(struct jsonfile *jf, const char *path, struct diags *d)
 {
 	static const char *const keys[] = {
 		"change", "journal", "description", "dns", "routes", "health", NULL,
 	};
-	struct plan *p;
-	struct schema sc;
+	struct plan *p = xcalloc(1, sizeof(*p));
 	const char *journal = NULL;
+	struct schema sc;
 	json_t *root;
-	int r;
 
-	*ret = NULL;
-	p = xcalloc(1, sizeof(*p));
-	r = jsonfile_load(path, &p->jf, d, err);
-	if (r < 0) {
-		free(p);
-		return r;
-	}
+	p->jf = jf;
 	sc = plan_schema(p, d);
-	root = p->jf->root;
+	root = jf->root;
 	if (!json_is_object(root)) {
 		if (root)
 			schema_error(&sc, "", "write the plan as one JSON object { … }",
 				     "the plan must be a JSON object");
-		*ret = p;
-		return 0;
+		return p;
 	}
 	schema_keys(&sc, "", root, keys);
 	if (schema_string(&sc, "", root, "change", SCHEMA_REQUIRED, NULL, &p->change) && p->change &&
@@ -66,7 +58,19 @@ int plan_load(const char *path, struct plan **ret, struct diags *d, struct cut_e
 	p->dns = schema_member(&sc, "", root, "dns", JSON_OBJECT, SCHEMA_OPTIONAL);
 	p->routes = schema_member(&sc, "", root, "routes", JSON_OBJECT, SCHEMA_OPTIONAL);
 	p->health = schema_member(&sc, "", root, "health", JSON_OBJECT, SCHEMA_OPTIONAL);
-	*ret = p;
+	return p;
+}
+
+int plan_load(const char *path, struct plan **ret, struct diags *d, struct cut_err *err)
+{
+	struct jsonfile *jf;
+	int r;
+
+	*ret = NULL;
+	r = jsonfile_load(path, &jf, d, err);
+	if (r < 0)
+		return r;
+	*ret = plan_from_jsonfile(jf, path, d);
 	return 0;
 }
 

@@ -35,6 +35,10 @@ struct plan {
 int plan_load(const char *path, struct plan **ret, struct diags *d, struct cut_err *err)
 	CUT_MUST_CHECK;
 
+/* Checks the top level of a document already read (takes ownership of jf;
+ * for tests and fuzzing). Never fails: errors go to d. */
+struct plan *plan_from_jsonfile(struct jsonfile *jf, const char *path, struct diags *d);
+
 void plan_free(struct plan *p);
 
 /* A schema checker over the plan's file, reporting into d. */

@@ -306,7 +306,7 @@ static int load_existing(struct journal *j, const char *change, struct cut_err *
 	r = read_file(j->path, JOURNAL_FILE_MAX, (char **)&buf, &size, err);
 	if (r < 0)
 		return r;
-	if (size < FILE_HEAD_LEN && memcmp(buf, JOURNAL_MAGIC, size) == 0) {
+	if (size < FILE_HEAD_LEN && memcmp(buf, JOURNAL_MAGIC, size < 8 ? size : 8) == 0) {
 		/* a crash while the file was being created: nothing was recorded */
 		free(buf);
 		return empty_journal(j, change, err);
