@@ -38,6 +38,8 @@ static const struct err_case err_cases[] = {
 	{ "three errors, all reported", "{\"a\": 1 \"b\": [1,], \"c\": tru}", 3, 1, 9, "missing ','" },
 	{ "NUL escape refused", "{\"a\": \"\\u0000\"}", 1, 1, 8, "invalid escape" },
 	{ "lone surrogate", "{\"a\": \"\\udc00\"}", 1, 1, 8, "invalid escape" },
+	{ "wrong closing bracket", "{\"a\": [1, 2}", 1, 1, 12, "expected ',' or ']'" },
+	{ "garbage between members", "{\"a\": 1 @@ , \"b\": 2}", 1, 1, 9, "expected ',' or '}'" },
 	{ "invalid UTF-8", "{\"a\": \"\xff\"}", 1, 1, 7, "UTF-8" },
 };
 
