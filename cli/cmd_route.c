@@ -1,8 +1,253 @@
+/* cutover route plan|switch — routes and addresses on gateway hosts. */
+#include <stdio.h>
+#include <string.h>
+
 #include "cli.h"
+#include "night_route.h"
+
+static const char usage[] =
+	"usage: cutover route plan [--json] [--netns NAME] PLAN\n"
+	"       cutover route switch [--json] [--dry-run] [--skip-health] [--netns NAME] PLAN\n"
+	"\n"
+	"plan    reads every host's routes and addresses and prints, for each change of\n"
+	"        the plan's \"routes\" section, what the kernel holds and what the plan\n"
+	"        wants: '~' to change, '=' already done, '!' conflict (the kernel holds\n"
+	"        neither the plan's `from` nor its `to`).\n"
+	"switch  runs the plan's health gates, checks every `from` against the kernel\n"
+	"        (any mismatch: refused, nothing changed), journals the complete prior\n"
+	"        state of every route and address it touches, then changes them in one\n"
+	"        netlink batch per host. `cutover rollback --journal J` undoes it.\n"
+	"\n"
+	"Options:\n"
+	"  --json          one JSON document on stdout\n"
+	"  --dry-run       say each request that would be sent; journal and send nothing\n"
+	"  --skip-health   do not run the plan's gates (say so in the change record)\n"
+	"  --netns NAME    run every host of the plan in network namespace NAME\n"
+	"  --help          this text\n"
+	"\n"
+	"Exit codes:\n"
+	"  0  done (or nothing to do)\n"
+	"  1  the kernel refused a change, or it could not be read; the journal can roll\n"
+	"     back what was applied\n"
+	"  2  bad usage or bad plan\n"
+	"  3  refused: a route or address is not as the plan's `from` says\n"
+	"  4  a health gate failed\n";
+
+enum { OPT_SKIP_HEALTH = 64, OPT_NETNS };
+
+static const char marks[] = { [NETPLAN_PENDING] = '~', [NETPLAN_DONE] = '=',
+			      [NETPLAN_CONFLICT] = '!' };
+static const char *const state_names[] = {
+	[NETPLAN_PENDING] = "pending", [NETPLAN_DONE] = "done", [NETPLAN_CONFLICT] = "conflict",
+};
+
+static const char *result_name(int r)
+{
+	if (r == 0)
+		return "applied";
+	if (r == STEP_PENDING)
+		return "not-tried";
+	if (r == STEP_UNKNOWN)
+		return "unknown";
+	if (r == CUT_ECONFLICT)
+		return "conflict";
+	return "failed";
+}
+
+static void print_items(const struct netplan_diff *diff)
+{
+	size_t i;
+
+	for (i = 0; i < diff->n; i++) {
+		const struct netplan_item *it = &diff->items[i];
+		printf("%c %s (%s): %s\n", marks[it->state], it->path, it->host, it->what);
+		if (it->state == NETPLAN_DONE) {
+			printf("    already: %s\n", it->want[0] ? it->want : "absent");
+			continue;
+		}
+		printf("    now:  %s\n    want: %s\n", it->now[0] ? it->now : "absent",
+		       it->want[0] ? it->want : "absent");
+		if (it->message)
+			printf("    conflict: %s\n", it->message);
+	}
+	printf("%zu to change, %zu already done, %zu in conflict\n", diff->pending, diff->done,
+	       diff->conflicts);
+}
+
+static json_t *items_json(const struct netplan_diff *diff)
+{
+	json_t *arr = json_array();
+	size_t i;
+
+	for (i = 0; diff && i < diff->n; i++) {
+		const struct netplan_item *it = &diff->items[i];
+		json_t *o = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s}", "path", it->path, "host", it->host,
+				      "what", it->what, "now", it->now, "want", it->want, "state",
+				      state_names[it->state]);
+		if (it->message)
+			json_object_set_new(o, "message", json_string(it->message));
+		json_array_append_new(arr, o);
+	}
+	return arr;
+}
+
+static json_t *steps_json(const struct netplan_diff *diff)
+{
+	json_t *arr = json_array();
+	size_t i;
+
+	for (i = 0; diff && i < diff->nsteps; i++) {
+		const struct step *s = &diff->steps[i];
+		json_t *o = json_pack("{s:s,s:s,s:s}", "kind", s->kind, "describe", s->describe,
+				      "result", result_name(s->result));
+		if (s->id)
+			json_object_set_new(o, "journal_seq", json_integer((json_int_t)s->id));
+		if (s->message && s->result != 0)
+			json_object_set_new(o, "message", json_string(s->message));
+		json_array_append_new(arr, o);
+	}
+	return arr;
+}
+
+static json_t *result_json(const char *verb, const char *path,
+			   const struct night_route_result *res, const struct cut_err *err,
+			   const struct diags *d)
+{
+	const struct plan *p = res && res->np ? res->np->plan : NULL;
+	json_t *doc = json_pack("{s:s,s:s}", "command", verb, "plan", path);
+
+	if (p && p->change)
+		json_object_set_new(doc, "change", json_string(p->change));
+	if (p && p->journal)
+		json_object_set_new(doc, "journal", json_string(p->journal));
+	if (res && res->diff) {
+		json_object_set_new(doc, "changes", items_json(res->diff));
+		json_object_set_new(doc, "summary",
+				    json_pack("{s:I,s:I,s:I,s:I}", "pending",
+					      (json_int_t)res->diff->pending, "done",
+					      (json_int_t)res->diff->done, "conflicts",
+					      (json_int_t)res->diff->conflicts, "steps",
+					      (json_int_t)res->diff->nsteps));
+		if (strcmp(verb, "switch") == 0)
+			json_object_set_new(doc, "steps", steps_json(res->diff));
+	}
+	if (res && strcmp(verb, "switch") == 0)
+		json_object_set_new(doc, "journaled", json_boolean(res->journaled));
+	json_object_set_new(doc, "ok", json_boolean(err->code == 0));
+	if (err->code)
+		json_object_set_new(doc, "error",
+				    json_pack("{s:s,s:s,s:s,s:i}", "code", cut_strerror(err->code),
+					      "message", err->msg, "hint", err->hint, "exit",
+					      cut_exit_code(err->code)));
+	if (d->n)
+		json_object_set_new(doc, "diagnostics", cli_diags_json(d));
+	return doc;
+}
+
+static void print_failed_steps(const struct netplan_diff *diff)
+{
+	size_t i, shown = 0;
+
+	for (i = 0; i < diff->nsteps && shown < 20; i++) {
+		const struct step *s = &diff->steps[i];
+		if (s->result == 0 || s->result == STEP_PENDING)
+			continue;
+		fprintf(stderr, "  %s: %s: %s\n", result_name(s->result), s->describe,
+			s->message ? s->message : "");
+		shown++;
+	}
+}
+
+static void print_switch(const char *path, const struct night_route_result *res, bool dry_run)
+{
+	const struct netplan_diff *diff = res->diff;
+
+	if (!diff)
+		return;
+	if (diff->nsteps == 0) {
+		printf("%s: nothing to change (%zu already done)\n", path, diff->done);
+		return;
+	}
+	if (dry_run) {
+		printf("dry run: %zu change%s (%zu step%s) would be made; nothing was sent\n",
+		       diff->pending, diff->pending == 1 ? "" : "s", diff->nsteps,
+		       diff->nsteps == 1 ? "" : "s");
+		return;
+	}
+	printf("%zu step%s applied, %zu failed, %zu not tried, %zu unknown; journal %s\n",
+	       res->applied, res->applied == 1 ? "" : "s", res->failed + res->conflicts,
+	       res->not_tried, res->unknown, res->np->plan->journal);
+	print_failed_steps(diff);
+}
+
+static int run(struct cli *cli, const char *verb, const char *path,
+	       const struct night_route_opts *o)
+{
+	struct night_route_result *res = NULL;
+	struct cut_err err;
+	struct diags d;
+	bool is_switch = strcmp(verb, "switch") == 0;
+	int r, status;
+
+	diags_init(&d);
+	cut_err_clear(&err);
+	r = is_switch ? night_route_switch(path, o, &res, &d, &err)
+		      : night_route_plan(path, o, &res, &d, &err);
+	if (r < 0 && !err.code)
+		cut_errf(&err, r, NULL, "%s", cut_strerror(r));
+	status = r < 0 ? cut_exit_code(err.code) : CUT_EXIT_OK;
+	if (cli->json) {
+		cli_print_json(result_json(verb, path, res, &err, &d));
+	} else {
+		cli_print_diags(&d);
+		if (res && res->diff && !is_switch)
+			print_items(res->diff);
+		if (res && is_switch)
+			print_switch(path, res, o->dry_run);
+	}
+	if (r < 0 && !cli->json) {
+		fprintf(stderr, "%s: error: %s\n", cli->prog, err.msg);
+		if (err.hint[0])
+			fprintf(stderr, "  what to do: %s\n", err.hint);
+	}
+	night_route_result_free(res);
+	diags_free(&d);
+	return status;
+}
 
 int cmd_route(struct cli *cli, int argc, char **argv)
 {
-	(void)argc;
-	(void)argv;
-	return cli_usage_error(cli, NULL, "\"route\" is not available yet in this build");
+	static const struct option opts[] = {
+		CLI_COMMON_OPTIONS,
+		{ "skip-health", no_argument, NULL, OPT_SKIP_HEALTH },
+		{ "netns", required_argument, NULL, OPT_NETNS },
+		{ 0 },
+	};
+	struct night_route_opts o = { .say = cli_say, .say_cookie = cli };
+	const char *verb;
+	int c, r;
+
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		r = cli_common_option(cli, c, usage);
+		if (r == 2)
+			return CUT_EXIT_OK;
+		if (r == 1)
+			continue;
+		if (c == OPT_SKIP_HEALTH)
+			o.skip_health = true;
+		else if (c == OPT_NETNS)
+			o.netns = optarg;
+		else
+			return cli_usage_error(cli, usage, "route: unknown option");
+	}
+	if (optind != argc - 2)
+		return cli_usage_error(cli, usage, "route: give plan or switch, and one plan file");
+	verb = argv[optind];
+	if (strcmp(verb, "plan") != 0 && strcmp(verb, "switch") != 0)
+		return cli_usage_error(cli, usage, "route: unknown subcommand \"%s\"", verb);
+	if (strcmp(verb, "plan") == 0 && (cli->dry_run || o.skip_health))
+		return cli_usage_error(cli, usage, "route plan changes nothing: --dry-run and "
+				       "--skip-health belong to route switch");
+	o.dry_run = cli->dry_run;
+	return run(cli, verb, argv[optind + 1], &o);
 }

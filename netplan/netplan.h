@@ -1,20 +1,91 @@
 /* netplan/netplan.h — routes and addresses on Linux hosts over netlink
  * (libnl-route-3): the plan's "routes" section, read, diff, switch, undo.
- * (Stub: the routes issue fills this room.) */
+ *
+ *     netplan_plan_parse()   the section, every error with file:line:col
+ *     netplan_diff()         reads each host's kernel state, compares every
+ *                            change's `from` and `to`, and turns the pending
+ *                            ones into steps whose payloads hold the complete
+ *                            prior state (and so their exact inverse)
+ *     netplan_apply()        brings steps into effect (or with inverse=true
+ *                            their inverses) in one netlink batch per host
+ *
+ * Step kinds "route" and "addr" (netplan_register_steps) take payloads
+ *     { "netns": "gw1" (absent: this host), "before": ROUTE|null, "after": ROUTE|null }
+ * — before null: add; after null: delete; both: replace (same key). The
+ * inverse of a step swaps before and after. docs/routes.md has the details.
+ *
+ * This room never prints: text for people goes through step_ctx.say or the
+ * strings of struct netplan_diff, which the caller owns.
+ */
 #ifndef CUTOVER_NETPLAN_H
 #define CUTOVER_NETPLAN_H
 
 #include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
 
 #include "error.h"
 #include "schema.h"
 #include "step.h"
 
+#define NETPLAN_HOSTS_MAX 256
+#define NETPLAN_CHANGES_MAX 200000 /* route and address changes of one host */
+#define NETPLAN_GATES_MAX 64
+
 struct netplan_plan;
 
+/* Checks the "routes" section (errors into sc->d, all of them) and returns a
+ * plan that borrows nothing from section. Returns 0 with *ret set even when
+ * errors were reported (check sc->d->errors), or a negative code. */
 int netplan_plan_parse(struct schema *sc, json_t *section, struct netplan_plan **ret)
 	CUT_MUST_CHECK;
 void netplan_plan_free(struct netplan_plan *p);
+
+/* The health checks to pass before switching (the section's "gates"):
+ * *ret points into p. Returns their number. */
+size_t netplan_gates(const struct netplan_plan *p, const char *const **ret);
+size_t netplan_hosts(const struct netplan_plan *p);
+
+enum netplan_state {
+	NETPLAN_PENDING,  /* the kernel holds `from`: the switch will change it */
+	NETPLAN_DONE,     /* the kernel already holds `to` */
+	NETPLAN_CONFLICT, /* the kernel holds neither: refused */
+};
+
+/* One change of the plan against one host's kernel. Strings are owned. */
+struct netplan_item {
+	char *path;        /* in the plan: "routes.hosts[0].routes[3]" */
+	char *host;        /* "netns gw1" or "this host" */
+	char *what;        /* "route 10.0.3.0/24 table 100 metric 0", "address 10.1.2.3/32" */
+	char *now;         /* what the kernel holds, "" for nothing */
+	char *want;        /* what the plan wants, "" for nothing */
+	enum netplan_state state;
+	char *message;     /* for a conflict: what differs; NULL otherwise */
+};
+
+struct netplan_diff {
+	struct netplan_item *items;
+	size_t n, pending, done, conflicts;
+	struct step *steps;   /* the pending changes, in the order to apply */
+	size_t nsteps;
+	size_t *step_item;    /* steps[i] comes from items[step_item[i]] */
+};
+
+/* Reads the kernel state of every host of p (in netns_override instead of
+ * each host's netns when not NULL) and compares. Returns 0 with *ret set
+ * (conflicts are in the diff, not an error), or a negative code when a host
+ * cannot be read. */
+int netplan_diff(const struct netplan_plan *p, const char *netns_override,
+		 struct netplan_diff **ret, struct cut_err *err) CUT_MUST_CHECK;
+void netplan_diff_free(struct netplan_diff *d);
+
+/* Brings steps (of kinds "route" and "addr", any mix, one host) into effect
+ * in one netlink batch, or their inverses; the contract of step_kind.apply.
+ * With inverse=true it then re-reads the kernel and compares each restored
+ * route and address with the journal's prior state: a difference sets that
+ * step's result to CUT_EVERIFY, saying what differs. */
+int netplan_apply(const struct step_ctx *ctx, struct step *const *steps, size_t n, bool inverse,
+		  struct cut_err *err) CUT_MUST_CHECK;
 
 /* Registers the step kinds "route" and "addr". */
 int netplan_register_steps(struct step_registry *reg) CUT_MUST_CHECK;

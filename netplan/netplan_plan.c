@@ -1,26 +1,499 @@
-#include "netplan.h"
+/* netplan/netplan_plan.c — the plan's "routes" section.
+ *
+ *     "routes": {
+ *       "gates": ["web-ok"],
+ *       "hosts": [ { "name": "gw1", "netns": "gw1",
+ *                    "routes": [ { "destination": "10.20.0.0/16", "table": "main",
+ *                                  "metric": 100,
+ *                                  "from": { "via": "192.0.2.1", "dev": "eth0" },
+ *                                  "to":   { "via": "198.51.100.1", "dev": "eth1" } } ],
+ *                    "addresses": [ { "address": "10.1.2.3/32", "from": "eth0",
+ *                                     "to": "eth1" } ] } ] }
+ *
+ * Every error is reported with its place and the checks go on.
+ */
+#include "np_plan.h"
 
+#include <errno.h>
+#include <linux/rtnetlink.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
 
-struct netplan_plan {
-	int unused;
-};
+#include "util.h"
 
-int netplan_plan_parse(struct schema *sc, json_t *section, struct netplan_plan **ret)
+static void free_host(struct np_host *h)
 {
-	(void)sc;
-	(void)section;
-	*ret = calloc(1, sizeof(**ret));
-	return *ret ? 0 : -12;
+	size_t i;
+
+	for (i = 0; i < h->nroutes; i++) {
+		free(h->routes[i].path);
+		free(h->routes[i].from_dev);
+		free(h->routes[i].to_dev);
+	}
+	for (i = 0; i < h->naddrs; i++) {
+		free(h->addrs[i].path);
+		free(h->addrs[i].from_dev);
+		free(h->addrs[i].to_dev);
+	}
+	free(h->routes);
+	free(h->addrs);
+	free(h->path);
+	free(h->name);
+	free(h->netns);
 }
 
 void netplan_plan_free(struct netplan_plan *p)
 {
+	size_t i;
+
+	if (!p)
+		return;
+	for (i = 0; i < p->nhosts; i++)
+		free_host(&p->hosts[i]);
+	for (i = 0; i < p->ngates; i++)
+		free(p->gates[i]);
+	free(p->hosts);
+	free(p->gates);
 	free(p);
 }
 
-int netplan_register_steps(struct step_registry *reg)
+size_t netplan_gates(const struct netplan_plan *p, const char *const **ret)
 {
-	(void)reg;
+	*ret = p ? (const char *const *)p->gates : NULL;
+	return p ? p->ngates : 0;
+}
+
+size_t netplan_hosts(const struct netplan_plan *p)
+{
+	return p ? p->nhosts : 0;
+}
+
+static bool name_ok(const char *s, size_t max)
+{
+	size_t n = strlen(s), i;
+
+	if (n == 0 || n > max || strcmp(s, ".") == 0 || strcmp(s, "..") == 0)
+		return false;
+	for (i = 0; i < n; i++)
+		if (!(s[i] == '-' || s[i] == '_' || s[i] == '.' || (s[i] >= '0' && s[i] <= '9') ||
+		      (s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z')))
+			return false;
+	return true;
+}
+
+/* A device name: at most 15 bytes, no '/', no blanks. */
+static const char *dev_value(struct schema *sc, const char *path, json_t *obj, const char *key)
+{
+	char kpath[JSONFILE_PATH_MAX];
+	const char *s = NULL;
+	size_t i;
+
+	if (!schema_string(sc, path, obj, key, SCHEMA_OPTIONAL, NULL, &s) || !s)
+		return NULL;
+	for (i = 0; s[i]; i++)
+		if (s[i] == '/' || s[i] == ' ' || s[i] == ':' || (unsigned char)s[i] < 0x21)
+			break;
+	if (s[i] || i >= NP_IFNAMSIZ || i == 0) {
+		json_path_key(kpath, sizeof(kpath), path, key);
+		schema_error(sc, kpath, "give an interface name as `ip link` shows it (at most 15 "
+			     "characters)", "\"%s\" is not a device name", s);
+		return NULL;
+	}
+	return s;
+}
+
+static bool ip_value(struct schema *sc, const char *path, json_t *obj, const char *key,
+		     uint8_t family, uint8_t *a)
+{
+	char kpath[JSONFILE_PATH_MAX];
+	const char *s = NULL;
+	uint8_t f;
+
+	if (!schema_string(sc, path, obj, key, SCHEMA_OPTIONAL, NULL, &s) || !s)
+		return false;
+	json_path_key(kpath, sizeof(kpath), path, key);
+	if (np_ip_parse(s, &f, a) < 0) {
+		schema_error(sc, kpath, "write an IPv4 or IPv6 address such as 192.0.2.1",
+			     "\"%s\" is not an IP address", s);
+		return false;
+	}
+	if (f != family) {
+		schema_error(sc, kpath, "use an address of the destination's family",
+			     "\"%s\" is IPv%d but the destination is IPv%d", s, f == AF_INET ? 4 : 6,
+			     family == AF_INET ? 4 : 6);
+		return false;
+	}
+	return true;
+}
+
+/* A name or number of a table of names (protocol, scope). */
+static bool named_value(struct schema *sc, const char *path, json_t *obj, const char *key,
+			int (*parse)(const char *), const char *fix, int *ret)
+{
+	char kpath[JSONFILE_PATH_MAX], num[24];
+	json_t *v = json_object_get(obj, key);
+	const char *s;
+
+	if (!v)
+		return false;
+	json_path_key(kpath, sizeof(kpath), path, key);
+	if (json_is_integer(v)) {
+		snprintf(num, sizeof(num), "%lld", (long long)json_integer_value(v));
+		s = num;
+	} else if (json_is_string(v)) {
+		s = json_string_value(v);
+	} else {
+		schema_error(sc, kpath, fix, "expected a name or a number");
+		return false;
+	}
+	*ret = parse(s);
+	if (*ret < 0) {
+		schema_error(sc, kpath, fix, "\"%s\" is not known here", s);
+		return false;
+	}
+	return true;
+}
+
+static bool u32_value(struct schema *sc, const char *path, json_t *obj, const char *key,
+		      uint32_t dflt, uint32_t *ret)
+{
+	long long v;
+	bool ok = schema_int(sc, path, obj, key, SCHEMA_OPTIONAL, 0, UINT32_MAX, dflt, &v);
+
+	*ret = (uint32_t)v;
+	return ok;
+}
+
+static bool table_value(struct schema *sc, const char *path, json_t *obj, uint32_t *ret)
+{
+	char kpath[JSONFILE_PATH_MAX];
+	json_t *v = json_object_get(obj, "table");
+
+	*ret = RT_TABLE_MAIN;
+	if (!v)
+		return true;
+	json_path_key(kpath, sizeof(kpath), path, "table");
+	if (json_is_integer(v) && json_integer_value(v) >= 1 &&
+	    json_integer_value(v) <= UINT32_MAX) {
+		*ret = (uint32_t)json_integer_value(v);
+		return true;
+	}
+	if (json_is_string(v) && np_table_parse(json_string_value(v), ret) == 0)
+		return true;
+	schema_error(sc, kpath, "use \"main\", \"local\", \"default\" or a number from 1 to 4294967295",
+		     "not a routing table");
+	return false;
+}
+
+static const char *const side_keys[] = {
+	"via", "dev", "metric", "type", "protocol", "scope", "src", "onlink", NULL,
+};
+
+/* `from` or `to` of a route: fields into r, r->care naming those given. */
+static void route_side(struct schema *sc, const char *path, json_t *side, bool is_to,
+		       struct np_route *r, char **dev)
+{
+	const char *s = NULL;
+	int v;
+	bool b;
+
+	schema_keys(sc, path, side, side_keys);
+	r->care = 0;
+	if (ip_value(sc, path, side, "via", r->family, r->gw)) {
+		r->has_gw = true;
+		r->care |= NP_C_GW;
+	}
+	if ((s = dev_value(sc, path, side, "dev"))) {
+		*dev = xstrdup(s);
+		r->care |= NP_C_DEV;
+	}
+	if (json_object_get(side, "metric"))
+		u32_value(sc, path, side, "metric", r->metric, &r->metric);
+	r->type = RTN_UNICAST;
+	if (named_value(sc, path, side, "type", np_rtype_parse,
+			"use unicast, blackhole, unreachable, prohibit or throw", &v)) {
+		r->type = (uint8_t)v;
+		r->care |= NP_C_TYPE;
+	}
+	r->protocol = RTPROT_STATIC;
+	if (named_value(sc, path, side, "protocol", np_proto_parse,
+			"use a name from /etc/iproute2/rt_protos (static, boot, bgp, …) or 0-255", &v)) {
+		r->protocol = (uint8_t)v;
+		r->care |= NP_C_PROTO;
+	}
+	if (named_value(sc, path, side, "scope", np_scope_parse,
+			"use global, link, host or 0-255", &v)) {
+		r->scope = (uint8_t)v;
+		r->care |= NP_C_SCOPE;
+	} else {
+		r->scope = (r->family == AF_INET && !r->has_gw && r->type == RTN_UNICAST)
+				   ? RT_SCOPE_LINK : RT_SCOPE_UNIVERSE;
+	}
+	if (ip_value(sc, path, side, "src", r->family, r->prefsrc)) {
+		r->has_prefsrc = true;
+		r->care |= NP_C_PREFSRC;
+	}
+	if (schema_bool(sc, path, side, "onlink", SCHEMA_OPTIONAL, false, &b) &&
+	    json_object_get(side, "onlink")) {
+		r->flags = b ? NP_RT_FLAGS_KEPT : 0;
+		r->care |= NP_C_FLAGS;
+	}
+	if (is_to) {
+		/* the route written is the whole route: compare all of it */
+		r->care = NP_C_GW | NP_C_PREFSRC | NP_C_PROTO | NP_C_SCOPE | NP_C_TYPE | NP_C_FLAGS;
+		if (*dev)
+			r->care |= NP_C_DEV; /* else the kernel picks the device */
+	}
+}
+
+static void check_to(struct schema *sc, const char *path, const struct np_route *r, const char *dev)
+{
+	if (r->type == RTN_UNICAST && !r->has_gw && !dev)
+		schema_error(sc, path, "give \"via\", \"dev\" or both, or a \"type\" such as "
+			     "\"blackhole\"", "a unicast route needs a gateway or a device");
+	if (r->type != RTN_UNICAST && (r->has_gw || dev) && r->type != RTN_THROW)
+		schema_error(sc, path, "remove \"via\" and \"dev\"",
+			     "a %s route has no gateway or device", np_rtype_name(r->type));
+	if (r->type == RTN_LOCAL || r->type == RTN_BROADCAST || r->type == RTN_MULTICAST ||
+	    r->type == RTN_ANYCAST || r->type == RTN_NAT)
+		schema_error(sc, path, "use unicast, blackhole, unreachable, prohibit or throw",
+			     "cutover does not write %s routes", np_rtype_name(r->type));
+}
+
+static const char *const route_keys[] = {
+	"destination", "table", "metric", "from", "to", "comment", NULL,
+};
+
+static bool route_change(struct schema *sc, const char *path, json_t *v,
+			 struct np_route_change *c)
+{
+	char kpath[JSONFILE_PATH_MAX];
+	const char *dst = NULL;
+	json_t *from, *to;
+	uint32_t metric;
+
+	if (!schema_keys(sc, path, v, route_keys) && !json_is_object(v))
+		return false;
+	if (!schema_string(sc, path, v, "destination", SCHEMA_REQUIRED, NULL, &dst) || !dst)
+		return false;
+	json_path_key(kpath, sizeof(kpath), path, "destination");
+	if (np_prefix_parse(dst, true, &c->from.family, c->from.dst, &c->from.dst_len) < 0) {
+		schema_error(sc, kpath, "write a prefix such as 10.20.0.0/16 or 2001:db8::/48, host "
+			     "bits zero", "\"%s\" is not a route destination", dst);
+		return false;
+	}
+	table_value(sc, path, v, &c->from.table);
+	u32_value(sc, path, v, "metric", c->from.family == AF_INET6 ? 1024 : 0, &metric);
+	c->from.metric = metric;
+	c->to = c->from;
+	from = schema_member(sc, path, v, "from", JSON_OBJECT, SCHEMA_OPTIONAL);
+	to = schema_member(sc, path, v, "to", JSON_OBJECT, SCHEMA_OPTIONAL);
+	c->has_from = from != NULL;
+	c->has_to = to != NULL;
+	if (!from && !to && !json_object_get(v, "from") && !json_object_get(v, "to"))
+		schema_error(sc, path, "give \"from\" (the route now), \"to\" (the route wanted) or "
+			     "both", "a route change needs \"from\" or \"to\"");
+	json_path_key(kpath, sizeof(kpath), path, "from");
+	if (from)
+		route_side(sc, kpath, from, false, &c->from, &c->from_dev);
+	json_path_key(kpath, sizeof(kpath), path, "to");
+	if (to) {
+		route_side(sc, kpath, to, true, &c->to, &c->to_dev);
+		check_to(sc, kpath, &c->to, c->to_dev);
+	}
+	c->path = xstrdup(path);
+	return true;
+}
+
+static const char *const addr_keys[] = { "address", "from", "to", "comment", NULL };
+
+static bool addr_change(struct schema *sc, const char *path, json_t *v, struct np_addr_change *c)
+{
+	char kpath[JSONFILE_PATH_MAX];
+	const char *s = NULL, *from, *to;
+
+	if (!schema_keys(sc, path, v, addr_keys) && !json_is_object(v))
+		return false;
+	if (!schema_string(sc, path, v, "address", SCHEMA_REQUIRED, NULL, &s) || !s)
+		return false;
+	json_path_key(kpath, sizeof(kpath), path, "address");
+	if (np_prefix_parse(s, false, &c->addr.family, c->addr.local, &c->addr.prefixlen) < 0) {
+		schema_error(sc, kpath, "write an address with its prefix length, such as "
+			     "10.1.2.3/32", "\"%s\" is not an address", s);
+		return false;
+	}
+	if (!strchr(s, '/'))
+		schema_error(sc, kpath, "write the prefix length too, such as 10.1.2.3/32",
+			     "\"%s\" has no prefix length", s);
+	from = dev_value(sc, path, v, "from");
+	to = dev_value(sc, path, v, "to");
+	if (!json_object_get(v, "from") && !json_object_get(v, "to"))
+		schema_error(sc, path, "give \"from\" (remove from that device), \"to\" (add to "
+			     "it) or both (move)", "an address change needs \"from\" or \"to\"");
+	if (from && to && strcmp(from, to) == 0)
+		schema_error(sc, path, "name two different devices", "\"from\" and \"to\" are the "
+			     "same device");
+	c->from_dev = from ? xstrdup(from) : NULL;
+	c->to_dev = to ? xstrdup(to) : NULL;
+	c->path = xstrdup(path);
+	return true;
+}
+
+/* Two changes of one host on the same route or address are refused. */
+struct keyref {
+	struct np_route key;
+	const char *path;
+};
+
+static int cmp_keyref(const void *a, const void *b)
+{
+	const struct keyref *x = a, *y = b;
+	int c = np_route_key_cmp(&x->key, &y->key);
+
+	return c ? c : strcmp(x->path, y->path) < 0 ? -1 : 1;
+}
+
+static void check_duplicates(struct schema *sc, const struct np_host *h)
+{
+	struct keyref *k = xcalloc(2 * h->nroutes + 1, sizeof(*k));
+	size_t n = 0, i;
+	char buf[NP_ADDRSTR];
+
+	for (i = 0; i < h->nroutes; i++) {
+		k[n].key = h->routes[i].from;
+		k[n++].path = h->routes[i].path;
+		if (h->routes[i].to.metric != h->routes[i].from.metric) {
+			k[n].key = h->routes[i].to;
+			k[n++].path = h->routes[i].path;
+		}
+	}
+	qsort(k, n, sizeof(*k), cmp_keyref);
+	for (i = 1; i < n; i++)
+		if (np_route_key_cmp(&k[i - 1].key, &k[i].key) == 0 && strcmp(k[i - 1].path, k[i].path))
+			schema_error(sc, k[i].path, "merge the two changes into one",
+				     "route %s table %u metric %u is also changed by %s",
+				     np_prefix_str(k[i].key.family, k[i].key.dst, k[i].key.dst_len, buf,
+						   sizeof(buf)),
+				     k[i].key.table, k[i].key.metric, k[i - 1].path);
+	free(k);
+}
+
+static void host_list(struct schema *sc, const char *path, json_t *v, const char *key,
+		      struct np_host *h)
+{
+	char kpath[JSONFILE_PATH_MAX], ipath[JSONFILE_PATH_MAX];
+	json_t *arr = schema_member(sc, path, v, key, JSON_ARRAY, SCHEMA_OPTIONAL);
+	size_t i, n = arr ? json_array_size(arr) : 0;
+	bool routes = strcmp(key, "routes") == 0;
+
+	json_path_key(kpath, sizeof(kpath), path, key);
+	if (n > NETPLAN_CHANGES_MAX) {
+		schema_error(sc, kpath, "split the plan into several changes",
+			     "%zu entries: at most %d", n, NETPLAN_CHANGES_MAX);
+		return;
+	}
+	if (routes)
+		h->routes = xcalloc(n + 1, sizeof(*h->routes));
+	else
+		h->addrs = xcalloc(n + 1, sizeof(*h->addrs));
+	for (i = 0; i < n; i++) {
+		json_path_index(ipath, sizeof(ipath), kpath, i);
+		if (routes && route_change(sc, ipath, json_array_get(arr, i), &h->routes[h->nroutes]))
+			h->nroutes++;
+		else if (!routes && addr_change(sc, ipath, json_array_get(arr, i), &h->addrs[h->naddrs]))
+			h->naddrs++;
+	}
+}
+
+static const char *const host_keys[] = { "name", "netns", "routes", "addresses", NULL };
+
+static void host(struct schema *sc, const char *path, json_t *v, struct np_host *h)
+{
+	char kpath[JSONFILE_PATH_MAX];
+	const char *name = NULL, *netns = NULL;
+
+	h->path = xstrdup(path);
+	schema_keys(sc, path, v, host_keys);
+	schema_string(sc, path, v, "name", SCHEMA_OPTIONAL, NULL, &name);
+	if (schema_string(sc, path, v, "netns", SCHEMA_OPTIONAL, NULL, &netns) && netns &&
+	    !name_ok(netns, NP_NETNS_MAX)) {
+		json_path_key(kpath, sizeof(kpath), path, "netns");
+		schema_error(sc, kpath, "use the name `ip netns list` shows (letters, digits, '.', "
+			     "'_', '-')", "\"%s\" is not a network namespace name", netns);
+		netns = NULL;
+	}
+	h->netns = netns ? xstrdup(netns) : NULL;
+	h->name = xstrdup(name ? name : netns ? netns : "local");
+	host_list(sc, path, v, "routes", h);
+	host_list(sc, path, v, "addresses", h);
+	if (!json_object_get(v, "routes") && !json_object_get(v, "addresses") && json_is_object(v))
+		schema_error(sc, path, "add \"routes\" or \"addresses\"", "a host with no changes");
+	check_duplicates(sc, h);
+}
+
+static void gates(struct schema *sc, json_t *section, struct netplan_plan *p)
+{
+	char kpath[JSONFILE_PATH_MAX];
+	json_t *arr = schema_member(sc, "routes", section, "gates", JSON_ARRAY, SCHEMA_OPTIONAL);
+	size_t i, n = arr ? json_array_size(arr) : 0;
+
+	if (n > NETPLAN_GATES_MAX) {
+		schema_error(sc, "routes.gates", NULL, "%zu gates: at most %d", n, NETPLAN_GATES_MAX);
+		return;
+	}
+	p->gates = xcalloc(n + 1, sizeof(*p->gates));
+	for (i = 0; i < n; i++) {
+		json_t *g = json_array_get(arr, i);
+		json_path_index(kpath, sizeof(kpath), "routes.gates", i);
+		if (!json_is_string(g) || !json_string_length(g)) {
+			schema_error(sc, kpath, "name a check of the plan's \"health\" section",
+				     "expected a health check name");
+			continue;
+		}
+		p->gates[p->ngates++] = xstrdup(json_string_value(g));
+	}
+}
+
+static void same_hosts(struct schema *sc, const struct netplan_plan *p)
+{
+	size_t i, j;
+
+	for (i = 0; i < p->nhosts; i++)
+		for (j = 0; j < i; j++)
+			if ((!p->hosts[i].netns && !p->hosts[j].netns) ||
+			    (p->hosts[i].netns && p->hosts[j].netns &&
+			     strcmp(p->hosts[i].netns, p->hosts[j].netns) == 0))
+				schema_error(sc, p->hosts[i].path, "merge the two host entries",
+					     "the same host as %s", p->hosts[j].path);
+}
+
+static const char *const section_keys[] = { "hosts", "gates", NULL };
+
+int netplan_plan_parse(struct schema *sc, json_t *section, struct netplan_plan **ret)
+{
+	char ipath[JSONFILE_PATH_MAX];
+	struct netplan_plan *p = xcalloc(1, sizeof(*p));
+	json_t *hosts;
+	size_t i, n;
+
+	*ret = p;
+	if (!schema_keys(sc, "routes", section, section_keys) && !json_is_object(section))
+		return 0;
+	gates(sc, section, p);
+	hosts = schema_member(sc, "routes", section, "hosts", JSON_ARRAY, SCHEMA_REQUIRED);
+	n = hosts ? json_array_size(hosts) : 0;
+	if (n > NETPLAN_HOSTS_MAX) {
+		schema_error(sc, "routes.hosts", "split the plan", "%zu hosts: at most %d", n,
+			     NETPLAN_HOSTS_MAX);
+		return 0;
+	}
+	p->hosts = xcalloc(n + 1, sizeof(*p->hosts));
+	for (i = 0; i < n; i++) {
+		json_path_index(ipath, sizeof(ipath), "routes.hosts", i);
+		host(sc, ipath, json_array_get(hosts, i), &p->hosts[p->nhosts++]);
+	}
+	same_hosts(sc, p);
 	return 0;
 }

@@ -1,0 +1,203 @@
+/* netplan/np.h — inside the netplan room: kernel routes and addresses as
+ * values, the raw netlink wire format (parse and build), one host's kernel
+ * state, and the conversions to and from journal payloads.
+ *
+ * Not a public header: night/ and cli/ use netplan.h only. The tests and the
+ * fuzzers include it to reach the parsers.
+ */
+#ifndef CUTOVER_NETPLAN_NP_H
+#define CUTOVER_NETPLAN_NP_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "error.h"
+
+#define NP_IFNAMSIZ 16
+#define NP_NETNS_MAX 64
+#define NP_EXTRA_MAX 4096        /* passthrough attributes of one route, bytes */
+#define NP_STATE_ROUTES_MAX 2000000 /* routes read from one host */
+#define NP_STATE_ADDRS_MAX 200000
+#define NP_STATE_LINKS_MAX 100000
+#define NP_ADDRSTR 64            /* "ffff:…:ffff/128" fits */
+#define NP_ROUTESTR 512
+
+/* Fields a comparison looks at (route.care / addr.care); key fields always. */
+enum {
+	NP_C_GW = 1 << 0,
+	NP_C_DEV = 1 << 1,
+	NP_C_PREFSRC = 1 << 2,
+	NP_C_PROTO = 1 << 3,
+	NP_C_SCOPE = 1 << 4,
+	NP_C_TYPE = 1 << 5,
+	NP_C_FLAGS = 1 << 6,
+	NP_C_EXTRA = 1 << 7,
+	NP_C_LABEL = 1 << 8,
+	NP_C_BCAST = 1 << 9,
+	NP_C_PEER = 1 << 10,
+	NP_C_ALL = 0x7ff,
+};
+
+#define NP_RT_FLAGS_KEPT 0x4u    /* RTNH_F_ONLINK: the only route flag a request sets */
+#define NP_IFA_FLAGS_KEPT 0x712u /* NODAD, HOMEADDRESS, MANAGETEMPADDR, NOPREFIXROUTE,
+                                  * MCAUTOJOIN: the address flags a request sets */
+
+/* A route as the kernel holds it. Key: family, table, dst/len, src/len, tos,
+ * metric. oif is an ifindex of the host it was read on (0: none; UINT32_MAX:
+ * a device name that does not exist there). */
+struct np_route {
+	uint8_t family, dst_len, src_len, tos, protocol, scope, type;
+	bool has_gw, has_prefsrc;
+	uint32_t flags, table, metric, oif, care;
+	uint8_t dst[16], src[16], gw[16], prefsrc[16];
+	uint8_t *extra;    /* owned: passthrough rtattrs (metrics, multipath, pref, …),
+	                    * sorted by type; NULL when none */
+	size_t extra_len;
+};
+
+/* An address. Key: family, local, prefixlen, ifindex. */
+struct np_addr {
+	uint8_t family, prefixlen, scope, proto;
+	bool has_peer, has_bcast, has_label, has_proto;
+	uint32_t flags, ifindex, care;
+	uint8_t local[16], peer[16], bcast[16];
+	char label[NP_IFNAMSIZ];
+};
+
+struct np_link {
+	uint32_t ifindex;
+	char name[NP_IFNAMSIZ];
+};
+
+/* ---- np_wire.c: the netlink wire format (no I/O; fuzzed) ---- */
+
+/* Calls fn for each message in buf (a datagram from the kernel), checking
+ * every length. fn returns 0 to go on, >0 to stop, <0 for an error. Returns
+ * the first non-zero value of fn, -EBADMSG for a malformed buffer, or 0. */
+struct nlmsghdr;
+typedef int (*np_msg_fn)(void *cookie, const struct nlmsghdr *h);
+int np_wire_walk(const void *buf, size_t len, np_msg_fn fn, void *cookie) CUT_MUST_CHECK;
+
+/* RTM_NEWROUTE → *r (r->extra allocated). 0, 1 for a route to skip (a cached
+ * clone), or -EBADMSG. */
+int np_wire_route(const struct nlmsghdr *h, struct np_route *r) CUT_MUST_CHECK;
+/* RTM_NEWADDR → *a. 0 or -EBADMSG. */
+int np_wire_addr(const struct nlmsghdr *h, struct np_addr *a) CUT_MUST_CHECK;
+/* RTM_NEWLINK → *l. 0 or -EBADMSG. */
+int np_wire_link(const struct nlmsghdr *h, struct np_link *l) CUT_MUST_CHECK;
+/* NLMSG_ERROR → *error (0 for an ACK, else -errno) and the extended-ACK
+ * text (empty when none) into msg. 0 or -EBADMSG. */
+int np_wire_error(const struct nlmsghdr *h, int *error, char *msg, size_t len) CUT_MUST_CHECK;
+
+enum np_req { NP_REQ_ADD, NP_REQ_REPLACE, NP_REQ_DEL };
+
+/* Builds one request at buf (cap bytes). Returns its length, or 0 when it
+ * does not fit. */
+size_t np_wire_route_req(void *buf, size_t cap, enum np_req op, uint32_t seq,
+			 const struct np_route *r);
+size_t np_wire_addr_req(void *buf, size_t cap, enum np_req op, uint32_t seq,
+			const struct np_addr *a);
+/* A dump request (RTM_GETROUTE/GETADDR/GETLINK) for family. */
+size_t np_wire_dump_req(void *buf, size_t cap, uint16_t type, uint8_t family, uint32_t seq);
+
+/* ---- np_value.c: values, comparison, text, JSON payloads ---- */
+
+void np_route_free(struct np_route *r);       /* frees r->extra; NULL-safe */
+int np_route_copy(struct np_route *dst, const struct np_route *src);
+int np_route_key_cmp(const struct np_route *a, const struct np_route *b);
+/* Does have satisfy every field want cares about? (keys not compared) */
+bool np_route_match(const struct np_route *want, const struct np_route *have);
+int np_addr_key_cmp(const struct np_addr *a, const struct np_addr *b);
+bool np_addr_match(const struct np_addr *want, const struct np_addr *have);
+
+/* "10.0.0.0/8" / "2001:db8::/32"; returns buf. */
+const char *np_prefix_str(uint8_t family, const uint8_t *a, uint8_t len, char *buf, size_t n);
+/* Parses "10.0.0.0/8", "10.1.2.3" (host prefix), "2001:db8::/32". The host
+ * bits of a route destination must be zero when strict. 0 or -EINVAL. */
+int np_prefix_parse(const char *s, bool strict, uint8_t *family, uint8_t *a, uint8_t *len)
+	CUT_MUST_CHECK;
+int np_ip_parse(const char *s, uint8_t *family, uint8_t *a) CUT_MUST_CHECK;
+
+/* Names a device by ifindex for text and payloads. */
+typedef const char *(*np_ifname_fn)(void *cookie, uint32_t ifindex);
+typedef uint32_t (*np_ifindex_fn)(void *cookie, const char *name); /* UINT32_MAX: none */
+
+/* "10.0.0.0/8 via 192.0.2.1 dev veth0 table 100 proto static metric 10". */
+void np_route_str(const struct np_route *r, np_ifname_fn name, void *cookie, char *buf,
+		  size_t n);
+void np_addr_str(const struct np_addr *a, np_ifname_fn name, void *cookie, char *buf, size_t n);
+
+/* Payload JSON of a route or address (every field it cares about). */
+json_t *np_route_json(const struct np_route *r, np_ifname_fn name, void *cookie);
+json_t *np_addr_json(const struct np_addr *a, np_ifname_fn name, void *cookie);
+/* Back from a payload, resolving device names. 0 or CUT_EINPUT (msg says why). */
+int np_route_from_json(const json_t *v, np_ifindex_fn index, void *cookie, struct np_route *r,
+		       char *msg, size_t n) CUT_MUST_CHECK;
+int np_addr_from_json(const json_t *v, np_ifindex_fn index, void *cookie, struct np_addr *a,
+		      char *msg, size_t n) CUT_MUST_CHECK;
+
+const char *np_rtype_name(uint8_t type);   /* "unicast", "blackhole", … or NULL */
+int np_rtype_parse(const char *s);         /* -1 when unknown */
+int np_proto_parse(const char *s);         /* names or 0..255; -1 when unknown */
+int np_scope_parse(const char *s);
+int np_table_parse(const char *s, uint32_t *ret) CUT_MUST_CHECK;
+void np_table_str(uint32_t table, char *buf, size_t n);
+
+/* ---- np_state.c: one host's kernel state over one netlink socket ---- */
+
+struct np_conn;
+struct np_state {
+	struct np_link *links;   /* sorted by ifindex */
+	size_t nlinks;
+	struct np_route *routes; /* sorted by key */
+	size_t nroutes;
+	struct np_addr *addrs;   /* sorted by key */
+	size_t naddrs;
+};
+
+/* Opens a NETLINK_ROUTE socket in the named namespace (NULL: this one),
+ * with extended ACKs and buffers sized for a window of requests. */
+int np_conn_open(const char *netns, struct np_conn **ret, struct cut_err *err) CUT_MUST_CHECK;
+void np_conn_close(struct np_conn *c);
+const char *np_conn_host(const struct np_conn *c); /* "netns X" or "this host" */
+
+enum { NP_READ_ROUTES = 1, NP_READ_ADDRS = 2 };
+/* Reads links and, as asked, routes (IPv4 and IPv6, every table) and addresses. */
+int np_state_read(struct np_conn *c, int what, struct np_state *st, struct cut_err *err)
+	CUT_MUST_CHECK;
+void np_state_free(struct np_state *st);
+/* Routes with the same key as r: [*first, *first + count). */
+size_t np_state_routes_at(const struct np_state *st, const struct np_route *key, size_t *first);
+const struct np_addr *np_state_addr_at(const struct np_state *st, const struct np_addr *key);
+const char *np_state_ifname(void *st, uint32_t ifindex);  /* np_ifname_fn */
+uint32_t np_state_ifindex(void *st, const char *name);    /* np_ifindex_fn */
+
+/* One request of a batch and what became of it. */
+struct np_req_item {
+	enum np_req op;
+	bool is_addr;
+	const struct np_route *route;
+	const struct np_addr *addr;
+	int error;        /* out: 0 applied, -errno refused, 1 not sent */
+	char *message;    /* out, owned: the kernel's extended-ACK text, or NULL */
+};
+
+/* Sends the requests in windows of many requests per sendmsg, an ACK asked
+ * of each and matched by sequence number. Stops after the first window in
+ * which the kernel refused one. Returns 0, or the first refusal (-errno)
+ * with *err naming it, or an I/O error. CUTOVER_NETPLAN_CRASH_WINDOW=N in
+ * the environment SIGKILLs the process after sending window N (tests). */
+int np_conn_send(struct np_conn *c, struct np_req_item *items, size_t n, struct cut_err *err)
+	CUT_MUST_CHECK;
+
+/* ---- np_step.c: step payloads ---- */
+
+/* {"netns": netns (absent when NULL), "before": …|null, "after": …|null};
+ * routes when is_addr is false. The inverse is the same call with before
+ * and after swapped. */
+json_t *np_payload(const char *netns, bool is_addr, const void *before, const void *after,
+		   const struct np_state *st);
+
+#endif

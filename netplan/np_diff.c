@@ -1,0 +1,367 @@
+/* netplan/np_diff.c — the plan against each host's kernel: which changes
+ * are pending, done or in conflict, and the steps of the pending ones with
+ * the complete prior state of what they touch. */
+#include "np_plan.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "util.h"
+
+struct diff_ctx {
+	struct netplan_diff *d;
+	size_t cap_items, cap_steps;
+	const struct np_host *h;
+	const char *netns;
+	struct np_state *st;
+	char host[NP_NETNS_MAX + 16];
+};
+
+static struct netplan_item *new_item(struct diff_ctx *x, const char *path, const char *what)
+{
+	struct netplan_diff *d = x->d;
+	struct netplan_item *it;
+
+	if (d->n == x->cap_items) {
+		x->cap_items = x->cap_items ? 2 * x->cap_items : 64;
+		d->items = xrealloc(d->items, x->cap_items * sizeof(*d->items));
+	}
+	it = &d->items[d->n++];
+	memset(it, 0, sizeof(*it));
+	it->path = xstrdup(path);
+	it->host = xstrdup(x->host);
+	it->what = xstrdup(what);
+	return it;
+}
+
+static void set_state(struct diff_ctx *x, struct netplan_item *it, enum netplan_state s)
+{
+	it->state = s;
+	if (s == NETPLAN_PENDING)
+		x->d->pending++;
+	else if (s == NETPLAN_DONE)
+		x->d->done++;
+	else
+		x->d->conflicts++;
+}
+
+static struct step *new_step(struct diff_ctx *x)
+{
+	struct netplan_diff *d = x->d;
+
+	if (d->nsteps == x->cap_steps) {
+		x->cap_steps = x->cap_steps ? 2 * x->cap_steps : 64;
+		d->steps = xrealloc(d->steps, x->cap_steps * sizeof(*d->steps));
+		d->step_item = xrealloc(d->step_item, x->cap_steps * sizeof(*d->step_item));
+	}
+	d->step_item[d->nsteps] = d->n - 1;
+	return &d->steps[d->nsteps++];
+}
+
+static void add_step(struct diff_ctx *x, bool is_addr, const void *before, const void *after,
+		     const char *path, const char *text)
+{
+	struct step *s = new_step(x);
+	json_t *apply = np_payload(x->netns, is_addr, before, after, x->st);
+	json_t *inverse = np_payload(x->netns, is_addr, after, before, x->st);
+
+	step_init(s, is_addr ? "addr" : "route", apply, inverse, "%s (%s): %s", path, x->host, text);
+}
+
+/* ---- routes ---- */
+
+static const struct np_route *find_route(const struct np_state *st, const struct np_route *want)
+{
+	size_t first, k = np_state_routes_at(st, want, &first), i;
+
+	for (i = 0; i < k; i++)
+		if (np_route_match(want, &st->routes[first + i]))
+			return &st->routes[first + i];
+	return NULL;
+}
+
+static size_t routes_at(const struct np_state *st, const struct np_route *key)
+{
+	size_t first;
+	return np_state_routes_at(st, key, &first);
+}
+
+static void rstr(const struct diff_ctx *x, const struct np_route *r, char *buf, size_t n)
+{
+	np_route_str(r, np_state_ifname, x->st, buf, n);
+}
+
+static void now_at(const struct diff_ctx *x, const struct np_route *key, char *buf, size_t n)
+{
+	size_t first, k = np_state_routes_at(x->st, key, &first);
+
+	buf[0] = 0;
+	if (k)
+		rstr(x, &x->st->routes[first], buf, n);
+}
+
+static void route_steps(struct diff_ctx *x, const struct np_route_change *c,
+			const struct np_route *prior, const struct np_route *to)
+{
+	char a[NP_ROUTESTR], b[NP_ROUTESTR], text[2 * NP_ROUTESTR + 32];
+
+	if (prior && c->has_to && np_route_key_cmp(prior, to) == 0) {
+		rstr(x, prior, a, sizeof(a));
+		rstr(x, to, b, sizeof(b));
+		snprintf(text, sizeof(text), "replace %s with %s", a, b);
+		add_step(x, false, prior, to, c->path, text);
+		return;
+	}
+	if (c->has_to) {
+		rstr(x, to, b, sizeof(b));
+		snprintf(text, sizeof(text), "add %s", b);
+		add_step(x, false, NULL, to, c->path, text);
+	}
+	if (prior) {
+		rstr(x, prior, a, sizeof(a));
+		snprintf(text, sizeof(text), "delete %s", a);
+		add_step(x, false, prior, NULL, c->path, text);
+	}
+}
+
+/* The plan's from and to with this host's device indexes. false: a device
+ * the plan names does not exist here (the message says which). */
+static bool resolve_route(struct diff_ctx *x, const struct np_route_change *c,
+			  struct np_route *from, struct np_route *to, char *msg, size_t n)
+{
+	*from = c->from;
+	*to = c->to;
+	if (c->from_dev)
+		from->oif = np_state_ifindex(x->st, c->from_dev);
+	if (c->to_dev)
+		to->oif = np_state_ifindex(x->st, c->to_dev);
+	if (c->has_to && c->to_dev && to->oif == UINT32_MAX) {
+		snprintf(msg, n, "device %s does not exist on %s", c->to_dev, x->host);
+		return false;
+	}
+	return true;
+}
+
+static void route_change(struct diff_ctx *x, const struct np_route_change *c)
+{
+	char what[NP_ROUTESTR], pfx[NP_ADDRSTR], tb[16], now[NP_ROUTESTR], msg[NP_ROUTESTR + 128];
+	struct np_route from, to;
+	const struct np_route *prior = NULL;
+	struct netplan_item *it;
+	bool same_key, to_there, from_gone;
+
+	np_table_str(c->from.table, tb, sizeof(tb));
+	snprintf(what, sizeof(what), "route %s table %s metric %u",
+		 np_prefix_str(c->from.family, c->from.dst, c->from.dst_len, pfx, sizeof(pfx)), tb,
+		 c->from.metric);
+	it = new_item(x, c->path, what);
+	now_at(x, &c->from, now, sizeof(now));
+	it->now = xstrdup(now);
+	if (!resolve_route(x, c, &from, &to, msg, sizeof(msg))) {
+		it->want = xstrdup("");
+		it->message = xstrdup(msg);
+		set_state(x, it, NETPLAN_CONFLICT);
+		return;
+	}
+	if (c->has_to)
+		rstr(x, &to, msg, sizeof(msg));
+	it->want = xstrdup(c->has_to ? msg : "");
+	same_key = np_route_key_cmp(&from, &to) == 0;
+	to_there = c->has_to ? find_route(x->st, &to) != NULL : routes_at(x->st, &from) == 0;
+	from_gone = !c->has_from || (!same_key && !find_route(x->st, &from)) || !c->has_to;
+	if (to_there && (from_gone || same_key)) {
+		set_state(x, it, NETPLAN_DONE);
+		return;
+	}
+	if (c->has_from)
+		prior = find_route(x->st, &from);
+	if ((c->has_from && !prior) || (!c->has_from && routes_at(x->st, &to) != 0) ||
+	    (c->has_from && c->has_to && !same_key && routes_at(x->st, &to) != 0)) {
+		const struct np_route *k = (c->has_from && !prior) ? &from : &to;
+		now_at(x, k, now, sizeof(now));
+		rstr(x, &from, what, sizeof(what));
+		snprintf(msg, sizeof(msg), c->has_from && !prior ?
+			 "the kernel has %s, the plan expects `from` %s" :
+			 "the kernel already has %s where the plan adds a route",
+			 now[0] ? now : "no such route", what);
+		it->message = xstrdup(msg);
+		set_state(x, it, NETPLAN_CONFLICT);
+		return;
+	}
+	set_state(x, it, NETPLAN_PENDING);
+	route_steps(x, c, prior, c->has_to ? &to : NULL);
+}
+
+/* ---- addresses ---- */
+
+static const struct np_addr *addr_on(const struct np_state *st, const struct np_addr *a,
+				     uint32_t ifindex)
+{
+	struct np_addr key = *a;
+
+	key.ifindex = ifindex;
+	return ifindex == UINT32_MAX ? NULL : np_state_addr_at(st, &key);
+}
+
+/* What one address change needs, decided before any step is made. */
+struct addr_todo {
+	const struct np_addr_change *c;
+	size_t item;
+	const struct np_addr *prior; /* on `from` now: delete it */
+	bool add;                    /* not on `to` yet: add it */
+	uint32_t to;
+};
+
+static void addr_add_step(struct diff_ctx *x, const struct addr_todo *t)
+{
+	char a[NP_ROUTESTR], text[NP_ROUTESTR + 32];
+	struct np_addr add = t->prior ? *t->prior : t->c->addr;
+
+	add.ifindex = t->to;
+	add.has_label = false; /* an IPv4 label starts with its device's name */
+	add.care = NP_C_FLAGS | NP_C_SCOPE | NP_C_PEER | NP_C_BCAST;
+	np_addr_str(&add, np_state_ifname, x->st, a, sizeof(a));
+	snprintf(text, sizeof(text), "add address %s", a);
+	add_step(x, true, NULL, &add, t->c->path, text);
+	x->d->step_item[x->d->nsteps - 1] = t->item;
+}
+
+static void addr_del_step(struct diff_ctx *x, const struct addr_todo *t)
+{
+	char a[NP_ROUTESTR], text[NP_ROUTESTR + 32];
+
+	np_addr_str(t->prior, np_state_ifname, x->st, a, sizeof(a));
+	snprintf(text, sizeof(text), "delete address %s", a);
+	add_step(x, true, t->prior, NULL, t->c->path, text);
+	x->d->step_item[x->d->nsteps - 1] = t->item;
+}
+
+static void addr_conflict(struct diff_ctx *x, struct netplan_item *it, const char *fmt,
+			  const char *a, const char *b)
+{
+	char msg[NP_ROUTESTR];
+
+	snprintf(msg, sizeof(msg), fmt, a, b);
+	it->message = xstrdup(msg);
+	set_state(x, it, NETPLAN_CONFLICT);
+}
+
+static void addr_change(struct diff_ctx *x, const struct np_addr_change *c, struct addr_todo *t)
+{
+	char what[NP_ROUTESTR], pfx[NP_ADDRSTR], msg[NP_ROUTESTR];
+	uint32_t from = c->from_dev ? np_state_ifindex(x->st, c->from_dev) : 0;
+	const struct np_addr *on_to;
+	struct netplan_item *it;
+
+	memset(t, 0, sizeof(*t));
+	t->c = c;
+	t->to = c->to_dev ? np_state_ifindex(x->st, c->to_dev) : 0;
+	np_prefix_str(c->addr.family, c->addr.local, c->addr.prefixlen, pfx, sizeof(pfx));
+	snprintf(what, sizeof(what), "address %s", pfx);
+	it = new_item(x, c->path, what);
+	t->item = x->d->n - 1;
+	t->prior = c->from_dev ? addr_on(x->st, &c->addr, from) : NULL;
+	on_to = c->to_dev ? addr_on(x->st, &c->addr, t->to) : NULL;
+	snprintf(msg, sizeof(msg), "%s%s", t->prior || on_to ? "on " : "",
+		 t->prior ? c->from_dev : on_to ? c->to_dev : "");
+	it->now = xstrdup(msg);
+	snprintf(msg, sizeof(msg), "%s%s", c->to_dev ? "on " : "", c->to_dev ? c->to_dev : "");
+	it->want = xstrdup(msg);
+	if (c->to_dev && t->to == UINT32_MAX)
+		addr_conflict(x, it, "device %s does not exist on %s", c->to_dev, x->host);
+	else if ((!c->to_dev || on_to) && !t->prior)
+		set_state(x, it, NETPLAN_DONE);
+	else if (c->from_dev && !t->prior && !on_to)
+		addr_conflict(x, it, "%s is not on %s, as the plan's `from` expects", pfx,
+			      c->from_dev);
+	else
+		set_state(x, it, NETPLAN_PENDING);
+	t->add = c->to_dev && !on_to;
+}
+
+/* ---- hosts ---- */
+
+/* Steps of one host: addresses added, routes, then addresses removed, so a
+ * route's source address exists while routes change and a move never leaves
+ * the address on no device. */
+static void host_diff(struct diff_ctx *x)
+{
+	struct addr_todo *t = xcalloc(x->h->naddrs + 1, sizeof(*t));
+	size_t i;
+
+	for (i = 0; i < x->h->naddrs; i++)
+		addr_change(x, &x->h->addrs[i], &t[i]);
+	for (i = 0; i < x->h->naddrs; i++)
+		if (x->d->items[t[i].item].state == NETPLAN_PENDING && t[i].add)
+			addr_add_step(x, &t[i]);
+	for (i = 0; i < x->h->nroutes; i++)
+		route_change(x, &x->h->routes[i]);
+	for (i = 0; i < x->h->naddrs; i++)
+		if (x->d->items[t[i].item].state == NETPLAN_PENDING && t[i].prior)
+			addr_del_step(x, &t[i]);
+	free(t);
+}
+
+void netplan_diff_free(struct netplan_diff *d)
+{
+	size_t i;
+
+	if (!d)
+		return;
+	for (i = 0; i < d->n; i++) {
+		free(d->items[i].path);
+		free(d->items[i].host);
+		free(d->items[i].what);
+		free(d->items[i].now);
+		free(d->items[i].want);
+		free(d->items[i].message);
+	}
+	for (i = 0; i < d->nsteps; i++)
+		step_clear(&d->steps[i]);
+	free(d->items);
+	free(d->steps);
+	free(d->step_item);
+	free(d);
+}
+
+static int what_host_needs(const struct np_host *h)
+{
+	return (h->nroutes ? NP_READ_ROUTES : 0) | (h->naddrs ? NP_READ_ADDRS : 0);
+}
+
+int netplan_diff(const struct netplan_plan *p, const char *netns_override,
+		 struct netplan_diff **ret, struct cut_err *err)
+{
+	struct diff_ctx x = { .d = xcalloc(1, sizeof(*x.d)) };
+	size_t i;
+	int r = 0;
+
+	*ret = NULL;
+	for (i = 0; p && i < p->nhosts && r == 0; i++) {
+		struct np_conn *c = NULL;
+		struct np_state st;
+
+		x.h = &p->hosts[i];
+		x.netns = netns_override ? netns_override : x.h->netns;
+		r = np_conn_open(x.netns, &c, err);
+		if (r == 0)
+			r = np_state_read(c, what_host_needs(x.h), &st, err);
+		if (r == 0) {
+			snprintf(x.host, sizeof(x.host), "%s", np_conn_host(c));
+			x.st = &st;
+			host_diff(&x);
+			np_state_free(&st);
+		}
+		np_conn_close(c);
+		if (r < 0)
+			cut_err_prefix(err, "%s", x.h->path);
+	}
+	if (r < 0) {
+		netplan_diff_free(x.d);
+		return r;
+	}
+	*ret = x.d;
+	return 0;
+}

@@ -1,0 +1,42 @@
+/* netplan/np_plan.h — the parsed "routes" section, inside netplan/. */
+#ifndef CUTOVER_NETPLAN_NP_PLAN_H
+#define CUTOVER_NETPLAN_NP_PLAN_H
+
+#include "netplan.h"
+#include "np.h"
+
+/* A route change. key holds family, dst, table (metric: from's). from is a
+ * subset to match (care = the fields the plan names); to is the route to
+ * write. Device names are resolved per host, when the kernel is read. */
+struct np_route_change {
+	char *path;
+	struct np_route from, to;
+	bool has_from, has_to;
+	char *from_dev, *to_dev; /* owned; NULL when not named */
+};
+
+/* An address change: add to to_dev, remove from from_dev, or move. */
+struct np_addr_change {
+	char *path;
+	struct np_addr addr;     /* family, local, prefixlen */
+	char *from_dev, *to_dev; /* owned; at least one */
+};
+
+struct np_host {
+	char *path;
+	char *name;   /* for messages: the name given, else the netns, else "local" */
+	char *netns;  /* NULL: this host */
+	struct np_route_change *routes;
+	size_t nroutes;
+	struct np_addr_change *addrs;
+	size_t naddrs;
+};
+
+struct netplan_plan {
+	struct np_host *hosts;
+	size_t nhosts;
+	char **gates;
+	size_t ngates;
+};
+
+#endif

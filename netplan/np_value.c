@@ -1,0 +1,584 @@
+/* netplan/np_value.c — routes and addresses as values: compare, print, and
+ * turn into journal payloads and back. */
+#include "np.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <linux/rtnetlink.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "util.h"
+
+void np_route_free(struct np_route *r)
+{
+	if (!r)
+		return;
+	free(r->extra);
+	r->extra = NULL;
+	r->extra_len = 0;
+}
+
+int np_route_copy(struct np_route *dst, const struct np_route *src)
+{
+	*dst = *src;
+	dst->extra = NULL;
+	if (src->extra_len) {
+		dst->extra = xmalloc(src->extra_len);
+		memcpy(dst->extra, src->extra, src->extra_len);
+	}
+	return 0;
+}
+
+static int cmp_u(uint64_t a, uint64_t b)
+{
+	return a < b ? -1 : a > b;
+}
+
+int np_route_key_cmp(const struct np_route *a, const struct np_route *b)
+{
+	int c;
+
+	if ((c = cmp_u(a->family, b->family)) || (c = cmp_u(a->table, b->table)) ||
+	    (c = cmp_u(a->dst_len, b->dst_len)) || (c = memcmp(a->dst, b->dst, 16)) ||
+	    (c = cmp_u(a->src_len, b->src_len)) || (c = memcmp(a->src, b->src, 16)) ||
+	    (c = cmp_u(a->tos, b->tos)) || (c = cmp_u(a->metric, b->metric)))
+		return c;
+	return 0;
+}
+
+bool np_route_match(const struct np_route *w, const struct np_route *h)
+{
+	if ((w->care & NP_C_TYPE) && w->type != h->type)
+		return false;
+	if ((w->care & NP_C_PROTO) && w->protocol != h->protocol)
+		return false;
+	if ((w->care & NP_C_SCOPE) && w->scope != h->scope)
+		return false;
+	if ((w->care & NP_C_GW) && (w->has_gw != h->has_gw || memcmp(w->gw, h->gw, 16)))
+		return false;
+	if ((w->care & NP_C_DEV) && w->oif != h->oif)
+		return false;
+	if ((w->care & NP_C_PREFSRC) &&
+	    (w->has_prefsrc != h->has_prefsrc || memcmp(w->prefsrc, h->prefsrc, 16)))
+		return false;
+	if ((w->care & NP_C_FLAGS) && (w->flags ^ h->flags) & NP_RT_FLAGS_KEPT)
+		return false;
+	if ((w->care & NP_C_EXTRA) && (w->extra_len != h->extra_len ||
+				      (w->extra_len && memcmp(w->extra, h->extra, w->extra_len))))
+		return false;
+	return true;
+}
+
+int np_addr_key_cmp(const struct np_addr *a, const struct np_addr *b)
+{
+	int c;
+
+	if ((c = cmp_u(a->family, b->family)) || (c = memcmp(a->local, b->local, 16)) ||
+	    (c = cmp_u(a->prefixlen, b->prefixlen)) || (c = cmp_u(a->ifindex, b->ifindex)))
+		return c;
+	return 0;
+}
+
+bool np_addr_match(const struct np_addr *w, const struct np_addr *h)
+{
+	if ((w->care & NP_C_SCOPE) && w->scope != h->scope)
+		return false;
+	if ((w->care & NP_C_FLAGS) && (w->flags ^ h->flags) & NP_IFA_FLAGS_KEPT)
+		return false;
+	if ((w->care & NP_C_PEER) && (w->has_peer != h->has_peer || memcmp(w->peer, h->peer, 16)))
+		return false;
+	if ((w->care & NP_C_BCAST) &&
+	    (w->has_bcast != h->has_bcast || memcmp(w->bcast, h->bcast, 16)))
+		return false;
+	if ((w->care & NP_C_LABEL) &&
+	    (w->has_label != h->has_label || strcmp(w->label, h->label) != 0))
+		return false;
+	if ((w->care & NP_C_PROTO) && (w->has_proto != h->has_proto || w->proto != h->proto))
+		return false;
+	return true;
+}
+
+/* ---- text ---- */
+
+const char *np_prefix_str(uint8_t family, const uint8_t *a, uint8_t len, char *buf, size_t n)
+{
+	char ip[INET6_ADDRSTRLEN];
+
+	if (!inet_ntop(family, a, ip, sizeof(ip)))
+		snprintf(ip, sizeof(ip), "?");
+	snprintf(buf, n, "%s/%u", ip, len);
+	return buf;
+}
+
+int np_ip_parse(const char *s, uint8_t *family, uint8_t *a)
+{
+	memset(a, 0, 16);
+	if (strchr(s, ':')) {
+		*family = AF_INET6;
+		return inet_pton(AF_INET6, s, a) == 1 ? 0 : -EINVAL;
+	}
+	*family = AF_INET;
+	return inet_pton(AF_INET, s, a) == 1 ? 0 : -EINVAL;
+}
+
+static bool host_bits_zero(const uint8_t *a, unsigned len, unsigned bits)
+{
+	unsigned i;
+
+	for (i = len; i < bits; i++)
+		if (a[i / 8] & (0x80 >> (i % 8)))
+			return false;
+	return true;
+}
+
+int np_prefix_parse(const char *s, bool strict, uint8_t *family, uint8_t *a, uint8_t *len)
+{
+	char ip[INET6_ADDRSTRLEN + 1];
+	const char *slash = strchr(s, '/');
+	size_t n = slash ? (size_t)(slash - s) : strlen(s);
+	long long l;
+	unsigned bits;
+
+	if (n == 0 || n >= sizeof(ip))
+		return -EINVAL;
+	memcpy(ip, s, n);
+	ip[n] = 0;
+	if (np_ip_parse(ip, family, a) < 0)
+		return -EINVAL;
+	bits = *family == AF_INET ? 32 : 128;
+	l = bits;
+	if (slash && parse_int(slash + 1, 0, bits, &l) < 0)
+		return -EINVAL;
+	*len = (uint8_t)l;
+	if (strict && !host_bits_zero(a, *len, bits))
+		return -EINVAL;
+	return 0;
+}
+
+struct name_num {
+	const char *name;
+	int num;
+};
+
+static const struct name_num rtypes[] = {
+	{ "unicast", RTN_UNICAST }, { "local", RTN_LOCAL }, { "broadcast", RTN_BROADCAST },
+	{ "anycast", RTN_ANYCAST }, { "multicast", RTN_MULTICAST },
+	{ "blackhole", RTN_BLACKHOLE }, { "unreachable", RTN_UNREACHABLE },
+	{ "prohibit", RTN_PROHIBIT }, { "throw", RTN_THROW }, { "nat", RTN_NAT }, { NULL, 0 },
+};
+static const struct name_num protos[] = {
+	{ "redirect", 1 }, { "kernel", 2 }, { "boot", 3 }, { "static", 4 }, { "ra", 9 },
+	{ "zebra", 11 }, { "bird", 12 }, { "dhcp", 16 }, { "keepalived", 18 }, { "babel", 42 },
+	{ "bgp", 186 }, { "isis", 187 }, { "ospf", 188 }, { "rip", 189 }, { NULL, 0 },
+};
+static const struct name_num scopes[] = {
+	{ "global", 0 }, { "universe", 0 }, { "site", 200 }, { "link", 253 }, { "host", 254 },
+	{ NULL, 0 },
+};
+static const struct name_num tables[] = {
+	{ "main", 254 }, { "local", 255 }, { "default", 253 }, { NULL, 0 },
+};
+
+static int by_name(const struct name_num *t, const char *s, long long max)
+{
+	long long v;
+	size_t i;
+
+	for (i = 0; t[i].name; i++)
+		if (strcmp(t[i].name, s) == 0)
+			return t[i].num;
+	if (parse_int(s, 0, max, &v) == 0)
+		return (int)v;
+	return -1;
+}
+
+static const char *by_num(const struct name_num *t, int num)
+{
+	size_t i;
+
+	for (i = 0; t[i].name; i++)
+		if (t[i].num == num)
+			return t[i].name;
+	return NULL;
+}
+
+const char *np_rtype_name(uint8_t type)
+{
+	return by_num(rtypes, type);
+}
+
+int np_rtype_parse(const char *s)
+{
+	int v = by_name(rtypes, s, 0);
+	return v == 0 ? -1 : v;
+}
+
+int np_proto_parse(const char *s)
+{
+	return by_name(protos, s, 255);
+}
+
+int np_scope_parse(const char *s)
+{
+	return by_name(scopes, s, 255);
+}
+
+int np_table_parse(const char *s, uint32_t *ret)
+{
+	long long v;
+	size_t i;
+
+	for (i = 0; tables[i].name; i++)
+		if (strcmp(tables[i].name, s) == 0) {
+			*ret = (uint32_t)tables[i].num;
+			return 0;
+		}
+	if (parse_int(s, 1, UINT32_MAX, &v) < 0)
+		return -EINVAL;
+	*ret = (uint32_t)v;
+	return 0;
+}
+
+void np_table_str(uint32_t table, char *buf, size_t n)
+{
+	const char *name = by_num(tables, (int)table);
+
+	if (name && table <= 255)
+		snprintf(buf, n, "%s", name);
+	else
+		snprintf(buf, n, "%u", table);
+}
+
+static const char *ifname(np_ifname_fn name, void *cookie, uint32_t ifindex, char *buf,
+			  size_t n)
+{
+	const char *s = name ? name(cookie, ifindex) : NULL;
+
+	if (s)
+		return s;
+	snprintf(buf, n, "if%u", ifindex);
+	return buf;
+}
+
+struct sbuf {
+	char *p;
+	size_t n, len;
+};
+
+static void sb_add(struct sbuf *b, const char *fmt, ...) CUT_PRINTF(2, 3);
+static void sb_add(struct sbuf *b, const char *fmt, ...)
+{
+	va_list ap;
+	int w;
+
+	if (b->len >= b->n)
+		return;
+	va_start(ap, fmt);
+	w = vsnprintf(b->p + b->len, b->n - b->len, fmt, ap);
+	va_end(ap);
+	if (w > 0)
+		b->len += (size_t)w;
+}
+
+void np_route_str(const struct np_route *r, np_ifname_fn name, void *cookie, char *buf, size_t n)
+{
+	struct sbuf b = { buf, n, 0 };
+	char tmp[NP_ADDRSTR], ip[INET6_ADDRSTRLEN], tb[16];
+	const char *s;
+
+	buf[0] = 0;
+	if ((r->care & NP_C_TYPE) && r->type != RTN_UNICAST)
+		sb_add(&b, "%s ", (s = np_rtype_name(r->type)) ? s : "type?");
+	sb_add(&b, "%s", np_prefix_str(r->family, r->dst, r->dst_len, tmp, sizeof(tmp)));
+	if (r->src_len)
+		sb_add(&b, " from %s", np_prefix_str(r->family, r->src, r->src_len, tmp, sizeof(tmp)));
+	if ((r->care & NP_C_GW) && r->has_gw && inet_ntop(r->family, r->gw, ip, sizeof(ip)))
+		sb_add(&b, " via %s", ip);
+	if ((r->care & NP_C_DEV) && r->oif)
+		sb_add(&b, " dev %s", ifname(name, cookie, r->oif, tmp, sizeof(tmp)));
+	np_table_str(r->table, tb, sizeof(tb));
+	sb_add(&b, " table %s", tb);
+	if (r->care & NP_C_PROTO)
+		sb_add(&b, " proto %s", (s = by_num(protos, r->protocol)) ? s : "?");
+	if ((r->care & NP_C_SCOPE) && r->scope)
+		sb_add(&b, " scope %s", (s = by_num(scopes, r->scope)) ? s : "?");
+	if ((r->care & NP_C_PREFSRC) && r->has_prefsrc &&
+	    inet_ntop(r->family, r->prefsrc, ip, sizeof(ip)))
+		sb_add(&b, " src %s", ip);
+	sb_add(&b, " metric %u", r->metric);
+	if ((r->care & NP_C_FLAGS) && (r->flags & NP_RT_FLAGS_KEPT))
+		sb_add(&b, " onlink");
+}
+
+void np_addr_str(const struct np_addr *a, np_ifname_fn name, void *cookie, char *buf, size_t n)
+{
+	char tmp[NP_ADDRSTR], dev[NP_ADDRSTR];
+
+	snprintf(buf, n, "%s dev %s", np_prefix_str(a->family, a->local, a->prefixlen, tmp, sizeof(tmp)),
+		 ifname(name, cookie, a->ifindex, dev, sizeof(dev)));
+}
+
+/* ---- payloads ---- */
+
+static json_t *ip_json(uint8_t family, const uint8_t *a)
+{
+	char ip[INET6_ADDRSTRLEN];
+
+	if (!inet_ntop(family, a, ip, sizeof(ip)))
+		return json_null();
+	return json_string(ip);
+}
+
+static json_t *hex_json(const uint8_t *p, size_t n)
+{
+	static const char digits[] = "0123456789abcdef";
+	char *s = xmalloc(2 * n + 1);
+	json_t *v;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		s[2 * i] = digits[p[i] >> 4];
+		s[2 * i + 1] = digits[p[i] & 15];
+	}
+	s[2 * n] = 0;
+	v = json_string(s);
+	free(s);
+	return v;
+}
+
+json_t *np_route_json(const struct np_route *r, np_ifname_fn name, void *cookie)
+{
+	char tmp[NP_ADDRSTR];
+	json_t *o = json_object();
+
+	json_object_set_new(o, "family", json_integer(r->family == AF_INET ? 4 : 6));
+	json_object_set_new(o, "dst", json_string(np_prefix_str(r->family, r->dst, r->dst_len, tmp,
+								sizeof(tmp))));
+	if (r->src_len)
+		json_object_set_new(o, "src", json_string(np_prefix_str(r->family, r->src, r->src_len,
+									tmp, sizeof(tmp))));
+	json_object_set_new(o, "tos", json_integer(r->tos));
+	json_object_set_new(o, "table", json_integer(r->table));
+	json_object_set_new(o, "metric", json_integer(r->metric));
+	json_object_set_new(o, "type", json_integer(r->type));
+	json_object_set_new(o, "protocol", json_integer(r->protocol));
+	json_object_set_new(o, "scope", json_integer(r->scope));
+	json_object_set_new(o, "onlink", json_boolean(r->flags & NP_RT_FLAGS_KEPT));
+	if (r->has_gw)
+		json_object_set_new(o, "via", ip_json(r->family, r->gw));
+	if (r->oif)
+		json_object_set_new(o, "dev", json_string(ifname(name, cookie, r->oif, tmp,
+								 sizeof(tmp))));
+	if (r->has_prefsrc)
+		json_object_set_new(o, "prefsrc", ip_json(r->family, r->prefsrc));
+	if (r->care & NP_C_EXTRA) {
+		json_object_set_new(o, "exact", json_true());
+		json_object_set_new(o, "rtattrs", hex_json(r->extra, r->extra_len));
+	}
+	return o;
+}
+
+json_t *np_addr_json(const struct np_addr *a, np_ifname_fn name, void *cookie)
+{
+	char tmp[NP_ADDRSTR];
+	json_t *o = json_object();
+
+	json_object_set_new(o, "family", json_integer(a->family == AF_INET ? 4 : 6));
+	json_object_set_new(o, "address", json_string(np_prefix_str(a->family, a->local,
+								    a->prefixlen, tmp, sizeof(tmp))));
+	json_object_set_new(o, "dev", json_string(ifname(name, cookie, a->ifindex, tmp, sizeof(tmp))));
+	json_object_set_new(o, "scope", json_integer(a->scope));
+	json_object_set_new(o, "flags", json_integer(a->flags & NP_IFA_FLAGS_KEPT));
+	if (a->has_peer)
+		json_object_set_new(o, "peer", ip_json(a->family, a->peer));
+	if (a->has_bcast)
+		json_object_set_new(o, "broadcast", ip_json(a->family, a->bcast));
+	if (a->has_label)
+		json_object_set_new(o, "label", json_string(a->label));
+	if (a->has_proto)
+		json_object_set_new(o, "proto", json_integer(a->proto));
+	if (a->care == NP_C_ALL)
+		json_object_set_new(o, "exact", json_true());
+	return o;
+}
+
+static int unhex(const char *s, uint8_t **ret, size_t *ret_len)
+{
+	size_t n = strlen(s), i;
+	uint8_t *p;
+
+	*ret = NULL;
+	*ret_len = 0;
+	if (n % 2 || n / 2 > NP_EXTRA_MAX)
+		return -EINVAL;
+	if (n == 0)
+		return 0;
+	p = xmalloc(n / 2);
+	for (i = 0; i < n; i++) {
+		char c = s[i];
+		int v = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+		if (v < 0) {
+			free(p);
+			return -EINVAL;
+		}
+		if (i % 2)
+			p[i / 2] |= (uint8_t)v;
+		else
+			p[i / 2] = (uint8_t)(v << 4);
+	}
+	*ret = p;
+	*ret_len = n / 2;
+	return 0;
+}
+
+struct jget {
+	const json_t *o;
+	char *msg;
+	size_t n;
+	int bad;
+};
+
+static long long jint(struct jget *g, const char *key, long long min, long long max, long long d)
+{
+	const json_t *v = json_object_get(g->o, key);
+
+	if (!v)
+		return d;
+	if (!json_is_integer(v) || json_integer_value(v) < min || json_integer_value(v) > max) {
+		if (!g->bad++)
+			snprintf(g->msg, g->n, "payload field \"%s\" is not a number from %lld to %lld",
+				 key, min, max);
+		return d;
+	}
+	return json_integer_value(v);
+}
+
+static bool jip(struct jget *g, const char *key, uint8_t family, uint8_t *a)
+{
+	const json_t *v = json_object_get(g->o, key);
+	uint8_t f;
+
+	if (!v)
+		return false;
+	if (!json_is_string(v) || np_ip_parse(json_string_value(v), &f, a) < 0 || f != family) {
+		if (!g->bad++)
+			snprintf(g->msg, g->n, "payload field \"%s\" is not an address of the family",
+				 key);
+		return false;
+	}
+	return true;
+}
+
+static bool jprefix(struct jget *g, const char *key, uint8_t family, uint8_t *a, uint8_t *len)
+{
+	const json_t *v = json_object_get(g->o, key);
+	uint8_t f;
+
+	if (!v)
+		return false;
+	if (!json_is_string(v) || np_prefix_parse(json_string_value(v), false, &f, a, len) < 0 ||
+	    f != family) {
+		if (!g->bad++)
+			snprintf(g->msg, g->n, "payload field \"%s\" is not a prefix of the family", key);
+		return false;
+	}
+	return true;
+}
+
+static uint32_t jdev(struct jget *g, np_ifindex_fn index, void *cookie)
+{
+	const json_t *v = json_object_get(g->o, "dev");
+
+	if (!v)
+		return 0;
+	if (!json_is_string(v) || strlen(json_string_value(v)) >= NP_IFNAMSIZ) {
+		if (!g->bad++)
+			snprintf(g->msg, g->n, "payload field \"dev\" is not a device name");
+		return 0;
+	}
+	return index ? index(cookie, json_string_value(v)) : UINT32_MAX;
+}
+
+int np_route_from_json(const json_t *v, np_ifindex_fn index, void *cookie, struct np_route *r,
+		       char *msg, size_t n)
+{
+	struct jget g = { v, msg, n, 0 };
+	const json_t *hex;
+	long long fam;
+
+	memset(r, 0, sizeof(*r));
+	if (!json_is_object(v))
+		return snprintf(msg, n, "route payload is not an object"), CUT_EINPUT;
+	fam = jint(&g, "family", 4, 6, 0);
+	if (fam != 4 && fam != 6)
+		return snprintf(msg, n, "route payload has no family 4 or 6"), CUT_EINPUT;
+	r->family = fam == 4 ? AF_INET : AF_INET6;
+	if (!jprefix(&g, "dst", r->family, r->dst, &r->dst_len) && !g.bad)
+		return snprintf(msg, n, "route payload has no \"dst\""), CUT_EINPUT;
+	jprefix(&g, "src", r->family, r->src, &r->src_len);
+	r->tos = (uint8_t)jint(&g, "tos", 0, 255, 0);
+	r->table = (uint32_t)jint(&g, "table", 1, UINT32_MAX, RT_TABLE_MAIN);
+	r->metric = (uint32_t)jint(&g, "metric", 0, UINT32_MAX, 0);
+	r->type = (uint8_t)jint(&g, "type", 0, 255, RTN_UNICAST);
+	r->protocol = (uint8_t)jint(&g, "protocol", 0, 255, RTPROT_STATIC);
+	r->scope = (uint8_t)jint(&g, "scope", 0, 255, 0);
+	r->flags = json_is_true(json_object_get(v, "onlink")) ? NP_RT_FLAGS_KEPT : 0;
+	r->has_gw = jip(&g, "via", r->family, r->gw);
+	r->has_prefsrc = jip(&g, "prefsrc", r->family, r->prefsrc);
+	r->oif = jdev(&g, index, cookie);
+	r->care = NP_C_ALL & ~NP_C_EXTRA;
+	if (!json_object_get(v, "dev"))
+		r->care &= ~NP_C_DEV; /* the kernel picked it (IPv6 reject routes: lo) */
+	if (json_is_true(json_object_get(v, "exact"))) {
+		r->care = NP_C_ALL;
+		hex = json_object_get(v, "rtattrs");
+		if (hex && (!json_is_string(hex) ||
+			    unhex(json_string_value(hex), &r->extra, &r->extra_len) < 0) && !g.bad++)
+			snprintf(msg, n, "payload field \"rtattrs\" is not hex");
+	}
+	if (g.bad) {
+		np_route_free(r);
+		return CUT_EINPUT;
+	}
+	return 0;
+}
+
+int np_addr_from_json(const json_t *v, np_ifindex_fn index, void *cookie, struct np_addr *a,
+		      char *msg, size_t n)
+{
+	struct jget g = { v, msg, n, 0 };
+	const json_t *label;
+	long long fam;
+
+	memset(a, 0, sizeof(*a));
+	if (!json_is_object(v))
+		return snprintf(msg, n, "address payload is not an object"), CUT_EINPUT;
+	fam = jint(&g, "family", 4, 6, 0);
+	if (fam != 4 && fam != 6)
+		return snprintf(msg, n, "address payload has no family 4 or 6"), CUT_EINPUT;
+	a->family = fam == 4 ? AF_INET : AF_INET6;
+	if (!jprefix(&g, "address", a->family, a->local, &a->prefixlen) && !g.bad)
+		return snprintf(msg, n, "address payload has no \"address\""), CUT_EINPUT;
+	if (!json_object_get(v, "dev") && !g.bad++)
+		snprintf(msg, n, "address payload has no \"dev\"");
+	a->ifindex = jdev(&g, index, cookie);
+	a->scope = (uint8_t)jint(&g, "scope", 0, 255, 0);
+	a->flags = (uint32_t)jint(&g, "flags", 0, UINT32_MAX, 0) & NP_IFA_FLAGS_KEPT;
+	a->has_peer = jip(&g, "peer", a->family, a->peer);
+	a->has_bcast = jip(&g, "broadcast", a->family, a->bcast);
+	label = json_object_get(v, "label");
+	if (json_is_string(label) && strlen(json_string_value(label)) < NP_IFNAMSIZ) {
+		snprintf(a->label, sizeof(a->label), "%s", json_string_value(label));
+		a->has_label = a->label[0] != 0;
+	}
+	if (json_object_get(v, "proto")) {
+		a->proto = (uint8_t)jint(&g, "proto", 0, 255, 0);
+		a->has_proto = true;
+	}
+	a->care = json_is_true(json_object_get(v, "exact")) ? NP_C_ALL : NP_C_FLAGS;
+	return g.bad ? CUT_EINPUT : 0;
+}

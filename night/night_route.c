@@ -1,0 +1,161 @@
+/* night/night_route.c — gate, compare-and-swap, journal, switch routes. */
+#include "night_route.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "journal.h"
+#include "rollback.h"
+#include "util.h"
+
+void night_route_result_free(struct night_route_result *r)
+{
+	if (!r)
+		return;
+	netplan_diff_free(r->diff);
+	night_plan_free(r->np);
+	free(r);
+}
+
+static int load(const char *path, struct night_route_result *res, struct diags *d,
+		struct cut_err *err)
+{
+	int r = night_plan_load(path, &res->np, d, err);
+
+	if (r < 0)
+		return r;
+	if (d->errors)
+		return diags_to_err(d, err);
+	if (!res->np->routes || netplan_hosts(res->np->routes) == 0)
+		return cut_errf(err, CUT_EINPUT, "add a \"routes\" section (docs/routes.md)",
+				"%s: the plan has no routes to switch", path);
+	return 0;
+}
+
+int night_route_plan(const char *path, const struct night_route_opts *o,
+		     struct night_route_result **ret, struct diags *d, struct cut_err *err)
+{
+	struct night_route_result *res = xcalloc(1, sizeof(*res));
+	int r;
+
+	*ret = res;
+	r = load(path, res, d, err);
+	if (r == 0)
+		r = netplan_diff(res->np->routes, o->netns, &res->diff, err);
+	return r;
+}
+
+static int refuse_conflicts(const struct netplan_diff *diff, struct cut_err *err)
+{
+	size_t i;
+
+	for (i = 0; i < diff->n; i++) {
+		const struct netplan_item *it = &diff->items[i];
+		if (it->state != NETPLAN_CONFLICT)
+			continue;
+		return cut_errf(err, CUT_ECONFLICT,
+				"nothing was changed: fix the plan's `from`, or the host, and run "
+				"`cutover route plan` to compare again",
+				"%s (%s): %s: %s%s", it->path, it->host, it->what, it->message,
+				diff->conflicts > 1 ? " (and more: see `cutover route plan`)" : "");
+	}
+	return 0;
+}
+
+static void count(struct night_route_result *res)
+{
+	size_t i;
+
+	for (i = 0; i < res->diff->nsteps; i++) {
+		int v = res->diff->steps[i].result;
+		if (v == 0)
+			res->applied++;
+		else if (v == STEP_PENDING)
+			res->not_tried++;
+		else if (v == STEP_UNKNOWN)
+			res->unknown++;
+		else if (v == CUT_ECONFLICT)
+			res->conflicts++;
+		else
+			res->failed++;
+	}
+}
+
+/* One netlink batch per host: the steps of a host are contiguous. */
+static int apply_hosts(const struct step_ctx *ctx, struct netplan_diff *diff, struct cut_err *err)
+{
+	struct step **ptrs = xcalloc(diff->nsteps + 1, sizeof(*ptrs));
+	size_t i, from = 0;
+	int r = 0;
+
+	for (i = 0; i < diff->nsteps; i++)
+		ptrs[i] = &diff->steps[i];
+	while (from < diff->nsteps && r == 0) {
+		const char *host = diff->items[diff->step_item[from]].host;
+		size_t len = 1;
+		while (from + len < diff->nsteps &&
+		       strcmp(diff->items[diff->step_item[from + len]].host, host) == 0)
+			len++;
+		r = netplan_apply(ctx, ptrs + from, len, false, err);
+		from += len;
+	}
+	free(ptrs);
+	return r;
+}
+
+static int switch_journaled(struct night_route_result *res, const struct step_ctx *ctx,
+			    struct journal *j, struct cut_err *err)
+{
+	struct cut_err apply_err;
+	int r, w;
+
+	cut_err_clear(&apply_err);
+	r = journal_write_intents(j, res->diff->steps, res->diff->nsteps, err);
+	if (r < 0)
+		return r;
+	res->journaled = true;
+	r = apply_hosts(ctx, res->diff, &apply_err);
+	w = journal_write_outcomes(j, res->diff->steps, res->diff->nsteps, false, err);
+	if (r < 0) {
+		*err = apply_err;
+		return r;
+	}
+	return w;
+}
+
+int night_route_switch(const char *path, const struct night_route_opts *o,
+		       struct night_route_result **ret, struct diags *d, struct cut_err *err)
+{
+	struct step_ctx ctx = { .dry_run = o->dry_run, .say = o->say, .say_cookie = o->say_cookie };
+	struct night_route_result *res;
+	const char *const *gates;
+	struct journal *j = NULL;
+	size_t ngates;
+	int r;
+
+	r = load(path, (*ret = res = xcalloc(1, sizeof(*res))), d, err);
+	if (r < 0)
+		return r;
+	ngates = netplan_gates(res->np->routes, &gates);
+	if (!o->skip_health && ngates) {
+		r = night_gate(res->np, gates, ngates, err);
+		if (r < 0)
+			return r;
+	}
+	r = netplan_diff(res->np->routes, o->netns, &res->diff, err);
+	if (r == 0)
+		r = refuse_conflicts(res->diff, err);
+	if (r < 0 || res->diff->nsteps == 0)
+		return r;
+	if (o->dry_run) {
+		r = apply_hosts(&ctx, res->diff, err);
+		return r;
+	}
+	r = journal_open(res->np->plan->journal, JOURNAL_CREATE, res->np->plan->change, &j, err);
+	if (r < 0)
+		return r;
+	r = switch_journaled(res, &ctx, j, err);
+	journal_close(j);
+	count(res);
+	return r;
+}

@@ -1,0 +1,54 @@
+/* night/night_route.h — cutover night for routes and addresses:
+ *
+ *     night_plan_load → health gates (unless skipped) → read every host's
+ *     kernel → compare-and-swap check of every `from` (any mismatch: refused,
+ *     nothing changed) → journal the complete prior state and inverse of
+ *     every step as intents, ONE fsync → one netlink batch per host →
+ *     outcomes by sequence number, one fsync.
+ *
+ * Rollback is the generic rollback_run() over the journal: the step kinds
+ * "route" and "addr" undo and then read back (netplan.h).
+ */
+#ifndef CUTOVER_NIGHT_ROUTE_H
+#define CUTOVER_NIGHT_ROUTE_H
+
+#include <stdbool.h>
+
+#include "diag.h"
+#include "error.h"
+#include "netplan.h"
+#include "night.h"
+#include "step.h"
+
+struct night_route_opts {
+	bool dry_run;          /* say what would be sent; journal and send nothing */
+	bool skip_health;      /* do not run the plan's gates (an explicit --skip-health) */
+	const char *netns;     /* run every host in this namespace instead; NULL: the plan's */
+	step_say_fn say;       /* progress lines; may be NULL */
+	void *say_cookie;
+};
+
+struct night_route_result {
+	struct night_plan *np;       /* owned */
+	struct netplan_diff *diff;   /* owned; NULL when the plan could not be compared */
+	bool journaled;              /* intents are on disk: rollback can undo */
+	size_t applied, already, failed, conflicts, not_tried, unknown; /* steps */
+};
+
+/* Reads the plan and every host's kernel, and compares: no change is made.
+ * Returns 0 with *ret set, or an error (input errors are in d; check
+ * d->errors). *ret may be set on error too, for what is known. */
+int night_route_plan(const char *path, const struct night_route_opts *o,
+		     struct night_route_result **ret, struct diags *d, struct cut_err *err)
+	CUT_MUST_CHECK;
+
+/* Plans as above, then switches (see the top of this file). Returns 0,
+ * CUT_ECONFLICT (refused, nothing changed), CUT_EHEALTH, or the first step's
+ * failure (the journal can roll back what was applied). */
+int night_route_switch(const char *path, const struct night_route_opts *o,
+		       struct night_route_result **ret, struct diags *d, struct cut_err *err)
+	CUT_MUST_CHECK;
+
+void night_route_result_free(struct night_route_result *r);
+
+#endif
