@@ -1,0 +1,365 @@
+/* night/night_watch.c — the watch window and the automatic rollback that
+ * both the watch and the watchdog use. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "night_watch.h"
+#include "util.h"
+
+#define LIVE_REDRAW_MS 250
+
+static void nap_ms(int64_t ms)
+{
+	struct timespec ts = { (time_t)(ms / 1000), (long)(ms % 1000) * 1000000L };
+
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+}
+
+/* Appends one note (body is consumed) and syncs. */
+static int note(struct journal *j, json_t *body, struct cut_err *err)
+{
+	int r = journal_append(j, JOURNAL_NOTE, body, NULL);
+
+	json_decref(body);
+	if (r < 0)
+		return cut_errf(err, r, "check the disk holding the journal",
+				"journal %s: cannot append a note: %s", journal_path(j), cut_strerror(r));
+	return journal_sync(j, err);
+}
+
+/* Opens the journal for writing, waiting while another cutover holds it. */
+static int open_locked(const char *path, struct journal **ret, struct cut_err *err)
+{
+	int64_t until = now_monotonic_ms() + WATCH_LOCK_WAIT_MS;
+	int r;
+
+	for (;;) {
+		r = journal_open(path, 0, NULL, ret, err);
+		if (r != CUT_ELOCKED || now_monotonic_ms() >= until)
+			return r;
+		nap_ms(100);
+	}
+}
+
+/* ---- verifying that the source is back ---- */
+
+static void step_from_intent(struct step *s, const struct journal_record *r)
+{
+	memset(s, 0, sizeof(*s));
+	s->kind = r->kind ? r->kind : "";
+	s->apply = json_incref(json_object_get(r->body, "apply"));
+	s->inverse = json_incref(json_object_get(r->body, "inverse"));
+	s->describe = xstrdup(json_string_value(json_object_get(r->body, "describe")) ?: s->kind);
+	s->id = r->seq;
+	s->result = STEP_PENDING;
+}
+
+/* Re-applies the inverse of every undone step through its kind, which
+ * compares first (compare-and-swap, idempotent): each must already be in
+ * effect. Returns the count of steps that were not, with the first's text
+ * in why. */
+static size_t verify_source(const struct journal *j, const struct step_registry *reg,
+			    const struct rollback_report *rep, char *why, size_t len)
+{
+	struct step *steps = xcalloc(rep->n + 1, sizeof(*steps));
+	struct step **ptrs = xcalloc(rep->n + 1, sizeof(*ptrs));
+	const struct step_ctx ctx = { 0 };
+	size_t i, n = 0, done = 0, bad = 0;
+
+	why[0] = '\0';
+	for (i = 0; i < rep->n; i++) {
+		const struct journal_record *r = journal_find(j, rep->items[i].step);
+		if (rep->items[i].result != 0 || !r)
+			continue;
+		step_from_intent(&steps[n], r);
+		ptrs[n] = &steps[n];
+		n++;
+	}
+	while (done < n) {
+		const struct step_kind *kind = step_registry_find(reg, steps[done].kind);
+		size_t run = 1;
+		struct cut_err e;
+
+		while (done + run < n && strcmp(steps[done + run].kind, steps[done].kind) == 0)
+			run++;
+		cut_err_clear(&e);
+		if (kind && kind->apply(&ctx, ptrs + done, run, true, &e) == 0) {
+			done += run;
+			continue;
+		}
+		for (i = done; i < done + run; i++) {
+			if (steps[i].result == 0)
+				continue;
+			if (!bad++)
+				snprintf(why, len, "%s: %s", steps[i].describe,
+					 steps[i].message ? steps[i].message
+							  : kind ? cut_strerror(steps[i].result)
+								 : "unknown step kind");
+		}
+		done += run;
+	}
+	for (i = 0; i < n; i++)
+		step_clear(&steps[i]);
+	free(steps);
+	free(ptrs);
+	return bad;
+}
+
+static int rollback_and_verify(struct journal *j, const struct step_registry *reg,
+			       struct rollback_report *rep, struct cut_err *err)
+{
+	const struct step_ctx ctx = { 0 };
+	struct cut_err rerr;
+	char why[1024];
+	size_t bad;
+	int r, w;
+
+	cut_err_clear(&rerr);
+	r = rollback_run(j, reg, &ctx, rep, &rerr);
+	w = note(j, json_pack("{s:s,s:I,s:I,s:I,s:s}", "event", NOTE_ROLLBACK_DONE, "undone",
+			      (json_int_t)rep->undone, "conflicts", (json_int_t)rep->conflicts,
+			      "failed", (json_int_t)rep->failed, "result",
+			      r == 0 ? "ok" : rerr.msg),
+		 err);
+	if (r < 0) {
+		*err = rerr;
+		return r;
+	}
+	if (w < 0)
+		return w;
+	bad = verify_source(j, reg, rep, why, sizeof(why));
+	w = note(j, json_pack("{s:s,s:b,s:I,s:s}", "event", NOTE_SOURCE_VERIFIED, "ok", bad == 0,
+			      "steps", (json_int_t)rep->undone, "error", why),
+		 err);
+	if (bad)
+		return cut_errf(err, CUT_EVERIFY,
+				"check those steps by hand; `cutover journal show` lists what was undone",
+				"rolled back, but %zu step%s did not read back as the source: %s", bad,
+				bad == 1 ? "" : "s", why);
+	return w;
+}
+
+int night_auto_rollback(const char *journal_path, const struct step_registry *reg,
+			const char *trigger, const char *reason,
+			bool (*still_wanted)(const struct journal *j, void *cookie), void *cookie,
+			struct rollback_report *rep, struct cut_err *err)
+{
+	struct rollback_report local;
+	struct journal *j = NULL;
+	int r;
+
+	memset(&local, 0, sizeof(local));
+	if (!rep)
+		rep = &local;
+	r = open_locked(journal_path, &j, err);
+	if (r < 0)
+		return r;
+	if (still_wanted && !still_wanted(j, cookie)) {
+		journal_close(j);
+		return 1;
+	}
+	r = note(j, json_pack("{s:s,s:s,s:s}", "event", NOTE_AUTO_ROLLBACK, "trigger", trigger,
+			      "reason", reason),
+		 err);
+	if (r == 0)
+		r = rollback_and_verify(j, reg, rep, err);
+	journal_close(j);
+	rollback_report_free(&local);
+	return r;
+}
+
+/* ---- the watch window ---- */
+
+struct watch {
+	const struct night_watch_opts *o;
+	struct health_monitor *m;
+	unsigned *seen;       /* probes already reported, per status */
+	int64_t end;          /* monotonic */
+	int64_t last_draw;
+	size_t drawn;         /* lines of the last live frame */
+};
+
+static void say(const struct watch *w, const char *fmt, ...) CUT_PRINTF(2, 3);
+static void say(const struct watch *w, const char *fmt, ...)
+{
+	char line[1024];
+	va_list ap;
+
+	if (!w->o->say)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	w->o->say(w->o->say_cookie, line);
+}
+
+/* A terminal: one line per target, redrawn in place. */
+static void draw_live(struct watch *w, bool force)
+{
+	int64_t now = now_monotonic_ms();
+	char left[32];
+	size_t i, n = health_monitor_count(w->m);
+
+	if (!force && now - w->last_draw < LIVE_REDRAW_MS)
+		return;
+	w->last_draw = now;
+	format_duration(w->end > now ? w->end - now : 0, left, sizeof(left));
+	if (w->drawn)
+		say(w, "\033[%zuA\r\033[Kwatch: %s left", w->drawn, left);
+	else
+		say(w, "\r\033[Kwatch: %s left", left);
+	for (i = 0; i < n; i++) {
+		const struct health_status *st = health_monitor_status(w->m, i);
+		say(w, "\r\033[K  %-20s %-22s %-8s %5lld ms  %s", st->check->name, st->target->text,
+		    health_state_name(st->state), (long long)st->last.latency_ms,
+		    st->probes ? st->last.reason : "…");
+	}
+	w->drawn = n + 1;
+}
+
+/* Not a terminal: a line for each failed probe and each change of state. */
+static void print_plain(struct watch *w)
+{
+	size_t i, n = health_monitor_count(w->m);
+
+	for (i = 0; i < n; i++) {
+		const struct health_status *st = health_monitor_status(w->m, i);
+		if (st->probes == w->seen[i])
+			continue;
+		w->seen[i] = st->probes;
+		if (!st->last.ok && st->state != HEALTH_SICK)
+			say(w, "watch: %s %s: %s (%u of %u failures before rollback)", st->check->name,
+			    st->target->text, st->last.reason, st->fails, st->check->sick_after);
+		else if (st->changed)
+			say(w, "watch: %s %s: %s (%s)", st->check->name, st->target->text,
+			    health_state_name(st->state), st->last.reason);
+	}
+}
+
+static void report(struct watch *w)
+{
+	if (w->o->live)
+		draw_live(w, false);
+	else
+		print_plain(w);
+}
+
+static int watch_note(const char *path, json_t *body, struct cut_err *err)
+{
+	struct journal *j = NULL;
+	int r = open_locked(path, &j, err);
+
+	if (r < 0) {
+		json_decref(body);
+		return r;
+	}
+	r = note(j, body, err);
+	journal_close(j);
+	return r;
+}
+
+static json_t *names_json(const struct health_check *const *list, size_t n)
+{
+	json_t *a = json_array();
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		json_array_append_new(a, json_string(list[i]->name));
+	return a;
+}
+
+/* Runs the loop until the window ends or a target turns sick. */
+static int watch_loop(struct watch *w, struct cut_err *err)
+{
+	int r;
+
+	for (;;) {
+		int64_t now = now_monotonic_ms();
+		if (now >= w->end)
+			return 0;
+		r = health_monitor_run(w->m, w->end - now, err);
+		if (r < 0)
+			return r;
+		report(w);
+		if (health_monitor_sick(w->m))
+			return 0;
+	}
+}
+
+static int watch_sick(struct watch *w, const char *path, struct rollback_report *rep,
+		      struct cut_err *err)
+{
+	char what[HEALTH_REASON_MAX + 160];
+	int r;
+
+	health_status_describe(health_monitor_sick(w->m), what, sizeof(what));
+	say(w, "watch: %s: rolling back from %s", what, path);
+	r = night_auto_rollback(path, w->o->reg, "watch", what, NULL, NULL, rep, err);
+	if (r < 0) {
+		cut_err_prefix(err, "watch: %s; the automatic rollback failed", what);
+		return r;
+	}
+	return cut_errf(err, CUT_EVERIFY,
+			"the source is back; fix the target, then switch again",
+			"watch: %s: rolled back %zu step%s from journal %s (source verified)", what,
+			rep ? rep->undone : 0, rep && rep->undone == 1 ? "" : "s", path);
+}
+
+int night_watch(const struct night_plan *np, const char *const *checks, size_t n,
+		const char *journal_path, const struct night_watch_opts *o,
+		struct rollback_report *rep, struct cut_err *err)
+{
+	const struct health_check **list = NULL;
+	struct watch w = { .o = o };
+	struct rollback_report local;
+	char d[32];
+	size_t k = 0;
+	int r;
+
+	memset(&local, 0, sizeof(local));
+	if (o->window_ms <= 0 || o->window_ms > WATCH_WINDOW_MAX_MS)
+		return cut_errf(err, CUT_EUSAGE, "give a window from 1 s to 24 h, e.g. --watch 10m",
+				"watch window out of range");
+	r = night_find_checks(np, checks, n, &list, &k, err);
+	if (r < 0)
+		return r;
+	if (k == 0) {
+		free(list);
+		return cut_errf(err, CUT_EUSAGE, "add \"gates\" to what you switch, or drop --watch",
+				"nothing to watch: the switched records name no gates");
+	}
+	r = health_monitor_new(list, k, HEALTH_START_HEALTHY, &w.m, err);
+	if (r == 0)
+		r = watch_note(journal_path,
+			       json_pack("{s:s,s:I,s:o}", "event", NOTE_WATCH, "window_ms",
+					 (json_int_t)o->window_ms, "checks", names_json(list, k)),
+			       err);
+	if (r < 0)
+		goto out;
+	w.seen = xcalloc(health_monitor_count(w.m) + 1, sizeof(*w.seen));
+	w.end = now_monotonic_ms() + o->window_ms;
+	format_duration(o->window_ms, d, sizeof(d));
+	if (!o->live)
+		say(&w, "watch: %zu target%s of %zu check%s for %s", health_monitor_count(w.m),
+		    health_monitor_count(w.m) == 1 ? "" : "s", k, k == 1 ? "" : "s", d);
+	r = watch_loop(&w, err);
+	if (o->live)
+		draw_live(&w, true);
+	if (r == 0 && health_monitor_sick(w.m))
+		r = watch_sick(&w, journal_path, rep ? rep : &local, err);
+	else if (r == 0) {
+		say(&w, "watch: %s passed; every gate stayed healthy", d);
+		r = watch_note(journal_path, json_pack("{s:s}", "event", "watch-passed"), err);
+	}
+out:
+	rollback_report_free(&local);
+	health_monitor_free(w.m);
+	free(w.seen);
+	free(list);
+	return r;
+}

@@ -1,0 +1,163 @@
+/* night/night_watch.h — after a switch: the watch window and the
+ * commit-confirmed watchdog. Generic: both act only through the change's
+ * journal (rollback_run with every registered step kind), so they work for
+ * DNS, routes and anything else that journals its steps.
+ *
+ * Watch (`--watch 10m`): keeps probing the gates in the foreground; when one
+ * turns sick inside the window, rolls back from the journal by itself and
+ * fails with the reason.
+ *
+ * Commit-confirmed (`--confirm-within 15m`): the switch is provisional. A
+ * note in the journal says so, with the deadline; a detached watchdog (its
+ * own session: it survives the terminal and the SSH session) rolls back at
+ * the deadline unless `cutover confirm --journal J` comes first, from any
+ * terminal; `confirm --extend 10m` moves the deadline to 10 min from now.
+ *
+ * The handshake, all through the journal and two lock files:
+ *   - the switching process appends  {"event":"provisional","deadline_ms"}
+ *     (synced) and starts the watchdog;
+ *   - the watchdog holds PATH.watchdog.lock (flock) for its whole life, so a
+ *     second watchdog for the same change refuses to run; it never holds the
+ *     journal's writer lock while it waits: it re-reads the journal read-only
+ *     every WATCHDOG_POLL_MS;
+ *   - confirm takes the journal's writer lock and appends "confirmed" or
+ *     "extend" (synced); the watchdog sees it at its next read and exits;
+ *   - at the deadline the watchdog takes the writer lock, reads the journal
+ *     again UNDER the lock (a confirm may have just landed), and only if the
+ *     switch is still provisional appends "auto-rollback", rolls back,
+ *     verifies the source is back, and appends the outcome.
+ * Every record carries who and where (user@host) and when: the journal does
+ * that itself. Lines of the watchdog go to PATH.watchdog.log.
+ */
+#ifndef CUTOVER_NIGHT_WATCH_H
+#define CUTOVER_NIGHT_WATCH_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "error.h"
+#include "journal.h"
+#include "night.h"
+#include "rollback.h"
+#include "step.h"
+
+#define WATCHDOG_POLL_MS 250
+#define WATCH_WINDOW_MAX_MS (24LL * 3600 * 1000)
+#define WATCH_LOCK_WAIT_MS 60000 /* how long an automatic rollback waits for the journal */
+
+/* Journal note events written here. */
+#define NOTE_PROVISIONAL "provisional"
+#define NOTE_EXTEND "extend"
+#define NOTE_CONFIRMED "confirmed"
+#define NOTE_AUTO_ROLLBACK "auto-rollback"
+#define NOTE_ROLLBACK_DONE "auto-rollback-done"
+#define NOTE_SOURCE_VERIFIED "source-verified"
+#define NOTE_WATCH "watch"
+
+/* The checks of np's health section called names[0..n) (duplicates once),
+ * in *ret (the caller frees the array, not the checks). CUT_EINPUT naming a
+ * check the plan does not define. (night/night_gate.c) */
+int night_find_checks(const struct night_plan *np, const char *const *names, size_t n,
+		      const struct health_check ***ret, size_t *ret_n, struct cut_err *err)
+	CUT_MUST_CHECK;
+
+/* An automatic rollback, under the journal's writer lock (waiting up to
+ * WATCH_LOCK_WAIT_MS for it): asks still_wanted (may be NULL) with the
+ * journal as read under the lock, then appends NOTE_AUTO_ROLLBACK
+ * {trigger, reason}, runs rollback_run, appends NOTE_ROLLBACK_DONE, verifies
+ * the source is back (every undone step's inverse re-applied through its
+ * kind must report "already in effect") and appends NOTE_SOURCE_VERIFIED.
+ * 0 when rolled back and verified; 1 when still_wanted said no (nothing
+ * written); else the rollback's error or CUT_EVERIFY. */
+int night_auto_rollback(const char *journal_path, const struct step_registry *reg,
+			const char *trigger, const char *reason,
+			bool (*still_wanted)(const struct journal *j, void *cookie), void *cookie,
+			struct rollback_report *rep, struct cut_err *err) CUT_MUST_CHECK;
+
+/* ---- the watch window ---- */
+
+struct night_watch_opts {
+	int64_t window_ms;
+	const struct step_registry *reg; /* every step kind (night_register_steps) */
+	bool live;            /* a terminal: redraw one line per target */
+	step_say_fn say;      /* progress lines; NULL for none (--json) */
+	void *say_cookie;
+};
+
+/* Probes the named checks of np (thresholds apply; every target starts
+ * healthy) for o->window_ms. 0 when the window passed with no target sick.
+ * When one turns sick: notes it in the journal at journal_path, rolls back
+ * (rep, when not NULL, says what was undone; free it with
+ * rollback_report_free), verifies, and returns CUT_EVERIFY naming the
+ * check, target and reason — or the rollback's own error if it failed.
+ * The caller must have closed the journal: the writer lock is taken here. */
+int night_watch(const struct night_plan *np, const char *const *checks, size_t n,
+		const char *journal_path, const struct night_watch_opts *o,
+		struct rollback_report *rep, struct cut_err *err) CUT_MUST_CHECK;
+
+/* ---- commit-confirmed ---- */
+
+/* What the journal says about the latest provisional switch. */
+struct night_provisional {
+	bool found;           /* a provisional note exists */
+	bool active;          /* still provisional: neither confirmed nor rolled back */
+	uint64_t seq;         /* the provisional note */
+	int64_t deadline_ms;  /* realtime, after the latest extension */
+	const char *ended_by; /* NOTE_CONFIRMED or NOTE_AUTO_ROLLBACK when ended; borrowed */
+	const char *who;      /* user@host of the note that ended it (or started it); borrowed */
+	const char *when;     /* its time, UTC; borrowed */
+};
+
+/* Reads the state from the records of j (pointers borrow from j). */
+void night_provisional_state(const struct journal *j, struct night_provisional *ret);
+
+/* Appends the provisional note (deadline now + within_ms) and syncs. */
+int night_provisional_begin(struct journal *j, int64_t within_ms, struct cut_err *err)
+	CUT_MUST_CHECK;
+
+/* Starts argv (argv[0] a path) as a detached watchdog: fork, setsid, fork
+ * again, stdin from /dev/null, stdout and stderr to journal_path.watchdog.log,
+ * SIGHUP ignored. Returns once a watchdog holds the change's watchdog lock
+ * (this one, or one already running), or an error after 10 s. */
+int night_watchdog_spawn(const char *const argv[], const char *journal_path, struct cut_err *err)
+	CUT_MUST_CHECK;
+
+/* The provisional switch for the journal at journal_path, with the cutover
+ * binary exe (NULL: this process's own) as its watchdog:
+ * night_provisional_begin, then `exe confirm --journal ABS --watchdog`.
+ * Call with the journal closed. */
+int night_confirm_within(const char *journal_path, int64_t within_ms, const char *exe,
+			 struct cut_err *err) CUT_MUST_CHECK;
+
+struct night_watchdog_opts {
+	const struct step_registry *reg;
+	step_say_fn say;      /* what it does, one line each (to its log); may be NULL */
+	void *say_cookie;
+};
+
+/* The watchdog itself (run by the detached process): waits, rolls back at
+ * the deadline unless confirmed. 0 when confirmed (or already ended) or
+ * rolled back and verified; CUT_ELOCKED when another watchdog guards the
+ * change; other codes when the rollback or the verification failed. */
+int night_watchdog_run(const char *journal_path, const struct night_watchdog_opts *o,
+		       struct cut_err *err) CUT_MUST_CHECK;
+
+/* Is a watchdog guarding the journal at journal_path now? */
+bool night_watchdog_alive(const char *journal_path);
+
+struct night_confirm_result {
+	bool extended;
+	bool already;         /* it was confirmed before: nothing written */
+	bool late;            /* confirmed after the deadline (no watchdog had acted) */
+	int64_t deadline_ms;  /* the new deadline when extended */
+	bool watchdog_alive;
+};
+
+/* `cutover confirm`: confirms the provisional switch (extend_ms == 0) or
+ * moves its deadline to now + extend_ms. Takes the journal's writer lock.
+ * CUT_ECONFLICT when the watchdog (or a watch) already rolled back;
+ * CUT_EINPUT when nothing was provisional. */
+int night_confirm(const char *journal_path, int64_t extend_ms, struct night_confirm_result *res,
+		  struct cut_err *err) CUT_MUST_CHECK;
+
+#endif

@@ -1,0 +1,405 @@
+/* night/night_watchdog.c — commit-confirmed: the provisional note, the
+ * detached watchdog, and confirm/extend. The handshake is described in
+ * night_watch.h. */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "night_watch.h"
+#include "util.h"
+
+#define SPAWN_WAIT_MS 10000
+
+static void nap_ms(int64_t ms)
+{
+	struct timespec ts = { (time_t)(ms / 1000), (long)(ms % 1000) * 1000000L };
+
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+}
+
+static const char *note_event(const struct journal_record *r)
+{
+	if (r->phase != JOURNAL_NOTE)
+		return NULL;
+	return json_string_value(json_object_get(r->body, "event"));
+}
+
+static void ended(struct night_provisional *st, const char *how, const struct journal_record *r)
+{
+	st->active = false;
+	st->ended_by = how;
+	st->who = json_string_value(json_object_get(r->body, "by"));
+	st->when = json_string_value(json_object_get(r->body, "time"));
+}
+
+void night_provisional_state(const struct journal *j, struct night_provisional *st)
+{
+	size_t i, n = journal_count(j);
+
+	memset(st, 0, sizeof(*st));
+	for (i = 0; i < n; i++) {
+		const struct journal_record *r = journal_get(j, i);
+		const char *ev = note_event(r);
+
+		if (!ev)
+			continue;
+		if (strcmp(ev, NOTE_PROVISIONAL) == 0) {
+			memset(st, 0, sizeof(*st));
+			st->found = st->active = true;
+			st->seq = r->seq;
+			st->deadline_ms = json_integer_value(json_object_get(r->body, "deadline_ms"));
+			st->who = json_string_value(json_object_get(r->body, "by"));
+			st->when = json_string_value(json_object_get(r->body, "time"));
+		} else if (!st->active) {
+			continue;
+		} else if (strcmp(ev, NOTE_EXTEND) == 0) {
+			st->deadline_ms = json_integer_value(json_object_get(r->body, "deadline_ms"));
+		} else if (strcmp(ev, NOTE_CONFIRMED) == 0) {
+			ended(st, NOTE_CONFIRMED, r);
+		} else if (strcmp(ev, NOTE_AUTO_ROLLBACK) == 0) {
+			ended(st, NOTE_AUTO_ROLLBACK, r);
+		}
+	}
+}
+
+static json_t *deadline_note(const char *event, uint64_t provisional, int64_t deadline)
+{
+	char when[32];
+
+	format_utc(deadline, when, sizeof(when));
+	if (provisional)
+		return json_pack("{s:s,s:I,s:I,s:s}", "event", event, "provisional",
+				 (json_int_t)provisional, "deadline_ms", (json_int_t)deadline, "deadline",
+				 when);
+	return json_pack("{s:s,s:I,s:s}", "event", event, "deadline_ms", (json_int_t)deadline,
+			 "deadline", when);
+}
+
+static int append_sync(struct journal *j, json_t *body, struct cut_err *err)
+{
+	int r = journal_append(j, JOURNAL_NOTE, body, NULL);
+
+	json_decref(body);
+	if (r < 0)
+		return cut_errf(err, r, "check the disk holding the journal",
+				"journal %s: cannot append a note: %s", journal_path(j), cut_strerror(r));
+	return journal_sync(j, err);
+}
+
+int night_provisional_begin(struct journal *j, int64_t within_ms, struct cut_err *err)
+{
+	if (within_ms <= 0 || within_ms > WATCH_WINDOW_MAX_MS)
+		return cut_errf(err, CUT_EUSAGE, "give a duration from 1 s to 24 h, e.g. 15m",
+				"confirm-within out of range");
+	return append_sync(j, deadline_note(NOTE_PROVISIONAL, 0, now_realtime_ms() + within_ms), err);
+}
+
+/* ---- the watchdog's own lock ---- */
+
+static char *watchdog_lock_path(const char *journal_path)
+{
+	return xasprintf("%s.watchdog.lock", journal_path);
+}
+
+bool night_watchdog_alive(const char *journal_path)
+{
+	char *path = watchdog_lock_path(journal_path);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	bool alive = false;
+
+	free(path);
+	if (fd < 0)
+		return false;
+	if (flock(fd, LOCK_SH | LOCK_NB) < 0)
+		alive = errno == EWOULDBLOCK;
+	close(fd);
+	return alive;
+}
+
+static int watchdog_lock(const char *journal_path, struct cut_err *err)
+{
+	char *path = watchdog_lock_path(journal_path);
+	char info[512], by[300], when[32], holder[512] = "";
+	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	ssize_t n;
+
+	if (fd < 0) {
+		int r = cut_errf(err, -errno, NULL, "%s: %s", path, strerror(errno));
+		free(path);
+		return r;
+	}
+	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		n = pread(fd, holder, sizeof(holder) - 1, 0);
+		holder[n > 0 ? n : 0] = '\0';
+		holder[strcspn(holder, "\n")] = '\0';
+		close(fd);
+		free(path);
+		return cut_errf(err, CUT_ELOCKED, "nothing to do: that watchdog acts for this change",
+				"another watchdog guards journal %s (%s)", journal_path,
+				holder[0] ? holder : "holder unknown");
+	}
+	user_at_host(by, sizeof(by));
+	format_utc(now_realtime_ms(), when, sizeof(when));
+	snprintf(info, sizeof(info), "pid %ld, %s, since %s\n", (long)getpid(), by, when);
+	if (ftruncate(fd, 0) < 0 || pwrite(fd, info, strlen(info), 0) < 0) {
+		/* the lock holds even when the note about its holder cannot be written */
+	}
+	free(path);
+	return fd;
+}
+
+/* ---- spawning ---- */
+
+static void become_watchdog(const char *const argv[], const char *journal_path)
+{
+	char *log = xasprintf("%s.watchdog.log", journal_path);
+	int null = open("/dev/null", O_RDONLY), out;
+
+	if (setsid() < 0)
+		_exit(126);
+	if (fork() != 0)
+		_exit(0); /* the grandchild is no session leader: it never gets a terminal */
+	out = open(log, O_WRONLY | O_CREAT | O_APPEND, 0600);
+	if (null < 0 || out < 0 || dup2(null, 0) < 0 || dup2(out, 1) < 0 || dup2(out, 2) < 0)
+		_exit(126);
+	if (null > 2)
+		close(null);
+	if (out > 2)
+		close(out);
+	signal(SIGHUP, SIG_IGN);
+	signal(SIGINT, SIG_IGN);
+	signal(SIGPIPE, SIG_IGN);
+	execv(argv[0], (char *const *)argv);
+	dprintf(2, "watchdog: cannot run %s: %s\n", argv[0], strerror(errno));
+	_exit(127);
+}
+
+int night_watchdog_spawn(const char *const argv[], const char *journal_path, struct cut_err *err)
+{
+	int64_t until;
+	int status = 0;
+	pid_t pid;
+
+	pid = fork();
+	if (pid < 0)
+		return cut_errf(err, -errno, NULL, "cannot start the watchdog: %s", strerror(errno));
+	if (pid == 0)
+		become_watchdog(argv, journal_path);
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		return cut_errf(err, CUT_EINTERNAL, NULL, "cannot detach the watchdog");
+	until = now_monotonic_ms() + SPAWN_WAIT_MS;
+	while (!night_watchdog_alive(journal_path)) {
+		if (now_monotonic_ms() >= until)
+			return cut_errf(err, CUT_EINTERNAL,
+					"see the watchdog's log beside the journal (.watchdog.log)",
+					"the watchdog for %s did not start", journal_path);
+		nap_ms(20);
+	}
+	return 0;
+}
+
+int night_confirm_within(const char *journal_path, int64_t within_ms, const char *exe,
+			 struct cut_err *err)
+{
+	char self[PATH_MAX], *abs = NULL;
+	const char *argv[6];
+	struct journal *j = NULL;
+	ssize_t n;
+	int r;
+
+	if (!exe) {
+		n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+		if (n < 0)
+			return cut_errf(err, -errno, NULL, "cannot find this program: %s", strerror(errno));
+		self[n] = '\0';
+		exe = self;
+	}
+	abs = realpath(journal_path, NULL);
+	if (!abs)
+		return cut_errf(err, -errno, NULL, "journal %s: %s", journal_path, strerror(errno));
+	r = journal_open(abs, 0, NULL, &j, err);
+	if (r == 0)
+		r = night_provisional_begin(j, within_ms, err);
+	journal_close(j);
+	if (r == 0) {
+		argv[0] = exe;
+		argv[1] = "confirm";
+		argv[2] = "--journal";
+		argv[3] = abs;
+		argv[4] = "--watchdog";
+		argv[5] = NULL;
+		r = night_watchdog_spawn(argv, abs, err);
+		if (r < 0)
+			snprintf(err->hint, sizeof(err->hint),
+				 "the switch is provisional and NOTHING will roll it back: run `cutover "
+				 "confirm --journal %s` or `cutover rollback` yourself",
+				 abs);
+	}
+	free(abs);
+	return r;
+}
+
+/* ---- the watchdog ---- */
+
+static void wsay(const struct night_watchdog_opts *o, const char *fmt, ...) CUT_PRINTF(2, 3);
+static void wsay(const struct night_watchdog_opts *o, const char *fmt, ...)
+{
+	char line[1024], when[32];
+	va_list ap;
+	int n;
+
+	if (!o->say)
+		return;
+	format_utc(now_realtime_ms(), when, sizeof(when));
+	n = snprintf(line, sizeof(line), "%s watchdog[%ld]: ", when, (long)getpid());
+	va_start(ap, fmt);
+	vsnprintf(line + n, sizeof(line) - (size_t)n, fmt, ap);
+	va_end(ap);
+	o->say(o->say_cookie, line);
+}
+
+struct wanted {
+	uint64_t seq;
+};
+
+/* Under the journal lock: still the same provisional switch, past its deadline? */
+static bool still_provisional(const struct journal *j, void *cookie)
+{
+	const struct wanted *w = cookie;
+	struct night_provisional st;
+
+	night_provisional_state(j, &st);
+	return st.active && st.seq == w->seq && now_realtime_ms() >= st.deadline_ms;
+}
+
+/* 1: keep waiting; 0 or <0: done (with err set on failure). */
+static int watchdog_round(const char *path, const struct night_watchdog_opts *o,
+			  struct cut_err *err)
+{
+	struct night_provisional st;
+	struct journal *j = NULL;
+	struct wanted w;
+	char reason[128], when[32];
+	int64_t left;
+	int r;
+
+	r = journal_open(path, JOURNAL_READONLY, NULL, &j, err);
+	if (r < 0)
+		return r;
+	night_provisional_state(j, &st);
+	if (!st.found) {
+		journal_close(j);
+		return cut_errf(err, CUT_EINPUT, NULL, "journal %s holds no provisional switch", path);
+	}
+	if (!st.active) {
+		wsay(o, "%s by %s at %s: nothing to do", st.ended_by, st.who ? st.who : "?",
+		     st.when ? st.when : "?");
+		journal_close(j);
+		return 0;
+	}
+	left = st.deadline_ms - now_realtime_ms();
+	journal_close(j);
+	if (left > 0) {
+		nap_ms(left < WATCHDOG_POLL_MS ? left : WATCHDOG_POLL_MS);
+		return 1;
+	}
+	format_utc(st.deadline_ms, when, sizeof(when));
+	snprintf(reason, sizeof(reason), "not confirmed by the deadline %s", when);
+	wsay(o, "%s: rolling back %s", reason, path);
+	w.seq = st.seq;
+	r = night_auto_rollback(path, o->reg, "deadline", reason, still_provisional, &w, NULL, err);
+	if (r == 1)
+		return 1; /* confirmed or extended just now: look again */
+	if (r == 0)
+		wsay(o, "rolled back; the source is verified back");
+	else
+		wsay(o, "rollback failed: %s", err->msg);
+	return r;
+}
+
+int night_watchdog_run(const char *journal_path, const struct night_watchdog_opts *o,
+		       struct cut_err *err)
+{
+	int lock = watchdog_lock(journal_path, err);
+	int r;
+
+	if (lock < 0) {
+		wsay(o, "%s", err->msg);
+		return lock;
+	}
+	wsay(o, "guarding %s", journal_path);
+	do
+		r = watchdog_round(journal_path, o, err);
+	while (r == 1);
+	close(lock);
+	return r;
+}
+
+/* ---- confirm ---- */
+
+static int confirm_ended(const char *path, const struct night_provisional *st, int64_t extend_ms,
+			 struct night_confirm_result *res, struct cut_err *err)
+{
+	if (strcmp(st->ended_by, NOTE_AUTO_ROLLBACK) == 0)
+		return cut_errf(err, CUT_ECONFLICT, "the source is back; switch again when the target is ready",
+				"too late: journal %s was rolled back automatically at %s (by %s)", path,
+				st->when ? st->when : "?", st->who ? st->who : "?");
+	if (extend_ms)
+		return cut_errf(err, CUT_EINPUT, "nothing to extend: the switch is final",
+				"journal %s: the switch was confirmed at %s by %s", path,
+				st->when ? st->when : "?", st->who ? st->who : "?");
+	res->already = true;
+	return 0;
+}
+
+int night_confirm(const char *journal_path, int64_t extend_ms, struct night_confirm_result *res,
+		  struct cut_err *err)
+{
+	struct night_provisional st;
+	struct journal *j = NULL;
+	int64_t now = now_realtime_ms();
+	int r;
+
+	memset(res, 0, sizeof(*res));
+	if (extend_ms < 0 || extend_ms > WATCH_WINDOW_MAX_MS)
+		return cut_errf(err, CUT_EUSAGE, "give a duration from 1 s to 24 h, e.g. --extend 10m",
+				"extension out of range");
+	r = journal_open(journal_path, 0, NULL, &j, err);
+	if (r == CUT_ELOCKED)
+		snprintf(err->hint, sizeof(err->hint),
+			 "the watchdog may be rolling back right now; see `cutover journal show %s`",
+			 journal_path);
+	if (r < 0)
+		return r;
+	night_provisional_state(j, &st);
+	if (!st.found)
+		r = cut_errf(err, CUT_EINPUT, "confirm is for switches made with --confirm-within",
+			     "journal %s holds no provisional switch", journal_path);
+	else if (!st.active)
+		r = confirm_ended(journal_path, &st, extend_ms, res, err);
+	else if (extend_ms) {
+		res->extended = true;
+		res->deadline_ms = now + extend_ms;
+		r = append_sync(j, deadline_note(NOTE_EXTEND, st.seq, res->deadline_ms), err);
+	} else {
+		res->late = now > st.deadline_ms;
+		r = append_sync(j, json_pack("{s:s,s:I,s:b}", "event", NOTE_CONFIRMED, "provisional",
+					     (json_int_t)st.seq, "late", res->late),
+				err);
+	}
+	journal_close(j);
+	res->watchdog_alive = night_watchdog_alive(journal_path);
+	return r;
+}
