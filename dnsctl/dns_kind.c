@@ -1,0 +1,587 @@
+/* dnsctl/dns_kind.c — the step kinds "dns.rrset" and "dns.ttl".
+ *
+ * One batch = one server and one zone (batch_key). Applying it:
+ *   1. sends the changes in as few UPDATE messages as fit in 64 KiB, over one
+ *      TCP connection, each signed, each sent exactly once;
+ *   2. a message refused on its prerequisites (NXRRSET, YXRRSET, …) changed
+ *      nothing: the RRsets are read back to tell, change by change, "already
+ *      holds its target" (done), "still holds its source" (send again) and
+ *      "holds something else" (a conflict: left alone unless ctx->force);
+ *   3. forward, any conflict refuses the whole batch (nothing more is sent);
+ *      in a rollback the others are restored and the conflicts reported;
+ *   4. after a rollback, the restored RRsets are verified on every server.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+
+#include "dns_internal.h"
+#include "dnsctl.h"
+#include "util.h"
+
+#define ROUNDS_MAX 3
+#define CONFLICTS_NAMED 5
+
+struct batch {
+	const struct step_ctx *ctx;
+	struct step *const *steps;
+	struct dns_change *ch;
+	const struct dns_change **todo; /* changes still to send this round */
+	size_t *todo_idx;
+	bool *forced;                   /* per change: send without prerequisites */
+	bool *todo_forced;              /* parallel to todo */
+	size_t n, ntodo;
+	bool inverse;
+	struct dns_server_ref srv;
+	struct tsig_key *key;
+	struct dns_conn conn;
+	bool connected;
+	char peer[80];
+	const char *zone;
+};
+
+static const json_t *payload_of(const struct step *s, bool inverse)
+{
+	return inverse ? s->inverse : s->apply;
+}
+
+/* ---- reading the RRsets back to explain a refusal ---- */
+
+struct readback {
+	struct batch *b;
+	size_t *idx;           /* question -> change index */
+	bool *is_to;           /* question asks the new type */
+	struct dns_rdset *from_has, *to_has;
+	int rcode_bad;
+};
+
+static int on_readback(void *cookie, size_t qi, const uint8_t *m, size_t len,
+		       const struct dns_msg *h)
+{
+	struct readback *rb = cookie;
+	const struct dns_change *c = &rb->b->ch[rb->idx[qi]];
+	struct dns_rdset *dst = rb->is_to[qi] ? &rb->to_has[rb->idx[qi]] : &rb->from_has[rb->idx[qi]];
+	uint32_t ttl;
+
+	if (h->rcode != DNS_R_NOERROR && h->rcode != DNS_R_NXDOMAIN) {
+		rb->rcode_bad = (int)h->rcode;
+		return 0;
+	}
+	if (dns_msg_rrset(m, len, c->owner_wire, c->owner_len,
+			  rb->is_to[qi] ? c->to_type : c->type, dst, &ttl) < 0)
+		return CUT_EPEER;
+	return 0;
+}
+
+static void readback_free(struct readback *rb, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		dns_rdset_free(&rb->from_has[i]);
+		dns_rdset_free(&rb->to_has[i]);
+	}
+	free(rb->from_has);
+	free(rb->to_has);
+	free(rb->idx);
+	free(rb->is_to);
+}
+
+static int readback_run(struct batch *b, const size_t *which, size_t nw, struct readback *rb,
+			struct cut_err *err)
+{
+	struct dns_question *q = xcalloc(nw * 2 + 1, sizeof(*q));
+	size_t i, nq = 0;
+	int r;
+
+	memset(rb, 0, sizeof(*rb));
+	rb->b = b;
+	rb->idx = xcalloc(nw * 2 + 1, sizeof(*rb->idx));
+	rb->is_to = xcalloc(nw * 2 + 1, sizeof(*rb->is_to));
+	rb->from_has = xcalloc(b->n, sizeof(*rb->from_has));
+	rb->to_has = xcalloc(b->n, sizeof(*rb->to_has));
+	for (i = 0; i < nw; i++) {
+		const struct dns_change *c = &b->ch[which[i]];
+		q[nq] = (struct dns_question){ c->owner_wire, c->owner_len, c->type };
+		rb->idx[nq++] = which[i];
+		if (c->to_type != c->type) {
+			q[nq] = (struct dns_question){ c->owner_wire, c->owner_len, c->to_type };
+			rb->is_to[nq] = true;
+			rb->idx[nq++] = which[i];
+		}
+	}
+	r = dns_query_many(&b->conn, q, nq, now_monotonic_ms() + b->srv.timeout_ms, on_readback,
+			   rb, err);
+	free(q);
+	if (r == 0 && rb->rcode_bad)
+		r = cut_errf(err, CUT_EPEER, "is this server authoritative for the zone?",
+			     "%s: reading zone %s back: %s", b->peer, b->zone,
+			     dns_rcode_name((unsigned)rb->rcode_bad));
+	return r;
+}
+
+enum state { ST_FROM, ST_TO, ST_OTHER };
+
+static enum state classify(const struct dns_change *c, const struct dns_rdset *from_has,
+			   const struct dns_rdset *to_has)
+{
+	bool same = c->type == c->to_type;
+	bool from_ok = dns_rdset_equal(from_has, &c->from) && (same || to_has->n == 0);
+	bool to_ok = same ? dns_rdset_equal(from_has, &c->to)
+			  : dns_rdset_equal(to_has, &c->to) && from_has->n == 0;
+
+	if (from_ok) /* also when from == to (a TTL change): send it again */
+		return ST_FROM;
+	return to_ok ? ST_TO : ST_OTHER;
+}
+
+static char *has_text(const struct dns_change *c, const struct dns_rdset *from_has,
+		      const struct dns_rdset *to_has)
+{
+	char *a = dns_rdset_to_text(c->type, from_has), *b, *s;
+
+	if (c->type == c->to_type || to_has->n == 0)
+		return a;
+	b = dns_rdset_to_text(c->to_type, to_has);
+	s = from_has->n ? xasprintf("%s; %s %s", a, dns_type_name(c->to_type), b)
+			: xasprintf("%s %s", dns_type_name(c->to_type), b);
+	free(a);
+	free(b);
+	return s;
+}
+
+static void set_conflict(struct batch *b, size_t i, const struct dns_rdset *fh,
+			 const struct dns_rdset *th)
+{
+	const struct dns_change *c = &b->ch[i];
+	char *want = dns_rdset_to_text(c->type, &c->from), *has = has_text(c, fh, th);
+
+	step_set_result(b->steps[i], CUT_ECONFLICT, "%s %s: expected %s, %s has %s", c->owner,
+			dns_type_name(c->type), want, b->peer, has);
+	free(want);
+	free(has);
+}
+
+/* ---- sending ---- */
+
+static uint16_t message_id(void)
+{
+	uint16_t id;
+
+	if (getrandom(&id, sizeof(id), 0) != sizeof(id))
+		id = (uint16_t)now_monotonic_ms();
+	return id;
+}
+
+static int rcode_error(struct batch *b, const struct dns_msg *h, struct cut_err *err)
+{
+	const char *kn = b->key ? b->key->name : "(unsigned)";
+
+	if (h->tsig_error == DNS_TSIG_BADKEY)
+		return cut_errf(err, CUT_EPEER, "check key_name in the plan against the server's "
+				"configuration", "%s zone %s: %s/BADKEY: the server does not know key "
+				"\"%s\"", b->peer, b->zone, dns_rcode_name(h->rcode), kn);
+	if (h->tsig_error == DNS_TSIG_BADSIG)
+		return cut_errf(err, CUT_EPEER, "the key file's secret differs from the server's: "
+				"check key_file", "%s zone %s: %s/BADSIG: wrong secret for key "
+				"\"%s\"", b->peer, b->zone, dns_rcode_name(h->rcode), kn);
+	if (h->tsig_error == DNS_TSIG_BADTIME)
+		return cut_errf(err, CUT_EPEER, "check the clocks (NTP) here and on the server",
+				"%s zone %s: %s/BADTIME: the clocks differ by more than 5 minutes",
+				b->peer, b->zone, dns_rcode_name(h->rcode));
+	switch (h->rcode) {
+	case DNS_R_REFUSED:
+		return cut_errf(err, CUT_EPEER, "allow the key to update the zone on the server, "
+				"or point the plan at the zone's primary", "%s zone %s: REFUSED: "
+				"key \"%s\" may not update the zone there", b->peer, b->zone, kn);
+	case DNS_R_NOTAUTH:
+		return cut_errf(err, CUT_EPEER, "check the zone name and that the server is the "
+				"zone's primary", "%s zone %s: NOTAUTH: not authoritative for "
+				"the zone", b->peer, b->zone);
+	case DNS_R_NOTZONE:
+		return cut_errf(err, CUT_EPEER, "check the record names against the zone",
+				"%s zone %s: NOTZONE: a name is outside the zone", b->peer, b->zone);
+	case DNS_R_SERVFAIL:
+		return cut_errf(err, CUT_EPEER, "look at the server's log (a zone not loaded?)",
+				"%s zone %s: SERVFAIL", b->peer, b->zone);
+	}
+	return cut_errf(err, CUT_EPEER, "the server may not support dynamic updates",
+			"%s zone %s: %s", b->peer, b->zone, dns_rcode_name(h->rcode));
+}
+
+static bool prereq_failed(unsigned rcode)
+{
+	return rcode == DNS_R_NXRRSET || rcode == DNS_R_YXRRSET || rcode == DNS_R_NXDOMAIN ||
+	       rcode == DNS_R_YXDOMAIN;
+}
+
+static void set_range(struct batch *b, size_t from, size_t n, int result, const char *msg)
+{
+	size_t i;
+
+	for (i = from; i < from + n; i++)
+		step_set_result(b->steps[b->todo_idx[i]], result, msg ? "%s" : NULL, msg);
+}
+
+/* Checks an answer; 0 done, 1 prerequisites failed, <0 error (err set). */
+static int check_answer(struct batch *b, const uint8_t *m, size_t len, uint16_t id,
+			const uint8_t *mac, size_t mac_len, struct cut_err *err)
+{
+	struct dns_msg h;
+	int v;
+
+	if (dns_msg_scan(m, len, &h) < 0 || !h.qr || h.id != id) {
+		cut_errf(err, CUT_EPEER, "look at the server's log; the change may or may not be "
+			 "in effect (a rollback undoes it)", "%s zone %s: a malformed answer to the "
+			 "UPDATE", b->peer, b->zone);
+		return STEP_UNKNOWN;
+	}
+	if (b->key && h.tsig_off && h.tsig_mac_len) {
+		v = dns_tsig_verify(b->key, m, len, &h, mac, mac_len,
+				    (uint64_t)(now_realtime_ms() / 1000));
+		if (v < 0 && h.rcode == DNS_R_NOERROR) {
+			cut_errf(err, CUT_EPEER, "check the key; the change may or may not be in "
+				 "effect (a rollback undoes it)", "%s zone %s: the answer's TSIG "
+				 "does not verify", b->peer, b->zone);
+			return STEP_UNKNOWN;
+		}
+	} else if (b->key && h.rcode == DNS_R_NOERROR) {
+		cut_errf(err, CUT_EPEER, "the change may or may not be in effect (a rollback undoes "
+			 "it)", "%s zone %s: an unsigned answer to a signed UPDATE", b->peer, b->zone);
+		return STEP_UNKNOWN;
+	}
+	if (h.rcode == DNS_R_NOERROR && !h.tsig_error)
+		return 0;
+	if (prereq_failed(h.rcode))
+		return 1;
+	return rcode_error(b, &h, err);
+}
+
+static int ensure_conn(struct batch *b, struct cut_err *err)
+{
+	if (b->connected)
+		return 0;
+	if (dns_conn_open(&b->conn, b->srv.t.address, b->srv.t.port,
+			  now_monotonic_ms() + b->srv.timeout_ms, err) < 0)
+		return err->code;
+	b->connected = true;
+	return 0;
+}
+
+/* Sends one message for todo[first..first+count) that was built in msg. */
+static int send_one(struct batch *b, uint8_t *msg, size_t len, size_t cap, uint16_t id,
+		    struct cut_err *err)
+{
+	uint8_t mac[64];
+	size_t mac_len = 0, mlen = len - 2, alen;
+	const uint8_t *ans;
+	int64_t deadline = now_monotonic_ms() + b->srv.timeout_ms;
+	int r;
+
+	if (b->key) {
+		r = dns_tsig_sign(b->key, msg + 2, &mlen, cap - 2, (uint64_t)(now_realtime_ms() / 1000),
+				  mac, &mac_len);
+		if (r < 0)
+			return cut_errf(err, CUT_EINPUT, "use hmac-sha256, -sha384 or -sha512",
+					"key \"%s\": cannot sign with %s", b->key->name,
+					b->key->algorithm);
+		msg[0] = (uint8_t)(mlen >> 8);
+		msg[1] = (uint8_t)mlen;
+	}
+	r = dns_conn_send(&b->conn, msg, mlen + 2, deadline, err);
+	if (r < 0)
+		return STEP_UNKNOWN; /* part may have left: unknown */
+	r = dns_conn_recv(&b->conn, deadline, &ans, &alen, err);
+	if (r < 0)
+		return STEP_UNKNOWN;
+	r = check_answer(b, ans, alen, id, mac, mac_len, err);
+	dns_conn_recv_done(&b->conn, alen);
+	return r;
+}
+
+/* One round: sends todo in messages; collects the refused ones in unsure. */
+static int send_round(struct batch *b, size_t *unsure, size_t *nunsure, struct cut_err *err)
+{
+	size_t done = 0;
+
+	*nunsure = 0;
+	while (done < b->ntodo) {
+		uint16_t id = message_id();
+		uint8_t *msg;
+		size_t len, cap, k;
+		long fit;
+		int r;
+
+		fit = dns_update_build(b->zone, b->todo + done, b->todo_forced + done,
+				       b->ntodo - done, id, &msg, &len, &cap);
+		if (fit < 0) {
+			set_range(b, done, 1, CUT_ELIMIT, "too large for one DNS message");
+			return cut_errf(err, CUT_ELIMIT, "split the RRset", "%s %s: the change does "
+					"not fit in one 64 KiB message", b->todo[done]->owner,
+					dns_type_name(b->todo[done]->type));
+		}
+		r = send_one(b, msg, len, cap, id, err);
+		free(msg);
+		if (r == 1) {
+			for (k = 0; k < (size_t)fit; k++)
+				unsure[(*nunsure)++] = b->todo_idx[done + k];
+		} else if (r == STEP_UNKNOWN) {
+			set_range(b, done, (size_t)fit, STEP_UNKNOWN, err->msg);
+			return err->code < 0 ? err->code : CUT_EPEER;
+		} else if (r < 0) {
+			set_range(b, done, (size_t)fit, r == CUT_EINPUT ? CUT_EINPUT : CUT_EPEER, err->msg);
+			return r;
+		} else {
+			set_range(b, done, (size_t)fit, 0, NULL);
+		}
+		done += (size_t)fit;
+	}
+	return 0;
+}
+
+/* ---- one batch ---- */
+
+static int first_conflict_error(struct batch *b, size_t nconf, struct cut_err *err)
+{
+	char list[1400] = "";
+	size_t i, named = 0, o = 0;
+
+	for (i = 0; i < b->n && named < CONFLICTS_NAMED && o < sizeof(list); i++) {
+		if (b->steps[i]->result != CUT_ECONFLICT || !b->steps[i]->message ||
+		    strncmp(b->steps[i]->message, "not sent", 8) == 0)
+			continue;
+		o += (size_t)snprintf(list + o, sizeof(list) - o, "%s%s", named ? "; " : "",
+				      b->steps[i]->message);
+		named++;
+	}
+	return cut_errf(err, CUT_ECONFLICT,
+			b->inverse ? "check those records by hand; `cutover rollback --force` "
+				     "overwrites them"
+				   : "someone changed these records since the plan was written: "
+				     "fix the plan's `from`, or the records",
+			"%zu record%s not as expected: %s%s", nconf, nconf == 1 ? "" : "s", list,
+			nconf > named ? "; …" : "");
+}
+
+/* Decides, from what the server holds, what to do with each refused change. */
+static int sort_unsure(struct batch *b, const size_t *unsure, size_t nu, size_t *nconf,
+		       struct cut_err *err)
+{
+	struct readback rb;
+	size_t i;
+	int r = readback_run(b, unsure, nu, &rb, err);
+
+	if (r < 0) {
+		readback_free(&rb, b->n);
+		return r;
+	}
+	b->ntodo = 0;
+	for (i = 0; i < nu; i++) {
+		size_t k = unsure[i];
+		enum state st = classify(&b->ch[k], &rb.from_has[k], &rb.to_has[k]);
+
+		if (st == ST_TO) {
+			step_set_result(b->steps[k], 0, "already in effect");
+			continue;
+		}
+		if (st == ST_OTHER && !b->ctx->force) {
+			set_conflict(b, k, &rb.from_has[k], &rb.to_has[k]);
+			(*nconf)++;
+			continue;
+		}
+		b->forced[k] = st == ST_OTHER;
+		b->todo_forced[b->ntodo] = b->forced[k];
+		b->todo[b->ntodo] = &b->ch[k];
+		b->todo_idx[b->ntodo++] = k;
+	}
+	readback_free(&rb, b->n);
+	return 0;
+}
+
+static void refuse_rest(struct batch *b)
+{
+	size_t i;
+
+	for (i = 0; i < b->ntodo; i++)
+		step_set_result(b->steps[b->todo_idx[i]], CUT_ECONFLICT,
+				"not sent: other records of zone %s are not as expected", b->zone);
+	b->ntodo = 0;
+}
+
+static int run_rounds(struct batch *b, struct cut_err *err)
+{
+	size_t *unsure = xcalloc(b->n + 1, sizeof(*unsure)), nu, nconf = 0;
+	int round, r = 0;
+
+	for (round = 0; round < ROUNDS_MAX && b->ntodo && r == 0; round++) {
+		r = send_round(b, unsure, &nu, err);
+		if (r < 0 || nu == 0)
+			break;
+		r = sort_unsure(b, unsure, nu, &nconf, err);
+		if (r == 0 && nconf && !b->inverse)
+			refuse_rest(b);
+	}
+	if (r == 0 && b->ntodo && round == ROUNDS_MAX) {
+		size_t i;
+		for (i = 0; i < b->ntodo; i++)
+			step_set_result(b->steps[b->todo_idx[i]], CUT_ECONFLICT,
+					"changed again by someone else while cutover retried");
+		nconf += b->ntodo;
+	}
+	free(unsure);
+	if (r == 0 && nconf)
+		r = first_conflict_error(b, nconf, err);
+	return r;
+}
+
+static int load_key(struct batch *b, struct cut_err *err)
+{
+	if (b->srv.is_unsigned)
+		return 0;
+	return tsig_key_load(b->srv.key_file, b->srv.key_name, &b->key, err);
+}
+
+static int decode_all(struct batch *b, struct cut_err *err)
+{
+	size_t i;
+	int r;
+
+	r = dns_server_decode(payload_of(b->steps[0], b->inverse), &b->srv, err);
+	for (i = 0; i < b->n && r == 0; i++) {
+		r = dns_change_decode(payload_of(b->steps[i], b->inverse), &b->ch[i], err);
+		if (r == 0 && strcmp(b->ch[i].zone, b->ch[0].zone) != 0)
+			r = cut_errf(err, CUT_EINTERNAL, NULL, "one batch with two zones");
+	}
+	if (r < 0) {
+		for (i = 0; i < b->n; i++)
+			step_set_result(b->steps[i], r, "%s", err->msg);
+		return r;
+	}
+	b->zone = b->ch[0].zone;
+	dns_peer_name(b->peer, sizeof(b->peer), b->srv.t.address, b->srv.t.port);
+	for (i = 0; i < b->n; i++) {
+		b->todo[i] = &b->ch[i];
+		b->todo_idx[i] = i;
+	}
+	b->ntodo = b->n;
+	return 0;
+}
+
+static void batch_free(struct batch *b)
+{
+	size_t i;
+
+	for (i = 0; i < b->n; i++)
+		dns_change_clear(&b->ch[i]);
+	free(b->ch);
+	free(b->todo);
+	free(b->todo_idx);
+	free(b->forced);
+	free(b->todo_forced);
+	tsig_key_free(b->key);
+	if (b->connected)
+		dns_conn_close(&b->conn);
+}
+
+static int verify_after_rollback(struct batch *b, struct cut_err *err)
+{
+	json_t **payloads = xcalloc(b->n + 1, sizeof(*payloads));
+	struct dns_verify_report rep;
+	json_int_t wait = json_integer_value(json_object_get(payload_of(b->steps[0], true),
+							     "verify_wait_ms"));
+	size_t i, np = 0;
+	int r = 0;
+
+	for (i = 0; i < b->n; i++)
+		if (b->steps[i]->result == 0)
+			payloads[np++] = (json_t *)payload_of(b->steps[i], true);
+	if (np)
+		r = dns_verify(payloads, np, wait > 0 ? wait : 10000, b->ctx->say, b->ctx->say_cookie,
+			       &rep, err);
+	if (np)
+		dns_verify_report_free(&rep);
+	free(payloads);
+	return r;
+}
+
+static void describe_batch(struct batch *b)
+{
+	dns_update_describe(b->peer, b->zone, b->todo, b->todo_forced, b->ntodo, b->ctx->say,
+			    b->ctx->say_cookie);
+}
+
+int dns_kind_apply(const struct step_ctx *ctx, struct step *const *steps, size_t n, bool inverse,
+		   struct cut_err *err)
+{
+	struct batch b = { .ctx = ctx, .steps = steps, .n = n, .inverse = inverse };
+	int r;
+
+	if (n == 0)
+		return 0;
+	b.ch = xcalloc(n, sizeof(*b.ch));
+	b.todo = xcalloc(n, sizeof(*b.todo));
+	b.todo_idx = xcalloc(n, sizeof(*b.todo_idx));
+	b.forced = xcalloc(n, sizeof(*b.forced));
+	b.todo_forced = xcalloc(n, sizeof(*b.todo_forced));
+	r = decode_all(&b, err);
+	if (r == 0 && ctx->dry_run) {
+		describe_batch(&b);
+		goto out;
+	}
+	if (r == 0)
+		r = load_key(&b, err);
+	if (r == 0)
+		r = ensure_conn(&b, err);
+	if (r < 0 && b.ntodo)
+		set_range(&b, 0, b.ntodo, r, err->msg); /* nothing was sent */
+	if (r == 0)
+		r = run_rounds(&b, err);
+	if (b.connected)
+		dns_conn_close(&b.conn);
+	b.connected = false;
+	if ((r == 0 || r == CUT_ECONFLICT) && inverse) {
+		struct cut_err verr;
+		cut_err_clear(&verr);
+		if (verify_after_rollback(&b, &verr) < 0 && r == 0) {
+			*err = verr;
+			r = verr.code;
+		}
+	}
+out:
+	batch_free(&b);
+	return r;
+}
+
+static char *batch_key(const json_t *payload)
+{
+	const json_t *srv = json_object_get(payload, "server");
+
+	return xasprintf("%s#%lld|%s|%s|%s", json_string_value(json_object_get(srv, "address")) ?: "",
+			 (long long)json_integer_value(json_object_get(srv, "port")),
+			 json_string_value(json_object_get(payload, "zone")) ?: "",
+			 json_string_value(json_object_get(srv, "key_file")) ?: "",
+			 json_string_value(json_object_get(srv, "key_name")) ?: "");
+}
+
+const struct step_kind dns_rrset_kind = {
+	.name = "dns.rrset",
+	.apply = dns_kind_apply,
+	.batch_key = batch_key,
+	.batch_max = 0,
+};
+
+const struct step_kind dns_ttl_kind = {
+	.name = "dns.ttl",
+	.apply = dns_kind_apply,
+	.batch_key = batch_key,
+	.batch_max = 0,
+};
+
+int dns_register_steps(struct step_registry *reg)
+{
+	int r = step_registry_add(reg, &dns_rrset_kind);
+
+	return r < 0 ? r : step_registry_add(reg, &dns_ttl_kind);
+}

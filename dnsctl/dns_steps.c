@@ -1,0 +1,372 @@
+/* dnsctl/dns_steps.c — from the plan to steps, and what the primaries hold.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dns_internal.h"
+#include "dnsctl.h"
+#include "util.h"
+
+/* ---- keys ---- */
+
+int dns_plan_check_keys(const struct dns_plan *p, bool allow_unsigned, struct cut_err *err)
+{
+	size_t i;
+	int r;
+
+	for (i = 0; i < p->nzones; i++) {
+		const struct dns_server *s = &p->servers[p->zones[i].primary];
+		struct tsig_key *k = NULL;
+
+		if (s->is_unsigned) {
+			if (!allow_unsigned)
+				return cut_errf(err, CUT_EUNSAFE, "anyone who can reach the server could "
+						"do the same; pass --allow-unsigned only if that is "
+						"really so", "primary \"%s\" (%s#%u) of zone %s takes "
+						"unsigned updates: refused", s->name, s->address,
+						s->port, p->zones[i].name);
+			continue;
+		}
+		r = tsig_key_load(s->key_file, s->key_name, &k, err);
+		if (r < 0) {
+			cut_err_prefix(err, "primary \"%s\" of zone %s", s->name, p->zones[i].name);
+			return r;
+		}
+		tsig_key_free(k);
+	}
+	return 0;
+}
+
+/* ---- payloads ---- */
+
+static json_t *strv_json(char *const *v, size_t n)
+{
+	json_t *a = json_array();
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		json_array_append_new(a, json_string(v[i]));
+	return a;
+}
+
+static json_t *server_json(const struct dns_server *s, const struct dns_step_opts *o)
+{
+	json_t *j = json_pack("{s:s,s:i,s:I}", "address", s->address, "port", (int)s->port,
+			      "timeout_ms", (json_int_t)s->timeout_ms);
+
+	if (s->key_file)
+		json_object_set_new(j, "key_file", json_string(s->key_file));
+	if (s->key_name)
+		json_object_set_new(j, "key_name", json_string(s->key_name));
+	if (s->is_unsigned && o->allow_unsigned)
+		json_object_set_new(j, "unsigned", json_true());
+	return j;
+}
+
+static json_t *verify_json(const struct dns_plan *p, const struct dns_zone *z)
+{
+	json_t *a = json_array();
+	size_t i;
+
+	for (i = 0; i < z->nverify; i++) {
+		const struct dns_server *s = &p->servers[z->verify[i]];
+		json_array_append_new(a, json_pack("{s:s,s:i}", "address", s->address, "port",
+						   (int)s->port));
+	}
+	return a;
+}
+
+struct side {
+	uint16_t type, to_type;
+	char *const *from, *const *to;
+	size_t nfrom, nto;
+	uint32_t ttl;
+};
+
+static json_t *payload(const struct dns_plan *p, const struct dns_record *r, const struct side *sd,
+		       const struct dns_step_opts *o)
+{
+	const struct dns_zone *z = &p->zones[r->zone];
+
+	return json_pack("{s:o,s:s,s:s,s:s,s:s,s:o,s:o,s:I,s:o,s:b,s:I}", "server",
+			 server_json(&p->servers[z->primary], o), "zone", z->name, "owner", r->owner,
+			 "type", dns_type_name(sd->type), "to_type", dns_type_name(sd->to_type),
+			 "from", strv_json(sd->from, sd->nfrom), "to", strv_json(sd->to, sd->nto),
+			 "ttl", (json_int_t)sd->ttl, "verify", verify_json(p, z), "verify_ns",
+			 z->verify_ns, "verify_wait_ms", (json_int_t)o->verify_wait_ms);
+}
+
+static char *join(char *const *v, size_t n)
+{
+	size_t i, len = 1;
+	char *s;
+
+	if (n == 0)
+		return xstrdup("nothing");
+	for (i = 0; i < n; i++)
+		len += strlen(v[i]) + 2;
+	s = xcalloc(1, len);
+	for (i = 0; i < n; i++) {
+		if (i)
+			strcat(s, ", ");
+		strcat(s, v[i]);
+	}
+	return s;
+}
+
+/* Records ordered by zone, so each zone is one run of steps (one batch). */
+static size_t *by_zone(const struct dns_plan *p)
+{
+	size_t *order = xcalloc(p->nrecords + 1, sizeof(*order)), z, i, n = 0;
+
+	for (z = 0; z < p->nzones; z++)
+		for (i = 0; i < p->nrecords; i++)
+			if (p->records[i].zone == z)
+				order[n++] = i;
+	return order;
+}
+
+static int check_plan(const struct dns_plan *p, struct cut_err *err)
+{
+	size_t i;
+
+	for (i = 0; i < p->nrecords; i++)
+		if (p->records[i].zone >= p->nzones ||
+		    p->zones[p->records[i].zone].primary >= p->nservers)
+			return cut_errf(err, CUT_EINPUT, "run `cutover check PLAN`",
+					"%s: the plan has errors", p->records[i].path);
+	return 0;
+}
+
+int dns_switch_steps(const struct dns_plan *p, const struct dns_step_opts *o, struct step **ret,
+		     size_t *ret_n, struct cut_err *err)
+{
+	struct step *steps;
+	size_t *order, i;
+	int r = check_plan(p, err);
+
+	if (r < 0)
+		return r;
+	order = by_zone(p);
+	steps = xcalloc(p->nrecords + 1, sizeof(*steps));
+	for (i = 0; i < p->nrecords; i++) {
+		const struct dns_record *rec = &p->records[order[i]];
+		struct side fwd = { rec->type, rec->to_type, rec->from, rec->to, rec->nfrom,
+				    rec->nto, rec->ttl };
+		struct side inv = { rec->to_type, rec->type, rec->to, rec->from, rec->nto,
+				    rec->nfrom, rec->restore_ttl };
+		char *a = join(rec->from, rec->nfrom), *b = join(rec->to, rec->nto);
+
+		step_init(&steps[i], dns_rrset_kind.name, payload(p, rec, &fwd, o),
+			  payload(p, rec, &inv, o), "%s %s %s -> %s %s", rec->owner,
+			  dns_type_name(rec->type), a, dns_type_name(rec->to_type), b);
+		free(a);
+		free(b);
+	}
+	free(order);
+	*ret = steps;
+	*ret_n = p->nrecords;
+	return 0;
+}
+
+int dns_prelower_steps(const struct dns_plan *p, const struct dns_current *cur,
+		       const struct dns_step_opts *o, struct step **ret, size_t *ret_n,
+		       struct cut_err *err)
+{
+	struct step *steps;
+	size_t *order, i, n = 0;
+	int r = check_plan(p, err);
+
+	if (r < 0)
+		return r;
+	order = by_zone(p);
+	steps = xcalloc(p->nrecords + 1, sizeof(*steps));
+	for (i = 0; i < p->nrecords; i++) {
+		const struct dns_record *rec = &p->records[order[i]];
+		const struct dns_current *c = &cur[order[i]];
+		struct side low = { rec->type, rec->type, rec->from, rec->from, rec->nfrom,
+				    rec->nfrom, p->lowered_ttl };
+		struct side back = low;
+
+		if (rec->nfrom == 0 || !c->matches || c->ttl <= p->lowered_ttl)
+			continue;
+		back.ttl = c->ttl;
+		step_init(&steps[n++], dns_ttl_kind.name, payload(p, rec, &low, o),
+			  payload(p, rec, &back, o), "%s %s TTL %u -> %u", rec->owner,
+			  dns_type_name(rec->type), c->ttl, p->lowered_ttl);
+	}
+	free(order);
+	*ret = steps;
+	*ret_n = n;
+	return 0;
+}
+
+/* ---- reading what the primaries hold ---- */
+
+struct cur_read {
+	const struct dns_plan *p;
+	const size_t *rec;       /* question -> record index, or (size_t)-1 - zone */
+	struct dns_current *cur;
+	uint32_t *negttl;
+	struct dns_rdset *want;
+	int rcode;
+	size_t bad_q;
+};
+
+static void read_soa(struct cur_read *cr, size_t z, const uint8_t *m, size_t len)
+{
+	const char *why;
+	uint8_t zw[DNS_NAME_WIRE_MAX];
+	size_t zl;
+	struct dns_rdset s;
+	uint32_t ttl, min;
+
+	if (dns_name_to_wire(cr->p->zones[z].name, zw, &zl, &why) < 0 ||
+	    dns_msg_rrset(m, len, zw, zl, DNS_T_SOA, &s, &ttl) < 0)
+		return;
+	if (s.n == 1 && s.v[0].len >= 20) {
+		const uint8_t *q = s.v[0].data + s.v[0].len - 4;
+		min = (uint32_t)q[0] << 24 | (uint32_t)q[1] << 16 | (uint32_t)q[2] << 8 | q[3];
+		cr->negttl[z] = min < ttl ? min : ttl;
+	}
+	dns_rdset_free(&s);
+}
+
+static int on_current(void *cookie, size_t qi, const uint8_t *m, size_t len,
+		      const struct dns_msg *h)
+{
+	struct cur_read *cr = cookie;
+	size_t ri = cr->rec[qi];
+	const struct dns_record *r;
+	uint8_t ow[DNS_NAME_WIRE_MAX];
+	size_t ol;
+	const char *why;
+	struct dns_rdset has;
+	uint32_t ttl;
+
+	if ((h->rcode != DNS_R_NOERROR && h->rcode != DNS_R_NXDOMAIN) || !h->aa) {
+		cr->rcode = h->rcode ? (int)h->rcode : -1;
+		cr->bad_q = qi;
+		return 0;
+	}
+	if (ri >= cr->p->nrecords) {
+		read_soa(cr, (size_t)-1 - ri, m, len);
+		return 0;
+	}
+	r = &cr->p->records[ri];
+	if (dns_name_to_wire(r->owner, ow, &ol, &why) < 0 ||
+	    dns_msg_rrset(m, len, ow, ol, r->type, &has, &ttl) < 0)
+		return CUT_EPEER;
+	cr->cur[ri].matches = dns_rdset_equal(&has, &cr->want[ri]);
+	cr->cur[ri].ttl = has.n ? ttl : 0;
+	cr->cur[ri].has = dns_rdset_to_text(r->type, &has);
+	dns_rdset_free(&has);
+	return 0;
+}
+
+/* Questions for one primary: its zones' SOAs and their records' `from`. */
+static size_t questions_for(const struct dns_plan *p, size_t server, struct dns_question *q,
+			    size_t *rec, uint8_t (*names)[DNS_NAME_WIRE_MAX])
+{
+	size_t z, i, n = 0;
+	const char *why;
+
+	for (z = 0; z < p->nzones; z++) {
+		if (p->zones[z].primary != server)
+			continue;
+		if (dns_name_to_wire(p->zones[z].name, names[n], &q[n].name_len, &why) < 0)
+			continue;
+		q[n] = (struct dns_question){ names[n], q[n].name_len, DNS_T_SOA };
+		rec[n++] = (size_t)-1 - z;
+		for (i = 0; i < p->nrecords; i++) {
+			if (p->records[i].zone != z ||
+			    dns_name_to_wire(p->records[i].owner, names[n], &q[n].name_len, &why) < 0)
+				continue;
+			q[n] = (struct dns_question){ names[n], q[n].name_len, p->records[i].type };
+			rec[n++] = i;
+		}
+	}
+	return n;
+}
+
+static int read_server(const struct dns_plan *p, size_t server, struct cur_read *cr,
+		       struct cut_err *err)
+{
+	const struct dns_server *s = &p->servers[server];
+	size_t cap = p->nrecords + p->nzones + 1, nq;
+	struct dns_question *q = xcalloc(cap, sizeof(*q));
+	uint8_t (*names)[DNS_NAME_WIRE_MAX] = xcalloc(cap, sizeof(*names));
+	size_t *rec = xcalloc(cap, sizeof(*rec));
+	struct dns_conn c;
+	int r;
+
+	nq = questions_for(p, server, q, rec, names);
+	cr->rec = rec;
+	cr->rcode = 0;
+	r = nq ? dns_conn_open(&c, s->address, s->port, now_monotonic_ms() + s->timeout_ms, err) : 0;
+	if (r == 0 && nq) {
+		r = dns_query_many(&c, q, nq, now_monotonic_ms() + s->timeout_ms, on_current, cr, err);
+		dns_conn_close(&c);
+	}
+	if (r == 0 && cr->rcode) {
+		size_t ri = rec[cr->bad_q];
+		r = cut_errf(err, CUT_EPEER, "check the zone name and that the server is its primary",
+			     "%s#%u: not authoritative for %s (%s)", s->address, s->port,
+			     ri < p->nrecords ? p->records[ri].owner : p->zones[(size_t)-1 - ri].name,
+			     cr->rcode > 0 ? dns_rcode_name((unsigned)cr->rcode) : "no AA bit");
+	}
+	free(q);
+	free(names);
+	free(rec);
+	return r;
+}
+
+int dns_read_current(const struct dns_plan *p, struct dns_current **ret, uint32_t **ret_negttl,
+		     struct cut_err *err)
+{
+	struct cur_read cr = { .p = p };
+	size_t i;
+	int r = check_plan(p, err);
+
+	*ret = NULL;
+	*ret_negttl = NULL;
+	if (r < 0)
+		return r;
+	cr.cur = xcalloc(p->nrecords + 1, sizeof(*cr.cur));
+	cr.negttl = xcalloc(p->nzones + 1, sizeof(*cr.negttl));
+	cr.want = xcalloc(p->nrecords + 1, sizeof(*cr.want));
+	for (i = 0; i < p->nrecords && r == 0; i++) {
+		const char *why;
+		r = dns_rdset_from_texts(p->records[i].type, (const char *const *)p->records[i].from,
+					 p->records[i].nfrom, &cr.want[i], &why);
+		if (r < 0)
+			r = cut_errf(err, CUT_EINPUT, NULL, "%s: %s", p->records[i].path, why);
+	}
+	for (i = 0; i < p->nservers && r == 0; i++)
+		if (p->servers[i].primary)
+			r = read_server(p, i, &cr, err);
+	for (i = 0; i < p->nrecords; i++)
+		dns_rdset_free(&cr.want[i]);
+	free(cr.want);
+	if (r < 0) {
+		dns_current_free(cr.cur, p->nrecords);
+		free(cr.negttl);
+		return r;
+	}
+	*ret = cr.cur;
+	*ret_negttl = cr.negttl;
+	return 0;
+}
+
+void dns_current_free(struct dns_current *c, size_t n)
+{
+	size_t i;
+
+	if (!c)
+		return;
+	for (i = 0; i < n; i++)
+		free(c[i].has);
+	free(c);
+}
