@@ -122,10 +122,14 @@ int night_provisional_begin(struct journal *j, int64_t within_ms, struct cut_err
 int night_watchdog_spawn(const char *const argv[], const char *journal_path, struct cut_err *err)
 	CUT_MUST_CHECK;
 
-/* The provisional switch for the journal at journal_path, with the cutover
- * binary exe (NULL: this process's own) as its watchdog:
- * night_provisional_begin, then `exe confirm --journal ABS --watchdog`.
- * Call with the journal closed. */
+/* Starts the cutover binary exe (NULL: this process's own) as the watchdog
+ * of the journal at journal_path: `exe confirm --journal ABS --watchdog`. */
+int night_watchdog_start(const char *journal_path, const char *exe, struct cut_err *err)
+	CUT_MUST_CHECK;
+
+/* The provisional switch for the journal at journal_path:
+ * night_provisional_begin, then night_watchdog_start. Call after the switch,
+ * with the journal closed. */
 int night_confirm_within(const char *journal_path, int64_t within_ms, const char *exe,
 			 struct cut_err *err) CUT_MUST_CHECK;
 

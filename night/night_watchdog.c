@@ -210,12 +210,10 @@ int night_watchdog_spawn(const char *const argv[], const char *journal_path, str
 	return 0;
 }
 
-int night_confirm_within(const char *journal_path, int64_t within_ms, const char *exe,
-			 struct cut_err *err)
+int night_watchdog_start(const char *journal_path, const char *exe, struct cut_err *err)
 {
-	char self[PATH_MAX], *abs = NULL;
+	char self[PATH_MAX], *abs;
 	const char *argv[6];
-	struct journal *j = NULL;
 	ssize_t n;
 	int r;
 
@@ -229,25 +227,35 @@ int night_confirm_within(const char *journal_path, int64_t within_ms, const char
 	abs = realpath(journal_path, NULL);
 	if (!abs)
 		return cut_errf(err, -errno, NULL, "journal %s: %s", journal_path, strerror(errno));
-	r = journal_open(abs, 0, NULL, &j, err);
+	argv[0] = exe;
+	argv[1] = "confirm";
+	argv[2] = "--journal";
+	argv[3] = abs;
+	argv[4] = "--watchdog";
+	argv[5] = NULL;
+	r = night_watchdog_spawn(argv, abs, err);
+	free(abs);
+	return r;
+}
+
+int night_confirm_within(const char *journal_path, int64_t within_ms, const char *exe,
+			 struct cut_err *err)
+{
+	struct journal *j = NULL;
+	int r;
+
+	r = journal_open(journal_path, 0, NULL, &j, err);
 	if (r == 0)
 		r = night_provisional_begin(j, within_ms, err);
 	journal_close(j);
-	if (r == 0) {
-		argv[0] = exe;
-		argv[1] = "confirm";
-		argv[2] = "--journal";
-		argv[3] = abs;
-		argv[4] = "--watchdog";
-		argv[5] = NULL;
-		r = night_watchdog_spawn(argv, abs, err);
-		if (r < 0)
-			snprintf(err->hint, sizeof(err->hint),
-				 "the switch is provisional and NOTHING will roll it back: run `cutover "
-				 "confirm --journal %s` or `cutover rollback` yourself",
-				 abs);
-	}
-	free(abs);
+	if (r < 0)
+		return r;
+	r = night_watchdog_start(journal_path, exe, err);
+	if (r < 0)
+		snprintf(err->hint, sizeof(err->hint),
+			 "the switch is provisional and NOTHING will roll it back: run `cutover "
+			 "confirm --journal %s` or `cutover rollback` yourself",
+			 journal_path);
 	return r;
 }
 

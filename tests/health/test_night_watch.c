@@ -581,6 +581,24 @@ static int watchdog_main(const char *journal)
 	return r < 0 ? 1 : 0;
 }
 
+/* For tests/health/cli_confirm.sh: a journal with one switched step of the
+ * test kind and a provisional note (deadline in 10 min), in a new scratch
+ * folder; prints the journal's path. */
+static int make_provisional(void)
+{
+	struct world *w = NULL;
+
+	if (setup((void **)&w) < 0)
+		return 1;
+	begin(w, 600000);
+	printf("%s\n", w->journal);
+	free(w->dir); /* the folder stays for the script; it removes it */
+	free(w->journal);
+	free(w->file);
+	free(w);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
@@ -596,5 +614,7 @@ int main(int argc, char **argv)
 
 	if (argc == 3 && strcmp(argv[1], "--watchdog") == 0)
 		return watchdog_main(argv[2]);
+	if (argc == 2 && strcmp(argv[1], "--make-provisional") == 0)
+		return make_provisional();
 	return cmocka_run_group_tests_name("night_watch", tests, NULL, NULL);
 }
