@@ -100,7 +100,7 @@ static json_t *payload(const struct dns_plan *p, const struct dns_record *r, con
 
 static char *join(char *const *v, size_t n)
 {
-	size_t i, len = 1;
+	size_t i, len = 1, o = 0;
 	char *s;
 
 	if (n == 0)
@@ -108,11 +108,8 @@ static char *join(char *const *v, size_t n)
 	for (i = 0; i < n; i++)
 		len += strlen(v[i]) + 2;
 	s = xcalloc(1, len);
-	for (i = 0; i < n; i++) {
-		if (i)
-			strcat(s, ", ");
-		strcat(s, v[i]);
-	}
+	for (i = 0; i < n; i++)
+		o += (size_t)snprintf(s + o, len - o, "%s%s", i ? ", " : "", v[i]);
 	return s;
 }
 

@@ -125,7 +125,8 @@ static int add_verify_servers(struct vctx *v, size_t z, const json_t *payload,
 		if (target_decode(json_array_get(arr, i), &t) < 0)
 			return cut_errf(err, CUT_EINPUT, NULL, "step payload: verify[%zu] is not "
 					"{address, port}", i);
-		server_add_zone(&v->servers[add_server(v, &t, v->zones[z].timeout_ms)], z);
+		size_t si = add_server(v, &t, v->zones[z].timeout_ms);
+		server_add_zone(&v->servers[si], z);
 	}
 	return 0;
 }
@@ -165,8 +166,10 @@ static int group(struct vctx *v, json_t *const *payloads, size_t n, struct cut_e
 		v->nch++;
 		z = find_zone(v, v->ch[i].zone, &s.t);
 		if (z == (size_t)-1) {
+			size_t si;
 			z = new_zone(v, &v->ch[i], &s);
-			server_add_zone(&v->servers[add_server(v, &s.t, s.timeout_ms)], z);
+			si = add_server(v, &s.t, s.timeout_ms);
+			server_add_zone(&v->servers[si], z);
 			r = add_verify_servers(v, z, payloads[i], err);
 		}
 		v->zones[z].recs = xrealloc(v->zones[z].recs,
@@ -231,13 +234,15 @@ static int on_ns_addr(void *cookie, size_t qi, const uint8_t *m, size_t len,
 	while ((r = dns_msg_next_answer(m, len, h, &off, &idx, &rr)) > 0) {
 		struct dns_target t = { .port = 53 };
 		char *txt;
+		size_t si;
 
 		if ((rr.type != DNS_T_A || rr.rdlen != 4) && (rr.type != DNS_T_AAAA || rr.rdlen != 16))
 			continue;
 		txt = dns_rdata_to_text(rr.type, m + rr.rdata_off, rr.rdlen);
 		snprintf(t.address, sizeof(t.address), "%s", txt);
 		free(txt);
-		server_add_zone(&ar->v->servers[add_server(ar->v, &t, ar->timeout_ms)], ar->z);
+		si = add_server(ar->v, &t, ar->timeout_ms);
+		server_add_zone(&ar->v->servers[si], ar->z);
 	}
 	return r < 0 ? CUT_EPEER : 0;
 }

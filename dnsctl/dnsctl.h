@@ -89,6 +89,9 @@ int dns_plan_parse(struct schema *sc, json_t *section, const char *plan_path,
 		   struct dns_plan **ret) CUT_MUST_CHECK;
 void dns_plan_free(struct dns_plan *p);
 
+/* "A", "AAAA", "CNAME", … for a type number. */
+const char *dns_type_name(uint16_t type);
+
 /* Registers the DNS step kinds ("dns.rrset", "dns.ttl"). */
 int dns_register_steps(struct step_registry *reg) CUT_MUST_CHECK;
 
