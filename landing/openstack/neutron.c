@@ -1,0 +1,733 @@
+/* landing/openstack/neutron.c — the OpenStack Neutron v2.0 provider.
+ *
+ * Ownership: every object cutover makes carries the description
+ * "cutover:<zone>" from its first call (so an object made just before a
+ * crash is still found), and the tag "cutover:<zone>" where the type takes
+ * tags (Zed refuses tags in a create body: one more PUT). Lists filter on
+ * the description, one call per type; router interfaces are read from the
+ * ports list, routes from the routers'.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "neutron.h"
+#include "secret.h"
+#include "util.h"
+
+struct ntype {
+	const char *coll;   /* path under /v2.0 */
+	const char *one;    /* singular JSON key */
+	const char *many;   /* plural JSON key */
+	bool tags;
+};
+
+static const struct ntype ntypes[LZ_NTYPES] = {
+	[LZ_NETWORK] = { "networks", "network", "networks", true },
+	[LZ_SUBNET] = { "subnets", "subnet", "subnets", true },
+	[LZ_ROUTER] = { "routers", "router", "routers", true },
+	[LZ_INTERFACE] = { "ports", "port", "ports", false },
+	[LZ_ROUTE] = { "routers", "router", "routers", false },
+	[LZ_SECGROUP] = { "security-groups", "security_group", "security_groups", true },
+	[LZ_RULE] = { "security-group-rules", "security_group_rule", "security_group_rules", false },
+	[LZ_IKEPOLICY] = { "vpn/ikepolicies", "ikepolicy", "ikepolicies", false },
+	[LZ_IPSECPOLICY] = { "vpn/ipsecpolicies", "ipsecpolicy", "ipsecpolicies", false },
+	[LZ_EPGROUP] = { "vpn/endpoint-groups", "endpoint_group", "endpoint_groups", false },
+	[LZ_VPNSERVICE] = { "vpn/vpnservices", "vpnservice", "vpnservices", false },
+	[LZ_CONNECTION] = { "vpn/ipsec-site-connections", "ipsec_site_connection",
+			    "ipsec_site_connections", false },
+};
+
+/* ---------- answers ---------- */
+
+static const char *str(const json_t *o, const char *k)
+{
+	const char *s = json_string_value(json_object_get(o, k));
+
+	return s ? s : "";
+}
+
+static json_int_t num(const json_t *o, const char *k)
+{
+	return json_integer_value(json_object_get(o, k));
+}
+
+int neutron_error_message(long status, const char *body, size_t len, char *type, size_t tlen,
+			  char *msg, size_t mlen)
+{
+	json_t *doc = json_loadb(body ? body : "", len, 0, NULL);
+	json_t *e = json_object_get(doc, "NeutronError");
+
+	snprintf(type, tlen, "HTTP %ld", status);
+	snprintf(msg, mlen, "%s", "(no message)");
+	if (json_is_object(e)) {
+		snprintf(type, tlen, "%s", str(e, "type"));
+		snprintf(msg, mlen, "%s", str(e, "message"));
+	} else if (json_is_string(e)) {
+		snprintf(msg, mlen, "%s", json_string_value(e));
+	} else if (body && len) {
+		snprintf(msg, mlen, "%.*s", (int)(len > 200 ? 200 : len), body);
+	}
+	json_decref(doc);
+	return json_is_object(e) ? 0 : -1;
+}
+
+static void add_raw(struct lz_obj *o, const char *field, const char *id)
+{
+	json_object_set_new(o->raw_ids, field, json_string(id));
+}
+
+static bool has_tag(const json_t *o, const char *marker)
+{
+	json_t *v;
+	size_t i;
+
+	json_array_foreach(json_object_get(o, "tags"), i, v)
+		if (json_is_string(v) && strcmp(json_string_value(v), marker) == 0)
+			return true;
+	return false;
+}
+
+static json_t *strings_of(const json_t *arr)
+{
+	json_t *out = json_array(), *v;
+	size_t i;
+
+	json_array_foreach(arr, i, v)
+		if (json_is_string(v))
+			json_array_append(out, v);
+	return out;
+}
+
+static void parse_routes(struct lz_state *st, const json_t *r)
+{
+	json_t *v;
+	size_t i;
+
+	json_array_foreach(json_object_get(r, "routes"), i, v) {
+		struct lz_obj *o = lz_state_add(st, LZ_ROUTE, str(r, "id"),
+						json_pack("{s:s,s:s}", "destination",
+							  str(v, "destination"), "nexthop",
+							  str(v, "nexthop")));
+		add_raw(o, "router", str(r, "id"));
+	}
+}
+
+static json_t *policy_attrs(const json_t *p, bool ike)
+{
+	json_t *a = json_pack("{s:s,s:s,s:s,s:s,s:I}", "name", str(p, "name"), "encryption",
+			      str(p, "encryption_algorithm"), "auth", str(p, "auth_algorithm"), "pfs",
+			      str(p, "pfs"), "lifetime",
+			      num(json_object_get(p, "lifetime"), "value"));
+
+	if (ike)
+		json_object_set_new(a, "ike_version", json_string(str(p, "ike_version")));
+	return a;
+}
+
+static json_t *rule_attrs(const json_t *r)
+{
+	const char *proto = str(r, "protocol");
+
+	return json_pack("{s:s,s:s,s:s,s:I,s:I,s:s}", "direction", str(r, "direction"),
+			 "ethertype", str(r, "ethertype"), "protocol", proto[0] ? proto : "any",
+			 "port_min", num(r, "port_range_min"), "port_max", num(r, "port_range_max"),
+			 "remote_ip", str(r, "remote_ip_prefix"));
+}
+
+static void parse_one(enum lz_type t, const json_t *x, const char *marker, struct lz_state *st)
+{
+	struct lz_obj *o;
+	json_t *egi;
+
+	if (t != LZ_INTERFACE && strcmp(str(x, "description"), marker) != 0)
+		return; /* the filter was ignored: never take what is not ours */
+	switch (t) {
+	case LZ_NETWORK:
+	case LZ_SECGROUP:
+		o = lz_state_add(st, t, str(x, "id"), json_pack("{s:s}", "name", str(x, "name")));
+		break;
+	case LZ_SUBNET:
+		o = lz_state_add(st, t, str(x, "id"),
+				 json_pack("{s:s,s:s,s:s,s:o}", "name", str(x, "name"), "cidr",
+					   str(x, "cidr"), "gateway", str(x, "gateway_ip"), "dns",
+					   strings_of(json_object_get(x, "dns_nameservers"))));
+		add_raw(o, "network", str(x, "network_id"));
+		break;
+	case LZ_ROUTER:
+		egi = json_object_get(x, "external_gateway_info");
+		o = lz_state_add(st, t, str(x, "id"),
+				 json_pack("{s:s,s:s,s:b}", "name", str(x, "name"),
+					   "external_network", "", "snat",
+					   json_is_true(json_object_get(egi, "enable_snat"))));
+		json_object_set_new(o->raw_ids, "external_network_id",
+				    json_string(str(egi, "network_id")));
+		parse_routes(st, x);
+		o = &st->v[st->n - 1 - json_array_size(json_object_get(x, "routes"))];
+		break;
+	case LZ_INTERFACE:
+		if (strcmp(str(x, "device_owner"), "network:router_interface") != 0)
+			return;
+		o = lz_state_add(st, t, str(x, "device_id"), json_object());
+		add_raw(o, "router", str(x, "device_id"));
+		add_raw(o, "subnet",
+			str(json_array_get(json_object_get(x, "fixed_ips"), 0), "subnet_id"));
+		break;
+	case LZ_RULE:
+		o = lz_state_add(st, t, str(x, "id"), rule_attrs(x));
+		add_raw(o, "group", str(x, "security_group_id"));
+		add_raw(o, "remote_group", str(x, "remote_group_id"));
+		break;
+	case LZ_IKEPOLICY:
+	case LZ_IPSECPOLICY:
+		o = lz_state_add(st, t, str(x, "id"), policy_attrs(x, t == LZ_IKEPOLICY));
+		break;
+	case LZ_EPGROUP:
+		o = lz_state_add(st, t, str(x, "id"),
+				 json_pack("{s:s,s:s}", "name", str(x, "name"), "ep_type",
+					   str(x, "type")));
+		if (strcmp(str(x, "type"), "subnet") == 0)
+			json_object_set_new(o->raw_ids, "endpoints",
+					    strings_of(json_object_get(x, "endpoints")));
+		else
+			json_object_set_new(o->attrs, "endpoints",
+					    strings_of(json_object_get(x, "endpoints")));
+		lz_sort_strings(json_object_get(o->attrs, "endpoints"));
+		break;
+	case LZ_VPNSERVICE:
+		o = lz_state_add(st, t, str(x, "id"), json_pack("{s:s}", "name", str(x, "name")));
+		add_raw(o, "router", str(x, "router_id"));
+		break;
+	case LZ_CONNECTION:
+		/* the answer carries the pre-shared key: it is never read into attrs */
+		o = lz_state_add(st, t, str(x, "id"),
+				 json_pack("{s:s,s:s,s:s,s:I}", "name", str(x, "name"),
+					   "peer_address", str(x, "peer_address"), "peer_id",
+					   str(x, "peer_id"), "mtu", num(x, "mtu")));
+		add_raw(o, "vpnservice", str(x, "vpnservice_id"));
+		add_raw(o, "ikepolicy", str(x, "ikepolicy_id"));
+		add_raw(o, "ipsecpolicy", str(x, "ipsecpolicy_id"));
+		add_raw(o, "local_group", str(x, "local_ep_group_id"));
+		add_raw(o, "peer_group", str(x, "peer_ep_group_id"));
+		break;
+	default:
+		return;
+	}
+	o->tagged = !ntypes[t].tags || has_tag(x, marker);
+}
+
+static int parse_list(enum lz_type t, const char *zone, const char *body, size_t len,
+		      struct lz_state *st, struct cut_err *err)
+{
+	char marker[LZ_ZONE_MAX + 16];
+	json_t *doc, *arr, *x;
+	size_t i;
+
+	lz_marker(zone, marker, sizeof(marker));
+	doc = json_loadb(body ? body : "", len, 0, NULL);
+	arr = json_object_get(doc, ntypes[t].many);
+	if (!json_is_array(arr)) {
+		json_decref(doc);
+		return cut_errf(err, CUT_EPEER, "check that the endpoint is a Neutron v2.0 API",
+				"listing %s: the answer has no \"%s\" list", ntypes[t].coll,
+				ntypes[t].many);
+	}
+	json_array_foreach(arr, i, x)
+		if (json_is_object(x))
+			parse_one(t, x, marker, st);
+	json_decref(doc);
+	return 0;
+}
+
+static bool list_call(enum lz_type t, const char *zone, struct lz_call *call)
+{
+	memset(call, 0, sizeof(*call));
+	if (t == LZ_ROUTE)
+		return false;
+	call->method = "GET";
+	if (t == LZ_INTERFACE)
+		call->path = xstrdup("/v2.0/ports?device_owner=network%3Arouter_interface");
+	else
+		call->path = xasprintf("/v2.0/%s?description=cutover%%3A%s", ntypes[t].coll, zone);
+	return true;
+}
+
+static void externals_call(struct lz_call *call)
+{
+	memset(call, 0, sizeof(*call));
+	call->method = "GET";
+	call->path = xstrdup("/v2.0/networks?router%3Aexternal=true&fields=id&fields=name");
+}
+
+static int parse_externals(const char *body, size_t len, struct lz_state *st, struct cut_err *err)
+{
+	json_t *doc = json_loadb(body ? body : "", len, 0, NULL);
+	json_t *arr = json_object_get(doc, "networks"), *x;
+	size_t i;
+
+	if (!json_is_array(arr)) {
+		json_decref(doc);
+		return cut_errf(err, CUT_EPEER, "check that the endpoint is a Neutron v2.0 API",
+				"listing external networks: no \"networks\" in the answer");
+	}
+	if (!st->externals)
+		st->externals = json_object();
+	json_array_foreach(arr, i, x)
+		json_object_set_new(st->externals, str(x, "name"), json_string(str(x, "id")));
+	json_decref(doc);
+	return 0;
+}
+
+/* ---------- operations ---------- */
+
+static char *dump(json_t *body)
+{
+	char *s = json_dumps(body, JSON_COMPACT);
+
+	json_decref(body);
+	return s;
+}
+
+static int need_id(const struct lz_op *op, enum lz_type t, const char *name, const char **ret,
+		   struct cut_err *err)
+{
+	*ret = lz_state_id(op->st, t, name);
+	if (*ret)
+		return 0;
+	return cut_errf(err, CUT_EINTERNAL, "run plan again: it was made in this run",
+			"%s %s: %s \"%s\" has no id yet", lz_type_name(op->type),
+			str(op->attrs, "name"), lz_type_name(t), name);
+}
+
+static const char *ext_id(const struct lz_op *op)
+{
+	return json_string_value(json_object_get(op->st->externals,
+						 str(op->attrs, "external_network")));
+}
+
+static json_t *router_gateway(const struct lz_op *op, struct cut_err *err, int *r)
+{
+	const char *ext = str(op->attrs, "external_network");
+	const char *id;
+
+	*r = 0;
+	if (!ext[0])
+		return json_null();
+	id = ext_id(op);
+	if (!id) {
+		*r = cut_errf(err, CUT_EINPUT,
+			      "create it, or pass --param external_network=NAME with an existing one",
+			      "router %s: no external network named \"%s\" in the cloud",
+			      str(op->attrs, "name"), ext);
+		return NULL;
+	}
+	return json_pack("{s:s,s:b}", "network_id", id, "enable_snat",
+			 json_is_true(json_object_get(op->attrs, "snat")));
+}
+
+static json_t *ids_of(const struct lz_op *op, const json_t *names, struct cut_err *err, int *r)
+{
+	json_t *out = json_array(), *v;
+	const char *id;
+	size_t i;
+
+	json_array_foreach(names, i, v) {
+		*r = need_id(op, LZ_SUBNET, json_string_value(v), &id, err);
+		if (*r < 0) {
+			json_decref(out);
+			return NULL;
+		}
+		json_array_append_new(out, json_string(id));
+	}
+	return out;
+}
+
+static int read_psk(const struct lz_op *op, struct secret_buf *psk, struct cut_err *err)
+{
+	char *path = path_relative_to(op->dir ? op->dir : "", str(op->attrs, "psk_file"));
+	int r;
+
+	if (!str(op->attrs, "psk_file")[0]) {
+		free(path);
+		return cut_errf(err, CUT_EINPUT, "give the VPN's \"psk_file\" in the template",
+				"VPN connection %s: no pre-shared key file", str(op->attrs, "name"));
+	}
+	r = secret_read_file(path, psk, err);
+	if (r < 0)
+		cut_err_prefix(err, "VPN connection %s: pre-shared key", str(op->attrs, "name"));
+	free(path);
+	return r;
+}
+
+static int connection_body(const struct lz_op *op, json_t *o, struct cut_err *err)
+{
+	static const struct { const char *field, *api; enum lz_type t; } refs[] = {
+		{ "vpnservice", "vpnservice_id", LZ_VPNSERVICE },
+		{ "ikepolicy", "ikepolicy_id", LZ_IKEPOLICY },
+		{ "ipsecpolicy", "ipsecpolicy_id", LZ_IPSECPOLICY },
+		{ "local_group", "local_ep_group_id", LZ_EPGROUP },
+		{ "peer_group", "peer_ep_group_id", LZ_EPGROUP },
+	};
+	struct secret_buf psk;
+	const char *id;
+	size_t i;
+	int r;
+
+	for (i = 0; i < ARRAY_SIZE(refs); i++) {
+		r = need_id(op, refs[i].t, str(op->attrs, refs[i].field), &id, err);
+		if (r < 0)
+			return r;
+		json_object_set_new(o, refs[i].api, json_string(id));
+	}
+	json_object_set_new(o, "peer_address", json_string(str(op->attrs, "peer_address")));
+	json_object_set_new(o, "peer_id", json_string(str(op->attrs, "peer_id")));
+	json_object_set_new(o, "mtu", json_integer(num(op->attrs, "mtu")));
+	r = read_psk(op, &psk, err);
+	if (r < 0)
+		return r;
+	json_object_set_new(o, "psk", json_stringn((const char *)psk.data, psk.len));
+	secret_buf_free(&psk);
+	return 0;
+}
+
+static void policy_body(const struct lz_op *op, json_t *o)
+{
+	json_object_set_new(o, "encryption_algorithm", json_string(str(op->attrs, "encryption")));
+	json_object_set_new(o, "auth_algorithm", json_string(str(op->attrs, "auth")));
+	json_object_set_new(o, "pfs", json_string(str(op->attrs, "pfs")));
+	json_object_set_new(o, "lifetime", json_pack("{s:s,s:I}", "units", "seconds", "value",
+						     num(op->attrs, "lifetime")));
+	if (op->type == LZ_IKEPOLICY)
+		json_object_set_new(o, "ike_version", json_string(str(op->attrs, "ike_version")));
+}
+
+static int rule_body(const struct lz_op *op, json_t *o, struct cut_err *err)
+{
+	const char *gid, *rid, *proto = str(op->attrs, "protocol");
+	int r = need_id(op, LZ_SECGROUP, str(op->attrs, "group"), &gid, err);
+
+	if (r < 0)
+		return r;
+	json_object_set_new(o, "security_group_id", json_string(gid));
+	json_object_set_new(o, "direction", json_string(str(op->attrs, "direction")));
+	json_object_set_new(o, "ethertype", json_string(str(op->attrs, "ethertype")));
+	json_object_set_new(o, "protocol", strcmp(proto, "any") ? json_string(proto) : json_null());
+	if (num(op->attrs, "port_min")) {
+		json_object_set_new(o, "port_range_min", json_integer(num(op->attrs, "port_min")));
+		json_object_set_new(o, "port_range_max", json_integer(num(op->attrs, "port_max")));
+	}
+	if (str(op->attrs, "remote_ip")[0])
+		json_object_set_new(o, "remote_ip_prefix", json_string(str(op->attrs, "remote_ip")));
+	if (str(op->attrs, "remote_group")[0]) {
+		r = need_id(op, LZ_SECGROUP, str(op->attrs, "remote_group"), &rid, err);
+		if (r < 0)
+			return r;
+		json_object_set_new(o, "remote_group_id", json_string(rid));
+	}
+	return 0;
+}
+
+/* The object body of a create: {"name", "description", …type fields}. */
+static int create_fields(const struct lz_op *op, json_t *o, struct cut_err *err)
+{
+	const char *id;
+	json_t *v;
+	int r = 0;
+
+	switch (op->type) {
+	case LZ_SUBNET:
+		r = need_id(op, LZ_NETWORK, str(op->attrs, "network"), &id, err);
+		if (r < 0)
+			return r;
+		json_object_set_new(o, "network_id", json_string(id));
+		json_object_set_new(o, "cidr", json_string(str(op->attrs, "cidr")));
+		json_object_set_new(o, "ip_version",
+				    json_integer(strchr(str(op->attrs, "cidr"), ':') ? 6 : 4));
+		json_object_set_new(o, "gateway_ip", json_string(str(op->attrs, "gateway")));
+		json_object_set(o, "dns_nameservers", json_object_get(op->attrs, "dns"));
+		return 0;
+	case LZ_ROUTER:
+		v = router_gateway(op, err, &r);
+		if (v && !json_is_null(v))
+			json_object_set_new(o, "external_gateway_info", v);
+		json_decref(json_is_null(v) ? v : NULL);
+		return r;
+	case LZ_RULE:
+		json_object_del(o, "name");
+		return rule_body(op, o, err);
+	case LZ_IKEPOLICY:
+	case LZ_IPSECPOLICY:
+		policy_body(op, o);
+		return 0;
+	case LZ_EPGROUP:
+		json_object_set_new(o, "type", json_string(str(op->attrs, "ep_type")));
+		if (strcmp(str(op->attrs, "ep_type"), "subnet") == 0)
+			v = ids_of(op, json_object_get(op->attrs, "endpoints"), err, &r);
+		else
+			v = json_incref(json_object_get(op->attrs, "endpoints"));
+		if (v)
+			json_object_set_new(o, "endpoints", v);
+		return r;
+	case LZ_VPNSERVICE:
+		r = need_id(op, LZ_ROUTER, str(op->attrs, "router"), &id, err);
+		if (r == 0)
+			json_object_set_new(o, "router_id", json_string(id));
+		return r;
+	case LZ_CONNECTION:
+		return connection_body(op, o, err);
+	default:
+		return 0;
+	}
+}
+
+static void set_path(struct lz_call *call, const char *method, char *path)
+{
+	call->method = method;
+	call->path = path;
+}
+
+/* Interfaces and routes are actions on their router. */
+static int router_action(struct lz_op *op, struct lz_call *call, struct cut_err *err)
+{
+	bool add = op->verb == LZ_CREATE;
+	const char *rid, *sid;
+	json_t *body;
+	int r = need_id(op, LZ_ROUTER, str(op->attrs, "router"), &rid, err);
+
+	if (r < 0)
+		return r;
+	if (op->type == LZ_INTERFACE) {
+		r = need_id(op, LZ_SUBNET, str(op->attrs, "subnet"), &sid, err);
+		if (r < 0)
+			return r;
+		body = json_pack("{s:s}", "subnet_id", sid);
+		set_path(call, "PUT",
+			 xasprintf("/v2.0/routers/%s/%s_router_interface", rid, add ? "add" : "remove"));
+	} else {
+		body = json_pack("{s:{s:[{s:s,s:s}]}}", "router", "routes", "destination",
+				 str(op->attrs, "destination"), "nexthop", str(op->attrs, "nexthop"));
+		set_path(call, "PUT",
+			 xasprintf("/v2.0/routers/%s/%s_extraroutes", rid, add ? "add" : "remove"));
+	}
+	call->body = dump(body);
+	return 0;
+}
+
+static int create_call(struct lz_op *op, struct lz_call *call, struct cut_err *err)
+{
+	const struct ntype *nt = &ntypes[op->type];
+	char marker[LZ_ZONE_MAX + 16];
+	json_t *o;
+	int r;
+
+	lz_marker(op->zone, marker, sizeof(marker));
+	if (op->lookup) {
+		/* an earlier try may have made it: look before making it again */
+		set_path(call, "GET",
+			 xasprintf("/v2.0/%s?description=cutover%%3A%s", nt->coll, op->zone));
+		return 0;
+	}
+	o = json_pack("{s:s,s:s}", "name", str(op->attrs, "name"), "description", marker);
+	r = create_fields(op, o, err);
+	if (r < 0) {
+		json_decref(o);
+		return r;
+	}
+	set_path(call, "POST", xasprintf("/v2.0/%s", nt->coll));
+	call->body = dump(json_pack("{s:o}", nt->one, o));
+	return 0;
+}
+
+static int tag_call(struct lz_op *op, struct lz_call *call)
+{
+	char marker[LZ_ZONE_MAX + 16];
+
+	lz_marker(op->zone, marker, sizeof(marker));
+	set_path(call, "PUT", xasprintf("/v2.0/%s/%s/tags", ntypes[op->type].coll, op->id));
+	call->body = dump(json_pack("{s:[s]}", "tags", marker));
+	return 0;
+}
+
+static int update_call(struct lz_op *op, struct lz_call *call, struct cut_err *err)
+{
+	json_t *o = json_object(), *v;
+	int r = 0;
+
+	switch (op->type) {
+	case LZ_SUBNET:
+		json_object_set_new(o, "gateway_ip", json_string(str(op->attrs, "gateway")));
+		json_object_set(o, "dns_nameservers", json_object_get(op->attrs, "dns"));
+		break;
+	case LZ_ROUTER:
+		v = router_gateway(op, err, &r);
+		if (v)
+			json_object_set_new(o, "external_gateway_info", v);
+		break;
+	case LZ_IKEPOLICY:
+	case LZ_IPSECPOLICY:
+		policy_body(op, o);
+		break;
+	case LZ_CONNECTION:
+		json_object_set_new(o, "peer_address", json_string(str(op->attrs, "peer_address")));
+		json_object_set_new(o, "peer_id", json_string(str(op->attrs, "peer_id")));
+		json_object_set_new(o, "mtu", json_integer(num(op->attrs, "mtu")));
+		break;
+	default:
+		break;
+	}
+	if (r < 0) {
+		json_decref(o);
+		return r;
+	}
+	set_path(call, "PUT", xasprintf("/v2.0/%s/%s", ntypes[op->type].coll, op->id));
+	call->body = dump(json_pack("{s:o}", ntypes[op->type].one, o));
+	return 0;
+}
+
+static int op_call(struct lz_op *op, struct lz_call *call, struct cut_err *err)
+{
+	bool tags = ntypes[op->type].tags;
+
+	memset(call, 0, sizeof(*call));
+	if (op->type == LZ_INTERFACE || op->type == LZ_ROUTE) {
+		if (op->stage > 0 || op->verb == LZ_UPDATE)
+			return LZ_OP_DONE;
+		return router_action(op, call, err);
+	}
+	switch (op->verb) {
+	case LZ_CREATE:
+		if (op->stage == 0)
+			return create_call(op, call, err);
+		if (op->stage == 1 && tags)
+			return tag_call(op, call);
+		return LZ_OP_DONE;
+	case LZ_UPDATE:
+		if (op->stage == 0 && !op->tag_only)
+			return update_call(op, call, err);
+		if (op->stage <= 1 && tags) {
+			op->stage = 1;
+			return tag_call(op, call);
+		}
+		return LZ_OP_DONE;
+	case LZ_DELETE:
+		if (op->stage > 0)
+			return LZ_OP_DONE;
+		set_path(call, "DELETE", xasprintf("/v2.0/%s/%s", ntypes[op->type].coll, op->id));
+		return 0;
+	default:
+		return LZ_OP_DONE;
+	}
+}
+
+/* After a lookup: adopt the object if an earlier try made it. */
+static int lookup_answer(struct lz_op *op, const char *body, size_t len, struct cut_err *err)
+{
+	struct lz_state tmp = { 0 };
+	const char *name = str(op->attrs, "name");
+	size_t i;
+	int r;
+
+	op->lookup = false;
+	r = parse_list(op->type, op->zone, body, len, &tmp, err);
+	for (i = 0; r == 0 && i < tmp.n; i++)
+		if (strcmp(str(tmp.v[i].attrs, "name"), name) == 0 && op->type != LZ_RULE) {
+			free(op->id);
+			op->id = xstrdup(tmp.v[i].id);
+			op->stage++;
+			break;
+		}
+	lz_state_clear(&tmp);
+	return r < 0 ? r : LZ_OP_NEXT;
+}
+
+static const char *what_to_do(long status, const char *type)
+{
+	if (status == 409 && strstr(type, "InUse"))
+		return "something outside this zone still uses it: remove that first, then run "
+		       "again";
+	if (status == 409 && strstr(type, "OverQuota"))
+		return "raise the project's quota or make the zone smaller";
+	if (status == 409)
+		return "the cloud's state conflicts: run `cutover landing plan` to see it";
+	if (status == 400)
+		return "fix the value in the template (or the cloud's configuration) and run again";
+	if (status == 401 || status == 403)
+		return "check the credentials (OS_* variables or the credentials file)";
+	if (status == 404)
+		return "it is gone: run `cutover landing plan` again";
+	return "run again; if it persists, check the Neutron server's log";
+}
+
+static bool gone_is_fine(const struct lz_op *op, long status, const char *msg)
+{
+	if (op->verb == LZ_DELETE && status == 404)
+		return true;
+	if (op->type == LZ_INTERFACE && op->verb == LZ_CREATE && status == 400 &&
+	    strstr(msg, "already has a port on subnet"))
+		return true;
+	if (op->type == LZ_RULE && op->verb == LZ_CREATE && status == 409)
+		return true; /* SecurityGroupRuleExists: already in effect */
+	return false;
+}
+
+static int op_answer(struct lz_op *op, long status, const char *body, size_t len,
+		     struct cut_err *err)
+{
+	char type[128], msg[1024];
+	json_t *doc, *id;
+
+	if (op->lookup && status == 200)
+		return lookup_answer(op, body, len, err);
+	if (status >= 200 && status < 300) {
+		if (op->verb == LZ_CREATE && op->stage == 0 && op->type != LZ_INTERFACE &&
+		    op->type != LZ_ROUTE) {
+			doc = json_loadb(body ? body : "", len, 0, NULL);
+			id = json_object_get(json_object_get(doc, ntypes[op->type].one), "id");
+			if (!json_is_string(id)) {
+				json_decref(doc);
+				return cut_errf(err, CUT_EPEER, "check the Neutron server",
+						"%s %s: the create answer has no id",
+						lz_type_name(op->type), str(op->attrs, "name"));
+			}
+			free(op->id);
+			op->id = xstrdup(json_string_value(id));
+			json_decref(doc);
+		}
+		op->stage++;
+		return LZ_OP_NEXT;
+	}
+	neutron_error_message(status, body, len, type, sizeof(type), msg, sizeof(msg));
+	if (gone_is_fine(op, status, msg)) {
+		op->stage++;
+		return LZ_OP_NEXT;
+	}
+	return cut_errf(err, CUT_EPEER, what_to_do(status, type), "%s %s %s: Neutron answered %ld %s: %s",
+			lz_verb_name(op->verb), lz_type_name(op->type),
+			op->type == LZ_RULE || op->type == LZ_INTERFACE || op->type == LZ_ROUTE
+				? "(see plan)"
+				: str(op->attrs, "name"),
+			status, type, msg);
+}
+
+static bool retryable(long status, const char *body, size_t len)
+{
+	(void)len;
+	if (status == 0 || status == 429 || status == 502 || status == 503 || status == 504)
+		return true;
+	if (status == 500)
+		return true; /* includes SQLite's "database is locked", which Neutron does not retry */
+	if (status == 409 && body && strstr(body, "StaleDataError"))
+		return true;
+	return false;
+}
+
+const struct lz_provider lz_openstack = {
+	.name = "openstack",
+	.list_call = list_call,
+	.parse_list = parse_list,
+	.externals_call = externals_call,
+	.parse_externals = parse_externals,
+	.op_call = op_call,
+	.op_answer = op_answer,
+	.retryable = retryable,
+};

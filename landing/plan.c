@@ -1,0 +1,420 @@
+/* landing/plan.c — template graph against the cloud's state: actions with
+ * reasons and dependencies; apply journals them and runs them. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine.h"
+#include "rollback.h"
+#include "util.h"
+
+struct landing_plan {
+	const struct lz_graph *g;
+	struct lz_client c;
+	struct lz_action *v;
+	size_t n;
+	bool connected;
+};
+
+/* ---------- comparing ---------- */
+
+static void describe_value(const json_t *v, char *buf, size_t len)
+{
+	char *s;
+
+	if (!v) {
+		snprintf(buf, len, "(none)");
+		return;
+	}
+	if (json_is_string(v)) {
+		snprintf(buf, len, "%s", json_string_value(v)[0] ? json_string_value(v) : "(none)");
+		return;
+	}
+	s = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+	snprintf(buf, len, "%s", s ? s : "?");
+	free(s);
+}
+
+/* Compares want with have field by field; appends "field a → b" to the
+ * update or the replace reason. */
+static void compare(enum lz_type t, const json_t *want, const json_t *have, char *upd,
+		    size_t ulen, char *rep, size_t rlen)
+{
+	const struct lz_field *f;
+	char a[256], b[256];
+
+	upd[0] = rep[0] = '\0';
+	for (f = lz_fields(t); f->name; f++) {
+		const json_t *w = json_object_get(want, f->name), *h = json_object_get(have, f->name);
+		char *buf = f->updatable ? upd : rep;
+		size_t len = f->updatable ? ulen : rlen, used = strlen(buf);
+		if (f->identity || f->secret_ref || json_equal(w, h))
+			continue;
+		describe_value(h, a, sizeof(a));
+		describe_value(w, b, sizeof(b));
+		snprintf(buf + used, len - used, "%s%s %s → %s", used ? ", " : "", f->name, a, b);
+	}
+}
+
+static struct lz_action *add_action(struct landing_plan *p, enum lz_verb v, enum lz_type t,
+				    const char *key, const json_t *want, const struct lz_obj *have,
+				    const char *reason)
+{
+	struct lz_action *a;
+
+	p->v = xrealloc(p->v, (p->n + 1) * sizeof(*p->v));
+	a = &p->v[p->n++];
+	memset(a, 0, sizeof(*a));
+	a->verb = v;
+	a->type = t;
+	a->key = xstrdup(key);
+	a->want = want ? json_deep_copy(want) : NULL;
+	a->have = have ? json_deep_copy(have->attrs) : NULL;
+	a->id = have && have->id[0] ? xstrdup(have->id) : NULL;
+	a->reason = xstrdup(reason);
+	a->state = v == LZ_NOOP ? LZ_DONE : LZ_WAIT;
+	return a;
+}
+
+/* Carries the template's secret file reference into what the cloud has
+ * (never read back), so a delete's inverse can make it again. */
+static void keep_secret_refs(const struct lz_res *r, struct lz_action *a)
+{
+	const struct lz_field *f;
+
+	for (f = lz_fields(r->type); a->have && f->name; f++)
+		if (f->secret_ref && json_object_get(r->attrs, f->name))
+			json_object_set(a->have, f->name, json_object_get(r->attrs, f->name));
+}
+
+static void plan_resource(struct landing_plan *p, const struct lz_res *r)
+{
+	const struct lz_obj *o = lz_state_find(&p->c.st, r->key);
+	char upd[1024], rep[1024], why[1200];
+	struct lz_action *a;
+
+	if (!o) {
+		add_action(p, LZ_CREATE, r->type, r->key, r->attrs, NULL, "not in the cloud");
+		return;
+	}
+	compare(r->type, r->attrs, o->attrs, upd, sizeof(upd), rep, sizeof(rep));
+	if (rep[0]) {
+		snprintf(why, sizeof(why), "%s: cannot change in place", rep);
+		a = add_action(p, LZ_DELETE, r->type, r->key, NULL, o, why);
+		a->replace = true;
+		keep_secret_refs(r, a);
+		a = add_action(p, LZ_CREATE, r->type, r->key, r->attrs, NULL, why);
+		a->replace = true;
+	} else if (upd[0]) {
+		add_action(p, LZ_UPDATE, r->type, r->key, r->attrs, o, upd);
+	} else if (!o->tagged) {
+		a = add_action(p, LZ_UPDATE, r->type, r->key, r->attrs, o,
+			       "ownership tag missing (made by a run that stopped)");
+		a->tag_only = true;
+	} else {
+		add_action(p, LZ_NOOP, r->type, r->key, r->attrs, o, "up to date");
+	}
+}
+
+/* Objects the zone owns that the template no longer has. Interfaces and
+ * routes count as the zone's only when their router is; an interface to a
+ * subnet outside the zone is someone else's. */
+static void plan_leftovers(struct landing_plan *p, bool destroy)
+{
+	size_t i;
+
+	for (i = 0; i < p->c.st.n; i++) {
+		const struct lz_obj *o = &p->c.st.v[i];
+		if (!o->key || !o->key[0])
+			continue;
+		if ((o->type == LZ_INTERFACE || o->type == LZ_ROUTE) && o->foreign)
+			continue;
+		if (!destroy && lz_graph_find(p->g, o->key) >= 0)
+			continue;
+		add_action(p, LZ_DELETE, o->type, o->key, NULL, o,
+			   destroy ? "destroying the zone" : "not in the template");
+	}
+}
+
+/* ---------- dependencies ---------- */
+
+static bool refers_to(const struct lz_action *a, const json_t *attrs, const char *key)
+{
+	char **keys = NULL;
+	size_t n = 0, i;
+	bool hit = false;
+
+	lz_refs(a->type, attrs, &keys, &n);
+	for (i = 0; i < n; i++) {
+		hit = hit || strcmp(keys[i], key) == 0;
+		free(keys[i]);
+	}
+	free(keys);
+	return hit;
+}
+
+static bool same_router(const struct lz_action *a, const struct lz_action *b)
+{
+	const json_t *x = json_object_get(a->want ? a->want : a->have, "router");
+	const json_t *y = json_object_get(b->want ? b->want : b->have, "router");
+
+	return x && y && json_equal(x, y);
+}
+
+static void add_dep(struct lz_action *a, size_t on)
+{
+	a->deps = xrealloc(a->deps, (a->ndeps + 1) * sizeof(*a->deps));
+	a->deps[a->ndeps++] = on;
+}
+
+/* Does a (index i) have to wait for b (index j)? */
+static bool must_wait(const struct lz_action *a, const struct lz_action *b)
+{
+	if (a->verb == LZ_NOOP || b->verb == LZ_NOOP || a == b)
+		return false;
+	if (a->verb != LZ_DELETE) {
+		if (b->verb == LZ_DELETE)
+			return strcmp(a->key, b->key) == 0; /* replace: old one goes first */
+		if (refers_to(a, a->want, b->key))
+			return true;
+		return a->type == LZ_ROUTE && b->type == LZ_INTERFACE && same_router(a, b);
+	}
+	if (b->verb != LZ_DELETE)
+		return false;
+	/* deletes: what refers to a goes first */
+	if (refers_to(b, b->have, a->key))
+		return true;
+	return a->type == LZ_INTERFACE && b->type == LZ_ROUTE && same_router(a, b);
+}
+
+static void link_deps(struct landing_plan *p)
+{
+	size_t i, j;
+
+	for (i = 0; i < p->n; i++)
+		for (j = 0; j < p->n; j++)
+			if (must_wait(&p->v[i], &p->v[j]))
+				add_dep(&p->v[i], j);
+}
+
+/* A replaced object takes what refers to it along (a new subnet needs a new
+ * interface): turn their no-ops and updates into replaces too. */
+static void cascade(struct landing_plan *p)
+{
+	bool changed = true;
+	size_t i, j, n;
+
+	while (changed) {
+		changed = false;
+		n = p->n;
+		for (i = 0; i < n; i++) {
+			struct lz_action *d = &p->v[i];
+			if (d->verb != LZ_DELETE || !d->replace)
+				continue;
+			for (j = 0; j < n; j++) {
+				struct lz_action *a = &p->v[j];
+				char why[512];
+				if ((a->verb != LZ_NOOP && a->verb != LZ_UPDATE) || !a->have ||
+				    !refers_to(a, a->have, d->key))
+					continue;
+				snprintf(why, sizeof(why), "replaced along with %s", d->key);
+				a->verb = LZ_DELETE;
+				a->state = LZ_WAIT;
+				a->replace = true;
+				free(a->reason);
+				a->reason = xstrdup(why);
+				json_t *want = json_incref(a->want);
+				add_action(p, LZ_CREATE, a->type, p->v[j].key, want, NULL, why)->replace =
+					true;
+				json_decref(want);
+				d = &p->v[i];
+				changed = true;
+			}
+		}
+	}
+}
+
+/* ---------- making a plan ---------- */
+
+int landing_plan_make(const struct lz_graph *g, const struct landing_opts *o, bool destroy,
+		      struct landing_plan **ret, struct cut_err *err)
+{
+	struct landing_plan *p = xcalloc(1, sizeof(*p));
+	size_t i;
+	int r;
+
+	*ret = NULL;
+	p->g = g;
+	r = lz_client_open(&p->c, &o->conn, g->zone, g->dir, o->retries, err);
+	if (r < 0) {
+		free(p);
+		return r;
+	}
+	p->connected = true;
+	p->c.say = o->say;
+	p->c.say_cookie = o->say_cookie;
+	r = lz_read_state(&p->c, o->parallel, err);
+	if (r < 0) {
+		landing_plan_free(p);
+		return r;
+	}
+	for (i = 0; !destroy && i < g->n; i++)
+		plan_resource(p, &g->v[i]);
+	plan_leftovers(p, destroy);
+	for (i = 0; destroy && i < p->n; i++)
+		if (lz_graph_find(g, p->v[i].key) >= 0)
+			keep_secret_refs(&g->v[lz_graph_find(g, p->v[i].key)], &p->v[i]);
+	cascade(p);
+	link_deps(p);
+	*ret = p;
+	return 0;
+}
+
+void landing_plan_free(struct landing_plan *p)
+{
+	size_t i;
+
+	if (!p)
+		return;
+	for (i = 0; i < p->n; i++)
+		lz_action_clear(&p->v[i]);
+	free(p->v);
+	if (p->connected)
+		lz_client_close(&p->c);
+	free(p);
+}
+
+void landing_plan_counts(const struct landing_plan *p, size_t counts[4])
+{
+	size_t i;
+
+	memset(counts, 0, 4 * sizeof(*counts));
+	for (i = 0; i < p->n; i++)
+		counts[p->v[i].verb]++;
+}
+
+static const char *display_name(const struct lz_action *a)
+{
+	return a->key + strlen(lz_type_name(a->type)) + 1;
+}
+
+json_t *landing_plan_json(const struct landing_plan *p, bool with_noop)
+{
+	json_t *arr = json_array();
+	size_t counts[4], i;
+
+	for (i = 0; i < p->n; i++) {
+		const struct lz_action *a = &p->v[i];
+		if (a->verb == LZ_NOOP && !with_noop)
+			continue;
+		json_array_append_new(arr, json_pack("{s:s,s:s,s:s,s:s,s:s}", "action",
+						     lz_verb_name(a->verb), "type",
+						     lz_type_name(a->type), "name", display_name(a),
+						     "key", a->key, "reason", a->reason));
+	}
+	landing_plan_counts(p, counts);
+	return json_pack("{s:s,s:o,s:{s:I,s:I,s:I,s:I}}", "zone", p->g->zone, "actions", arr,
+			 "summary", "create", (json_int_t)counts[LZ_CREATE], "update",
+			 (json_int_t)counts[LZ_UPDATE], "delete", (json_int_t)counts[LZ_DELETE],
+			 "no-op", (json_int_t)counts[LZ_NOOP]);
+}
+
+void landing_plan_say(const struct landing_plan *p, bool with_noop, step_say_fn say, void *cookie)
+{
+	char line[2048];
+	size_t i;
+
+	for (i = 0; i < p->n; i++) {
+		const struct lz_action *a = &p->v[i];
+		if (a->verb == LZ_NOOP && !with_noop)
+			continue;
+		snprintf(line, sizeof(line), "%-7s %-15s %s  (%s)", lz_verb_name(a->verb),
+			 lz_type_name(a->type), display_name(a), a->reason);
+		say(cookie, line);
+	}
+}
+
+json_t *landing_plan_results(const struct landing_plan *p)
+{
+	static const char *const states[] = { "pending", "running", "done", "failed", "skipped" };
+	json_t *arr = json_array();
+	size_t i;
+
+	for (i = 0; i < p->n; i++) {
+		const struct lz_action *a = &p->v[i];
+		json_t *x;
+		if (a->verb == LZ_NOOP)
+			continue;
+		x = json_pack("{s:s,s:s,s:s,s:s}", "action", lz_verb_name(a->verb), "type",
+			      lz_type_name(a->type), "name", display_name(a), "result",
+			      states[a->state]);
+		if (a->message)
+			json_object_set_new(x, "error", json_string(a->message));
+		json_array_append_new(arr, x);
+	}
+	return arr;
+}
+
+/* ---------- applying with the journal ---------- */
+
+struct journal_hook {
+	struct landing_plan *p;
+	struct journal *j;
+	struct step *steps; /* one per action, filled when it starts */
+};
+
+static int hook_start(void *cookie, struct lz_action *const *acts, size_t n, struct cut_err *err)
+{
+	struct journal_hook *h = cookie;
+	struct step *batch = xcalloc(n, sizeof(*batch));
+	size_t i;
+	int r;
+
+	for (i = 0; i < n; i++)
+		step_init(&batch[i], LANDING_STEP_KIND, lz_action_payload(&h->p->c, acts[i], false),
+			  lz_action_payload(&h->p->c, acts[i], true), "%s %s %s",
+			  lz_verb_name(acts[i]->verb), lz_type_name(acts[i]->type),
+			  display_name(acts[i]));
+	r = journal_write_intents(h->j, batch, n, err);
+	for (i = 0; i < n; i++) {
+		size_t k = (size_t)(acts[i] - h->p->v);
+		h->steps[k] = batch[i]; /* moves ownership */
+		acts[i]->step = k;
+	}
+	free(batch);
+	return r;
+}
+
+static int hook_end(void *cookie, struct lz_action *a, struct cut_err *err)
+{
+	struct journal_hook *h = cookie;
+	struct step *s = &h->steps[a - h->p->v];
+
+	if (!s->kind)
+		return 0; /* never started: no intent, nothing to record */
+	if (a->result == 0)
+		step_set_result(s, 0, NULL);
+	else
+		step_set_result(s, a->result, "%s", a->message ? a->message : cut_strerror(a->result));
+	return journal_write_outcomes(h->j, s, 1, false, err);
+}
+
+int landing_plan_apply(struct landing_plan *p, struct journal *j, const struct landing_opts *o,
+		       struct cut_err *err)
+{
+	struct journal_hook h = { .p = p, .j = j };
+	struct lz_hooks hooks = { hook_start, hook_end, &h };
+	size_t i;
+	int r;
+
+	if (o->dry_run)
+		return 0;
+	h.steps = xcalloc(p->n + 1, sizeof(*h.steps));
+	p->c.say = o->say;
+	p->c.say_cookie = o->say_cookie;
+	r = lz_run(&p->c, p->v, p->n, o->parallel, j ? &hooks : NULL, err);
+	for (i = 0; i < p->n; i++)
+		step_clear(&h.steps[i]);
+	free(h.steps);
+	return r;
+}

@@ -1,0 +1,442 @@
+/* landing/run.c — reading a zone and running actions: the calls of many
+ * actions in flight at once on one libcurl multi handle, retries with
+ * jittered exponential backoff, dependents after their dependencies. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "engine.h"
+#include "util.h"
+
+#define BACKOFF_BASE_MS 200
+#define BACKOFF_MAX_MS 5000
+
+int lz_client_open(struct lz_client *c, const struct landing_conn *conn, const char *zone,
+		   const char *dir, int retries, struct cut_err *err)
+{
+	int r;
+
+	memset(c, 0, sizeof(*c));
+	if (!conn->endpoint || strncmp(conn->endpoint, "http", 4) != 0)
+		return cut_errf(err, CUT_EUSAGE,
+				"give --endpoint URL, OS_ENDPOINT, or OS_AUTH_URL with credentials",
+				"no cloud endpoint");
+	r = lz_http_new(conn->token, &c->http, err);
+	if (r < 0)
+		return r;
+	c->prov = &lz_openstack;
+	c->endpoint = xstrdup(conn->endpoint);
+	while (c->endpoint[0] && c->endpoint[strlen(c->endpoint) - 1] == '/')
+		c->endpoint[strlen(c->endpoint) - 1] = '\0';
+	c->zone = xstrdup(zone);
+	c->dir = xstrdup(dir ? dir : "");
+	c->credentials_file = conn->credentials_file ? xstrdup(conn->credentials_file) : NULL;
+	c->retries = retries > 0 ? retries : 8;
+	c->rng = (uint64_t)now_monotonic_ms() * 0x9E3779B97F4A7C15ull ^ (uint64_t)getpid();
+	return 0;
+}
+
+void lz_client_close(struct lz_client *c)
+{
+	lz_http_free(c->http);
+	free(c->endpoint);
+	free(c->zone);
+	free(c->dir);
+	free(c->credentials_file);
+	lz_state_clear(&c->st);
+	memset(c, 0, sizeof(*c));
+}
+
+static uint64_t next_rand(struct lz_client *c)
+{
+	c->rng ^= c->rng << 13;
+	c->rng ^= c->rng >> 7;
+	c->rng ^= c->rng << 17;
+	return c->rng;
+}
+
+/* Full jitter: a random wait in [d/2, d) with d doubling per attempt. */
+static int64_t backoff_ms(struct lz_client *c, int attempt)
+{
+	int64_t d = BACKOFF_BASE_MS << (attempt > 6 ? 6 : attempt);
+
+	if (d > BACKOFF_MAX_MS)
+		d = BACKOFF_MAX_MS;
+	return d / 2 + (int64_t)(next_rand(c) % (uint64_t)(d / 2 + 1));
+}
+
+static void say(const struct lz_client *c, const char *fmt, ...) CUT_PRINTF(2, 3);
+static void say(const struct lz_client *c, const char *fmt, ...)
+{
+	char line[1024];
+	va_list ap;
+
+	if (!c->say)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	c->say(c->say_cookie, line);
+}
+
+static void fill_req(const struct lz_client *c, struct lz_req *req, struct lz_call *call)
+{
+	lz_req_clear(req);
+	req->method = call->method;
+	req->url = xasprintf("%s%s", c->endpoint, call->path);
+	if (call->body) {
+		req->body = call->body;
+		req->body_len = strlen(call->body);
+		call->body = NULL;
+	}
+	lz_call_clear(call);
+}
+
+/* ---------- reading state ---------- */
+
+struct list_job {
+	int type; /* an lz_type, or -1 for external networks */
+	struct lz_req req;
+	int attempts;
+};
+
+static int parse_job(struct lz_client *c, struct list_job *jb, struct cut_err *err)
+{
+	if (jb->type < 0)
+		return c->prov->parse_externals(jb->req.answer, jb->req.answer_len, &c->st, err);
+	return c->prov->parse_list((enum lz_type)jb->type, c->zone, jb->req.answer,
+				   jb->req.answer_len, &c->st, err);
+}
+
+static int job_failed(struct lz_client *c, struct list_job *jb, struct cut_err *err)
+{
+	if (jb->req.status == 0)
+		return cut_errf(err, CUT_EPEER, "check that Neutron runs and the endpoint is right",
+				"%s: %s", c->endpoint, jb->req.curl_msg);
+	return cut_errf(err, CUT_EPEER, "check the endpoint and the credentials",
+			"%s %s: HTTP %ld: %.200s", jb->req.method, jb->req.url, jb->req.status,
+			jb->req.answer ? jb->req.answer : "");
+}
+
+int lz_read_state(struct lz_client *c, int parallel, struct cut_err *err)
+{
+	struct list_job jobs[LZ_NTYPES + 1];
+	size_t n = 0, i, running;
+	int r = 0;
+
+	(void)parallel; /* a dozen GETs: all at once */
+	lz_state_clear(&c->st);
+	memset(jobs, 0, sizeof(jobs));
+	for (i = 0; i <= LZ_NTYPES; i++) {
+		struct lz_call call;
+		if (i == LZ_NTYPES)
+			c->prov->externals_call(&call);
+		else if (!c->prov->list_call((enum lz_type)i, c->zone, &call))
+			continue;
+		jobs[n].type = i == LZ_NTYPES ? -1 : (int)i;
+		fill_req(c, &jobs[n].req, &call);
+		jobs[n].req.cookie = &jobs[n];
+		n++;
+	}
+	for (i = 0; i < n && r == 0; i++)
+		r = lz_http_submit(c->http, &jobs[i].req, err);
+	running = r == 0 ? n : i - 1;
+	while (running > 0) {
+		struct lz_req *done;
+		struct list_job *jb;
+		lz_http_wait(c->http, 1000, &done);
+		if (!done)
+			continue;
+		jb = done->cookie;
+		running--;
+		if (r < 0)
+			continue;
+		if (done->status == 200) {
+			r = parse_job(c, jb, err);
+		} else if (c->prov->retryable(done->status, done->answer, done->answer_len) &&
+			   ++jb->attempts < c->retries) {
+			usleep((useconds_t)backoff_ms(c, jb->attempts) * 1000);
+			r = lz_http_submit(c->http, done, err);
+			running += r == 0;
+		} else {
+			r = job_failed(c, jb, err);
+		}
+	}
+	for (i = 0; i < n; i++)
+		lz_req_clear(&jobs[i].req);
+	if (r == 0)
+		lz_state_resolve(&c->st);
+	return r;
+}
+
+/* ---------- running actions ---------- */
+
+void lz_action_clear(struct lz_action *a)
+{
+	free(a->key);
+	json_decref(a->want);
+	json_decref(a->have);
+	free(a->id);
+	free(a->reason);
+	free(a->deps);
+	free(a->message);
+	free(a->op.id);
+	lz_req_clear(&a->req);
+	memset(a, 0, sizeof(*a));
+}
+
+struct runner {
+	struct lz_client *c;
+	struct lz_action *acts;
+	size_t n, running, finished;
+	int parallel;
+	const struct lz_hooks *hooks;
+	int first_error;
+	struct cut_err first_err;
+};
+
+static bool deps_state(const struct runner *rn, const struct lz_action *a, bool *blocked)
+{
+	size_t i;
+	bool ready = true;
+
+	*blocked = false;
+	for (i = 0; i < a->ndeps; i++) {
+		enum lz_astate s = rn->acts[a->deps[i]].state;
+		if (s == LZ_FAILED || s == LZ_SKIPPED)
+			*blocked = true;
+		if (s != LZ_DONE)
+			ready = false;
+	}
+	return ready;
+}
+
+static int finish(struct runner *rn, struct lz_action *a, int result, const struct cut_err *e)
+{
+	struct cut_err herr;
+	int r = 0;
+
+	a->state = result == 0 ? LZ_DONE : (result == STEP_PENDING ? LZ_SKIPPED : LZ_FAILED);
+	a->result = result;
+	if (result < 0 && e) {
+		free(a->message);
+		a->message = xstrdup(e->msg);
+		if (!rn->first_error) {
+			rn->first_error = result;
+			rn->first_err = *e;
+		}
+	}
+	rn->finished++;
+	cut_err_clear(&herr);
+	if (rn->hooks && rn->hooks->end)
+		r = rn->hooks->end(rn->hooks->cookie, a, &herr);
+	if (r < 0 && !rn->first_error) {
+		rn->first_error = r;
+		rn->first_err = herr;
+	}
+	return r;
+}
+
+/* Keeps the id table current so dependents find what was just made. */
+static void record(struct lz_client *c, struct lz_action *a)
+{
+	struct lz_obj *o = lz_state_find(&c->st, a->key);
+
+	if (a->verb == LZ_DELETE) {
+		if (o)
+			o->id[0] = '\0', free(o->key), o->key = xstrdup("");
+		return;
+	}
+	if (a->verb == LZ_CREATE && a->op.id) {
+		o = lz_state_add(&c->st, a->type, a->op.id, json_deep_copy(a->want));
+		o->key = xstrdup(a->key);
+	}
+}
+
+/* Sends the action's next call, or finishes it when there is none. */
+static int advance(struct runner *rn, struct lz_action *a)
+{
+	struct lz_call call;
+	struct cut_err e;
+	int r;
+
+	cut_err_clear(&e);
+	r = rn->c->prov->op_call(&a->op, &call, &e);
+	if (r == LZ_OP_DONE) {
+		record(rn->c, a);
+		rn->running--;
+		return finish(rn, a, 0, NULL);
+	}
+	if (r < 0) {
+		rn->running--;
+		return finish(rn, a, r, &e);
+	}
+	fill_req(rn->c, &a->req, &call);
+	a->req.cookie = a;
+	r = lz_http_submit(rn->c->http, &a->req, &e);
+	if (r < 0) {
+		rn->running--;
+		return finish(rn, a, r, &e);
+	}
+	return 0;
+}
+
+static void start_op(struct runner *rn, struct lz_action *a)
+{
+	memset(&a->op, 0, sizeof(a->op));
+	a->op.verb = a->verb;
+	a->op.type = a->type;
+	a->op.attrs = a->verb == LZ_DELETE ? a->have : a->want;
+	a->op.from = a->have;
+	a->op.id = a->id ? xstrdup(a->id) : NULL;
+	a->op.tag_only = a->tag_only;
+	a->op.st = &rn->c->st;
+	a->op.zone = rn->c->zone;
+	a->op.dir = rn->c->dir;
+	a->state = LZ_RUN;
+	a->attempts = 0;
+	rn->running++;
+}
+
+/* Starts what is ready, up to the bound; intents first (one sync). */
+static int start_ready(struct runner *rn)
+{
+	struct lz_action **batch = xcalloc(rn->n + 1, sizeof(*batch));
+	size_t i, nb = 0;
+	struct cut_err e;
+	int r = 0;
+
+	for (i = 0; i < rn->n && rn->running + nb < (size_t)rn->parallel; i++) {
+		struct lz_action *a = &rn->acts[i];
+		bool blocked;
+		if (a->state != LZ_WAIT)
+			continue;
+		if (deps_state(rn, a, &blocked))
+			batch[nb++] = a;
+		else if (blocked)
+			r = finish(rn, a, STEP_PENDING, NULL);
+	}
+	cut_err_clear(&e);
+	if (nb && rn->hooks && rn->hooks->start)
+		r = rn->hooks->start(rn->hooks->cookie, batch, nb, &e);
+	if (r < 0 && nb) {
+		rn->first_error = rn->first_error ? rn->first_error : r;
+		if (rn->first_error == r)
+			rn->first_err = e;
+		free(batch);
+		return r;
+	}
+	for (i = 0; i < nb; i++) {
+		start_op(rn, batch[i]);
+		say(rn->c, "  %s %s %s …", lz_verb_name(batch[i]->verb), lz_type_name(batch[i]->type),
+		    batch[i]->key + strlen(lz_type_name(batch[i]->type)) + 1);
+		advance(rn, batch[i]);
+	}
+	free(batch);
+	return 0;
+}
+
+static void retry_later(struct runner *rn, struct lz_action *a)
+{
+	a->attempts++;
+	a->retry_at = now_monotonic_ms() + backoff_ms(rn->c, a->attempts);
+	/* a create whose answer was lost may have happened: look before retrying */
+	if (a->verb == LZ_CREATE && a->op.stage == 0 && a->type != LZ_INTERFACE &&
+	    a->type != LZ_ROUTE && a->type != LZ_RULE)
+		a->op.lookup = true;
+}
+
+static void on_answer(struct runner *rn, struct lz_action *a)
+{
+	struct lz_req *q = &a->req;
+	struct cut_err e;
+	int r;
+
+	if (rn->c->prov->retryable(q->status, q->answer, q->answer_len) &&
+	    a->attempts + 1 < rn->c->retries) {
+		if (q->status >= 500 && rn->parallel > 1) {
+			/* a server that fails under concurrent writes (SQLite's
+			 * "database is locked"): go on one write at a time */
+			rn->parallel = 1;
+			say(rn->c, "  the cloud answered %ld under parallel writes: going on one "
+				   "at a time", q->status);
+		}
+		retry_later(rn, a);
+		return;
+	}
+	cut_err_clear(&e);
+	if (q->status == 0) {
+		r = cut_errf(&e, CUT_ETIMEOUT, "check that the cloud's API answers; run again",
+			     "%s %s: no answer: %s", q->method, q->url, q->curl_msg);
+		rn->running--;
+		finish(rn, a, r, &e);
+		return;
+	}
+	r = rn->c->prov->op_answer(&a->op, q->status, q->answer, q->answer_len, &e);
+	if (r < 0) {
+		rn->running--;
+		finish(rn, a, r, &e);
+		return;
+	}
+	a->attempts = 0;
+	advance(rn, a);
+}
+
+static void retry_due(struct runner *rn, int64_t now, int64_t *next)
+{
+	size_t i;
+
+	for (i = 0; i < rn->n; i++) {
+		struct lz_action *a = &rn->acts[i];
+		if (a->state != LZ_RUN || !a->retry_at)
+			continue;
+		if (a->retry_at <= now) {
+			a->retry_at = 0;
+			advance(rn, a);
+		} else if (!*next || a->retry_at < *next) {
+			*next = a->retry_at;
+		}
+	}
+}
+
+int lz_run(struct lz_client *c, struct lz_action *acts, size_t n, int parallel,
+	   const struct lz_hooks *hooks, struct cut_err *err)
+{
+	struct runner rn = { .c = c, .acts = acts, .n = n, .hooks = hooks,
+			     .parallel = parallel < 1 ? 1 : parallel };
+	size_t i;
+	int r;
+
+	cut_err_clear(&rn.first_err);
+	for (i = 0; i < n; i++)
+		if (acts[i].state == LZ_DONE)
+			rn.finished++;
+	while (rn.finished < n) {
+		struct lz_req *done = NULL;
+		int64_t next = 0, now = now_monotonic_ms();
+		if (!rn.first_error || rn.running) {
+			r = rn.first_error ? 0 : start_ready(&rn);
+			if (r < 0)
+				break;
+		}
+		if (!rn.running) {
+			/* nothing in flight and nothing startable: a failure stopped new
+			 * work, or what is left waits on something that cannot finish */
+			if (!rn.first_error && rn.finished < n)
+				rn.first_error = cut_errf(&rn.first_err, CUT_EINTERNAL, NULL,
+							  "%zu actions wait on each other", n - rn.finished);
+			break;
+		}
+		retry_due(&rn, now, &next);
+		lz_http_wait(c->http, next ? (int)(next - now > 0 ? next - now : 1) : 1000, &done);
+		if (done)
+			on_answer(&rn, (struct lz_action *)done->cookie);
+	}
+	if (rn.first_error) {
+		*err = rn.first_err;
+		return rn.first_error;
+	}
+	return 0;
+}

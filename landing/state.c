@@ -1,0 +1,170 @@
+/* landing/state.c — what the cloud holds: objects in neutral form. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "provider.h"
+#include "util.h"
+
+const char *lz_verb_name(enum lz_verb v)
+{
+	static const char *const names[] = { "create", "update", "delete", "no-op" };
+
+	return (unsigned)v < ARRAY_SIZE(names) ? names[v] : "?";
+}
+
+void lz_call_clear(struct lz_call *c)
+{
+	free(c->path);
+	if (c->body)
+		freezero(c->body, strlen(c->body));
+	memset(c, 0, sizeof(*c));
+}
+
+void lz_state_clear(struct lz_state *st)
+{
+	size_t i;
+
+	for (i = 0; i < st->n; i++) {
+		free(st->v[i].id);
+		free(st->v[i].key);
+		json_decref(st->v[i].attrs);
+		json_decref(st->v[i].raw_ids);
+	}
+	free(st->v);
+	json_decref(st->externals);
+	memset(st, 0, sizeof(*st));
+}
+
+struct lz_obj *lz_state_add(struct lz_state *st, enum lz_type t, const char *id, json_t *attrs)
+{
+	struct lz_obj *o;
+
+	st->v = xrealloc(st->v, (st->n + 1) * sizeof(*st->v));
+	o = &st->v[st->n++];
+	memset(o, 0, sizeof(*o));
+	o->type = t;
+	o->id = xstrdup(id ? id : "");
+	o->attrs = attrs;
+	o->raw_ids = json_object();
+	return o;
+}
+
+const char *lz_state_id(const struct lz_state *st, enum lz_type t, const char *name)
+{
+	size_t i;
+
+	if (!name || !name[0])
+		return NULL;
+	for (i = 0; i < st->n; i++) {
+		const json_t *n = json_object_get(st->v[i].attrs, "name");
+		if (st->v[i].type == t && st->v[i].id[0] && json_is_string(n) && strcmp(json_string_value(n), name) == 0)
+			return st->v[i].id;
+	}
+	return NULL;
+}
+
+static const char *name_of(const struct lz_state *st, enum lz_type t, const char *id)
+{
+	size_t i;
+
+	for (i = 0; i < st->n; i++)
+		if (st->v[i].type == t && strcmp(st->v[i].id, id) == 0)
+			return json_string_value(json_object_get(st->v[i].attrs, "name"));
+	return NULL;
+}
+
+static json_t *resolve_one(struct lz_state *st, struct lz_obj *o, int t, const json_t *id)
+{
+	const char *name;
+
+	if (!json_is_string(id) || !json_string_value(id)[0])
+		return json_string("");
+	name = name_of(st, t, json_string_value(id));
+	if (!name) {
+		o->foreign = true;
+		return json_sprintf("foreign:%s", json_string_value(id));
+	}
+	return json_string(name);
+}
+
+static int cmp_json_str(const void *a, const void *b)
+{
+	return strcmp(json_string_value(*(json_t *const *)a) ?: "",
+		      json_string_value(*(json_t *const *)b) ?: "");
+}
+
+void lz_sort_strings(json_t *arr)
+{
+	size_t n = json_array_size(arr), i;
+	json_t **v = xcalloc(n + 1, sizeof(*v));
+
+	for (i = 0; i < n; i++)
+		v[i] = json_incref(json_array_get(arr, i));
+	qsort(v, n, sizeof(*v), cmp_json_str);
+	json_array_clear(arr);
+	for (i = 0; i < n; i++)
+		json_array_append_new(arr, v[i]);
+	free(v);
+}
+
+static void resolve_obj(struct lz_state *st, struct lz_obj *o)
+{
+	const struct lz_field *f;
+	size_t i;
+
+	for (f = lz_fields(o->type); f->name; f++) {
+		json_t *raw = json_object_get(o->raw_ids, f->name);
+		if (f->ref < 0 || !raw)
+			continue;
+		if (!f->ref_array) {
+			json_object_set_new(o->attrs, f->name, resolve_one(st, o, f->ref, raw));
+		} else {
+			json_t *arr = json_array();
+			for (i = 0; i < json_array_size(raw); i++)
+				json_array_append_new(arr, resolve_one(st, o, f->ref,
+								       json_array_get(raw, i)));
+			lz_sort_strings(arr);
+			json_object_set_new(o->attrs, f->name, arr);
+		}
+	}
+	free(o->key);
+	o->key = lz_key(o->type, o->attrs);
+}
+
+/* A router's gateway network, by name among the external networks. */
+static void resolve_external(const struct lz_state *st, struct lz_obj *o)
+{
+	const char *id = json_string_value(json_object_get(o->raw_ids, "external_network_id"));
+	const char *name;
+	json_t *v;
+
+	if (!id || !id[0])
+		return;
+	json_object_foreach(st->externals, name, v)
+		if (strcmp(json_string_value(v) ?: "", id) == 0) {
+			json_object_set_new(o->attrs, "external_network", json_string(name));
+			return;
+		}
+	json_object_set_new(o->attrs, "external_network", json_sprintf("foreign:%s", id));
+}
+
+void lz_state_resolve(struct lz_state *st)
+{
+	size_t i;
+
+	for (i = 0; i < st->n; i++) {
+		if (st->v[i].type == LZ_ROUTER)
+			resolve_external(st, &st->v[i]);
+		resolve_obj(st, &st->v[i]);
+	}
+}
+
+struct lz_obj *lz_state_find(const struct lz_state *st, const char *key)
+{
+	size_t i;
+
+	for (i = 0; i < st->n; i++)
+		if (st->v[i].key && strcmp(st->v[i].key, key) == 0)
+			return &st->v[i];
+	return NULL;
+}
