@@ -248,9 +248,15 @@ static void route_side(struct schema *sc, const char *path, json_t *side, bool i
 	}
 }
 
-static void check_to(struct schema *sc, const char *path, const struct np_route *r, const char *dev)
+static void check_to(struct schema *sc, const char *path, json_t *side, const struct np_route *r,
+		     const char *dev)
 {
-	if (r->type == RTN_UNICAST && !r->has_gw && !dev)
+	const char *t = json_string_value(json_object_get(side, "type"));
+
+	if (json_object_get(side, "type") && (!t || np_rtype_parse(t) < 0))
+		return; /* reported already */
+	/* a "via" or "dev" given but wrong is reported already */
+	if (r->type == RTN_UNICAST && !json_object_get(side, "via") && !json_object_get(side, "dev"))
 		schema_error(sc, path, "give \"via\", \"dev\" or both, or a \"type\" such as "
 			     "\"blackhole\"", "a unicast route needs a gateway or a device");
 	if (r->type != RTN_UNICAST && (r->has_gw || dev) && r->type != RTN_THROW)
@@ -301,7 +307,7 @@ static bool route_change(struct schema *sc, const char *path, json_t *v,
 	json_path_key(kpath, sizeof(kpath), path, "to");
 	if (to) {
 		route_side(sc, kpath, to, true, &c->to, &c->to_dev);
-		check_to(sc, kpath, &c->to, c->to_dev);
+		check_to(sc, kpath, to, &c->to, c->to_dev);
 	}
 	c->path = xstrdup(path);
 	return true;

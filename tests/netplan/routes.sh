@@ -1,0 +1,261 @@
+#!/usr/bin/env bash
+# Integration tests of `cutover route` against the real kernel, in network
+# namespaces (cut-rt-*) with veth pairs that this script creates and deletes.
+# Needs root. Env: CUTOVER (the binary), NP_ROLLBACK (rollback_run with the
+# netplan kinds), SOURCE_ROOT.
+set -u
+: "${CUTOVER:?}" "${NP_ROLLBACK:?}" "${SOURCE_ROOT:?}"
+if [ "$(id -u)" != 0 ]; then
+	echo "SKIP: network namespaces need root"
+	exit 77
+fi
+here="$SOURCE_ROOT/tests/netplan"
+tmp=$(mktemp -d)
+tag="$$"
+namespaces=()
+pass=0
+fail=0
+
+cleanup() {
+	local ns
+	for ns in "${namespaces[@]}"; do ip netns del "$ns" 2>/dev/null; done
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+ok() { echo "ok - $*"; pass=$((pass + 1)); }
+bad() { echo "not ok - $*"; fail=$((fail + 1)); }
+check() { # check NAME COMMAND...
+	local name=$1
+	shift
+	if "$@"; then ok "$name"; else bad "$name"; fi
+}
+
+# A gateway host: v0a/v0b and v1a/v1b veth pairs (both ends here), the old
+# next hops on v0a, the new ones on v1a. addrgenmode none keeps IPv6
+# link-local routes out of the comparisons.
+make_gateway() {
+	local ns=$1 l
+	ip netns add "$ns" || return 1
+	namespaces+=("$ns")
+	ip -n "$ns" link set lo up
+	ip -n "$ns" link add v0a type veth peer name v0b
+	ip -n "$ns" link add v1a type veth peer name v1b
+	for l in v0a v0b v1a v1b; do
+		ip -n "$ns" link set "$l" addrgenmode none
+		ip -n "$ns" link set "$l" up
+	done
+	ip -n "$ns" addr add 192.0.2.1/24 dev v0a
+	ip -n "$ns" addr add 198.51.100.1/24 dev v1a
+	ip -n "$ns" addr add 2001:db8:a::1/64 dev v0a nodad
+	ip -n "$ns" addr add 2001:db8:b::1/64 dev v1a nodad
+	ip -n "$ns" addr add 10.1.2.3/32 dev v0a
+}
+
+snapshot() { # snapshot NS FILE
+	{
+		ip -n "$1" -d route show table all
+		ip -n "$1" -6 -d route show table all
+		ip -n "$1" addr
+	} >"$2"
+}
+
+json_get() { # json_get FILE PYTHON-EXPRESSION-ON-d
+	python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print($2)" "$1"
+}
+
+# gateway NAME V4MAIN V4T100 V6T200 [gen options]: a namespace with the
+# routes set up, the plan in $tmp/NAME.json, the prior state in $tmp/NAME.before
+gateway() {
+	local name=$1 ns="cut-rt-$1-$tag"
+	shift 1
+	make_gateway "$ns" || return 1
+	python3 "$here/gen.py" "$tmp/$name.json" "$tmp/$name.batch" "$name.journal" "$ns" "$@" ||
+		return 1
+	ip -n "$ns" -batch "$tmp/$name.batch" || return 1
+	snapshot "$ns" "$tmp/$name.before"
+}
+
+same_as_before() { # same_as_before NAME
+	snapshot "cut-rt-$1-$tag" "$tmp/$1.after"
+	diff -u "$tmp/$1.before" "$tmp/$1.after" >"$tmp/$1.diff"
+}
+
+# ---- 10,000 routes, IPv4 and IPv6, three tables: switch, re-run, roll back ----
+test_big() {
+	local ns="cut-rt-big-$tag" n
+	gateway big 4000 3000 3000 || { bad "big: set-up"; return; }
+	"$CUTOVER" route plan --json "$tmp/big.json" >"$tmp/big.plan.json"
+	check "big: plan finds 10,003 changes to make" \
+		test "$(json_get "$tmp/big.plan.json" "d['summary']['pending']")" = 10003
+	"$CUTOVER" route switch "$tmp/big.json" >"$tmp/big.out" 2>&1
+	check "big: switch exits 0" test $? = 0
+	check "big: IPv4 main switched" \
+		grep -q "198.51.100.254" <(ip -n "$ns" route show 10.3.7.0/24)
+	check "big: IPv4 table 100 moved to metric 20" \
+		grep -q "metric 20" <(ip -n "$ns" route show table 100 172.16.0.0/24)
+	check "big: IPv4 table 100 old metric gone" \
+		test -z "$(ip -n "$ns" route show table 100 172.16.0.0/24 metric 10)"
+	check "big: IPv6 table 200 switched" \
+		grep -q "2001:db8:b::fe" <(ip -n "$ns" -6 route show table 200 2001:db8:1:5::/64)
+	check "big: address moved" grep -q "10.1.2.3/32" <(ip -n "$ns" addr show dev v1a)
+	n=$(ip -n "$ns" route show table 100 | grep -c "proto bgp")
+	check "big: every table 100 route written with its protocol ($n)" test "$n" = 3000
+	"$CUTOVER" route plan --json "$tmp/big.json" >"$tmp/big.plan2.json"
+	check "big: after the switch every change reads as done" \
+		test "$(json_get "$tmp/big.plan2.json" "d['summary']['done']")" = 10003
+	"$CUTOVER" route switch "$tmp/big.json" >"$tmp/big.out2" 2>&1
+	check "big: a second switch changes nothing and exits 0" \
+		grep -q "nothing to change" "$tmp/big.out2"
+	"$NP_ROLLBACK" "$tmp/big.journal" >"$tmp/big.rb" 2>&1
+	check "big: rollback exits 0" test $? = 0
+	check "big: rollback restores the exact tables and addresses" same_as_before big
+	"$NP_ROLLBACK" "$tmp/big.journal" >"$tmp/big.rb2" 2>&1
+	check "big: a second rollback changes nothing" grep -q "^undone 0," "$tmp/big.rb2"
+}
+
+# ---- a `from` that does not match: refused, nothing changed ----
+test_refused() {
+	gateway refused 100 0 0 --bad-from 50 || { bad "refused: set-up"; return; }
+	"$CUTOVER" route switch "$tmp/refused.json" >"$tmp/refused.out" 2>"$tmp/refused.err"
+	check "refused: exit 3" test $? = 3
+	check "refused: names the route" grep -q "routes.hosts\[0\].routes\[50\]" "$tmp/refused.err"
+	check "refused: says what the kernel has" grep -q "192.0.2.254" "$tmp/refused.err"
+	check "refused: nothing changed" same_as_before refused
+	check "refused: no journal written" test ! -e "$tmp/refused.journal"
+	"$CUTOVER" route switch --json "$tmp/refused.json" >"$tmp/refused.json.out" 2>/dev/null
+	check "refused: --json reports the conflict" \
+		test "$(json_get "$tmp/refused.json.out" "d['summary']['conflicts']")" = 1
+}
+
+# ---- the kernel refuses a route half way: stop, roll back the done part ----
+test_kernel_refuses() {
+	local ns="cut-rt-half-$tag"
+	gateway half 3000 0 0 --unreachable 1500 || { bad "half: set-up"; return; }
+	"$CUTOVER" route switch "$tmp/half.json" >"$tmp/half.out" 2>"$tmp/half.err"
+	check "half: exit 1" test $? = 1
+	check "half: the kernel's extended ACK text is shown" \
+		grep -q "Nexthop has invalid gateway" "$tmp/half.err"
+	check "half: the refused route is named" grep -q "routes\[1500\]" "$tmp/half.err"
+	check "half: the first routes were switched" \
+		grep -q "198.51.100.254" <(ip -n "$ns" route show 10.0.1.0/24)
+	check "half: the switch stopped at a window boundary" \
+		grep -q "192.0.2.254" <(ip -n "$ns" route show 10.11.183.0/24)
+	"$NP_ROLLBACK" "$tmp/half.journal" >"$tmp/half.rb" 2>&1
+	check "half: rollback exits 0" test $? = 0
+	check "half: rollback restores the exact tables" same_as_before half
+}
+
+# ---- SIGKILL mid-batch, and at every journal write/fsync point ----
+test_crash() {
+	local name ns at rc
+	gateway crash 1500 500 500 || { bad "crash: set-up"; return; }
+	ns="cut-rt-crash-$tag"
+	CUTOVER_NETPLAN_CRASH_WINDOW=3 "$CUTOVER" route switch "$tmp/crash.json" \
+		>/dev/null 2>&1
+	rc=$?
+	check "crash: SIGKILL mid-batch (exit $rc)" test "$rc" = 137
+	check "crash: part of the batch was applied" \
+		grep -q "198.51.100.254" <(ip -n "$ns" route show 10.0.1.0/24)
+	"$NP_ROLLBACK" "$tmp/crash.journal" >"$tmp/crash.rb" 2>&1
+	check "crash: rollback after SIGKILL exits 0" test $? = 0
+	check "crash: rollback restores the exact tables" same_as_before crash
+	for at in 1 2 3 4 5 6; do
+		rm -f "$tmp/crash.journal" "$tmp/crash.journal.lock"
+		CUTOVER_CRASH_AT=$at "$CUTOVER" route switch "$tmp/crash.json" >/dev/null 2>&1
+		rc=$?
+		if [ -e "$tmp/crash.journal" ]; then
+			"$NP_ROLLBACK" "$tmp/crash.journal" >"$tmp/crash.rb$at" 2>&1
+		fi
+		check "crash: CUTOVER_CRASH_AT=$at (exit $rc) then rollback restores the tables" \
+			same_as_before crash
+	done
+}
+
+pings() { ip netns exec "$1" ping -c 2 -i 0.2 -W 2 -q 10.1.2.3 >/dev/null 2>&1; }
+
+# ---- an address move with the route to it: a ping across veths keeps working ----
+test_ping() {
+	local pa="cut-rt-pa-$tag" pb="cut-rt-pb-$tag" l rx0 rx1 loss
+	ip netns add "$pa" && namespaces+=("$pa") && ip netns add "$pb" && namespaces+=("$pb") ||
+		{ bad "ping: set-up"; return; }
+	ip -n "$pa" link add c0 type veth peer name s0 netns "$pb"
+	ip -n "$pa" link add c1 type veth peer name s1 netns "$pb"
+	for l in lo c0 c1; do ip -n "$pa" link set "$l" addrgenmode none 2>/dev/null; ip -n "$pa" link set "$l" up; done
+	for l in lo s0 s1; do ip -n "$pb" link set "$l" addrgenmode none 2>/dev/null; ip -n "$pb" link set "$l" up; done
+	ip -n "$pa" addr add 192.0.2.1/24 dev c0
+	ip -n "$pa" addr add 198.51.100.1/24 dev c1
+	ip -n "$pb" addr add 192.0.2.2/24 dev s0
+	ip -n "$pb" addr add 198.51.100.2/24 dev s1
+	ip -n "$pb" addr add 10.1.2.3/32 dev s0
+	ip -n "$pa" route add 10.1.2.3/32 via 192.0.2.2 dev c0
+	snapshot "$pa" "$tmp/pa.before"
+	snapshot "$pb" "$tmp/pb.before"
+	cat >"$tmp/ping.json" <<EOF
+{ "change": "CHG-PING", "journal": "ping.journal",
+  "routes": { "hosts": [
+    { "netns": "$pa", "routes": [ { "destination": "10.1.2.3/32",
+        "from": { "via": "192.0.2.2", "dev": "c0" },
+        "to": { "via": "198.51.100.2", "dev": "c1" } } ] },
+    { "netns": "$pb", "addresses": [ { "address": "10.1.2.3/32", "from": "s0", "to": "s1" } ] } ] } }
+EOF
+	check "ping: works before" pings "$pa"
+	rx0=$(ip netns exec "$pb" cat /sys/class/net/s1/statistics/rx_packets)
+	ip netns exec "$pa" ping -c 40 -i 0.05 -W 2 10.1.2.3 >"$tmp/ping.log" 2>&1 &
+	local pid=$!
+	sleep 0.5
+	"$CUTOVER" route switch "$tmp/ping.json" >"$tmp/ping.out" 2>&1
+	check "ping: switch exits 0" test $? = 0
+	wait "$pid"
+	loss=$(grep -o '[0-9.]*% packet loss' "$tmp/ping.log")
+	check "ping: no packet lost during the move ($loss)" test "$loss" = "0% packet loss"
+	check "ping: works after" pings "$pa"
+	rx1=$(ip netns exec "$pb" cat /sys/class/net/s1/statistics/rx_packets)
+	check "ping: the traffic now crosses the second veth pair ($rx0 -> $rx1)" \
+		test "$rx1" -gt "$((rx0 + 1))"
+	check "ping: the address is on s1" grep -q "10.1.2.3/32" <(ip -n "$pb" addr show dev s1)
+	"$NP_ROLLBACK" "$tmp/ping.journal" >"$tmp/ping.rb" 2>&1
+	check "ping: rollback exits 0" test $? = 0
+	snapshot "$pa" "$tmp/pa.after"
+	snapshot "$pb" "$tmp/pb.after"
+	check "ping: rollback restores the client's tables" diff -u "$tmp/pa.before" "$tmp/pa.after"
+	check "ping: rollback restores the server's addresses" diff -u "$tmp/pb.before" "$tmp/pb.after"
+	check "ping: works after the rollback" pings "$pa"
+}
+
+# ---- the CLI's contract: --help, usage errors, dry run ----
+test_cli() {
+	local ns="cut-rt-cli-$tag"
+	gateway cli 10 0 0 || { bad "cli: set-up"; return; }
+	check "cli: --help exits 0 and lists exit codes" \
+		grep -q "Exit codes" <("$CUTOVER" route --help)
+	"$CUTOVER" route frobnicate "$tmp/cli.json" 2>/dev/null
+	check "cli: unknown subcommand exits 2" test $? = 2
+	"$CUTOVER" route switch --dry-run "$tmp/cli.json" >"$tmp/cli.dry" 2>&1
+	check "cli: --dry-run exits 0" test $? = 0
+	check "cli: --dry-run says each request" grep -q "would replace 10.0.3.0/24" "$tmp/cli.dry"
+	check "cli: --dry-run changes nothing" same_as_before cli
+	check "cli: --dry-run writes no journal" test ! -e "$tmp/cli.journal"
+	"$CUTOVER" route switch --json "$tmp/cli.json" >"$tmp/cli.sw.json" 2>/dev/null
+	check "cli: --json switch is one JSON document saying ok" \
+		test "$(json_get "$tmp/cli.sw.json" "d['ok']")" = True
+	echo '{"change": "X", "journal": "j", "routes": {"hosts": [{"routes": [{"destination": "10.0.0.1/8"}]}]}}' \
+		>"$tmp/badplan.json"
+	"$CUTOVER" route plan "$tmp/badplan.json" >/dev/null 2>"$tmp/badplan.err"
+	check "cli: a bad plan exits 2" test $? = 2
+	check "cli: and names file:line:col and path" \
+		grep -q "badplan.json:1:[0-9]*: routes.hosts\[0\].routes\[0\].destination" "$tmp/badplan.err"
+	"$CUTOVER" route plan --netns "cut-rt-none-$tag" "$tmp/cli.json" >/dev/null 2>"$tmp/nons.err"
+	check "cli: a namespace that does not exist: exit 1, named" \
+		grep -q "cut-rt-none-$tag" "$tmp/nons.err"
+}
+
+cd "$tmp" || exit 1
+test_cli
+test_refused
+test_kernel_refuses
+test_crash
+test_ping
+test_big
+echo "$pass passed, $fail failed"
+[ "$fail" = 0 ]

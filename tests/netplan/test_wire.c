@@ -1,0 +1,245 @@
+/* The netlink wire format: requests built and read back, the kernel's
+ * answers (ACK, error with extended-ACK text), and damaged buffers. */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
+#include <sys/socket.h>
+
+#include "np.h"
+#include "util.h"
+
+struct rcase {
+	const char *name;
+	const char *dst, *via, *prefsrc;
+	uint32_t table, metric, oif;
+	uint8_t type, protocol, scope;
+	const char *text; /* np_route_str */
+};
+
+static const struct rcase rcases[] = {
+	{ "ipv4 gateway, main", "10.20.0.0/16", "192.0.2.1", NULL, 254, 0, 3, RTN_UNICAST, 4, 0,
+	  "10.20.0.0/16 via 192.0.2.1 dev if3 table main proto static metric 0" },
+	{ "ipv4 big table", "10.30.0.0/24", "192.0.2.1", "192.0.2.9", 100000, 7, 2, RTN_UNICAST, 3, 0,
+	  "10.30.0.0/24 via 192.0.2.1 dev if2 table 100000 proto boot src 192.0.2.9 metric 7" },
+	{ "ipv6 gateway", "2001:db8:100::/48", "2001:db8::fe", NULL, 200, 1024, 4, RTN_UNICAST, 4, 0,
+	  "2001:db8:100::/48 via 2001:db8::fe dev if4 table 200 proto static metric 1024" },
+	{ "blackhole", "10.40.0.0/16", NULL, NULL, 254, 0, 0, RTN_BLACKHOLE, 4, 0,
+	  "blackhole 10.40.0.0/16 table main proto static metric 0" },
+	{ "link scope", "10.50.0.0/16", NULL, NULL, 254, 9, 5, RTN_UNICAST, 2, 253,
+	  "10.50.0.0/16 dev if5 table main proto kernel scope link metric 9" },
+	{ "default route", "0.0.0.0/0", "192.0.2.1", NULL, 254, 0, 1, RTN_UNICAST, 16, 0,
+	  "0.0.0.0/0 via 192.0.2.1 dev if1 table main proto dhcp metric 0" },
+};
+
+static void make_route(const struct rcase *c, struct np_route *r)
+{
+	uint8_t fam;
+
+	memset(r, 0, sizeof(*r));
+	assert_int_equal(np_prefix_parse(c->dst, true, &r->family, r->dst, &r->dst_len), 0);
+	if (c->via) {
+		assert_int_equal(np_ip_parse(c->via, &fam, r->gw), 0);
+		r->has_gw = true;
+	}
+	if (c->prefsrc) {
+		assert_int_equal(np_ip_parse(c->prefsrc, &fam, r->prefsrc), 0);
+		r->has_prefsrc = true;
+	}
+	r->table = c->table;
+	r->metric = c->metric;
+	r->oif = c->oif;
+	r->type = c->type;
+	r->protocol = c->protocol;
+	r->scope = c->scope;
+	r->care = NP_C_ALL;
+}
+
+/* Built as a request, read back as if the kernel had sent it. */
+static void test_route_roundtrip(void **state)
+{
+	unsigned char buf[1024] __attribute__((aligned(4)));
+	struct np_route r, back;
+	char text[NP_ROUTESTR];
+	size_t i, len;
+
+	(void)state;
+	for (i = 0; i < ARRAY_SIZE(rcases); i++) {
+		print_message("case: %s\n", rcases[i].name);
+		make_route(&rcases[i], &r);
+		len = np_wire_route_req(buf, sizeof(buf), NP_REQ_REPLACE, 77, &r);
+		assert_true(len > 0);
+		assert_int_equal(((struct nlmsghdr *)buf)->nlmsg_seq, 77);
+		assert_int_equal(np_wire_route((struct nlmsghdr *)buf, &back), 0);
+		assert_int_equal(np_route_key_cmp(&r, &back), 0);
+		assert_true(np_route_match(&r, &back));
+		np_route_str(&back, NULL, NULL, text, sizeof(text));
+		print_message("  %s\n", text);
+		assert_string_equal(text, rcases[i].text);
+		assert_int_equal(np_wire_route_req(buf, 40, NP_REQ_ADD, 1, &r), 0); /* too small */
+		np_route_free(&back);
+	}
+}
+
+/* The payload a journal keeps gives the same route back. */
+static void test_route_payload(void **state)
+{
+	struct np_route r, back;
+	char msg[128];
+	json_t *j;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < ARRAY_SIZE(rcases); i++) {
+		print_message("case: %s\n", rcases[i].name);
+		make_route(&rcases[i], &r);
+		r.extra = xmalloc(8);
+		memcpy(r.extra, "\x08\x00\x14\x00\x01\x00\x00\x00", 8); /* RTA_PREF */
+		r.extra_len = 8;
+		j = np_route_json(&r, NULL, NULL);
+		assert_int_equal(np_route_from_json(j, NULL, NULL, &back, msg, sizeof(msg)), 0);
+		back.oif = r.oif; /* no device table here: names are not resolved */
+		assert_int_equal(np_route_key_cmp(&r, &back), 0);
+		assert_true(np_route_match(&r, &back));
+		assert_int_equal(back.extra_len, 8);
+		json_decref(j);
+		np_route_free(&r);
+		np_route_free(&back);
+	}
+}
+
+struct acase {
+	const char *name;
+	int error;
+	const char *extack;
+	bool capped;
+};
+
+static const struct acase acases[] = {
+	{ "ack", 0, NULL, true },
+	{ "refused with text", -ENETUNREACH, "Nexthop has invalid gateway", true },
+	{ "refused, request echoed", -EEXIST, "File exists here", false },
+	{ "refused without text", -EINVAL, NULL, true },
+};
+
+static size_t make_ack(unsigned char *buf, const struct acase *c, uint32_t seq)
+{
+	struct nlmsghdr *h = (struct nlmsghdr *)buf;
+	struct nlmsgerr *e = NLMSG_DATA(h);
+	size_t off = NLMSG_LENGTH(sizeof(*e)), echo = c->capped ? 0 : 16;
+	struct nlattr *na;
+
+	memset(buf, 0, 512);
+	h->nlmsg_type = NLMSG_ERROR;
+	h->nlmsg_seq = seq;
+	e->error = c->error;
+	e->msg.nlmsg_len = (uint32_t)(sizeof(struct nlmsghdr) + echo);
+	e->msg.nlmsg_seq = seq;
+	off += echo;
+	h->nlmsg_flags = c->capped ? NLM_F_CAPPED : 0;
+	if (c->extack) {
+		h->nlmsg_flags |= NLM_F_ACK_TLVS;
+		na = (struct nlattr *)(buf + NLMSG_ALIGN(off));
+		na->nla_type = 1; /* NLMSGERR_ATTR_MSG */
+		na->nla_len = (uint16_t)(NLA_HDRLEN + strlen(c->extack) + 1);
+		memcpy((char *)na + NLA_HDRLEN, c->extack, strlen(c->extack) + 1);
+		off = NLMSG_ALIGN(off) + NLA_ALIGN(na->nla_len);
+	}
+	h->nlmsg_len = (uint32_t)off;
+	return off;
+}
+
+static int count_msg(void *cookie, const struct nlmsghdr *h)
+{
+	(void)h;
+	(*(int *)cookie)++;
+	return 0;
+}
+
+static void test_acks(void **state)
+{
+	unsigned char buf[512] __attribute__((aligned(4)));
+	char msg[128];
+	size_t i, len;
+	int e, n;
+
+	(void)state;
+	for (i = 0; i < ARRAY_SIZE(acases); i++) {
+		print_message("case: %s\n", acases[i].name);
+		len = make_ack(buf, &acases[i], 1000 + (uint32_t)i);
+		n = 0;
+		assert_int_equal(np_wire_walk(buf, len, count_msg, &n), 0);
+		assert_int_equal(n, 1);
+		assert_int_equal(np_wire_error((struct nlmsghdr *)buf, &e, msg, sizeof(msg)), 0);
+		assert_int_equal(e, acases[i].error);
+		assert_string_equal(msg, acases[i].extack ? acases[i].extack : "");
+	}
+}
+
+struct bcase {
+	const char *name;
+	uint32_t len_field; /* nlmsg_len */
+	size_t buf_len;
+};
+
+static const struct bcase bcases[] = {
+	{ "length shorter than a header", 8, 64 },
+	{ "length past the buffer", 200, 64 },
+	{ "length zero", 0, 64 },
+};
+
+static void test_damaged(void **state)
+{
+	unsigned char buf[256] __attribute__((aligned(4)));
+	struct np_route r;
+	struct nlmsghdr *h = (struct nlmsghdr *)buf;
+	struct rtattr *rta;
+	size_t i;
+	int n = 0;
+
+	(void)state;
+	for (i = 0; i < ARRAY_SIZE(bcases); i++) {
+		print_message("case: %s\n", bcases[i].name);
+		memset(buf, 0, sizeof(buf));
+		h->nlmsg_len = bcases[i].len_field;
+		assert_int_equal(np_wire_walk(buf, bcases[i].buf_len, count_msg, &n), -EBADMSG);
+	}
+	print_message("case: attribute longer than its message\n");
+	memset(buf, 0, sizeof(buf));
+	h->nlmsg_type = RTM_NEWROUTE;
+	h->nlmsg_len = NLMSG_LENGTH(sizeof(struct rtmsg)) + 8;
+	((struct rtmsg *)NLMSG_DATA(h))->rtm_family = AF_INET;
+	rta = (struct rtattr *)(buf + NLMSG_LENGTH(sizeof(struct rtmsg)));
+	rta->rta_type = RTA_DST;
+	rta->rta_len = 64;
+	assert_int_equal(np_wire_route(h, &r), -EBADMSG);
+	print_message("case: gateway of the wrong size\n");
+	rta->rta_type = RTA_GATEWAY;
+	rta->rta_len = 6;
+	assert_int_equal(np_wire_route(h, &r), -EBADMSG);
+	print_message("case: prefix longer than the family\n");
+	rta->rta_len = 4;
+	((struct rtmsg *)NLMSG_DATA(h))->rtm_dst_len = 33;
+	assert_int_equal(np_wire_route(h, &r), -EBADMSG);
+	print_message("case: a cached clone is skipped\n");
+	((struct rtmsg *)NLMSG_DATA(h))->rtm_dst_len = 0;
+	((struct rtmsg *)NLMSG_DATA(h))->rtm_flags = RTM_F_CLONED;
+	assert_int_equal(np_wire_route(h, &r), 1);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_route_roundtrip),
+		cmocka_unit_test(test_route_payload),
+		cmocka_unit_test(test_acks),
+		cmocka_unit_test(test_damaged),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
