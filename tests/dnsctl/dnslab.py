@@ -101,8 +101,9 @@ class Lab:
         return "\n".join(lines) + "\n"
 
     # ---- BIND ----
-    def bind(self, port, zones, notify=(), name="bind"):
-        """zones: {zone: [zone file lines]}; notify: ports of secondaries."""
+    def bind(self, port, zones, notify=(), name="bind", unsigned=()):
+        """zones: {zone: [zone file lines]}; notify: ports of secondaries;
+        unsigned: zones that take unsigned updates from 127.0.0.1."""
         d = self.path(name)
         os.makedirs(d)
         also = "".join(f"127.0.0.1 port {p}; " for p in notify)
@@ -119,14 +120,21 @@ class Lab:
         for zone, recs in zones.items():
             with open(os.path.join(d, f"{zone}.db"), "w") as f:
                 f.write(self.zone_text(zone, recs))
+            who = "127.0.0.1;" if zone in unsigned else f"key {KEY_NAME};"
             conf.append(f'zone "{zone}" {{ type primary; file "{d}/{zone}.db"; '
-                        f"allow-update {{ key {KEY_NAME}; }}; }};")
+                        f"allow-update {{ {who} }}; }};")
         with open(os.path.join(d, "named.conf"), "w") as f:
             f.write("\n".join(conf) + "\n")
         p = self.spawn(["named", "-g", "-n", "2", "-c", os.path.join(d, "named.conf")],
                        f"{name}.log")
         wait_port(port, p, "named")
+        self.wait_zones(port, zones)
         return p
+
+    def wait_zones(self, port, zones):
+        """A server listens before its zones are loaded (SERVFAIL until then)."""
+        for zone in zones:
+            wait_for(lambda: dig(port, zone, "SOA") != [], f"{zone} loaded on {port}", 20)
 
     # ---- Knot ----
     def knot(self, port, zones, primary_port=None, name="knot"):
@@ -159,6 +167,8 @@ class Lab:
             f.write("\n".join(conf) + "\n")
         p = self.spawn(["knotd", "-c", os.path.join(d, "knot.conf")], f"{name}.log")
         wait_port(port, p, "knotd")
+        if not primary_port:
+            self.wait_zones(port, zones)
         return p
 
     # ---- PowerDNS ----
@@ -194,6 +204,8 @@ class Lab:
             run(util + ["import-tsig-key", KEY_NAME, self.algorithm, self.secret])
         p = self.spawn(["pdns_server", f"--config-dir={d}"], f"{name}.log")
         wait_port(port, p, "pdns_server")
+        if not primary_port:
+            self.wait_zones(port, zones)
         return p
 
     # ---- plans ----

@@ -1,0 +1,137 @@
+#!/usr/bin/env python3
+"""Bad input and refusals, each with its documented exit code and the journal
+intact: a plan error (file:line:col), a name outside every zone, a zone the
+server does not serve, a wrong secret (BADSIG), an unknown key name (BADKEY),
+a world-readable key file, a server that is down, a server that is not the
+primary, an unsigned primary without both overrides. Ports 15350-15359."""
+import copy
+import json
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from dnslab import Cases, Lab, check, cutover, dig, make_secret  # noqa: E402
+
+BIND, KNOT, DOWN = 15350, 15351, 15359
+ZONES = {"bad.test": ["www IN A 192.0.2.10"], "open.test": ["www IN A 192.0.2.10"]}
+
+
+def base(lab, **primary):
+    p = {"name": "bind", "address": "127.0.0.1", "port": BIND, "key_file": lab.keyfile}
+    p.update(primary)
+    return {
+        "primaries": [{k: v for k, v in p.items() if v is not None}],
+        "zones": [{"name": "bad.test", "primary": "bind", "verify_ns": False}],
+        "records": [{"name": "www.bad.test", "type": "A", "from": ["192.0.2.10"],
+                     "to": ["198.51.100.10"]}],
+    }
+
+
+def journal_ok(lab):
+    if os.path.exists(lab.journal):
+        cutover("journal", "verify", lab.journal)
+        r = cutover("journal", "show", "--json", lab.journal)
+        check('"done"' not in r.stdout, "a refused command recorded a change as done")
+    check(dig(BIND, "www.bad.test") == ["192.0.2.10"], "a refused command changed the record")
+
+
+def expect(lab, section, exit_code, words, *extra):
+    plan = lab.plan(section, name="bad.json")
+    for verb in ("prelower", "switch"):
+        args = ["dns", verb, *extra, plan]
+        if verb == "switch":
+            args.insert(2, "--ignore-ttl")
+        r = cutover(*args, expect=exit_code)
+        for w in words:
+            check(w in r.stderr, f"{verb}: {w!r} not in: {r.stderr}")
+        journal_ok(lab)
+        check(lab.secret not in r.stdout + r.stderr, "secret in output")
+
+
+def main():
+    cases = Cases()
+    with Lab("badinput") as lab:
+        lab.bind(BIND, ZONES, notify=[KNOT], unsigned=["open.test"])
+        lab.knot(KNOT, ZONES, primary_port=BIND)
+
+        def plan_errors():
+            s = base(lab)
+            s["primaries"][0]["adress"] = "x"
+            s["records"][0]["to"] = ["not-an-ip"]
+            s["records"].append({"name": "www.elsewhere.org", "type": "A", "from": [],
+                                 "to": ["198.51.100.1"]})
+            plan = lab.plan(s, name="bad.json")
+            r = cutover("check", plan, expect=2)
+            r = cutover("dns", "switch", "--ignore-ttl", plan, expect=2)
+            for w in ('bad.json:', 'dns.primaries[0].adress', 'dns.records[0].to[0]',
+                      'not valid A data', 'www.elsewhere.org. is in no zone'):
+                check(w in r.stderr, f"{w!r} not in {r.stderr}")
+            check(not os.path.exists(lab.journal), "a bad plan created a journal")
+
+        def unknown_zone():
+            s = base(lab)
+            s["zones"][0]["name"] = "nothere.test"
+            s["records"][0]["name"] = "www.nothere.test"
+            expect(lab, s, 1, ["127.0.0.1#15350", "nothere.test"])
+
+        def wrong_secret():
+            bad = lab.path("wrong.key")
+            lab.write_key(bad, make_secret(), "hmac-sha256")
+            expect(lab, base(lab, key_file=bad), 1, ["BADSIG", "bad.test", "127.0.0.1#15350"],
+                   )
+
+        def wrong_key_name():
+            bad = lab.path("other-name.key")
+            lab.write_key(bad, lab.secret, "hmac-sha256", name="nobody")
+            expect(lab, base(lab, key_file=bad), 1, ["BADKEY", "nobody"])
+
+        def world_readable():
+            bad = lab.path("open.key")
+            lab.write_key(bad, lab.secret, "hmac-sha256")
+            os.chmod(bad, 0o644)
+            expect(lab, base(lab, key_file=bad), 3, ["open.key", "chmod"])
+
+        def server_down():
+            expect(lab, base(lab, port=DOWN), 1, ["127.0.0.1#15359", "connect"])
+
+        def not_primary():
+            s = base(lab, port=KNOT)
+            plan = lab.plan(s, name="bad.json")
+            r = cutover("dns", "switch", "--ignore-ttl", plan, expect=1)
+            check("127.0.0.1#15351" in r.stderr and ("REFUSED" in r.stderr or
+                                                     "NOTAUTH" in r.stderr), r.stderr)
+            journal_ok(lab)
+
+        def unsigned():
+            s = base(lab, key_file=None)
+            s["primaries"][0]["unsigned"] = True
+            s["zones"][0]["name"] = "open.test"
+            s["records"][0]["name"] = "www.open.test"
+            plan = lab.plan(s, name="open.json", change="CHG-OPEN")
+            jr = lab.path("cutover.journal")
+            r = cutover("dns", "switch", "--ignore-ttl", plan, expect=3)
+            check("--allow-unsigned" in r.stderr, r.stderr)
+            check(dig(BIND, "www.open.test") == ["192.0.2.10"], "unsigned update sent")
+            s2 = copy.deepcopy(s)
+            del s2["primaries"][0]["unsigned"]
+            r = cutover("check", lab.plan(s2, name="open2.json"), expect=2)
+            if os.path.exists(jr):
+                os.unlink(jr)
+            cutover("dns", "switch", "--ignore-ttl", "--allow-unsigned", plan)
+            check(dig(BIND, "www.open.test") == ["198.51.100.10"], "not switched")
+            cutover("rollback", "--journal", jr)
+            check(dig(BIND, "www.open.test") == ["192.0.2.10"], "not rolled back")
+
+        cases.run("plan errors: every one with file:line:col and path (exit 2)", plan_errors)
+        cases.run("a zone the server does not serve (exit 1)", unknown_zone)
+        cases.run("wrong secret: BADSIG named (exit 1)", wrong_secret)
+        cases.run("unknown key name: BADKEY named (exit 1)", wrong_key_name)
+        cases.run("world-readable key file refused (exit 3)", world_readable)
+        cases.run("server down (exit 1)", server_down)
+        cases.run("not the primary: REFUSED/NOTAUTH (exit 1)", not_primary)
+        cases.run("unsigned refused without both overrides (exit 3), then allowed", unsigned)
+    cases.finish()
+
+
+if __name__ == "__main__":
+    main()
