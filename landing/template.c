@@ -1187,13 +1187,15 @@ static char *dir_of(const char *name)
 }
 
 static struct lz_graph *build(struct jsonfile *jf, const char *dir,
-			      const struct lz_param *params, size_t nparams, struct diags *d)
+			      const struct lz_param *params, size_t nparams, struct diags *d,
+			      size_t before)
 {
 	struct tpl t = { .sc = { .jf = jf, .d = d } };
-	size_t before = d->errors;
 	json_t *values, *root;
 	struct lz_graph *g;
 
+	if (d->errors != before)
+		return NULL; /* syntax errors: the meaning of a broken file is guesswork */
 	if (!jf->root || !json_is_object(jf->root)) {
 		if (d->errors == before)
 			schema_error(&t.sc, "", "write a JSON object { … }", "a template is an object");
@@ -1228,11 +1230,12 @@ struct lz_graph *lz_template_parse(const char *name, const char *dir, const char
 				   size_t len, const struct lz_param *params, size_t nparams,
 				   struct diags *d)
 {
+	size_t before = d->errors;
 	struct jsonfile *jf = jsonfile_parse(name, text, len, d);
 	struct lz_graph *g = NULL;
 
 	if (jf)
-		g = build(jf, dir ? dir : "", params, nparams, d);
+		g = build(jf, dir ? dir : "", params, nparams, d, before);
 	jsonfile_free(jf);
 	return g;
 }
@@ -1241,6 +1244,7 @@ int lz_template_load(const char *path, const struct lz_param *params, size_t npa
 		     struct lz_graph **ret, struct diags *d, struct cut_err *err)
 {
 	struct jsonfile *jf = NULL;
+	size_t before = d->errors;
 	char *dir;
 	int r;
 
@@ -1249,7 +1253,7 @@ int lz_template_load(const char *path, const struct lz_param *params, size_t npa
 	if (r < 0)
 		return r;
 	dir = dir_of(path);
-	*ret = build(jf, dir, params, nparams, d);
+	*ret = build(jf, dir, params, nparams, d, before);
 	free(dir);
 	jsonfile_free(jf);
 	return 0;

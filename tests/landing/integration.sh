@@ -1,0 +1,168 @@
+#!/usr/bin/env bash
+# Landing zones against a real Neutron (SQLite in WAL mode, one API worker) on
+# 127.0.0.1:19696, started and stopped here. Needs root-free nothing; needs the
+# packages of scripts/packages/landing.txt. Every step says what it checks.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/neutron.sh"
+CUTOVER=${CUTOVER:?set by meson: the cutover binary}
+ROOT=${SOURCE_ROOT:-$here/../..}
+PORT=19696
+
+work=$(mktemp -d /tmp/cutover-landing.XXXXXX)
+cleanup() { neutron_stop; rm -rf "$work"; }
+trap cleanup EXIT
+fail() { echo "FAIL: $*" >&2; [ -f "$work/n/neutron-server.log" ] && grep -E 'ERROR' "$work/n/neutron-server.log" | tail -5 >&2; exit 1; }
+ok() { echo "ok - $*"; }
+jq_() { /usr/bin/python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"; }
+
+neutron_start "$work/n" $PORT sqlite || fail "Neutron did not start"
+export OS_ENDPOINT=$NEUTRON_URL OS_AUTH_TYPE=none
+unset OS_AUTH_URL OS_TOKEN || true
+U=$NEUTRON_URL/v2.0
+ext=$(curl -fs -XPOST "$U/networks" -d '{"network":{"name":"public","router:external":true,"provider:network_type":"flat","provider:physical_network":"public"}}' | jq_ 'd["network"]["id"]')
+curl -fs -XPOST "$U/subnets" -d "{\"subnet\":{\"network_id\":\"$ext\",\"cidr\":\"198.18.0.0/24\",\"ip_version\":4}}" >/dev/null
+
+cp "$ROOT"/templates/two-tier.json "$ROOT"/templates/three-tier.json "$work/"
+PSK='test-psk-Zq8v1sQkA9'
+printf '%s\n' "$PSK" >"$work/dc-vpn.psk"
+chmod 600 "$work/dc-vpn.psk"
+cd "$work"
+requests() { grep -c '"[A-Z]* /v2.0' n/neutron-server.log || true; }
+owned() { # every object of a zone, by description (all types) and tag
+	local zone=$1 n=0 c
+	for c in networks subnets routers security-groups security-group-rules vpn/ikepolicies \
+		vpn/ipsecpolicies vpn/endpoint-groups vpn/vpnservices vpn/ipsec-site-connections; do
+		n=$((n + $(curl -fs "$U/$c?description=cutover%3A$zone" | jq_ 'len(list(d.values())[0])')))
+	done
+	for c in networks subnets routers security-groups; do
+		n=$((n + $(curl -fs "$U/$c?tags=cutover%3A$zone" | jq_ 'len(list(d.values())[0])')))
+	done
+	echo $n
+}
+summary() { jq_ '"%d/%d/%d" % (d["summary"]["create"], d["summary"]["update"], d["summary"]["delete"])'; }
+
+# 1. refused before any call
+before=$(requests)
+set +e
+"$CUTOVER" landing apply --param cidr_base=192.168.0.0/16 two-tier.json 2>err.txt; rc=$?
+set -e
+[ $rc -eq 2 ] || fail "overlap with the data centre: exit $rc, want 2"
+grep -q "two-tier.json:[0-9]*:[0-9]*: vpcs\[0\].cidr: 192.168.0.0/16 overlaps the data centre's prefix" err.txt ||
+	fail "overlap error without file:line:col: $(cat err.txt)"
+/usr/bin/python3 - <<'EOF'
+import json
+t = json.load(open("two-tier.json"))
+t["security_groups"][0]["rules"][1]["remote"] = "0.0.0.0/0"
+json.dump(t, open("open22.json", "w"), indent=2)
+EOF
+set +e
+"$CUTOVER" landing apply open22.json 2>err.txt; rc=$?
+set -e
+[ $rc -eq 2 ] || fail "port 22 open to the world: exit $rc, want 2"
+grep -q "open22.json:[0-9]*:[0-9]*: security_groups\[0\].rules\[1\]: administrative port 22 open to the whole internet" err.txt ||
+	fail "port 22 error: $(cat err.txt)"
+[ "$(requests)" = "$before" ] || fail "a refused template still reached the API"
+ok "overlapping CIDRs and ssh open to the world refused before any API call"
+
+# 2. apply both templates; a second apply changes nothing
+"$CUTOVER" landing apply --parallel 4 two-tier.json >out.txt || fail "apply two-tier: $(cat out.txt)"
+"$CUTOVER" landing apply --parallel 8 three-tier.json >out.txt 2>err.txt ||
+	fail "apply three-tier (parallel writes on SQLite): $(cat out.txt err.txt)"
+grep -q "applied: 39 to create" out.txt || fail "three-tier: $(cat out.txt)"
+locked=$(grep -c 'database is locked' n/neutron-server.log || true)
+ok "both templates applied (SQLite answered 'database is locked' $locked times; survived)"
+for t in two-tier three-tier; do
+	s=$("$CUTOVER" landing plan --json $t.json | summary)
+	[ "$s" = "0/0/0" ] || fail "$t: plan after apply is $s, want 0/0/0"
+	"$CUTOVER" landing apply --json $t.json >again.json || fail "second apply of $t"
+	[ "$(summary <again.json)" = "0/0/0" ] || fail "$t: second apply changed $(summary <again.json)"
+done
+ok "second apply: zero changes"
+[ "$(curl -fs "$U/networks?tags=cutover%3Ashop-dev" | jq_ 'len(d["networks"])')" = 2 ] || fail "three-tier: not 2 tagged networks"
+curl -fs "$U/vpn/ipsec-site-connections?description=cutover%3Ashop-dev" | jq_ 'd["ipsec_site_connections"][0]["peer_address"]' | grep -q 198.51.100.10 ||
+	fail "VPN connection missing"
+ok "VPN connection made with the data centre's address"
+
+# 3. the pre-shared key never leaves its file
+for f in three-tier.json.shop-dev.journal out.txt err.txt again.json; do
+	! grep -q "$PSK" "$f" || fail "the VPN key appears in $f"
+done
+"$CUTOVER" journal show --json --journal three-tier.json.shop-dev.journal >show.json 2>&1 || true
+! grep -q "$PSK" show.json || fail "the VPN key appears in journal show"
+chmod 644 dc-vpn.psk
+set +e
+"$CUTOVER" landing check three-tier.json >out.txt 2>err.txt; rc=$?
+set -e
+chmod 600 dc-vpn.psk
+[ $rc -eq 2 ] && grep -q "chmod 600" err.txt || fail "a readable key file was not refused: $rc $(cat err.txt)"
+! grep -q "$PSK" err.txt out.txt || fail "the key leaked in an error"
+ok "the VPN key is in no journal, output or error; a readable key file is refused"
+
+# 4. edit the template: add a subnet, change a rule -> the plan shows exactly that
+/usr/bin/python3 - <<'EOF'
+import json
+t = json.load(open("two-tier.json"))
+t["vpcs"][0]["subnets"].append({"name": "app-b", "tier": "app", "zone": "az2", "newbits": 8, "netnum": 12})
+t["security_groups"][0]["rules"][0]["ports"] = 8443
+json.dump(t, open("two-tier.json", "w"), indent=2)
+EOF
+"$CUTOVER" landing plan --json two-tier.json >plan.json
+got=$(jq_ '" ".join(sorted(a["action"]+":"+a["type"]+":"+a["name"] for a in d["actions"] if a["action"]!="no-op"))' <plan.json)
+want="create:rule:web-dev-web/ingress/IPv4/tcp/8443/8443/0.0.0.0/0/ create:subnet:web-dev-app-b delete:rule:web-dev-web/ingress/IPv4/tcp/443/443/0.0.0.0/0/"
+[ "$got" = "$want" ] || fail "edited plan: got [$got] want [$want]"
+jq_ '[a["reason"] for a in d["actions"] if a["action"]=="delete"][0]' <plan.json | grep -q "not in the template" || fail "delete without its reason"
+"$CUTOVER" landing apply two-tier.json >out.txt || fail "apply the edit"
+[ "$("$CUTOVER" landing plan --json two-tier.json | summary)" = "0/0/0" ] || fail "edit did not converge"
+ok "an added subnet and a changed rule: the plan shows exactly that, apply converges"
+
+# 5. Neutron's errors: 409 in use, 400 invalid — resource, API message, what to do
+sub=$(curl -fs "$U/subnets?name=web-dev-app-b" | jq_ 'd["subnets"][0]["network_id"]')
+port=$(curl -fs -XPOST "$U/ports" -d "{\"port\":{\"network_id\":\"$sub\",\"name\":\"foreign\"}}" | jq_ 'd["port"]["id"]')
+set +e
+"$CUTOVER" landing destroy two-tier.json >out.txt 2>err.txt; rc=$?
+set -e
+[ $rc -eq 1 ] || fail "destroy with a foreign port: exit $rc, want 1"
+grep -Eq "delete (subnet|network) web-dev-.*Neutron answered 409 (SubnetInUse|NetworkInUse|IpAddressGenerationFailure|PortInUse)?" err.txt || fail "409 not reported: $(cat err.txt)"
+grep -q "what to do: something outside this zone still uses it" err.txt || fail "409 without what to do"
+curl -fs -XDELETE "$U/ports/$port" || fail "cannot delete the foreign port"
+/usr/bin/python3 - <<'EOF'
+import json
+t = json.load(open("two-tier.json"))
+t["vpcs"][0]["subnets"][0]["dns"] = ["not-an-address"]
+json.dump(t, open("bad-dns.json", "w"), indent=2)
+EOF
+set +e
+"$CUTOVER" landing apply bad-dns.json >out.txt 2>err.txt; rc=$?
+set -e
+[ $rc -eq 1 ] || fail "400 from Neutron: exit $rc, want 1"
+grep -q "subnet web-dev-web-a: Neutron answered 400" err.txt && grep -q "what to do: fix the value" err.txt ||
+	fail "400 not reported with resource, message and what to do: $(cat err.txt)"
+ok "409 in use and 400 invalid reported with the resource, Neutron's message and what to do"
+
+# 6. destroy leaves nothing with the tag
+"$CUTOVER" landing destroy two-tier.json >out.txt 2>err.txt || fail "destroy two-tier: $(cat err.txt)"
+[ "$(owned web-dev)" = 0 ] || fail "objects of web-dev left after destroy"
+ok "destroy: nothing left with the zone's tag or marker"
+
+# 7. SIGKILL mid-apply at several journal points -> apply converges, destroy cleans all
+for n in 3 9 17; do
+	set +e
+	CUTOVER_CRASH_AT=$n "$CUTOVER" landing apply --parallel 4 two-tier.json >/dev/null 2>&1; rc=$?
+	set -e
+	[ $rc -eq 137 ] || fail "CUTOVER_CRASH_AT=$n: exit $rc, want 137 (SIGKILL)"
+	"$CUTOVER" landing apply two-tier.json >out.txt 2>err.txt || fail "apply after crash $n: $(cat err.txt)"
+	[ "$("$CUTOVER" landing plan --json two-tier.json | summary)" = "0/0/0" ] || fail "no convergence after crash $n"
+	[ "$(curl -fs "$U/networks?description=cutover%3Aweb-dev" | jq_ 'len(d["networks"])')" = 1 ] || fail "duplicates after crash $n"
+	"$CUTOVER" landing destroy two-tier.json >/dev/null || fail "destroy after crash $n"
+	[ "$(owned web-dev)" = 0 ] || fail "objects left after crash $n and destroy"
+done
+ok "SIGKILL mid-apply: apply converges without duplicates, destroy cleans all"
+
+# 8. rollback from the journal undoes the three-tier zone
+"$CUTOVER" rollback --journal three-tier.json.shop-dev.journal >out.txt 2>err.txt ||
+	fail "rollback: $(cat out.txt err.txt)"
+[ "$(owned shop-dev)" = 0 ] || fail "objects of shop-dev left after rollback"
+"$CUTOVER" rollback --journal three-tier.json.shop-dev.journal >out.txt 2>err.txt || fail "second rollback"
+ok "cutover rollback --journal undoes the zone; a second rollback changes nothing"
+echo "all landing integration checks passed"

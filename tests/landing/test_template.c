@@ -1,0 +1,232 @@
+/* Unit tests of landing/template.c: every check of `cutover landing check`,
+ * one named row per case. Each row is a template; the test asserts the
+ * number of errors and a fragment of the first one (with its line). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "template.h"
+
+struct row {
+	const char *name;
+	const char *text;
+	size_t errors;       /* 0: valid */
+	const char *fragment; /* in the first error's message or fix */
+	unsigned line;        /* of the first error; 0: do not check */
+};
+
+#define VPC(c, subnets) "{\"name\":\"zone\",\"vpcs\":[{\"name\":\"v\",\"cidr\":\"" c "\",\"subnets\":[" subnets "]}]"
+#define SUB(n, c, tier) "{\"name\":\"" n "\",\"cidr\":\"" c "\",\"tier\":\"" tier "\"}"
+#define SG(tier, rule) ",\"security_groups\":[{\"name\":\"g\",\"tier\":\"" tier "\",\"rules\":[" rule "]}]"
+
+static const struct row rows[] = {
+	{ "minimal valid", VPC("10.0.0.0/16", SUB("a", "10.0.1.0/24", "app")) "}", 0, NULL, 0 },
+	{ "bad cidr", VPC("10.0.0.0/33", SUB("a", "10.0.1.0/24", "app")) "}", 1, "not a valid CIDR", 1 },
+	{ "host bits", VPC("10.0.0.1/16", SUB("a", "10.0.1.0/24", "app")) "}", 1, "host bits", 1 },
+	{ "subnet outside vpc", VPC("10.0.0.0/16", SUB("a", "10.1.1.0/24", "app")) "}", 1,
+	  "not inside its VPC", 1 },
+	{ "subnets overlap",
+	  VPC("10.0.0.0/16", SUB("a", "10.0.1.0/24", "app") "," SUB("b", "10.0.1.128/25", "data")) "}",
+	  1, "overlaps subnet 10.0.1.0/24", 1 },
+	{ "vpc overlaps data centre",
+	  VPC("192.168.0.0/16", SUB("a", "192.168.1.0/24", "app"))
+	  ",\"datacentre\":{\"prefixes\":[\"192.168.0.0/20\"]}}", 1, "data centre", 1 },
+	{ "two vpcs overlap",
+	  "{\"name\":\"z\",\"vpcs\":[{\"name\":\"a\",\"cidr\":\"10.0.0.0/16\",\"subnets\":["
+	  SUB("s1", "10.0.1.0/24", "app") "]},\n{\"name\":\"b\",\"cidr\":\"10.0.0.0/8\",\"subnets\":["
+	  SUB("s2", "10.2.1.0/24", "app") "]}]}", 1, "overlaps VPC", 2 },
+	{ "gateway outside subnet",
+	  VPC("10.0.0.0/16", "{\"name\":\"a\",\"cidr\":\"10.0.1.0/24\",\"tier\":\"app\",\"gateway\":\"10.0.2.1\"}") "}",
+	  1, "gateway is not a usable address", 1 },
+	{ "gateway is broadcast",
+	  VPC("10.0.0.0/16", "{\"name\":\"a\",\"cidr\":\"10.0.1.0/24\",\"tier\":\"app\",\"gateway\":255}") "}",
+	  1, "gateway", 1 },
+	{ "carved subnets", VPC("10.0.0.0/16", "{\"name\":\"a\",\"tier\":\"app\",\"newbits\":8,\"netnum\":3}") "}", 0, NULL, 0 },
+	{ "netnum too large", VPC("10.0.0.0/16", "{\"name\":\"a\",\"tier\":\"app\",\"newbits\":8,\"netnum\":300}") "}",
+	  1, "do not fit", 1 },
+	{ "ssh open to the world",
+	  VPC("10.0.0.0/16", SUB("a", "10.0.1.0/24", "app"))
+	  SG("app", "{\"protocol\":\"tcp\",\"ports\":22,\"remote\":\"0.0.0.0/0\"}") "}", 1,
+	  "administrative port 22", 1 },
+	{ "rdp in a range open to ::/0",
+	  VPC("10.0.0.0/16", SUB("a", "10.0.1.0/24", "app"))
+	  SG("access", "{\"protocol\":\"tcp\",\"ports\":\"3300-3400\",\"remote\":\"::/0\"}") "}", 1,
+	  "administrative port 3306", 1 },
+	{ "postgres open without remote",
+	  VPC("10.0.0.0/16", SUB("a", "10.0.1.0/24", "app"))
+	  SG("app", "{\"protocol\":\"tcp\",\"ports\":5432}") "}", 1, "administrative port 5432", 1 },
+	{ "ssh open with allow_public_admin",
+	  VPC("10.0.0.0/16", SUB("a", "10.0.1.0/24", "app"))
+	  SG("access", "{\"protocol\":\"tcp\",\"ports\":22,\"remote\":\"0.0.0.0/0\",\"allow_public_admin\":true}") "}",
+	  0, NULL, 0 },
+	{ "https open is fine",
+	  VPC("10.0.0.0/16", SUB("a", "10.0.1.0/24", "app"))
+	  SG("access", "{\"protocol\":\"tcp\",\"ports\":443,\"remote\":\"0.0.0.0/0\"}") "}", 0, NULL, 0 },
+	{ "data tier reachable from the internet",
+	  VPC("10.0.0.0/16", SUB("a", "10.0.1.0/24", "data"))
+	  SG("data", "{\"protocol\":\"tcp\",\"ports\":443,\"remote\":\"0.0.0.0/0\",\"allow_public_admin\":true}") "}",
+	  1, "must not be reachable from the internet", 1 },
+	{ "unknown remote group",
+	  VPC("10.0.0.0/16", SUB("a", "10.0.1.0/24", "app"))
+	  SG("app", "{\"protocol\":\"tcp\",\"ports\":80,\"remote_group\":\"nope\"}") "}", 1,
+	  "no security group named \"nope\"", 1 },
+	{ "router interface to unknown subnet",
+	  VPC("10.0.0.0/16", SUB("a", "10.0.1.0/24", "app"))
+	  ",\"routers\":[{\"name\":\"r\",\"interfaces\":[\"a\",\"zz\"]}]}", 1,
+	  "no subnet named \"zz\"", 1 },
+	{ "route next hop off the router",
+	  VPC("10.0.0.0/16", SUB("a", "10.0.1.0/24", "app"))
+	  ",\"routers\":[{\"name\":\"r\",\"interfaces\":[\"a\"],\"routes\":[{\"destination\":\"172.16.0.0/12\",\"nexthop\":\"10.0.9.1\"}]}]}",
+	  1, "next hop", 1 },
+	{ "unknown key with a hint",
+	  VPC("10.0.0.0/16", SUB("a", "10.0.1.0/24", "app")) ",\"routerz\":[]}", 1, "routers", 1 },
+	{ "unknown parameter",
+	  "{\"name\":\"z-${nope}\",\"vpcs\":[]}", 1, "unknown parameter", 1 },
+	{ "vpn to a router without gateway",
+	  VPC("10.0.0.0/16", SUB("a", "10.0.1.0/24", "app"))
+	  ",\"datacentre\":{\"prefixes\":[\"192.168.0.0/16\"]},\"routers\":[{\"name\":\"r\",\"interfaces\":[\"a\"]}],"
+	  "\"vpn\":{\"router\":\"r\",\"peer_address\":\"198.51.100.1\",\"psk_file\":\"x.psk\",\"local_subnets\":[\"a\"]}}",
+	  1, "no external gateway", 1 },
+	{ "duplicate subnet names",
+	  VPC("10.0.0.0/16", SUB("a", "10.0.1.0/24", "app") "," SUB("a", "10.0.2.0/24", "app")) "}", 1,
+	  "declared twice", 1 },
+	{ "syntax error is positioned", "{\"name\": \"z\",\n \"vpcs\": [}\n", 2, "", 2 },
+};
+
+static void run_row(void **state)
+{
+	const struct row *r = *state;
+	struct diags d;
+	struct lz_graph *g;
+
+	diags_init(&d);
+	g = lz_template_parse("t.json", "", r->text, strlen(r->text), NULL, 0, &d);
+	if (d.errors != r->errors || (r->errors && !g == false)) {
+		size_t i;
+		char line[1024];
+		for (i = 0; i < d.n; i++) {
+			diag_format(&d.v[i], line, sizeof(line));
+			print_message("  %s\n", line);
+		}
+	}
+	assert_int_equal(d.errors, r->errors);
+	if (r->errors) {
+		assert_null(g);
+		assert_true(strstr(d.v[0].msg, r->fragment) || strstr(d.v[0].fix, r->fragment));
+		if (r->line)
+			assert_int_equal(d.v[0].line, r->line);
+	} else {
+		assert_non_null(g);
+	}
+	lz_graph_free(g);
+	diags_free(&d);
+}
+
+/* Parameters: defaults, overrides, lists. */
+static void params(void **state)
+{
+	static const char text[] =
+		"{\"name\":\"z-${env}\",\"parameters\":{\"env\":{\"default\":\"dev\"},"
+		"\"base\":{\"default\":\"10.0.0.0/16\"},\"dc\":{\"default\":[\"192.168.0.0/16\"]}},"
+		"\"datacentre\":{\"prefixes\":\"${dc}\"},"
+		"\"vpcs\":[{\"name\":\"v\",\"cidr\":\"${base}\",\"subnets\":[{\"name\":\"a\",\"tier\":\"app\","
+		"\"newbits\":8,\"netnum\":1}]}]}";
+	struct lz_param over[] = { { "env", "prod" }, { "dc", "10.0.0.0/8,172.16.0.0/12" } };
+	struct diags d;
+	struct lz_graph *g;
+
+	(void)state;
+	diags_init(&d);
+	g = lz_template_parse("p.json", "", text, strlen(text), over, 1, &d);
+	assert_int_equal(d.errors, 0);
+	assert_string_equal(g->zone, "z-prod");
+	assert_true(lz_graph_find(g, "subnet:z-prod-a") >= 0);
+	lz_graph_free(g);
+	/* the data centre list now overlaps the VPC */
+	g = lz_template_parse("p.json", "", text, strlen(text), over, 2, &d);
+	assert_null(g);
+	assert_int_equal(d.errors, 1);
+	assert_non_null(strstr(d.v[0].msg, "data centre"));
+	diags_free(&d);
+	diags_init(&d);
+	over[0].name = "nope";
+	g = lz_template_parse("p.json", "", text, strlen(text), over, 1, &d);
+	assert_null(g);
+	assert_non_null(strstr(d.v[0].msg, "no such parameter"));
+	diags_free(&d);
+}
+
+/* The shipped templates are valid and have the resources the issue lists. */
+static void shipped(void **state)
+{
+	static const struct { const char *file; size_t n; } t[] = {
+		{ "templates/two-tier.json", 11 }, { "templates/three-tier.json", 39 },
+	};
+	const char *root = getenv("SOURCE_ROOT");
+	struct cut_err err;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < 2; i++) {
+		char path[1024];
+		struct lz_graph *g = NULL;
+		struct diags d;
+		snprintf(path, sizeof(path), "%s/%s", root ? root : ".", t[i].file);
+		diags_init(&d);
+		assert_int_equal(lz_template_load(path, NULL, 0, &g, &d, &err), 0);
+		assert_int_equal(d.errors, 0);
+		assert_non_null(g);
+		assert_int_equal(g->n, t[i].n);
+		lz_graph_free(g);
+		diags_free(&d);
+	}
+}
+
+/* Keys and references: what the plan matches on and orders by. */
+static void keys_and_refs(void **state)
+{
+	json_t *sub = json_pack("{s:s,s:s,s:s}", "name", "z-a", "network", "z-v", "cidr", "10.0.1.0/24");
+	json_t *rule = json_pack("{s:s,s:s,s:s,s:s,s:i,s:i,s:s,s:s}", "group", "z-g", "direction",
+				 "ingress", "ethertype", "IPv4", "protocol", "tcp", "port_min", 22,
+				 "port_max", 22, "remote_ip", "", "remote_group", "z-h");
+	char **keys = NULL, *k;
+	size_t n = 0, i;
+
+	(void)state;
+	k = lz_key(LZ_SUBNET, sub);
+	assert_string_equal(k, "subnet:z-a");
+	free(k);
+	k = lz_key(LZ_RULE, rule);
+	assert_string_equal(k, "rule:z-g/ingress/IPv4/tcp/22/22//z-h");
+	free(k);
+	lz_refs(LZ_RULE, rule, &keys, &n);
+	assert_int_equal(n, 2);
+	assert_string_equal(keys[0], "security_group:z-g");
+	assert_string_equal(keys[1], "security_group:z-h");
+	for (i = 0; i < n; i++)
+		free(keys[i]);
+	free(keys);
+	json_decref(sub);
+	json_decref(rule);
+}
+
+int main(void)
+{
+	struct CMUnitTest tests[sizeof(rows) / sizeof(rows[0]) + 3];
+	size_t i, n = 0;
+
+	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		tests[n] = (struct CMUnitTest)cmocka_unit_test_prestate(run_row, (void *)&rows[i]);
+		tests[n++].name = rows[i].name;
+	}
+	tests[n++] = (struct CMUnitTest)cmocka_unit_test(params);
+	tests[n++] = (struct CMUnitTest)cmocka_unit_test(shipped);
+	tests[n++] = (struct CMUnitTest)cmocka_unit_test(keys_and_refs);
+	return _cmocka_run_group_tests("landing template", tests, n, NULL, NULL);
+}
