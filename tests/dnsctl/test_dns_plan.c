@@ -1,0 +1,161 @@
+/* Unit tests of the plan's "dns" section: one row per case, each naming
+ * the path and the words its error must carry. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "dnsctl.h"
+#include "jsonfile.h"
+#include "schema.h"
+
+#define PRIM "\"primaries\":[{\"name\":\"p\",\"address\":\"127.0.0.1\",\"port\":5300," \
+	     "\"key_file\":\"/k\"}]"
+#define ZONE "\"zones\":[{\"name\":\"example.com\",\"primary\":\"p\"}]"
+#define REC(x) "\"records\":[" x "]"
+#define WWW "{\"name\":\"www.example.com\",\"type\":\"A\",\"from\":[\"192.0.2.1\"]," \
+	    "\"to\":[\"198.51.100.1\"]}"
+
+struct row {
+	const char *name;
+	const char *json;     /* the dns section */
+	const char *path;     /* path of the first error; NULL: no error */
+	const char *words;    /* in its message */
+};
+
+static const struct row rows[] = {
+	{ "valid", "{" PRIM "," ZONE "," REC(WWW) "}", NULL, NULL },
+	{ "unknown key", "{" PRIM "," ZONE "," REC(WWW) ",\"ttl\":1}", "dns.ttl", "unknown" },
+	{ "no key and not unsigned",
+	  "{\"primaries\":[{\"name\":\"p\",\"address\":\"127.0.0.1\"}]," ZONE "," REC(WWW) "}",
+	  "dns.primaries[0]", "TSIG key" },
+	{ "key and unsigned",
+	  "{\"primaries\":[{\"name\":\"p\",\"address\":\"127.0.0.1\",\"key_file\":\"k\","
+	  "\"unsigned\":true}]," ZONE "," REC(WWW) "}", "dns.primaries[0].unsigned", "not both" },
+	{ "host name address",
+	  "{\"primaries\":[{\"name\":\"p\",\"address\":\"ns.example\",\"key_file\":\"k\"}],"
+	  ZONE "," REC(WWW) "}", "dns.primaries[0].address", "not an IP address" },
+	{ "port out of range",
+	  "{\"primaries\":[{\"name\":\"p\",\"address\":\"::1\",\"port\":70000,\"key_file\":\"k\"}],"
+	  ZONE "," REC(WWW) "}", "dns.primaries[0].port", NULL },
+	{ "zone with unknown primary",
+	  "{" PRIM ",\"zones\":[{\"name\":\"example.com\",\"primary\":\"q\"}]," REC(WWW) "}",
+	  "dns.zones[0].primary", "no primary named" },
+	{ "verify names unknown server",
+	  "{" PRIM ",\"zones\":[{\"name\":\"example.com\",\"primary\":\"p\",\"verify\":[\"x\"]}],"
+	  REC(WWW) "}", "dns.zones[0].verify[0]", "no server named" },
+	{ "name outside every zone",
+	  "{" PRIM "," ZONE "," REC("{\"name\":\"www.example.org\",\"type\":\"A\",\"from\":[],"
+				 "\"to\":[\"192.0.2.1\"]}") "}", "dns.records[0].name", "in no zone" },
+	{ "bad A data",
+	  "{" PRIM "," ZONE "," REC("{\"name\":\"www.example.com\",\"type\":\"A\",\"from\":[],"
+				 "\"to\":[\"1.2.3\"]}") "}", "dns.records[0].to[0]", "IPv4" },
+	{ "bad AAAA data",
+	  "{" PRIM "," ZONE "," REC("{\"name\":\"v6.example.com\",\"type\":\"AAAA\",\"from\":[],"
+				 "\"to\":[\"192.0.2.1\"]}") "}", "dns.records[0].to[0]", "IPv6" },
+	{ "two CNAME targets",
+	  "{" PRIM "," ZONE "," REC("{\"name\":\"w.example.com\",\"type\":\"A\",\"to_type\":"
+				 "\"CNAME\",\"from\":[],\"to\":[\"a.example.\",\"b.example.\"]}") "}",
+	  "dns.records[0].to", "CNAME targets" },
+	{ "unsupported type",
+	  "{" PRIM "," ZONE "," REC("{\"name\":\"w.example.com\",\"type\":\"DNSKEY\",\"from\":[],"
+				 "\"to\":[]}") "}", "dns.records[0].type", "not one cutover" },
+	{ "bad name",
+	  "{" PRIM "," ZONE "," REC("{\"name\":\"w w.example.com\",\"type\":\"A\",\"from\":[],"
+				 "\"to\":[\"192.0.2.1\"]}") "}", "dns.records[0].name", "not a domain" },
+	{ "same RRset twice", "{" PRIM "," ZONE "," REC(WWW "," WWW) "}", "dns.records[1]",
+	  "already switched" },
+	{ "bad ttl", "{" PRIM "," ZONE ",\"lowered_ttl\":\"soon\"," REC(WWW) "}", "dns.lowered_ttl",
+	  NULL },
+	{ "nothing to switch",
+	  "{" PRIM "," ZONE "," REC("{\"name\":\"w.example.com\",\"type\":\"A\",\"from\":[],"
+				 "\"to\":[]}") "}", "dns.records[0]", "nothing to switch" },
+	{ "records not an array", "{" PRIM "," ZONE ",\"records\":{}}", "dns.records", NULL },
+};
+
+static void test_rows(void **state)
+{
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		const struct row *row = &rows[i];
+		char text[4096];
+		struct diags d;
+		struct jsonfile *jf;
+		struct dns_plan *p = NULL;
+		struct schema sc;
+
+		snprintf(text, sizeof(text), "{\"dns\":%s}", row->json);
+		diags_init(&d);
+		jf = jsonfile_parse("plan.json", text, strlen(text), &d);
+		assert_non_null(jf->root);
+		sc = (struct schema){ .jf = jf, .d = &d };
+		assert_int_equal(dns_plan_parse(&sc, json_object_get(jf->root, "dns"), "plan.json", &p),
+				 0);
+		if (!row->path) {
+			if (d.errors)
+				fail_msg("%s: unexpected error %s: %s", row->name, d.v[0].path, d.v[0].msg);
+		} else {
+			if (!d.errors)
+				fail_msg("%s: no error", row->name);
+			if (strcmp(d.v[0].path, row->path) != 0)
+				fail_msg("%s: error at %s (%s), expected %s", row->name, d.v[0].path,
+					 d.v[0].msg, row->path);
+			if (row->words && !strstr(d.v[0].msg, row->words))
+				fail_msg("%s: \"%s\" lacks \"%s\"", row->name, d.v[0].msg, row->words);
+			assert_true(d.v[0].line > 0);
+		}
+		dns_plan_free(p);
+		jsonfile_free(jf);
+		diags_free(&d);
+	}
+}
+
+static void test_typed(void **state)
+{
+	const char *text = "{\"dns\":{" PRIM ",\"servers\":[{\"name\":\"s\",\"address\":"
+			   "\"127.0.0.2\",\"port\":5301}],\"zones\":[{\"name\":\"Example.COM.\","
+			   "\"primary\":\"p\",\"verify\":[\"s\"],\"verify_ns\":false}],"
+			   "\"lowered_ttl\":\"2m\",\"records\":[{\"name\":\"API.example.com\","
+			   "\"type\":\"a\",\"to_type\":\"CNAME\",\"from\":[\"192.0.2.1\"],\"to\":"
+			   "[\"LB.Example.NET.\"],\"restore_ttl\":\"1h\",\"gates\":[\"web\"]}]}}";
+	struct diags d;
+	struct jsonfile *jf;
+	struct dns_plan *p;
+	struct schema sc;
+
+	(void)state;
+	diags_init(&d);
+	jf = jsonfile_parse("plan.json", text, strlen(text), &d);
+	sc = (struct schema){ .jf = jf, .d = &d };
+	assert_int_equal(dns_plan_parse(&sc, json_object_get(jf->root, "dns"), "/etc/plan.json", &p),
+			 0);
+	assert_int_equal(d.errors, 0);
+	assert_string_equal(p->zones[0].name, "example.com.");
+	assert_false(p->zones[0].verify_ns);
+	assert_int_equal(p->zones[0].nverify, 1);
+	assert_string_equal(p->records[0].owner, "api.example.com.");
+	assert_string_equal(dns_type_name(p->records[0].to_type), "CNAME");
+	assert_string_equal(p->records[0].to[0], "lb.example.net.");
+	assert_int_equal(p->records[0].ttl, 120);
+	assert_int_equal(p->records[0].restore_ttl, 3600);
+	assert_string_equal(p->records[0].gates[0], "web");
+	assert_string_equal(p->servers[0].key_file, "/k");
+	dns_plan_free(p);
+	jsonfile_free(jf);
+	diags_free(&d);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_rows),
+		cmocka_unit_test(test_typed),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
