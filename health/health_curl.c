@@ -93,6 +93,10 @@ int curl_probe_setup(struct probe *p, void *owner, bool diagnosis, char *reason,
 	curl_easy_setopt(p->easy, CURLOPT_PROXY, "");
 	curl_easy_setopt(p->easy, CURLOPT_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(p->easy, CURLOPT_FOLLOWLOCATION, 0L);
+	/* a connection idle for a second is not reused: each probe of a watch
+	 * (interval >= 1 s) connects afresh; a burst of probes to one
+	 * address (a gate) may share one */
+	curl_easy_setopt(p->easy, CURLOPT_MAXAGE_CONN, 1L);
 	curl_easy_setopt(p->easy, CURLOPT_TIMEOUT_MS, (long)c->timeout_ms);
 	curl_easy_setopt(p->easy, CURLOPT_CONNECTTIMEOUT_MS, (long)c->timeout_ms);
 	curl_easy_setopt(p->easy, CURLOPT_USERAGENT, "cutover-health/" CUTOVER_VERSION);

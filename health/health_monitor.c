@@ -16,6 +16,7 @@
 
 #define POLL_FDS_MAX 1024  /* dns probes polled at once; more wait their turn */
 #define TARGETS_TOTAL_MAX 4096
+#define IN_FLIGHT_MAX 50   /* probes at once; the rest start as these finish */
 
 struct entry {
 	struct health_status st;
@@ -30,6 +31,7 @@ struct health_monitor {
 	size_t n;
 	int flags;
 	size_t finished; /* probes finished during the current run */
+	size_t in_flight;
 };
 
 static const char *const state_names[] = { "unknown", "healthy", "sick" };
@@ -173,6 +175,7 @@ static void finish(struct health_monitor *m, struct entry *e, const struct healt
 	else if (st->state == HEALTH_UNKNOWN && st->probes >= c->healthy_after + c->sick_after)
 		set_state(st, HEALTH_SICK); /* never settles: flapping */
 	probe_stop(m, e);
+	m->in_flight--;
 	e->next_due = (m->flags & HEALTH_ONCE) ? INT64_MAX : e->pr.start_ms + c->interval_ms;
 	if (e->next_due < now && !(m->flags & HEALTH_ONCE))
 		e->next_due = now;
@@ -197,6 +200,7 @@ static void probe_start(struct health_monitor *m, struct entry *e, int64_t now)
 	e->pr.start_ms = now;
 	e->pr.deadline_ms = now + e->st.check->timeout_ms;
 	e->in_flight = true;
+	m->in_flight++;
 	if (e->st.check->kind == HEALTH_DNS) {
 		if (dns_probe_send(&e->pr, reason, sizeof(reason)) < 0)
 			fail_now(m, e, reason);
@@ -211,7 +215,7 @@ static void start_due(struct health_monitor *m, int64_t now)
 {
 	size_t i;
 
-	for (i = 0; i < m->n; i++)
+	for (i = 0; i < m->n && m->in_flight < IN_FLIGHT_MAX; i++)
 		if (!m->e[i].in_flight && m->e[i].next_due <= now)
 			probe_start(m, &m->e[i], now);
 }
@@ -316,7 +320,7 @@ static int64_t sleep_ms(const struct health_monitor *m, int64_t now, int64_t end
 
 	for (i = 0; i < m->n; i++) {
 		const struct entry *e = &m->e[i];
-		if (!e->in_flight && e->next_due < t)
+		if (!e->in_flight && m->in_flight < IN_FLIGHT_MAX && e->next_due < t)
 			t = e->next_due;
 		if (e->in_flight && e->pr.fd >= 0 && e->pr.deadline_ms < t)
 			t = e->pr.deadline_ms;
