@@ -194,10 +194,10 @@ int np_conn_send(struct np_conn *c, struct np_req_item *items, size_t n, struct 
 
 /* ---- np_step.c: step payloads ---- */
 
-/* {"netns": netns (absent when NULL), "before": …|null, "after": …|null};
- * routes when is_addr is false. The inverse is the same call with before
- * and after swapped. */
-json_t *np_payload(const char *netns, bool is_addr, const void *before, const void *after,
-		   const struct np_state *st);
+/* The apply payload {"netns": netns (absent when NULL), "before": …|null,
+ * "after": …|null} and its inverse (before and after swapped); routes when
+ * is_addr is false. The caller owns both references. */
+void np_payloads(const char *netns, bool is_addr, const void *before, const void *after,
+		 const struct np_state *st, json_t **apply, json_t **inverse);
 
 #endif

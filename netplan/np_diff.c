@@ -64,8 +64,9 @@ static void add_step(struct diff_ctx *x, bool is_addr, const void *before, const
 		     const char *path, const char *text)
 {
 	struct step *s = new_step(x);
-	json_t *apply = np_payload(x->netns, is_addr, before, after, x->st);
-	json_t *inverse = np_payload(x->netns, is_addr, after, before, x->st);
+	json_t *apply, *inverse;
+
+	np_payloads(x->netns, is_addr, before, after, x->st, &apply, &inverse);
 
 	step_init(s, is_addr ? "addr" : "route", apply, inverse, "%s (%s): %s", path, x->host, text);
 }

@@ -358,9 +358,12 @@ int np_state_read(struct np_conn *c, int what, struct np_state *st, struct cut_e
 				"%s: reading routes and addresses from the kernel: %s", c->host,
 				r == -EAGAIN ? "they kept changing while read" : cut_strerror(r));
 	}
-	qsort(st->links, st->nlinks, sizeof(*st->links), cmp_link);
-	qsort(st->routes, st->nroutes, sizeof(*st->routes), cmp_route);
-	qsort(st->addrs, st->naddrs, sizeof(*st->addrs), cmp_addr);
+	if (st->nlinks)
+		qsort(st->links, st->nlinks, sizeof(*st->links), cmp_link);
+	if (st->nroutes)
+		qsort(st->routes, st->nroutes, sizeof(*st->routes), cmp_route);
+	if (st->naddrs)
+		qsort(st->addrs, st->naddrs, sizeof(*st->addrs), cmp_addr);
 	return 0;
 }
 
@@ -383,6 +386,8 @@ size_t np_state_routes_at(const struct np_state *st, const struct np_route *key,
 
 const struct np_addr *np_state_addr_at(const struct np_state *st, const struct np_addr *key)
 {
+	if (!st->naddrs)
+		return NULL;
 	return bsearch(key, st->addrs, st->naddrs, sizeof(*st->addrs), cmp_addr);
 }
 
@@ -392,7 +397,7 @@ const char *np_state_ifname(void *cookie, uint32_t ifindex)
 	struct np_link key = { .ifindex = ifindex };
 	const struct np_link *l;
 
-	if (!st)
+	if (!st || !st->nlinks)
 		return NULL;
 	l = bsearch(&key, st->links, st->nlinks, sizeof(*st->links), cmp_link);
 	return l ? l->name : NULL;

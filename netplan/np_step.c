@@ -12,26 +12,27 @@
 
 #include "util.h"
 
-json_t *np_payload(const char *netns, bool is_addr, const void *before, const void *after,
-		   const struct np_state *st)
+static json_t *value_json(bool is_addr, const void *v, const struct np_state *st)
 {
-	json_t *o = json_object();
-	void *cookie = (void *)st;
+	if (!v)
+		return json_null();
+	if (is_addr)
+		return np_addr_json(v, np_state_ifname, (void *)st);
+	return np_route_json(v, np_state_ifname, (void *)st);
+}
 
-	if (netns)
-		json_object_set_new(o, "netns", json_string(netns));
-	if (is_addr) {
-		json_object_set_new(o, "before", before ? np_addr_json(before, np_state_ifname, cookie)
-							: json_null());
-		json_object_set_new(o, "after", after ? np_addr_json(after, np_state_ifname, cookie)
-						      : json_null());
-	} else {
-		json_object_set_new(o, "before", before ? np_route_json(before, np_state_ifname, cookie)
-							: json_null());
-		json_object_set_new(o, "after", after ? np_route_json(after, np_state_ifname, cookie)
-						      : json_null());
+void np_payloads(const char *netns, bool is_addr, const void *before, const void *after,
+		 const struct np_state *st, json_t **apply, json_t **inverse)
+{
+	json_t *b = value_json(is_addr, before, st), *a = value_json(is_addr, after, st);
+
+	/* the inverse shares the two values, swapped */
+	*apply = json_pack("{s:O,s:O}", "before", b, "after", a);
+	*inverse = json_pack("{s:o,s:o}", "before", a, "after", b);
+	if (netns) {
+		json_object_set_new(*apply, "netns", json_string(netns));
+		json_object_set_new(*inverse, "netns", json_string(netns));
 	}
-	return o;
 }
 
 /* One step, decoded against the host's state. */

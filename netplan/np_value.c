@@ -361,13 +361,18 @@ json_t *np_route_json(const struct np_route *r, np_ifname_fn name, void *cookie)
 	if (r->src_len)
 		json_object_set_new(o, "src", json_string(np_prefix_str(r->family, r->src, r->src_len,
 									tmp, sizeof(tmp))));
-	json_object_set_new(o, "tos", json_integer(r->tos));
+	/* defaults (tos 0, unicast, scope 0, not onlink) are left out: smaller journals */
+	if (r->tos)
+		json_object_set_new(o, "tos", json_integer(r->tos));
 	json_object_set_new(o, "table", json_integer(r->table));
 	json_object_set_new(o, "metric", json_integer(r->metric));
-	json_object_set_new(o, "type", json_integer(r->type));
+	if (r->type != RTN_UNICAST)
+		json_object_set_new(o, "type", json_integer(r->type));
 	json_object_set_new(o, "protocol", json_integer(r->protocol));
-	json_object_set_new(o, "scope", json_integer(r->scope));
-	json_object_set_new(o, "onlink", json_boolean(r->flags & NP_RT_FLAGS_KEPT));
+	if (r->scope)
+		json_object_set_new(o, "scope", json_integer(r->scope));
+	if (r->flags & NP_RT_FLAGS_KEPT)
+		json_object_set_new(o, "onlink", json_true());
 	if (r->has_gw)
 		json_object_set_new(o, "via", ip_json(r->family, r->gw));
 	if (r->oif)
@@ -377,7 +382,8 @@ json_t *np_route_json(const struct np_route *r, np_ifname_fn name, void *cookie)
 		json_object_set_new(o, "prefsrc", ip_json(r->family, r->prefsrc));
 	if (r->care & NP_C_EXTRA) {
 		json_object_set_new(o, "exact", json_true());
-		json_object_set_new(o, "rtattrs", hex_json(r->extra, r->extra_len));
+		if (r->extra_len)
+			json_object_set_new(o, "rtattrs", hex_json(r->extra, r->extra_len));
 	}
 	return o;
 }
