@@ -177,12 +177,17 @@ static bool must_wait(const struct lz_action *a, const struct lz_action *b)
 			return strcmp(a->key, b->key) == 0; /* replace: old one goes first */
 		if (refers_to(a, a->want, b->key))
 			return true;
+		/* a VPN connection needs its local subnets on the router */
+		if (a->type == LZ_CONNECTION && b->type == LZ_INTERFACE)
+			return true;
 		return a->type == LZ_ROUTE && b->type == LZ_INTERFACE && same_router(a, b);
 	}
 	if (b->verb != LZ_DELETE)
 		return false;
 	/* deletes: what refers to a goes first */
 	if (refers_to(b, b->have, a->key))
+		return true;
+	if (a->type == LZ_INTERFACE && (b->type == LZ_CONNECTION || b->type == LZ_VPNSERVICE))
 		return true;
 	return a->type == LZ_INTERFACE && b->type == LZ_ROUTE && same_router(a, b);
 }
