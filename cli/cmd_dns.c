@@ -1,15 +1,18 @@
 /* cutover dns prelower|switch|verify — DNS records on authoritative servers. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
 #include "night_dns.h"
+#include "night_watch.h"
 #include "util.h"
 
 static const char usage[] =
 	"usage: cutover dns prelower [--json] [--dry-run] [--allow-unsigned] PLAN\n"
 	"       cutover dns switch [--json] [--dry-run] [--ignore-ttl] [--allow-unsigned]\n"
-	"                          [--skip-health] [--wait DURATION] PLAN\n"
+	"                          [--skip-health] [--wait DURATION] [--watch DURATION]\n"
+	"                          [--confirm-within DURATION] PLAN\n"
 	"       cutover dns verify [--json] [--wait DURATION] PLAN\n"
 	"\n"
 	"prelower  reads every `from` RRset and its TTL from the zone's primary (any\n"
@@ -36,6 +39,12 @@ static const char usage[] =
 	"  --skip-health     do not run the records' health gates\n"
 	"  --wait DURATION   how long verify waits for lagging servers (default 30s;\n"
 	"                    also what a rollback of this switch waits)\n"
+	"  --watch DURATION  after the switch, keep probing the records' gates for\n"
+	"                    DURATION; if one turns sick, roll back by itself (exit 1)\n"
+	"  --confirm-within DURATION\n"
+	"                    the switch stays provisional: a detached watchdog rolls it\n"
+	"                    back after DURATION unless `cutover confirm --journal J`\n"
+	"                    (from any terminal; --extend moves the deadline)\n"
 	"  --help            this text\n"
 	"\n"
 	"Exit codes:\n"
@@ -49,6 +58,7 @@ static const char usage[] =
 	"  4  a health gate failed\n";
 
 enum { OPT_IGNORE_TTL = 64, OPT_ALLOW_UNSIGNED, OPT_SKIP_HEALTH, OPT_WAIT };
+enum { OPT_WATCH = 96, OPT_CONFIRM_WITHIN }; /* after the switch (night/night_watch.h) */
 
 #define DEFAULT_WAIT_MS 30000
 
@@ -186,7 +196,46 @@ static void print_human(const char *verb, const struct night_dns_result *res, bo
 		print_verify(&res->verify);
 }
 
-static int run(struct cli *cli, const char *verb, const char *path, const struct night_dns_opts *o)
+/* Watch lines as they happen, also into a pipe (tee, a log). */
+static void say_now(void *cookie, const char *line)
+{
+	cli_say(cookie, line);
+	fflush(stdout);
+}
+
+/* --watch / --confirm-within after a successful switch (night/night_watch.h). */
+static int dns_after_switch(struct cli *cli, const struct night_dns_result *res,
+			    const struct night_after_opts *after, struct cut_err *err)
+{
+	struct night_after_opts o = *after;
+	const char **gates = NULL;
+	size_t n;
+	int r;
+
+	if (!o.watch_ms && !o.confirm_within_ms)
+		return 0;
+	o.reg = &cli->reg;
+	o.live = cli->tty && !cli->json;
+	o.say = cli->json ? NULL : say_now;
+	o.say_cookie = cli;
+	n = night_dns_gates(res->np, &gates);
+	r = night_after_switch(res->np, gates, n, &o, err);
+	free(gates);
+	return r;
+}
+
+static int after_option(struct cli *cli, int c, struct night_after_opts *after)
+{
+	int64_t *ms = c == OPT_WATCH ? &after->watch_ms : &after->confirm_within_ms;
+
+	if (parse_duration_ms(optarg, ms) == 0 && *ms >= 1000 && *ms <= WATCH_WINDOW_MAX_MS)
+		return 0;
+	return cli_usage_error(cli, usage, "dns: %s \"%s\": give a duration such as 10m (1 s to 24 h)",
+			       c == OPT_WATCH ? "--watch" : "--confirm-within", optarg);
+}
+
+static int run(struct cli *cli, const char *verb, const char *path, const struct night_dns_opts *o,
+	       const struct night_after_opts *after)
 {
 	struct night_dns_result *res = NULL;
 	struct cut_err err;
@@ -197,9 +246,11 @@ static int run(struct cli *cli, const char *verb, const char *path, const struct
 	cut_err_clear(&err);
 	if (strcmp(verb, "prelower") == 0)
 		r = night_dns_prelower(path, o, &res, &d, &err);
-	else if (strcmp(verb, "switch") == 0)
+	else if (strcmp(verb, "switch") == 0) {
 		r = night_dns_switch(path, o, &res, &d, &err);
-	else
+		if (r == 0 && !o->dry_run)
+			r = dns_after_switch(cli, res, after, &err);
+	} else
 		r = night_dns_verify(path, o, &res, &d, &err);
 	if (r < 0 && !err.code)
 		cut_errf(&err, r, NULL, "%s", cut_strerror(r));
@@ -243,9 +294,12 @@ int cmd_dns(struct cli *cli, int argc, char **argv)
 		{ "allow-unsigned", no_argument, NULL, OPT_ALLOW_UNSIGNED },
 		{ "skip-health", no_argument, NULL, OPT_SKIP_HEALTH },
 		{ "wait", required_argument, NULL, OPT_WAIT },
+		{ "watch", required_argument, NULL, OPT_WATCH },
+		{ "confirm-within", required_argument, NULL, OPT_CONFIRM_WITHIN },
 		{ 0 },
 	};
 	struct night_dns_opts o = { .say = cli_say, .say_cookie = cli, .wait_ms = DEFAULT_WAIT_MS };
+	struct night_after_opts after = { 0 };
 	int c, r;
 
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -254,6 +308,11 @@ int cmd_dns(struct cli *cli, int argc, char **argv)
 			return CUT_EXIT_OK;
 		if (r == 1)
 			continue;
+		if (c == OPT_WATCH || c == OPT_CONFIRM_WITHIN) {
+			if (after_option(cli, c, &after))
+				return CUT_EXIT_INPUT;
+			continue;
+		}
 		if (c == OPT_IGNORE_TTL)
 			o.ignore_ttl = true;
 		else if (c == OPT_ALLOW_UNSIGNED)
@@ -276,5 +335,7 @@ int cmd_dns(struct cli *cli, int argc, char **argv)
 	r = check_verb(cli, argv[optind], &o);
 	if (r)
 		return r;
-	return run(cli, argv[optind], argv[optind + 1], &o);
+	if ((after.watch_ms || after.confirm_within_ms) && strcmp(argv[optind], "switch") != 0)
+		return cli_usage_error(cli, usage, "--watch and --confirm-within belong to dns switch");
+	return run(cli, argv[optind], argv[optind + 1], &o, &after);
 }

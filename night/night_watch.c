@@ -363,3 +363,58 @@ out:
 	free(list);
 	return r;
 }
+
+/* ---- after a switch ---- */
+
+size_t night_dns_gates(const struct night_plan *np, const char ***ret)
+{
+	const struct dns_plan *p = np ? np->dns : NULL;
+	const char **out;
+	size_t i, k, j, n = 0, cap = 0;
+
+	for (i = 0; p && i < p->nrecords; i++)
+		cap += p->records[i].ngates;
+	out = xcalloc(cap + 1, sizeof(*out));
+	for (i = 0; p && i < p->nrecords; i++) {
+		for (k = 0; k < p->records[i].ngates; k++) {
+			const char *g = p->records[i].gates[k];
+			for (j = 0; j < n && strcmp(out[j], g) != 0; j++)
+				;
+			if (j == n)
+				out[n++] = g;
+		}
+	}
+	*ret = out;
+	return n;
+}
+
+int night_after_switch(const struct night_plan *np, const char *const *gates, size_t n,
+		       const struct night_after_opts *o, struct cut_err *err)
+{
+	struct night_watch_opts w = { .window_ms = o->watch_ms, .reg = o->reg, .live = o->live,
+				      .say = o->say, .say_cookie = o->say_cookie };
+	char d[32];
+	int r;
+
+	if (o->confirm_within_ms) {
+		r = night_confirm_within(np->plan->journal, o->confirm_within_ms, NULL, err);
+		if (r < 0)
+			return r;
+		format_duration(o->confirm_within_ms, d, sizeof(d));
+		if (o->say) {
+			char line[4400];
+			snprintf(line, sizeof(line),
+				 "provisional: rolls back by itself in %s unless `cutover confirm "
+				 "--journal %s` (from any terminal)", d, np->plan->journal);
+			o->say(o->say_cookie, line);
+		}
+	}
+	if (!o->watch_ms)
+		return 0;
+	if (n == 0) {
+		if (o->say)
+			o->say(o->say_cookie, "watch: the switched records name no gates; nothing to watch");
+		return 0;
+	}
+	return night_watch(np, gates, n, np->plan->journal, &w, NULL, err);
+}

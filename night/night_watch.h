@@ -95,6 +95,28 @@ int night_watch(const struct night_plan *np, const char *const *checks, size_t n
 		const char *journal_path, const struct night_watch_opts *o,
 		struct rollback_report *rep, struct cut_err *err) CUT_MUST_CHECK;
 
+/* ---- after a switch (what `dns switch` / `route switch` call) ---- */
+
+struct night_after_opts {
+	int64_t watch_ms;          /* --watch; 0 for none */
+	int64_t confirm_within_ms; /* --confirm-within; 0 for none */
+	const struct step_registry *reg;
+	bool live;
+	step_say_fn say;           /* NULL under --json */
+	void *say_cookie;
+};
+
+/* The gates of np's DNS records, each once (the array is the caller's to
+ * free; the names are borrowed from np). */
+size_t night_dns_gates(const struct night_plan *np, const char ***ret);
+
+/* After a successful switch journaled in np's journal (closed by now):
+ * with confirm_within_ms, marks the switch provisional and starts the
+ * watchdog; then, with watch_ms, watches the gates (night_watch). 0 when
+ * neither is asked or all went well. */
+int night_after_switch(const struct night_plan *np, const char *const *gates, size_t n,
+		       const struct night_after_opts *o, struct cut_err *err) CUT_MUST_CHECK;
+
 /* ---- commit-confirmed ---- */
 
 /* What the journal says about the latest provisional switch. */

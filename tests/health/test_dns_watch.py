@@ -1,0 +1,137 @@
+#!/usr/bin/env python3
+"""`cutover dns switch` with health gates, --watch and --confirm-within, end to
+end against a real BIND primary (tests/dnsctl/dnslab.py) and the local HTTP
+servers of tests/health/server.py. Ports 18060-18069 on 127.0.0.1 only.
+
+  - a gate on a server answering 503 refuses the switch (exit 4), nothing changes
+  - --watch: the server behind the gate is stopped mid-window; cutover rolls
+    back by itself (exit 1) and BIND answers the source again
+  - --confirm-within: cutover exits, its session is gone; the detached
+    watchdog rolls back at the deadline and verifies the source
+  - --confirm-within then `cutover confirm`: the watchdog exits, the switch stays
+"""
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+ROOT = os.environ.get("SOURCE_ROOT", os.path.join(os.path.dirname(__file__), "..", ".."))
+sys.path.insert(0, os.path.join(ROOT, "tests", "dnsctl"))
+from dnslab import CUTOVER, Cases, Lab, check, cutover, dig, wait_for  # noqa: E402
+
+BIND, WEB, SICK = 18060, 18061, 18062
+ZONES = {"example.com": ["www IN A 192.0.2.10"]}
+SOURCE, TARGET = ["192.0.2.10"], ["198.51.100.10"]
+
+
+def start_server(lab, spec):
+    ready = lab.path(f"ready-{time.monotonic_ns()}")
+    p = subprocess.Popen(["/usr/bin/python3", os.path.join(ROOT, "tests/health/server.py"),
+                          ready, spec])
+    lab.procs.append(p)
+    wait_for(lambda: os.path.exists(ready), f"server {spec}", 10)
+    return p
+
+
+def write_plan(lab, gate):
+    path = lab.path(f"plan-{gate}.json")
+    plan = {
+        "change": "CHG-WATCH", "journal": "cutover.journal",
+        "dns": {
+            "primaries": [{"name": "bind", "address": "127.0.0.1", "port": BIND,
+                           "key_file": lab.keyfile, "key_name": "cutover-key"}],
+            "zones": [{"name": "example.com", "primary": "bind", "verify_ns": False}],
+            "lowered_ttl": "60s",
+            "records": [{"name": "www.example.com", "type": "A", "from": SOURCE, "to": TARGET,
+                         "gates": [gate]}],
+        },
+        "health": {
+            "www-http": {"kind": "http", "host": "www.example.com", "interval": "200ms",
+                         "healthy_after": 1, "sick_after": 2, "targets": [f"127.0.0.1:{WEB}"]},
+            "www-sick": {"kind": "http", "host": "www.example.com", "healthy_after": 1,
+                         "sick_after": 1, "targets": [f"127.0.0.1:{SICK}"]},
+        },
+    }
+    with open(path, "w") as f:
+        json.dump(plan, f, indent=1)
+    return path
+
+
+def watchdog_alive(journal):
+    r = subprocess.run(["flock", "-n", journal + ".watchdog.lock", "true"])
+    return r.returncode != 0
+
+
+def main():
+    cases = Cases()
+    with Lab("health-watch") as lab:
+        lab.bind(BIND, ZONES)
+        web = start_server(lab, f"port={WEB},body=up")
+        start_server(lab, f"port={SICK},status=503")
+        good, sick = write_plan(lab, "www-http"), write_plan(lab, "www-sick")
+        journal = lab.journal
+
+        def gate_refuses_sick_target():
+            r = cutover("dns", "switch", "--ignore-ttl", sick, expect=4)
+            check(f"www-sick 127.0.0.1:{SICK}: HTTP 503" in r.stderr, r.stderr)
+            check(dig(BIND, "www.example.com") == SOURCE, "records changed")
+
+        def watch_rolls_back_when_server_stops():
+            nonlocal web
+            p = subprocess.Popen([CUTOVER, "dns", "switch", "--ignore-ttl", "--watch", "60s", good],
+                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            for line in p.stdout:
+                if line.startswith("watch: 1 target"):
+                    break
+            check(dig(BIND, "www.example.com") == TARGET, "not switched before the watch")
+            web.send_signal(signal.SIGKILL)  # the target dies mid-window
+            web.wait()
+            out, err = p.communicate(timeout=60)
+            check(p.returncode == 1, f"exit {p.returncode}: {out} {err}")
+            check("connection refused" in err and "rolled back 1 step" in err, err)
+            check(dig(BIND, "www.example.com") == SOURCE, "not rolled back")
+            web = start_server(lab, f"port={WEB},body=up")
+
+        def watchdog_rolls_back_after_session_dies():
+            # cutover runs in a session of its own that is then killed whole
+            p = subprocess.Popen([CUTOVER, "dns", "switch", "--ignore-ttl",
+                                  "--confirm-within", "2s", good],
+                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                 start_new_session=True)
+            out, err = p.communicate(timeout=60)
+            check(p.returncode == 0, f"exit {p.returncode}: {out} {err}")
+            try:
+                os.killpg(p.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            check("provisional" in out, out)
+            check(dig(BIND, "www.example.com") == TARGET, "not switched")
+            check(watchdog_alive(journal), "no watchdog")
+            wait_for(lambda: dig(BIND, "www.example.com") == SOURCE, "the watchdog's rollback", 30)
+            wait_for(lambda: not watchdog_alive(journal), "the watchdog to exit", 15)
+            with open(journal + ".watchdog.log") as f:
+                log = f.read()
+            check("source is verified back" in log, log)
+            r = cutover("confirm", "--journal", journal, expect=3)
+            check("too late" in r.stderr, r.stderr)
+
+        def confirm_keeps_the_switch():
+            r = cutover("dns", "switch", "--ignore-ttl", "--confirm-within", "3s", good)
+            check(watchdog_alive(journal), "no watchdog")
+            r = cutover("confirm", "--journal", journal)
+            check("final" in r.stdout, r.stdout)
+            wait_for(lambda: not watchdog_alive(journal), "the watchdog to exit", 15)
+            check(dig(BIND, "www.example.com") == TARGET, "rolled back after confirm")
+
+        cases.run("gate refuses a sick target", gate_refuses_sick_target)
+        cases.run("watch rolls back when the server stops", watch_rolls_back_when_server_stops)
+        cases.run("watchdog rolls back after the session dies",
+                  watchdog_rolls_back_after_session_dies)
+        cases.run("confirm keeps the switch", confirm_keeps_the_switch)
+    cases.finish()
+
+
+if __name__ == "__main__":
+    main()
