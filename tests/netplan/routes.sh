@@ -107,8 +107,8 @@ test_big() {
 	"$CUTOVER" route switch "$tmp/big.json" >"$tmp/big.out2" 2>&1
 	check "big: a second switch changes nothing and exits 0" \
 		grep -q "nothing to change" "$tmp/big.out2"
-	"$NP_ROLLBACK" "$tmp/big.journal" >"$tmp/big.rb" 2>&1
-	check "big: rollback exits 0" test $? = 0
+	"$CUTOVER" rollback --journal "$tmp/big.journal" --reason test >"$tmp/big.rb" 2>&1
+	check "big: cutover rollback exits 0" test $? = 0
 	check "big: rollback restores the exact tables and addresses" same_as_before big
 	"$NP_ROLLBACK" "$tmp/big.journal" >"$tmp/big.rb2" 2>&1
 	check "big: a second rollback changes nothing" grep -q "^undone 0," "$tmp/big.rb2"
@@ -214,8 +214,8 @@ EOF
 	check "ping: the traffic now crosses the second veth pair ($rx0 -> $rx1)" \
 		test "$rx1" -gt "$((rx0 + 1))"
 	check "ping: the address is on s1" grep -q "10.1.2.3/32" <(ip -n "$pb" addr show dev s1)
-	"$NP_ROLLBACK" "$tmp/ping.journal" >"$tmp/ping.rb" 2>&1
-	check "ping: rollback exits 0" test $? = 0
+	"$CUTOVER" rollback --journal "$tmp/ping.journal" --reason test >"$tmp/ping.rb" 2>&1
+	check "ping: cutover rollback exits 0" test $? = 0
 	snapshot "$pa" "$tmp/pa.after"
 	snapshot "$pb" "$tmp/pb.after"
 	check "ping: rollback restores the client's tables" diff -u "$tmp/pa.before" "$tmp/pa.after"
@@ -239,6 +239,16 @@ test_cli() {
 	"$CUTOVER" route switch --json "$tmp/cli.json" >"$tmp/cli.sw.json" 2>/dev/null
 	check "cli: --json switch is one JSON document saying ok" \
 		test "$(json_get "$tmp/cli.sw.json" "d['ok']")" = True
+	# someone changes a switched route by hand: rollback leaves it alone
+	ip -n "$ns" route replace 10.0.3.0/24 via 192.0.2.77 dev v0a
+	"$NP_ROLLBACK" "$tmp/cli.journal" >"$tmp/cli.rb" 2>&1
+	check "cli: rollback leaves a route changed since alone (exit 3)" test $? = 3
+	check "cli: and names it" grep -q "conflict: routes.hosts\[0\].routes\[3\]" "$tmp/cli.rb"
+	check "cli: the other routes are back" \
+		grep -q "192.0.2.254" <(ip -n "$ns" route show 10.0.4.0/24)
+	"$NP_ROLLBACK" "$tmp/cli.journal" --force >"$tmp/cli.rb2" 2>&1
+	check "cli: rollback --force puts it back too" test $? = 0
+	check "cli: and the tables are exactly as before" same_as_before cli
 	echo '{"change": "X", "journal": "j", "routes": {"hosts": [{"routes": [{"destination": "10.0.0.1/8"}]}]}}' \
 		>"$tmp/badplan.json"
 	"$CUTOVER" route plan "$tmp/badplan.json" >/dev/null 2>"$tmp/badplan.err"
