@@ -545,7 +545,7 @@ static int run_workers(struct vctx *v, step_say_fn say, void *cookie, struct cut
 		started++;
 	}
 	while (r == 0 && !all_finished(v)) {
-		pause_ms(20);
+		pause_ms(5);
 		if (say && now_monotonic_ms() >= next_say) {
 			say_lagging(v, say, cookie);
 			next_say += SAY_EVERY_MS;
