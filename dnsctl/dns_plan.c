@@ -48,6 +48,37 @@ static char *idx(char *buf, size_t len, const char *parent, size_t i)
 	return buf;
 }
 
+/* The array member key of sec, each element an object handed to fn with its
+ * path; at most max elements. Returns the array's size (0 when absent/bad). */
+typedef void (*element_fn)(struct parse *ps, const char *path, json_t *o);
+
+static size_t each_object(struct parse *ps, const char *path, json_t *sec, const char *key,
+			  int required, size_t max, const char *fix, element_fn fn)
+{
+	char ap[JSONFILE_PATH_MAX], ip[JSONFILE_PATH_MAX];
+	json_t *arr = schema_member(ps->sc, path, sec, key, JSON_ARRAY, required);
+	size_t i, n = json_array_size(arr);
+
+	if (!arr)
+		return 0;
+	sub(ap, sizeof(ap), path, key);
+	if (n > max) {
+		schema_error(ps->sc, ap, fix, "more than %zu entries", max);
+		return 0;
+	}
+	for (i = 0; i < n; i++) {
+		json_t *o = json_array_get(arr, i);
+		idx(ip, sizeof(ip), ap, i);
+		if (!json_is_object(o)) {
+			schema_error(ps->sc, ip, NULL, "expected an object, found %s",
+				     schema_type_name(json_typeof(o)));
+			continue;
+		}
+		fn(ps, ip, o);
+	}
+	return n;
+}
+
 /* A name member: canonical into out; false (reported) when bad. */
 static bool name_member(struct parse *ps, const char *path, json_t *obj, const char *key,
 			char out[256])
@@ -151,40 +182,40 @@ static size_t server_by_name(const struct dns_plan *p, const char *name)
 	return (size_t)-1;
 }
 
+static void primary_element(struct parse *ps, const char *path, json_t *o);
+static void server_element(struct parse *ps, const char *path, json_t *o);
+
 static void parse_servers(struct parse *ps, const char *path, json_t *sec, const char *key,
 			  bool primary)
 {
-	char ap[JSONFILE_PATH_MAX], ip[JSONFILE_PATH_MAX];
-	json_t *arr = schema_member(ps->sc, path, sec, key, JSON_ARRAY,
-				    primary ? SCHEMA_REQUIRED : SCHEMA_OPTIONAL);
-	size_t i, before = ps->p->nservers;
+	size_t room = DNS_SERVERS_MAX - ps->p->nservers;
+	size_t n = each_object(ps, path, sec, key, primary ? SCHEMA_REQUIRED : SCHEMA_OPTIONAL,
+			       room, NULL, primary ? primary_element : server_element);
 
-	if (!arr)
-		return;
-	sub(ap, sizeof(ap), path, key);
-	if (json_array_size(arr) + ps->p->nservers > DNS_SERVERS_MAX) {
-		schema_error(ps->sc, ap, NULL, "more than %d servers", DNS_SERVERS_MAX);
-		return;
-	}
-	if (primary && json_array_size(arr) == 0)
-		schema_error(ps->sc, ap, "list the zones' primary servers", "no primary");
-	for (i = 0; i < json_array_size(arr); i++) {
-		json_t *o = json_array_get(arr, i);
-		idx(ip, sizeof(ip), ap, i);
-		if (!json_is_object(o)) {
-			schema_error(ps->sc, ip, NULL, "expected an object, found %s",
-				     schema_type_name(json_typeof(o)));
-			continue;
-		}
-		parse_server(ps, ip, o, primary);
-		if (ps->p->servers[ps->p->nservers - 1].name[0] &&
-		    server_by_name(ps->p, ps->p->servers[ps->p->nservers - 1].name) <
-			    ps->p->nservers - 1)
-			schema_error(ps->sc, ip, "give every server its own name",
-				     "server name \"%s\" is used twice",
-				     ps->p->servers[ps->p->nservers - 1].name);
-	}
-	(void)before;
+	if (primary && n == 0 && json_is_array(json_object_get(sec, key)))
+		schema_error(ps->sc, "dns.primaries", "list the zones' primary servers",
+			     "no primary");
+}
+
+static void check_unique(struct parse *ps, const char *path)
+{
+	const char *name = ps->p->servers[ps->p->nservers - 1].name;
+
+	if (name[0] && server_by_name(ps->p, name) < ps->p->nservers - 1)
+		schema_error(ps->sc, path, "give every server its own name",
+			     "server name \"%s\" is used twice", name);
+}
+
+static void primary_element(struct parse *ps, const char *path, json_t *o)
+{
+	parse_server(ps, path, o, true);
+	check_unique(ps, path);
+}
+
+static void server_element(struct parse *ps, const char *path, json_t *o)
+{
+	parse_server(ps, path, o, false);
+	check_unique(ps, path);
 }
 
 /* ---- zones ---- */
@@ -237,35 +268,24 @@ static void parse_zone(struct parse *ps, const char *path, json_t *o)
 	parse_zone_verify(ps, path, o, z);
 }
 
+static void zone_element(struct parse *ps, const char *path, json_t *o)
+{
+	size_t j;
+
+	parse_zone(ps, path, o);
+	for (j = 0; j + 1 < ps->p->nzones; j++)
+		if (ps->p->zones[j].name[0] &&
+		    strcmp(ps->p->zones[j].name, ps->p->zones[ps->p->nzones - 1].name) == 0)
+			schema_error(ps->sc, path, "list each zone once", "zone %s is listed twice",
+				     ps->p->zones[j].name);
+}
+
 static void parse_zones(struct parse *ps, const char *path, json_t *sec)
 {
-	char ap[JSONFILE_PATH_MAX], ip[JSONFILE_PATH_MAX];
-	json_t *arr = schema_member(ps->sc, path, sec, "zones", JSON_ARRAY, SCHEMA_REQUIRED);
-	size_t i, j;
+	json_t *arr = json_object_get(sec, "zones");
 
-	if (!arr)
-		return;
-	sub(ap, sizeof(ap), path, "zones");
-	if (json_array_size(arr) > DNS_ZONES_MAX) {
-		schema_error(ps->sc, ap, NULL, "more than %d zones", DNS_ZONES_MAX);
-		return;
-	}
 	ps->p->zones = xcalloc(json_array_size(arr) + 1, sizeof(*ps->p->zones));
-	for (i = 0; i < json_array_size(arr); i++) {
-		json_t *o = json_array_get(arr, i);
-		idx(ip, sizeof(ip), ap, i);
-		if (!json_is_object(o)) {
-			schema_error(ps->sc, ip, NULL, "expected an object, found %s",
-				     schema_type_name(json_typeof(o)));
-			continue;
-		}
-		parse_zone(ps, ip, o);
-		for (j = 0; j + 1 < ps->p->nzones; j++)
-			if (ps->p->zones[j].name[0] &&
-			    strcmp(ps->p->zones[j].name, ps->p->zones[ps->p->nzones - 1].name) == 0)
-				schema_error(ps->sc, ip, "list each zone once", "zone %s is listed twice",
-					     ps->p->zones[j].name);
-	}
+	each_object(ps, path, sec, "zones", SCHEMA_REQUIRED, DNS_ZONES_MAX, NULL, zone_element);
 }
 
 /* ---- records ---- */
@@ -427,29 +447,12 @@ static void check_duplicates(struct parse *ps)
 
 static void parse_records(struct parse *ps, const char *path, json_t *sec)
 {
-	char ap[JSONFILE_PATH_MAX], ip[JSONFILE_PATH_MAX];
-	json_t *arr = schema_member(ps->sc, path, sec, "records", JSON_ARRAY, SCHEMA_REQUIRED);
-	size_t i;
+	json_t *arr = json_object_get(sec, "records");
 
-	if (!arr)
-		return;
-	sub(ap, sizeof(ap), path, "records");
-	if (json_array_size(arr) > DNS_RECORDS_MAX) {
-		schema_error(ps->sc, ap, "split the change", "more than %d records", DNS_RECORDS_MAX);
-		return;
-	}
 	ps->p->records = xcalloc(json_array_size(arr) + 1, sizeof(*ps->p->records));
-	for (i = 0; i < json_array_size(arr); i++) {
-		json_t *o = json_array_get(arr, i);
-		idx(ip, sizeof(ip), ap, i);
-		if (!json_is_object(o)) {
-			schema_error(ps->sc, ip, NULL, "expected an object, found %s",
-				     schema_type_name(json_typeof(o)));
-			continue;
-		}
-		parse_record(ps, ip, o);
-	}
-	check_duplicates(ps);
+	if (each_object(ps, path, sec, "records", SCHEMA_REQUIRED, DNS_RECORDS_MAX,
+			"split the change", parse_record))
+		check_duplicates(ps);
 }
 
 static const char *const section_keys[] = { "primaries", "servers", "zones", "lowered_ttl",
