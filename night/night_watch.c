@@ -20,8 +20,7 @@ static void nap_ms(int64_t ms)
 		;
 }
 
-/* Appends one note (body is consumed) and syncs. */
-static int note(struct journal *j, json_t *body, struct cut_err *err)
+int night_note(struct journal *j, json_t *body, struct cut_err *err)
 {
 	int r = journal_append(j, JOURNAL_NOTE, body, NULL);
 
@@ -121,7 +120,7 @@ static int rollback_and_verify(struct journal *j, const struct step_registry *re
 
 	cut_err_clear(&rerr);
 	r = rollback_run(j, reg, &ctx, rep, &rerr);
-	w = note(j, json_pack("{s:s,s:I,s:I,s:I,s:s}", "event", NOTE_ROLLBACK_DONE, "undone",
+	w = night_note(j, json_pack("{s:s,s:I,s:I,s:I,s:s}", "event", NOTE_ROLLBACK_DONE, "undone",
 			      (json_int_t)rep->undone, "conflicts", (json_int_t)rep->conflicts,
 			      "failed", (json_int_t)rep->failed, "result",
 			      r == 0 ? "ok" : rerr.msg),
@@ -133,7 +132,7 @@ static int rollback_and_verify(struct journal *j, const struct step_registry *re
 	if (w < 0)
 		return w;
 	bad = verify_source(j, reg, rep, why, sizeof(why));
-	w = note(j, json_pack("{s:s,s:b,s:I,s:s}", "event", NOTE_SOURCE_VERIFIED, "ok", bad == 0,
+	w = night_note(j, json_pack("{s:s,s:b,s:I,s:s}", "event", NOTE_SOURCE_VERIFIED, "ok", bad == 0,
 			      "steps", (json_int_t)rep->undone, "error", why),
 		 err);
 	if (bad)
@@ -163,7 +162,7 @@ int night_auto_rollback(const char *journal_path, const struct step_registry *re
 		journal_close(j);
 		return 1;
 	}
-	r = note(j, json_pack("{s:s,s:s,s:s}", "event", NOTE_AUTO_ROLLBACK, "trigger", trigger,
+	r = night_note(j, json_pack("{s:s,s:s,s:s}", "event", NOTE_AUTO_ROLLBACK, "trigger", trigger,
 			      "reason", reason),
 		 err);
 	if (r == 0)
@@ -258,7 +257,7 @@ static int watch_note(const char *path, json_t *body, struct cut_err *err)
 		json_decref(body);
 		return r;
 	}
-	r = note(j, body, err);
+	r = night_note(j, body, err);
 	journal_close(j);
 	return r;
 }

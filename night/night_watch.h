@@ -54,6 +54,9 @@
 #define NOTE_SOURCE_VERIFIED "source-verified"
 #define NOTE_WATCH "watch"
 
+/* Appends a JOURNAL_NOTE with body (consumed; "event" names it) and syncs. */
+int night_note(struct journal *j, json_t *body, struct cut_err *err) CUT_MUST_CHECK;
+
 /* The checks of np's health section called names[0..n) (duplicates once),
  * in *ret (the caller frees the array, not the checks). CUT_EINPUT naming a
  * check the plan does not define. (night/night_gate.c) */

@@ -85,23 +85,12 @@ static json_t *deadline_note(const char *event, uint64_t provisional, int64_t de
 			 "deadline", when);
 }
 
-static int append_sync(struct journal *j, json_t *body, struct cut_err *err)
-{
-	int r = journal_append(j, JOURNAL_NOTE, body, NULL);
-
-	json_decref(body);
-	if (r < 0)
-		return cut_errf(err, r, "check the disk holding the journal",
-				"journal %s: cannot append a note: %s", journal_path(j), cut_strerror(r));
-	return journal_sync(j, err);
-}
-
 int night_provisional_begin(struct journal *j, int64_t within_ms, struct cut_err *err)
 {
 	if (within_ms <= 0 || within_ms > WATCH_WINDOW_MAX_MS)
 		return cut_errf(err, CUT_EUSAGE, "give a duration from 1 s to 24 h, e.g. 15m",
 				"confirm-within out of range");
-	return append_sync(j, deadline_note(NOTE_PROVISIONAL, 0, now_realtime_ms() + within_ms), err);
+	return night_note(j, deadline_note(NOTE_PROVISIONAL, 0, now_realtime_ms() + within_ms), err);
 }
 
 /* ---- the watchdog's own lock ---- */
@@ -400,10 +389,10 @@ int night_confirm(const char *journal_path, int64_t extend_ms, struct night_conf
 	else if (extend_ms) {
 		res->extended = true;
 		res->deadline_ms = now + extend_ms;
-		r = append_sync(j, deadline_note(NOTE_EXTEND, st.seq, res->deadline_ms), err);
+		r = night_note(j, deadline_note(NOTE_EXTEND, st.seq, res->deadline_ms), err);
 	} else {
 		res->late = now > st.deadline_ms;
-		r = append_sync(j, json_pack("{s:s,s:I,s:b}", "event", NOTE_CONFIRMED, "provisional",
+		r = night_note(j, json_pack("{s:s,s:I,s:b}", "event", NOTE_CONFIRMED, "provisional",
 					     (json_int_t)st.seq, "late", res->late),
 				err);
 	}
