@@ -15,7 +15,7 @@ step() { printf '\n=== %s ===\n' "$*"; }
 
 step "build (gcc)"
 rm -rf build-test build-asan build-fuzz
-CC=gcc meson setup build-test -Dbuildtype=debugoptimized >/dev/null
+CC=gcc meson setup build-test -Dbuildtype=debugoptimized
 ninja -C build-test
 
 step "test suite (gcc)"
@@ -23,7 +23,7 @@ meson test -C build-test --print-errorlogs --num-processes 2
 
 step "build (clang, ASan + UBSan)"
 CC=clang meson setup build-asan -Db_sanitize=address,undefined -Db_lundef=false \
-	-Dbuildtype=debug >/dev/null
+	-Dbuildtype=debug
 ninja -C build-asan
 
 step "test suite (ASan + UBSan)"
@@ -31,7 +31,7 @@ meson test -C build-asan --print-errorlogs --num-processes 2 --timeout-multiplie
 
 step "fuzz smoke"
 CC=clang meson setup build-fuzz -Dfuzz=true -Dtests=false -Db_sanitize=address,undefined \
-	-Db_lundef=false -Dbuildtype=debug >/dev/null
+	-Db_lundef=false -Dbuildtype=debug
 ninja -C build-fuzz
 bash scripts/fuzz-smoke.sh build-fuzz
 
