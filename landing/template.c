@@ -1132,9 +1132,9 @@ static void add_networks(struct tpl *t)
 		cidr_format(&s->gateway, gw, sizeof(gw));
 		*strchr(gw, '/') = '\0';
 		lz_graph_add(t->g, LZ_SUBNET,
-			     json_pack("{s:o,s:o,s:s,s:s,s:O}", "name", full_name(t, s->name),
+			     json_pack("{s:o,s:o,s:s,s:s,s:o}", "name", full_name(t, s->name),
 				       "network", full_name(t, t->vpcs[s->vpc].name), "cidr", buf,
-				       "gateway", gw, "dns", s->dns ? s->dns : json_array()),
+				       "gateway", gw, "dns", s->dns ? json_incref(s->dns) : json_array()),
 			     s->path);
 	}
 }

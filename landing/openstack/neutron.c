@@ -57,6 +57,7 @@ int neutron_error_message(long status, const char *body, size_t len, char *type,
 {
 	json_t *doc = json_loadb(body ? body : "", len, 0, NULL);
 	json_t *e = json_object_get(doc, "NeutronError");
+	int shaped = json_is_object(e) ? 0 : -1;
 
 	snprintf(type, tlen, "HTTP %ld", status);
 	snprintf(msg, mlen, "%s", "(no message)");
@@ -69,7 +70,7 @@ int neutron_error_message(long status, const char *body, size_t len, char *type,
 		snprintf(msg, mlen, "%.*s", (int)(len > 200 ? 200 : len), body);
 	}
 	json_decref(doc);
-	return json_is_object(e) ? 0 : -1;
+	return shaped;
 }
 
 static void add_raw(struct lz_obj *o, const char *field, const char *id)

@@ -1,0 +1,114 @@
+#!/usr/bin/env bash
+# bench/landing/run.sh CUTOVER [--postgres]
+# Same 39 resources three ways against a Neutron on 127.0.0.1:19699 (SQLite):
+#   cutover landing apply (default --parallel 8), cutover --parallel 1, and
+#   the openstack CLI runbook (one command per resource, as an operator would).
+# Also: a plan with nothing to change, and destroy. With --postgres, the two
+# cutover runs again on a PostgreSQL-backed Neutron with api_workers=2.
+set -euo pipefail
+CUTOVER=$(readlink -f "${1:?usage: run.sh CUTOVER [--postgres]}")
+here=$(cd "$(dirname "$0")" && pwd)
+ROOT=$(cd "$here/../.." && pwd)
+. "$ROOT/tests/landing/neutron.sh"
+work=$(mktemp -d /tmp/cutover-bench-landing.XXXXXX)
+chmod 755 "$work"
+cleanup() { neutron_stop; pg_stop; rm -rf "$work"; }
+trap cleanup EXIT
+jq_() { /usr/bin/python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"; }
+now() { date +%s.%N; }
+secs() { echo "$2 - $1" | bc -l; }
+ratio() { printf '%.2f' "$(echo "$1 / $2" | bc -l)"; }
+
+setup_cloud() {
+	export OS_ENDPOINT=$NEUTRON_URL OS_AUTH_TYPE=none
+	unset OS_AUTH_URL OS_TOKEN || true
+	local ext
+	ext=$(curl -fs -XPOST "$NEUTRON_URL/v2.0/networks" -d '{"network":{"name":"public","router:external":true,"provider:network_type":"flat","provider:physical_network":"public"}}' | jq_ 'd["network"]["id"]')
+	curl -fs -XPOST "$NEUTRON_URL/v2.0/subnets" -d "{\"subnet\":{\"network_id\":\"$ext\",\"cidr\":\"198.18.0.0/24\",\"ip_version\":4}}" >/dev/null
+}
+
+timed_apply() { # label args…
+	local t0 t1
+	t0=$(now)
+	"$CUTOVER" landing apply "$@" three-tier.json >/dev/null
+	t1=$(now)
+	secs "$t0" "$t1"
+}
+
+runbook() { # the openstack CLI doing the same zone, one command per resource
+	local z=bench-cli o="openstack" net sub
+	$o network create --description "cutover:$z" --tag "cutover:$z" $z-biz >/dev/null
+	$o network create --description "cutover:$z" --tag "cutover:$z" $z-mgmt >/dev/null
+	for s in access-a:1 access-b:2 app-a:11 app-b:12 data-a:21 data-b:22; do
+		$o subnet create --network $z-biz --subnet-range 10.60.${s#*:}.0/24 --tag "cutover:$z" \
+			--description "cutover:$z" $z-${s%%:*} >/dev/null
+	done
+	$o subnet create --network $z-mgmt --subnet-range 10.61.1.0/24 --tag "cutover:$z" \
+		--description "cutover:$z" $z-bastion >/dev/null
+	$o router create --description "cutover:$z" --tag "cutover:$z" --external-gateway public \
+		--enable-snat $z-edge >/dev/null
+	for s in access-a access-b app-a app-b data-a data-b bastion; do
+		$o router add subnet $z-edge $z-$s >/dev/null
+	done
+	for g in access app data bastion; do
+		$o security group create --description "cutover:$z" --tag "cutover:$z" $z-$g >/dev/null
+	done
+	r() { $o security group rule create --description "cutover:$z" --ingress --protocol tcp "$@" >/dev/null; }
+	r --dst-port 443 --remote-ip 0.0.0.0/0 $z-access
+	r --dst-port 80 --remote-ip 0.0.0.0/0 $z-access
+	r --dst-port 22 --remote-group $z-bastion $z-access
+	r --dst-port 8080:8089 --remote-group $z-access $z-app
+	r --dst-port 22 --remote-group $z-bastion $z-app
+	r --dst-port 8080:8089 --remote-ip 192.168.0.0/16 $z-app
+	r --dst-port 5432 --remote-group $z-app $z-data
+	r --dst-port 22 --remote-group $z-bastion $z-data
+	r --dst-port 5432 --remote-ip 192.168.0.0/16 $z-data
+	r --dst-port 22 --remote-ip 192.168.0.0/16 $z-bastion
+	$o security group rule create --description "cutover:$z" --ingress --protocol icmp --remote-ip 192.168.0.0/16 $z-bastion >/dev/null
+	$o security group rule create --description "cutover:$z" --egress --protocol tcp --dst-port 22 --remote-ip 10.60.0.0/15 $z-bastion >/dev/null
+	$o vpn ike policy create --description "cutover:$z" --ike-version v2 --encryption-algorithm aes-256 --auth-algorithm sha256 --pfs group14 $z-ike >/dev/null
+	$o vpn ipsec policy create --description "cutover:$z" --encryption-algorithm aes-256 --auth-algorithm sha256 --pfs group14 $z-ipsec >/dev/null
+	$o vpn endpoint group create --description "cutover:$z" --type subnet --value $z-app-a --value $z-app-b --value $z-data-a --value $z-data-b --value $z-bastion $z-local >/dev/null
+	$o vpn endpoint group create --description "cutover:$z" --type cidr --value 192.168.0.0/16 --value 172.16.0.0/12 $z-peer >/dev/null
+	$o vpn service create --description "cutover:$z" --router $z-edge $z-service >/dev/null
+	$o vpn ipsec site connection create --description "cutover:$z" --vpnservice $z-service --ikepolicy $z-ike --ipsecpolicy $z-ipsec \
+		--local-endpoint-group $z-local --peer-endpoint-group $z-peer --peer-address 198.51.100.10 --peer-id 198.51.100.10 \
+		--psk "$(cat dc-vpn.psk)" $z-connection >/dev/null
+}
+
+cd "$work"
+cp "$ROOT/templates/three-tier.json" .
+printf 'bench-psk-not-secret\n' >dc-vpn.psk
+chmod 600 dc-vpn.psk
+
+echo "== SQLite Neutron, one API worker (127.0.0.1:19699)"
+neutron_start "$work/n" 19699 sqlite
+setup_cloud
+par=$(timed_apply --param env=par --parallel 8)
+t0=$(now); "$CUTOVER" landing plan --param env=par three-tier.json >/dev/null; t1=$(now)
+noop=$(secs "$t0" "$t1")
+seq=$(timed_apply --param env=seq --param cidr_base=10.40.0.0/15 --parallel 1)
+t0=$(now); runbook; t1=$(now)
+cli=$(secs "$t0" "$t1")
+t0=$(now); "$CUTOVER" landing destroy --param env=par three-tier.json >/dev/null; t1=$(now)
+destroy=$(secs "$t0" "$t1")
+printf 'cutover apply (parallel 8)   %6.1f s\n' "$par"
+printf 'cutover apply (parallel 1)   %6.1f s\n' "$seq"
+printf 'openstack CLI runbook        %6.1f s\n' "$cli"
+printf 'cutover plan, nothing to do  %6.2f s\n' "$noop"
+printf 'cutover destroy              %6.1f s\n' "$destroy"
+echo "ratio CLI runbook / cutover apply:        $(ratio "$cli" "$par")x (target >= 6)"
+echo "ratio cutover --parallel 1 / parallel 8:  $(ratio "$seq" "$par")x"
+neutron_stop
+
+if [ "${2:-}" = --postgres ]; then
+	echo "== PostgreSQL Neutron, two API workers (127.0.0.1:19699, PostgreSQL 15432)"
+	pg_start "$work" 15432
+	neutron_start "$work/pgn" 19699 postgres 15432 2
+	setup_cloud
+	par=$(timed_apply --param env=par --parallel 8)
+	seq=$(timed_apply --param env=seq --param cidr_base=10.40.0.0/15 --parallel 1)
+	printf 'cutover apply (parallel 8)   %6.1f s\n' "$par"
+	printf 'cutover apply (parallel 1)   %6.1f s\n' "$seq"
+	echo "ratio --parallel 1 / parallel 8:          $(ratio "$seq" "$par")x (target >= 1.5)"
+fi
