@@ -70,19 +70,6 @@ size_t netplan_hosts(const struct netplan_plan *p)
 	return p ? p->nhosts : 0;
 }
 
-static bool name_ok(const char *s, size_t max)
-{
-	size_t n = strlen(s), i;
-
-	if (n == 0 || n > max || strcmp(s, ".") == 0 || strcmp(s, "..") == 0)
-		return false;
-	for (i = 0; i < n; i++)
-		if (!(s[i] == '-' || s[i] == '_' || s[i] == '.' || (s[i] >= '0' && s[i] <= '9') ||
-		      (s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z')))
-			return false;
-	return true;
-}
-
 /* A device name: at most 15 bytes, no '/', no blanks. */
 static const char *dev_value(struct schema *sc, const char *path, json_t *obj, const char *key)
 {
@@ -424,7 +411,7 @@ static void host(struct schema *sc, const char *path, json_t *v, struct np_host 
 	schema_keys(sc, path, v, host_keys);
 	schema_string(sc, path, v, "name", SCHEMA_OPTIONAL, NULL, &name);
 	if (schema_string(sc, path, v, "netns", SCHEMA_OPTIONAL, NULL, &netns) && netns &&
-	    !name_ok(netns, NP_NETNS_MAX)) {
+	    !np_netns_name_ok(netns)) {
 		json_path_key(kpath, sizeof(kpath), path, "netns");
 		schema_error(sc, kpath, "use the name `ip netns list` shows (letters, digits, '.', "
 			     "'_', '-')", "\"%s\" is not a network namespace name", netns);

@@ -157,6 +157,9 @@ struct np_state {
 	size_t naddrs;
 };
 
+/* A name `ip netns` can have: [A-Za-z0-9._-], at most NP_NETNS_MAX, not . or .. */
+bool np_netns_name_ok(const char *s);
+
 /* Opens a NETLINK_ROUTE socket in the named namespace (NULL: this one),
  * with extended ACKs and buffers sized for a window of requests. */
 int np_conn_open(const char *netns, struct np_conn **ret, struct cut_err *err) CUT_MUST_CHECK;

@@ -57,7 +57,7 @@ const char *np_conn_host(const struct np_conn *c)
 	return c->host;
 }
 
-static bool netns_name_ok(const char *s)
+bool np_netns_name_ok(const char *s)
 {
 	size_t n = strlen(s), i;
 
@@ -76,7 +76,7 @@ static int connect_in(struct nl_sock *sk, const char *netns, struct cut_err *err
 	char path[NP_NETNS_MAX + 16];
 	int self = -1, target = -1, r;
 
-	if (!netns_name_ok(netns))
+	if (!np_netns_name_ok(netns))
 		return cut_errf(err, CUT_EINPUT, "use letters, digits, '.', '_', '-'",
 				"invalid network namespace name \"%s\"", netns);
 	snprintf(path, sizeof(path), "/run/netns/%s", netns);

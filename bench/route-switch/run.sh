@@ -19,18 +19,9 @@ tmp=$(mktemp -d)
 trap 'ip netns del "$ns" 2>/dev/null; rm -rf "$tmp"' EXIT
 
 [ -x "$cutover" ] || { echo "build first: ninja -C $build" >&2; exit 2; }
-ip netns add "$ns"
-ip -n "$ns" link set lo up
-ip -n "$ns" link add v0a type veth peer name v0b
-ip -n "$ns" link add v1a type veth peer name v1b
-for l in v0a v0b v1a v1b; do
-	ip -n "$ns" link set "$l" addrgenmode none
-	ip -n "$ns" link set "$l" up
-done
-ip -n "$ns" addr add 192.0.2.1/24 dev v0a
-ip -n "$ns" addr add 198.51.100.1/24 dev v1a
-ip -n "$ns" addr add 2001:db8:a::1/64 dev v0a nodad
-ip -n "$ns" addr add 2001:db8:b::1/64 dev v1a nodad
+# shellcheck source=../../tests/netplan/gateway.sh
+. "$root/tests/netplan/gateway.sh"
+make_gateway "$ns"
 
 # the same generator as the tests: n IPv4 routes in main, switched to v1a
 python3 "$root/tests/netplan/gen.py" "$tmp/plan.json" "$tmp/setup.batch" bench.journal "$ns" \

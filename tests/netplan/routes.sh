@@ -31,26 +31,8 @@ check() { # check NAME COMMAND...
 	if "$@"; then ok "$name"; else bad "$name"; fi
 }
 
-# A gateway host: v0a/v0b and v1a/v1b veth pairs (both ends here), the old
-# next hops on v0a, the new ones on v1a. addrgenmode none keeps IPv6
-# link-local routes out of the comparisons.
-make_gateway() {
-	local ns=$1 l
-	ip netns add "$ns" || return 1
-	namespaces+=("$ns")
-	ip -n "$ns" link set lo up
-	ip -n "$ns" link add v0a type veth peer name v0b
-	ip -n "$ns" link add v1a type veth peer name v1b
-	for l in v0a v0b v1a v1b; do
-		ip -n "$ns" link set "$l" addrgenmode none
-		ip -n "$ns" link set "$l" up
-	done
-	ip -n "$ns" addr add 192.0.2.1/24 dev v0a
-	ip -n "$ns" addr add 198.51.100.1/24 dev v1a
-	ip -n "$ns" addr add 2001:db8:a::1/64 dev v0a nodad
-	ip -n "$ns" addr add 2001:db8:b::1/64 dev v1a nodad
-	ip -n "$ns" addr add 10.1.2.3/32 dev v0a
-}
+# shellcheck source=gateway.sh
+. "$here/gateway.sh"
 
 snapshot() { # snapshot NS FILE
 	{
@@ -69,6 +51,7 @@ json_get() { # json_get FILE PYTHON-EXPRESSION-ON-d
 gateway() {
 	local name=$1 ns="cut-rt-$1-$tag"
 	shift 1
+	namespaces+=("$ns")
 	make_gateway "$ns" || return 1
 	python3 "$here/gen.py" "$tmp/$name.json" "$tmp/$name.batch" "$name.journal" "$ns" "$@" ||
 		return 1
