@@ -107,7 +107,7 @@ static void run_row(void **state)
 
 	diags_init(&d);
 	g = lz_template_parse("t.json", "", r->text, strlen(r->text), NULL, 0, &d);
-	if (d.errors != r->errors || (r->errors && !g == false)) {
+	if (d.errors != r->errors || (r->errors && g)) {
 		size_t i;
 		char line[1024];
 		for (i = 0; i < d.n; i++) {
