@@ -1,9 +1,45 @@
 #include "night.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "landing.h"
 #include "util.h"
+
+/* A gate must name a check of the plan's "health" section. */
+static void check_gate(struct schema *sc, const struct night_plan *np, const char *path,
+		       const char *name)
+{
+	if (!np->health) {
+		schema_error(sc, path, "add a \"health\" section that defines it, or remove the gate",
+			     "gate \"%s\" names a health check, but the plan has no \"health\" section",
+			     name);
+		return;
+	}
+	if (!health_plan_find(np->health, name))
+		schema_error(sc, path, "define it in the \"health\" section, or fix the name",
+			     "gate \"%s\" is not a health check of this plan", name);
+}
+
+static void check_gates(struct schema *sc, const struct night_plan *np)
+{
+	char path[JSONFILE_PATH_MAX];
+	const char *const *gates;
+	size_t i, j, n;
+
+	for (i = 0; np->dns && i < np->dns->nrecords; i++) {
+		const struct dns_record *rec = &np->dns->records[i];
+		for (j = 0; j < rec->ngates; j++) {
+			snprintf(path, sizeof(path), "%s.gates[%zu]", rec->path, j);
+			check_gate(sc, np, path, rec->gates[j]);
+		}
+	}
+	n = np->routes ? netplan_gates(np->routes, &gates) : 0;
+	for (j = 0; j < n; j++) {
+		json_path_index(path, sizeof(path), "routes.gates", j);
+		check_gate(sc, np, path, gates[j]);
+	}
+}
 
 int night_plan_load(const char *path, struct night_plan **ret, struct diags *d,
 		    struct cut_err *err)
@@ -30,6 +66,7 @@ int night_plan_load(const char *path, struct night_plan **ret, struct diags *d,
 		night_plan_free(np);
 		return cut_errf(err, r, NULL, "%s: %s", path, cut_strerror(r));
 	}
+	check_gates(&sc, np);
 	*ret = np;
 	return 0;
 }

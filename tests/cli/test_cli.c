@@ -55,7 +55,16 @@ static void test_check_names_every_mistake(void **state)
 	assert_non_null(strstr(out, "several-mistakes.json:3:3: jounral: unknown key \"jounral\"; did you mean \"journal\"?"));
 	assert_non_null(strstr(out, "several-mistakes.json:4:18: description: expected a string, found an integer"));
 	assert_non_null(strstr(out, "missing \"journal\""));
-	assert_non_null(strstr(out, "4 errors"));
+	assert_non_null(strstr(out, "several-mistakes.json:5:10: dns: missing \"primaries\""));
+	assert_non_null(strstr(out, "7 errors"));
+}
+
+static void test_check_gates_name_real_checks(void **state)
+{
+	(void)state;
+	assert_int_equal(run(true, "%s check %s/tests/cli/data/unknown-gate.json", cutover(), src()), 2);
+	assert_non_null(strstr(out, "unknown-gate.json:9:110: dns.records[0].gates[1]: gate \"wbe\" is not a health check of this plan"));
+	assert_null(strstr(out, "gate \"web\""));
 }
 
 static void test_check_json(void **state)
@@ -77,7 +86,8 @@ static void test_check_missing_file(void **state)
 
 static void test_help_everywhere(void **state)
 {
-	static const char *const cmds[] = { "check", "rollback", "journal" };
+	static const char *const cmds[] = { "check", "dns", "route", "health", "landing",
+					    "rollback", "confirm", "journal" };
 	size_t i;
 
 	(void)state;
@@ -139,6 +149,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_check_names_every_mistake),
+		cmocka_unit_test(test_check_gates_name_real_checks),
 		cmocka_unit_test(test_check_json),
 		cmocka_unit_test(test_check_missing_file),
 		cmocka_unit_test(test_help_everywhere),
