@@ -47,17 +47,6 @@ static int open_locked(const char *path, struct journal **ret, struct cut_err *e
 
 /* ---- verifying that the source is back ---- */
 
-static void step_from_intent(struct step *s, const struct journal_record *r)
-{
-	memset(s, 0, sizeof(*s));
-	s->kind = r->kind ? r->kind : "";
-	s->apply = json_incref(json_object_get(r->body, "apply"));
-	s->inverse = json_incref(json_object_get(r->body, "inverse"));
-	s->describe = xstrdup(json_string_value(json_object_get(r->body, "describe")) ?: s->kind);
-	s->id = r->seq;
-	s->result = STEP_PENDING;
-}
-
 /* Re-applies the inverse of every undone step through its kind, which
  * compares first (compare-and-swap, idempotent): each must already be in
  * effect. Returns the count of steps that were not, with the first's text

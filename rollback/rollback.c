@@ -201,7 +201,7 @@ int rollback_pending(const struct journal *j, struct rollback_report *rep)
 	return 0;
 }
 
-static void step_from_record(struct step *s, const struct journal_record *r)
+void step_from_intent(struct step *s, const struct journal_record *r)
 {
 	memset(s, 0, sizeof(*s));
 	s->kind = r->kind ? r->kind : "";
@@ -267,7 +267,7 @@ int rollback_run(struct journal *j, const struct step_registry *reg, const struc
 	steps = xcalloc(n + 1, sizeof(*steps));
 	ptrs = xcalloc(n + 1, sizeof(*ptrs));
 	for (i = 0; i < n; i++) {
-		step_from_record(&steps[i], recs[i]);
+		step_from_intent(&steps[i], recs[i]);
 		ptrs[i] = &steps[i];
 	}
 	free(recs);

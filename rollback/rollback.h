@@ -36,6 +36,10 @@ int rollback_apply_steps(struct journal *j, const struct step_registry *reg,
 			 const struct step_ctx *ctx, struct step *steps, size_t n,
 			 struct cut_err *err) CUT_MUST_CHECK;
 
+/* Fills s from an intent record: kind, apply, inverse, describe, id = its
+ * seq, result STEP_PENDING. References are taken; step_clear releases them. */
+void step_from_intent(struct step *s, const struct journal_record *intent);
+
 /* What a rollback would do or did, step by step. */
 struct rollback_item {
 	uint64_t step;        /* intent seq */
