@@ -65,7 +65,7 @@ pg_start() { # dir port
 	bin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
 	mkdir -p "$dir/pg"
 	chown postgres "$dir" "$dir/pg" 2>/dev/null || true
-	runuser -u postgres -- "$bin/initdb" -D "$dir/pg" -A trust -U postgres >"$dir/initdb.log" 2>&1 || return 1
+	runuser -u postgres -- "$bin/initdb" -D "$dir/pg" -A trust -U postgres >"$dir/initdb.log" 2>&1 || { echo "initdb failed" >>"$dir/initdb.log"; return 1; }
 	runuser -u postgres -- "$bin/pg_ctl" -D "$dir/pg" -l "$dir/pg.log" -w -t 60 \
 		-o "-h 127.0.0.1 -p $port -k $dir/pg -c jit=off -c fsync=off -c max_connections=200" start >/dev/null || return 1
 	"$bin/psql" -h 127.0.0.1 -p "$port" -U postgres -qc 'CREATE DATABASE neutron' || return 1

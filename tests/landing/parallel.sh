@@ -18,7 +18,14 @@ fail() { echo "FAIL: $*" >&2; exit 1; }
 jq_() { /usr/bin/python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"; }
 summary() { jq_ '"%d/%d/%d" % (d["summary"]["create"], d["summary"]["update"], d["summary"]["delete"])'; }
 
-pg_start "$work" 15432 || fail "PostgreSQL did not start: $(tail -5 "$work/pg.log" "$work/initdb.log" 2>/dev/null)"
+if ! pg_start "$work" 15432; then
+	# say why (a busy port, initdb), then try once more from a clean folder
+	echo "PostgreSQL did not start: $(tail -5 "$work/pg.log" "$work/initdb.log" 2>&1; ss -ltn | grep ':15432 ')" >&2
+	pg_stop
+	rm -rf "$work/pg"
+	sleep 2
+	pg_start "$work" 15432 || fail "PostgreSQL did not start twice: $(tail -5 "$work/pg.log" "$work/initdb.log" 2>&1)"
+fi
 neutron_start "$work/n" 19698 postgres 15432 2 || fail "Neutron (PostgreSQL, 2 workers) did not start: $(tail -5 "$work/n/db-manage.log")"
 export OS_ENDPOINT=$NEUTRON_URL OS_AUTH_TYPE=none
 unset OS_AUTH_URL OS_TOKEN || true
