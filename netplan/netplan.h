@@ -12,7 +12,10 @@
  * Step kinds "route" and "addr" (netplan_register_steps) take payloads
  *     { "netns": "gw1" (absent: this host), "before": ROUTE|null, "after": ROUTE|null }
  * — before null: add; after null: delete; both: replace (same key). The
- * inverse of a step swaps before and after. docs/routes.md has the details.
+ * inverse of a step swaps before and after. A ROUTE is one text,
+ *     "10.0.0.0/24 table 254 metric 0 proto 3 via 192.0.2.254 dev v0a exact"
+ * (a few JSON values per step keep the journal fast to write and read back);
+ * an address is an object. docs/routes.md has the details.
  *
  * This room never prints: text for people goes through step_ctx.say or the
  * strings of struct netplan_diff, which the caller owns.

@@ -129,10 +129,12 @@ void np_route_str(const struct np_route *r, np_ifname_fn name, void *cookie, cha
 		  size_t n);
 void np_addr_str(const struct np_addr *a, np_ifname_fn name, void *cookie, char *buf, size_t n);
 
-/* Payload JSON of a route or address (every field it cares about). */
+/* Payload JSON of a route (a text: destination, then keyword-value pairs,
+ * see netplan.h) or address (an object), every field it cares about. */
 json_t *np_route_json(const struct np_route *r, np_ifname_fn name, void *cookie);
 json_t *np_addr_json(const struct np_addr *a, np_ifname_fn name, void *cookie);
-/* Back from a payload, resolving device names. 0 or CUT_EINPUT (msg says why). */
+/* Back from a payload, resolving device names; a route also from the object
+ * of journals written before the text. 0 or CUT_EINPUT (msg says why). */
 int np_route_from_json(const json_t *v, np_ifindex_fn index, void *cookie, struct np_route *r,
 		       char *msg, size_t n) CUT_MUST_CHECK;
 int np_addr_from_json(const json_t *v, np_ifindex_fn index, void *cookie, struct np_addr *a,

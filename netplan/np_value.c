@@ -333,59 +333,123 @@ static json_t *ip_json(uint8_t family, const uint8_t *a)
 	return json_string(ip);
 }
 
-static json_t *hex_json(const uint8_t *p, size_t n)
+/* A string being built without printf: the payload texts are made once per
+ * route of a batch, so they stay cheap. */
+struct tbuf {
+	char *p;
+	size_t n, len;
+};
+
+static void t_str(struct tbuf *b, const char *s)
+{
+	size_t l = strlen(s);
+
+	if (b->len + l >= b->n)
+		l = b->len + 1 < b->n ? b->n - b->len - 1 : 0;
+	memcpy(b->p + b->len, s, l);
+	b->len += l;
+	b->p[b->len] = 0;
+}
+
+static void t_u32(struct tbuf *b, uint32_t v)
+{
+	char tmp[12];
+	size_t i = sizeof(tmp) - 1;
+
+	tmp[i] = 0;
+	do
+		tmp[--i] = (char)('0' + v % 10);
+	while ((v /= 10) && i);
+	t_str(b, tmp + i);
+}
+
+static void t_key_u32(struct tbuf *b, const char *key, uint32_t v)
+{
+	t_str(b, key);
+	t_u32(b, v);
+}
+
+static void t_ip(struct tbuf *b, const char *key, uint8_t family, const uint8_t *a)
+{
+	char ip[INET6_ADDRSTRLEN];
+
+	t_str(b, key);
+	t_str(b, inet_ntop(family, a, ip, sizeof(ip)) ? ip : "?");
+}
+
+static void t_prefix(struct tbuf *b, const char *key, uint8_t family, const uint8_t *a,
+		     uint8_t len)
+{
+	t_ip(b, key, family, a);
+	t_str(b, "/");
+	t_u32(b, len);
+}
+
+static void t_hex(struct tbuf *b, const uint8_t *p, size_t n)
 {
 	static const char digits[] = "0123456789abcdef";
-	char *s = xmalloc(2 * n + 1);
-	json_t *v;
 	size_t i;
 
-	for (i = 0; i < n; i++) {
-		s[2 * i] = digits[p[i] >> 4];
-		s[2 * i + 1] = digits[p[i] & 15];
+	for (i = 0; i < n && b->len + 2 < b->n; i++) {
+		b->p[b->len++] = digits[p[i] >> 4];
+		b->p[b->len++] = digits[p[i] & 15];
 	}
-	s[2 * n] = 0;
-	v = json_string(s);
-	free(s);
-	return v;
+	b->p[b->len] = 0;
+}
+
+/* The payload text of a route: its destination, then keyword-value pairs,
+ * defaults (tos 0, unicast, scope 0, not onlink) left out:
+ *     10.0.0.0/24 table 254 metric 0 proto 3 via 192.0.2.254 dev v0a exact
+ * `exact`: every field counts, the passthrough attributes too (`rtattrs`, raw
+ * netlink attributes in hex). Device names hold no blanks (the kernel refuses
+ * them), so blanks separate the fields. */
+static char *route_text(const struct np_route *r, np_ifname_fn name, void *cookie)
+{
+	char dev[NP_ADDRSTR];
+	struct tbuf b = { .n = 256 + 16 + 2 * r->extra_len };
+
+	b.p = xmalloc(b.n);
+	b.p[0] = 0;
+	t_prefix(&b, "", r->family, r->dst, r->dst_len);
+	if (r->src_len)
+		t_prefix(&b, " from ", r->family, r->src, r->src_len);
+	if (r->tos)
+		t_key_u32(&b, " tos ", r->tos);
+	t_key_u32(&b, " table ", r->table);
+	t_key_u32(&b, " metric ", r->metric);
+	if (r->type != RTN_UNICAST)
+		t_key_u32(&b, " type ", r->type);
+	t_key_u32(&b, " proto ", r->protocol);
+	if (r->scope)
+		t_key_u32(&b, " scope ", r->scope);
+	if (r->flags & NP_RT_FLAGS_KEPT)
+		t_str(&b, " onlink");
+	if (r->has_gw)
+		t_ip(&b, " via ", r->family, r->gw);
+	if (r->oif) {
+		t_str(&b, " dev ");
+		t_str(&b, ifname(name, cookie, r->oif, dev, sizeof(dev)));
+	}
+	if (r->has_prefsrc)
+		t_ip(&b, " prefsrc ", r->family, r->prefsrc);
+	if (r->care & NP_C_EXTRA) {
+		t_str(&b, " exact");
+		if (r->extra_len) {
+			t_str(&b, " rtattrs ");
+			t_hex(&b, r->extra, r->extra_len);
+		}
+	}
+	return b.p;
 }
 
 json_t *np_route_json(const struct np_route *r, np_ifname_fn name, void *cookie)
 {
-	char tmp[NP_ADDRSTR];
-	json_t *o = json_object();
+	char *text = route_text(r, name, cookie);
+	json_t *v = json_string(text);
 
-	json_object_set_new(o, "family", json_integer(r->family == AF_INET ? 4 : 6));
-	json_object_set_new(o, "dst", json_string(np_prefix_str(r->family, r->dst, r->dst_len, tmp,
-								sizeof(tmp))));
-	if (r->src_len)
-		json_object_set_new(o, "src", json_string(np_prefix_str(r->family, r->src, r->src_len,
-									tmp, sizeof(tmp))));
-	/* defaults (tos 0, unicast, scope 0, not onlink) are left out: smaller journals */
-	if (r->tos)
-		json_object_set_new(o, "tos", json_integer(r->tos));
-	json_object_set_new(o, "table", json_integer(r->table));
-	json_object_set_new(o, "metric", json_integer(r->metric));
-	if (r->type != RTN_UNICAST)
-		json_object_set_new(o, "type", json_integer(r->type));
-	json_object_set_new(o, "protocol", json_integer(r->protocol));
-	if (r->scope)
-		json_object_set_new(o, "scope", json_integer(r->scope));
-	if (r->flags & NP_RT_FLAGS_KEPT)
-		json_object_set_new(o, "onlink", json_true());
-	if (r->has_gw)
-		json_object_set_new(o, "via", ip_json(r->family, r->gw));
-	if (r->oif)
-		json_object_set_new(o, "dev", json_string(ifname(name, cookie, r->oif, tmp,
-								 sizeof(tmp))));
-	if (r->has_prefsrc)
-		json_object_set_new(o, "prefsrc", ip_json(r->family, r->prefsrc));
-	if (r->care & NP_C_EXTRA) {
-		json_object_set_new(o, "exact", json_true());
-		if (r->extra_len)
-			json_object_set_new(o, "rtattrs", hex_json(r->extra, r->extra_len));
-	}
-	return o;
+	free(text);
+	/* a device name that is not UTF-8: a text no rollback accepts, loudly */
+	return v ? v : json_string("(device name not UTF-8)");
 }
 
 json_t *np_addr_json(const struct np_addr *a, np_ifname_fn name, void *cookie)
@@ -412,9 +476,9 @@ json_t *np_addr_json(const struct np_addr *a, np_ifname_fn name, void *cookie)
 	return o;
 }
 
-static int unhex(const char *s, uint8_t **ret, size_t *ret_len)
+static int unhex(const char *s, size_t n, uint8_t **ret, size_t *ret_len)
 {
-	size_t n = strlen(s), i;
+	size_t i;
 	uint8_t *p;
 
 	*ret = NULL;
@@ -509,6 +573,163 @@ static uint32_t jdev(struct jget *g, np_ifindex_fn index, void *cookie)
 	return index ? index(cookie, json_string_value(v)) : UINT32_MAX;
 }
 
+/* ---- the payload text of a route, back ---- */
+
+struct tparse {
+	const char *p;      /* the rest of the text */
+	char tok[NP_ADDRSTR];
+	const char *raw;    /* the token in the text (rtattrs is longer than tok) */
+	size_t len;
+	char *msg;
+	size_t n;
+};
+
+/* The next blank-separated token; false at the end. */
+static bool t_next(struct tparse *t)
+{
+	while (*t->p == ' ')
+		t->p++;
+	if (!*t->p)
+		return false;
+	t->raw = t->p;
+	while (*t->p && *t->p != ' ')
+		t->p++;
+	t->len = (size_t)(t->p - t->raw);
+	memcpy(t->tok, t->raw, t->len < sizeof(t->tok) ? t->len : sizeof(t->tok) - 1);
+	t->tok[t->len < sizeof(t->tok) ? t->len : sizeof(t->tok) - 1] = 0;
+	return true;
+}
+
+static int t_bad(struct tparse *t, const char *key)
+{
+	snprintf(t->msg, t->n, "route payload: \"%s\" needs a valid value", key);
+	return CUT_EINPUT;
+}
+
+static int t_num(struct tparse *t, const char *key, long long min, long long max, uint32_t *ret)
+{
+	long long v;
+
+	if (!t_next(t) || t->len >= sizeof(t->tok) || parse_int(t->tok, min, max, &v) < 0)
+		return t_bad(t, key);
+	*ret = (uint32_t)v;
+	return 0;
+}
+
+static int t_u8(struct tparse *t, const char *key, uint8_t *ret)
+{
+	uint32_t v = 0;
+	int r = t_num(t, key, 0, 255, &v);
+
+	*ret = (uint8_t)v;
+	return r;
+}
+
+static int t_addr(struct tparse *t, const char *key, uint8_t family, uint8_t *a, bool *has)
+{
+	uint8_t f;
+
+	if (!t_next(t) || t->len >= sizeof(t->tok) || np_ip_parse(t->tok, &f, a) < 0 ||
+	    f != family)
+		return t_bad(t, key);
+	*has = true;
+	return 0;
+}
+
+static int t_dev(struct tparse *t, np_ifindex_fn index, void *cookie, struct np_route *r)
+{
+	if (!t_next(t) || t->len >= NP_IFNAMSIZ)
+		return t_bad(t, "dev");
+	r->oif = index ? index(cookie, t->tok) : UINT32_MAX;
+	r->care |= NP_C_DEV;
+	return 0;
+}
+
+static int t_from(struct tparse *t, struct np_route *r)
+{
+	uint8_t f;
+
+	if (!t_next(t) || t->len >= sizeof(t->tok) ||
+	    np_prefix_parse(t->tok, false, &f, r->src, &r->src_len) < 0 || f != r->family)
+		return t_bad(t, "from");
+	return 0;
+}
+
+static int t_rtattrs(struct tparse *t, struct np_route *r)
+{
+	free(r->extra);
+	r->extra = NULL;
+	if (!t_next(t) || unhex(t->raw, t->len, &r->extra, &r->extra_len) < 0)
+		return t_bad(t, "rtattrs");
+	return 0;
+}
+
+/* One keyword and its value. */
+static int t_field(struct tparse *t, np_ifindex_fn index, void *cookie, struct np_route *r)
+{
+	const char *k = t->tok;
+
+	if (strcmp(k, "table") == 0)
+		return t_num(t, "table", 1, UINT32_MAX, &r->table);
+	if (strcmp(k, "metric") == 0)
+		return t_num(t, "metric", 0, UINT32_MAX, &r->metric);
+	if (strcmp(k, "proto") == 0)
+		return t_u8(t, "proto", &r->protocol);
+	if (strcmp(k, "via") == 0)
+		return t_addr(t, "via", r->family, r->gw, &r->has_gw);
+	if (strcmp(k, "dev") == 0)
+		return t_dev(t, index, cookie, r);
+	if (strcmp(k, "exact") == 0)
+		return r->care |= NP_C_EXTRA, 0;
+	if (strcmp(k, "type") == 0)
+		return t_u8(t, "type", &r->type);
+	if (strcmp(k, "scope") == 0)
+		return t_u8(t, "scope", &r->scope);
+	if (strcmp(k, "tos") == 0)
+		return t_u8(t, "tos", &r->tos);
+	if (strcmp(k, "onlink") == 0)
+		return r->flags = NP_RT_FLAGS_KEPT, 0;
+	if (strcmp(k, "prefsrc") == 0)
+		return t_addr(t, "prefsrc", r->family, r->prefsrc, &r->has_prefsrc);
+	if (strcmp(k, "from") == 0)
+		return t_from(t, r);
+	if (strcmp(k, "rtattrs") == 0)
+		return t_rtattrs(t, r);
+	snprintf(t->msg, t->n, "route payload: unknown field \"%s\"", k);
+	return CUT_EINPUT;
+}
+
+#define NP_ROUTE_TEXT_MAX (1024 + 2 * NP_EXTRA_MAX)
+
+static int route_from_text(const char *s, np_ifindex_fn index, void *cookie, struct np_route *r,
+			   char *msg, size_t n)
+{
+	struct tparse t = { .p = s, .msg = msg, .n = n };
+	int ret = 0;
+
+	if (strlen(s) > NP_ROUTE_TEXT_MAX)
+		return snprintf(msg, n, "route payload is too long"), CUT_EINPUT;
+	if (!t_next(&t) || t.len >= sizeof(t.tok) ||
+	    np_prefix_parse(t.tok, false, &r->family, r->dst, &r->dst_len) < 0)
+		return snprintf(msg, n, "route payload does not start with a destination"),
+		       CUT_EINPUT;
+	r->table = RT_TABLE_MAIN;
+	r->type = RTN_UNICAST;
+	r->protocol = RTPROT_STATIC;
+	r->care = 0;
+	while (ret == 0 && t_next(&t))
+		ret = t_field(&t, index, cookie, r);
+	if (ret == 0 && r->extra_len && !(r->care & NP_C_EXTRA))
+		ret = (snprintf(msg, n, "route payload: \"rtattrs\" without \"exact\""), CUT_EINPUT);
+	/* exact: every field; else without a device the kernel picked it (IPv6
+	 * reject routes: lo) */
+	r->care = (r->care & NP_C_EXTRA) ? NP_C_ALL
+		: (NP_C_ALL & ~NP_C_EXTRA & ~NP_C_DEV) | (r->care & NP_C_DEV);
+	if (ret < 0)
+		np_route_free(r);
+	return ret;
+}
+
 int np_route_from_json(const json_t *v, np_ifindex_fn index, void *cookie, struct np_route *r,
 		       char *msg, size_t n)
 {
@@ -517,8 +738,11 @@ int np_route_from_json(const json_t *v, np_ifindex_fn index, void *cookie, struc
 	long long fam;
 
 	memset(r, 0, sizeof(*r));
+	if (json_is_string(v))
+		return route_from_text(json_string_value(v), index, cookie, r, msg, n);
+	/* journals written before the payload text: one object per route */
 	if (!json_is_object(v))
-		return snprintf(msg, n, "route payload is not an object"), CUT_EINPUT;
+		return snprintf(msg, n, "route payload is neither a text nor an object"), CUT_EINPUT;
 	fam = jint(&g, "family", 4, 6, 0);
 	if (fam != 4 && fam != 6)
 		return snprintf(msg, n, "route payload has no family 4 or 6"), CUT_EINPUT;
@@ -543,7 +767,8 @@ int np_route_from_json(const json_t *v, np_ifindex_fn index, void *cookie, struc
 		r->care = NP_C_ALL;
 		hex = json_object_get(v, "rtattrs");
 		if (hex && (!json_is_string(hex) ||
-			    unhex(json_string_value(hex), &r->extra, &r->extra_len) < 0) && !g.bad++)
+			    unhex(json_string_value(hex), strlen(json_string_value(hex)), &r->extra,
+				  &r->extra_len) < 0) && !g.bad++)
 			snprintf(msg, n, "payload field \"rtattrs\" is not hex");
 	}
 	if (g.bad) {

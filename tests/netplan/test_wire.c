@@ -114,6 +114,71 @@ static void test_route_payload(void **state)
 	}
 }
 
+/* The payload text: what a journal holds for a route, and what a rollback
+ * accepts (texts, and objects of journals written before the texts). */
+struct pcase {
+	const char *name;
+	const char *payload; /* JSON */
+	int ok;              /* 0 accepted, else CUT_EINPUT */
+	const char *text;    /* np_route_str of what was read (care decides what shows) */
+	uint32_t care;
+};
+
+static const struct pcase pcases[] = {
+	{ "text, exact prior state", "\"10.0.8.0/24 table 254 metric 0 proto 3 via 192.0.2.254 "
+	  "dev v0a exact\"", 0, "10.0.8.0/24 via 192.0.2.254 dev if4294967295 table main proto "
+	  "boot metric 0", NP_C_ALL },
+	{ "text, route written, no device", "\"2001:db8:ffff::/48 table 200 metric 1024 type 7 "
+	  "proto 4\"", 0, "unreachable 2001:db8:ffff::/48 table 200 proto static metric 1024",
+	  NP_C_ALL & ~NP_C_EXTRA & ~NP_C_DEV },
+	{ "text, every field", "\"10.9.0.0/16 from 10.8.0.0/16 tos 4 table 100000 metric 7 proto "
+	  "186 scope 253 onlink via 192.0.2.1 prefsrc 192.0.2.9 exact rtattrs 0800140001000000\"",
+	  0, "10.9.0.0/16 from 10.8.0.0/16 via 192.0.2.1 table 100000 proto bgp scope link src "
+	  "192.0.2.9 metric 7 onlink", NP_C_ALL },
+	{ "object of an older journal", "{\"family\":4,\"dst\":\"10.0.8.0/24\",\"table\":254,"
+	  "\"metric\":0,\"protocol\":3,\"via\":\"192.0.2.254\",\"exact\":true}", 0,
+	  "10.0.8.0/24 via 192.0.2.254 table main proto boot metric 0", NP_C_ALL },
+	{ "unknown field", "\"10.0.8.0/24 table 254 color blue\"", CUT_EINPUT, NULL, 0 },
+	{ "field without value", "\"10.0.8.0/24 table\"", CUT_EINPUT, NULL, 0 },
+	{ "gateway of the other family", "\"10.0.8.0/24 via 2001:db8::1\"", CUT_EINPUT, NULL, 0 },
+	{ "table 0", "\"10.0.8.0/24 table 0\"", CUT_EINPUT, NULL, 0 },
+	{ "protocol 256", "\"10.0.8.0/24 proto 256\"", CUT_EINPUT, NULL, 0 },
+	{ "no destination", "\"table 254\"", CUT_EINPUT, NULL, 0 },
+	{ "odd hex", "\"10.0.8.0/24 exact rtattrs 080\"", CUT_EINPUT, NULL, 0 },
+	{ "rtattrs without exact", "\"10.0.8.0/24 rtattrs 08001400\"", CUT_EINPUT, NULL, 0 },
+	{ "device name too long", "\"10.0.8.0/24 dev abcdefghijklmnopq\"", CUT_EINPUT, NULL, 0 },
+	{ "a number", "42", CUT_EINPUT, NULL, 0 },
+};
+
+static void test_payload_text(void **state)
+{
+	char msg[128], text[NP_ROUTESTR];
+	struct np_route r;
+	json_t *j, *again;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < ARRAY_SIZE(pcases); i++) {
+		print_message("case: %s\n", pcases[i].name);
+		j = json_loads(pcases[i].payload, JSON_DECODE_ANY, NULL);
+		assert_non_null(j);
+		assert_int_equal(np_route_from_json(j, NULL, NULL, &r, msg, sizeof(msg)), pcases[i].ok);
+		if (pcases[i].ok == 0) {
+			np_route_str(&r, NULL, NULL, text, sizeof(text));
+			assert_string_equal(text, pcases[i].text);
+			assert_int_equal(r.care, pcases[i].care);
+			again = np_route_json(&r, NULL, NULL); /* unnamed devices: if%u */
+			assert_true(json_is_string(again));
+			json_decref(again);
+			np_route_free(&r);
+		} else {
+			print_message("  %s\n", msg);
+			assert_true(msg[0] != 0);
+		}
+		json_decref(j);
+	}
+}
+
 struct acase {
 	const char *name;
 	int error;
@@ -238,6 +303,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_route_roundtrip),
 		cmocka_unit_test(test_route_payload),
+		cmocka_unit_test(test_payload_text),
 		cmocka_unit_test(test_acks),
 		cmocka_unit_test(test_damaged),
 	};
