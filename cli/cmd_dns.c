@@ -11,8 +11,8 @@
 static const char usage[] =
 	"usage: cutover dns prelower [--json] [--dry-run] [--allow-unsigned] PLAN\n"
 	"       cutover dns switch [--json] [--dry-run] [--ignore-ttl] [--allow-unsigned]\n"
-	"                          [--skip-health] [--wait DURATION] [--watch DURATION]\n"
-	"                          [--confirm-within DURATION] PLAN\n"
+	"                          [--skip-health] [--no-verify] [--wait DURATION]\n"
+	"                          [--watch DURATION] [--confirm-within DURATION] PLAN\n"
 	"       cutover dns verify [--json] [--wait DURATION] PLAN\n"
 	"\n"
 	"prelower  reads every `from` RRset and its TTL from the zone's primary (any\n"
@@ -23,7 +23,8 @@ static const char usage[] =
 	"switch    runs the health gates of the switched records, refuses before the\n"
 	"          earliest safe switch, journals every change with its inverse (one\n"
 	"          fsync), then sends ONE UPDATE per zone whose prerequisites assert every\n"
-	"          `from` RRset: the server applies all or nothing. Then verifies.\n"
+	"          `from` RRset: the server applies all or nothing. Then verifies\n"
+	"          (unless --no-verify).\n"
 	"          `cutover rollback --journal J` undoes it, with the same checks.\n"
 	"verify    checks on every server of each zone (its primary, the plan's servers,\n"
 	"          the NS RRset's addresses), in parallel, that the SOA serial reached\n"
@@ -37,6 +38,8 @@ static const char usage[] =
 	"  --allow-unsigned  send unsigned UPDATEs to primaries the plan marks\n"
 	"                    \"unsigned\": true (refused otherwise)\n"
 	"  --skip-health     do not run the records' health gates\n"
+	"  --no-verify       switch: do not read the records back from the servers\n"
+	"                    afterwards (run `cutover dns verify PLAN` when you want)\n"
 	"  --wait DURATION   how long verify waits for lagging servers (default 30s;\n"
 	"                    also what a rollback of this switch waits)\n"
 	"  --watch DURATION  after the switch, keep probing the records' gates for\n"
@@ -57,7 +60,7 @@ static const char usage[] =
 	"     can read\n"
 	"  4  a health gate failed\n";
 
-enum { OPT_IGNORE_TTL = 64, OPT_ALLOW_UNSIGNED, OPT_SKIP_HEALTH, OPT_WAIT };
+enum { OPT_IGNORE_TTL = 64, OPT_ALLOW_UNSIGNED, OPT_SKIP_HEALTH, OPT_WAIT, OPT_NO_VERIFY };
 enum { OPT_WATCH = 96, OPT_CONFIRM_WITHIN }; /* after the switch (night/night_watch.h) */
 
 #define DEFAULT_WAIT_MS 30000
@@ -277,12 +280,12 @@ static int check_verb(struct cli *cli, const char *verb, const struct night_dns_
 	    strcmp(verb, "verify") != 0)
 		return cli_usage_error(cli, usage, "dns: unknown subcommand \"%s\"", verb);
 	if (strcmp(verb, "verify") == 0 && (o->dry_run || o->ignore_ttl || o->allow_unsigned ||
-					    o->skip_health))
+					    o->skip_health || o->no_verify))
 		return cli_usage_error(cli, usage, "dns verify changes nothing: it takes only "
 				       "--json and --wait");
-	if (strcmp(verb, "prelower") == 0 && (o->ignore_ttl || o->skip_health))
-		return cli_usage_error(cli, usage, "--ignore-ttl and --skip-health belong to "
-				       "dns switch");
+	if (strcmp(verb, "prelower") == 0 && (o->ignore_ttl || o->skip_health || o->no_verify))
+		return cli_usage_error(cli, usage, "--ignore-ttl, --skip-health and --no-verify "
+				       "belong to dns switch");
 	return 0;
 }
 
@@ -294,6 +297,7 @@ int cmd_dns(struct cli *cli, int argc, char **argv)
 		{ "allow-unsigned", no_argument, NULL, OPT_ALLOW_UNSIGNED },
 		{ "skip-health", no_argument, NULL, OPT_SKIP_HEALTH },
 		{ "wait", required_argument, NULL, OPT_WAIT },
+		{ "no-verify", no_argument, NULL, OPT_NO_VERIFY },
 		{ "watch", required_argument, NULL, OPT_WATCH },
 		{ "confirm-within", required_argument, NULL, OPT_CONFIRM_WITHIN },
 		{ 0 },
@@ -319,6 +323,8 @@ int cmd_dns(struct cli *cli, int argc, char **argv)
 			o.allow_unsigned = true;
 		else if (c == OPT_SKIP_HEALTH)
 			o.skip_health = true;
+		else if (c == OPT_NO_VERIFY)
+			o.no_verify = true;
 		else if (c == OPT_WAIT && parse_duration_ms(optarg, &o.wait_ms) == 0 &&
 			 o.wait_ms <= DNS_WAIT_MAX_MS)
 			continue;

@@ -10,7 +10,8 @@
  *             (unless skipped) → TTL safety from the journal's prelower notes
  *             (unless ignored) → journal every dns.rrset intent with its
  *             inverse, ONE fsync → ONE UPDATE per zone (split only past
- *             64 KiB) → outcomes, one fsync → verify on every server.
+ *             64 KiB) → outcomes, one fsync → verify on every server
+ *             (unless no_verify).
  *   verify    every server of each zone answers the records' targets.
  *
  * Rollback is the generic rollback_run() over the journal: the kinds
@@ -34,6 +35,7 @@ struct night_dns_opts {
 	bool skip_health;      /* an explicit --skip-health */
 	bool ignore_ttl;       /* an explicit --ignore-ttl: switch before the safe time */
 	bool allow_unsigned;   /* with "unsigned": true in the plan */
+	bool no_verify;        /* switch: an explicit --no-verify (`dns verify` later) */
 	int64_t wait_ms;       /* how long verify waits for lagging servers */
 	step_say_fn say;       /* progress lines; may be NULL */
 	void *say_cookie;
