@@ -498,7 +498,7 @@ static int verify_after_rollback(struct batch *b, struct cut_err *err)
 		if (b->steps[i]->result == 0)
 			payloads[np++] = (json_t *)payload_of(b->steps[i], true);
 	if (np)
-		r = dns_verify(payloads, np, wait > 0 ? wait : 10000, b->ctx->say, b->ctx->say_cookie,
+		r = dns_verify(payloads, np, wait > 0 ? wait : DNS_ROLLBACK_WAIT_MS, b->ctx->say, b->ctx->say_cookie,
 			       &rep, err);
 	if (np)
 		dns_verify_report_free(&rep);

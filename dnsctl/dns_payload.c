@@ -10,6 +10,10 @@
  *     "to": ["lb.example.net."], "ttl": 60,
  *     "verify": [ { "address": "127.0.0.1", "port": 5302 } ], "verify_ns": true,
  *     "verify_wait_ms": 30000 }
+ *
+ * Defaults may be left out (and are, when cutover writes a payload):
+ * server.timeout_ms 5000, to_type = type, verify [], verify_ns false,
+ * verify_wait_ms 30000.
  */
 #include <errno.h>
 #include <string.h>
@@ -44,7 +48,7 @@ int dns_server_decode(const json_t *payload, struct dns_server_ref *s, struct cu
 	s->key_file = json_string_value(json_object_get(srv, "key_file"));
 	s->key_name = json_string_value(json_object_get(srv, "key_name"));
 	s->is_unsigned = json_is_true(json_object_get(srv, "unsigned"));
-	s->timeout_ms = tmo > 0 && tmo <= 600000 ? tmo : 5000;
+	s->timeout_ms = tmo > 0 && tmo <= 600000 ? tmo : DNS_TIMEOUT_DEFAULT_MS;
 	if (!s->key_file && !s->is_unsigned)
 		return bad(err, "server.key_file", "is missing (and the server is not unsigned)");
 	return 0;

@@ -28,7 +28,7 @@
 #include "util.h"
 
 #define DEFAULT_LOWERED_TTL_MS (60 * 1000)
-#define DEFAULT_TIMEOUT_MS (5 * 1000)
+#define DEFAULT_TIMEOUT_MS DNS_TIMEOUT_DEFAULT_MS
 
 struct parse {
 	struct schema *sc;

@@ -51,11 +51,14 @@ static json_t *strv_json(char *const *v, size_t n)
 	return a;
 }
 
+/* Defaults are left out of payloads (dns_payload.c fills them back in): a
+ * journal holds two payloads per record, and 1,000 records are 2,000 of them. */
 static json_t *server_json(const struct dns_server *s, const struct dns_step_opts *o)
 {
-	json_t *j = json_pack("{s:s,s:i,s:I}", "address", s->address, "port", (int)s->port,
-			      "timeout_ms", (json_int_t)s->timeout_ms);
+	json_t *j = json_pack("{s:s,s:i}", "address", s->address, "port", (int)s->port);
 
+	if (s->timeout_ms != DNS_TIMEOUT_DEFAULT_MS)
+		json_object_set_new(j, "timeout_ms", json_integer((json_int_t)s->timeout_ms));
 	if (s->key_file)
 		json_object_set_new(j, "key_file", json_string(s->key_file));
 	if (s->key_name)
@@ -78,24 +81,61 @@ static json_t *verify_json(const struct dns_plan *p, const struct dns_zone *z)
 	return a;
 }
 
+/* What every payload of one zone shares: built once, referenced by each
+ * (payloads are never changed once built). */
+struct zone_json {
+	json_t *server;   /* NULL until the zone's first record */
+	json_t *verify;   /* NULL when the zone has no verify servers */
+	json_t *zone;
+};
+
+static void zone_json_init(struct zone_json *zj, const struct dns_plan *p, size_t zi,
+			   const struct dns_step_opts *o)
+{
+	const struct dns_zone *z = &p->zones[zi];
+
+	if (zj->server)
+		return;
+	zj->server = server_json(&p->servers[z->primary], o);
+	zj->verify = z->nverify ? verify_json(p, z) : NULL;
+	zj->zone = json_string(z->name);
+}
+
+static void zone_json_free(struct zone_json *zj, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		json_decref(zj[i].server);
+		json_decref(zj[i].verify);
+		json_decref(zj[i].zone);
+	}
+	free(zj);
+}
+
 struct side {
 	uint16_t type, to_type;
-	char *const *from, *const *to;
-	size_t nfrom, nto;
+	json_t *from, *to;     /* borrowed: each payload takes its own reference */
 	uint32_t ttl;
 };
 
 static json_t *payload(const struct dns_plan *p, const struct dns_record *r, const struct side *sd,
-		       const struct dns_step_opts *o)
+		       const struct zone_json *zj, const struct dns_step_opts *o)
 {
 	const struct dns_zone *z = &p->zones[r->zone];
+	json_t *j = json_pack("{s:O,s:O,s:s,s:s,s:O,s:O,s:I}", "server", zj->server, "zone",
+			      zj->zone, "owner", r->owner, "type", dns_type_name(sd->type), "from",
+			      sd->from, "to", sd->to, "ttl", (json_int_t)sd->ttl);
 
-	return json_pack("{s:o,s:s,s:s,s:s,s:s,s:o,s:o,s:I,s:o,s:b,s:I}", "server",
-			 server_json(&p->servers[z->primary], o), "zone", z->name, "owner", r->owner,
-			 "type", dns_type_name(sd->type), "to_type", dns_type_name(sd->to_type),
-			 "from", strv_json(sd->from, sd->nfrom), "to", strv_json(sd->to, sd->nto),
-			 "ttl", (json_int_t)sd->ttl, "verify", verify_json(p, z), "verify_ns",
-			 z->verify_ns, "verify_wait_ms", (json_int_t)o->verify_wait_ms);
+	if (sd->to_type != sd->type)
+		json_object_set_new(j, "to_type", json_string(dns_type_name(sd->to_type)));
+	if (zj->verify)
+		json_object_set(j, "verify", zj->verify);
+	if (z->verify_ns)
+		json_object_set_new(j, "verify_ns", json_true());
+	if (o->verify_wait_ms != DNS_ROLLBACK_WAIT_MS)
+		json_object_set_new(j, "verify_wait_ms", json_integer((json_int_t)o->verify_wait_ms));
+	return j;
 }
 
 static char *join(char *const *v, size_t n)
@@ -140,6 +180,7 @@ static int check_plan(const struct dns_plan *p, struct cut_err *err)
 int dns_switch_steps(const struct dns_plan *p, const struct dns_step_opts *o, struct step **ret,
 		     size_t *ret_n, struct cut_err *err)
 {
+	struct zone_json *zj;
 	struct step *steps;
 	size_t *order, i;
 	int r = check_plan(p, err);
@@ -148,20 +189,24 @@ int dns_switch_steps(const struct dns_plan *p, const struct dns_step_opts *o, st
 		return r;
 	order = by_zone(p);
 	steps = xcalloc(p->nrecords + 1, sizeof(*steps));
+	zj = xcalloc(p->nzones + 1, sizeof(*zj));
 	for (i = 0; i < p->nrecords; i++) {
 		const struct dns_record *rec = &p->records[order[i]];
-		struct side fwd = { rec->type, rec->to_type, rec->from, rec->to, rec->nfrom,
-				    rec->nto, rec->ttl };
-		struct side inv = { rec->to_type, rec->type, rec->to, rec->from, rec->nto,
-				    rec->nfrom, rec->restore_ttl };
+		json_t *from = strv_json(rec->from, rec->nfrom), *to = strv_json(rec->to, rec->nto);
+		struct side fwd = { rec->type, rec->to_type, from, to, rec->ttl };
+		struct side inv = { rec->to_type, rec->type, to, from, rec->restore_ttl };
 		char *a = join(rec->from, rec->nfrom), *b = join(rec->to, rec->nto);
 
-		step_init(&steps[i], dns_rrset_kind.name, payload(p, rec, &fwd, o),
-			  payload(p, rec, &inv, o), "%s %s %s -> %s %s", rec->owner,
+		zone_json_init(&zj[rec->zone], p, rec->zone, o);
+		step_init(&steps[i], dns_rrset_kind.name, payload(p, rec, &fwd, &zj[rec->zone], o),
+			  payload(p, rec, &inv, &zj[rec->zone], o), "%s %s %s -> %s %s", rec->owner,
 			  dns_type_name(rec->type), a, dns_type_name(rec->to_type), b);
+		json_decref(from);
+		json_decref(to);
 		free(a);
 		free(b);
 	}
+	zone_json_free(zj, p->nzones);
 	free(order);
 	*ret = steps;
 	*ret_n = p->nrecords;
@@ -172,6 +217,7 @@ int dns_prelower_steps(const struct dns_plan *p, const struct dns_current *cur,
 		       const struct dns_step_opts *o, struct step **ret, size_t *ret_n,
 		       struct cut_err *err)
 {
+	struct zone_json *zj;
 	struct step *steps;
 	size_t *order, i, n = 0;
 	int r = check_plan(p, err);
@@ -180,20 +226,26 @@ int dns_prelower_steps(const struct dns_plan *p, const struct dns_current *cur,
 		return r;
 	order = by_zone(p);
 	steps = xcalloc(p->nrecords + 1, sizeof(*steps));
+	zj = xcalloc(p->nzones + 1, sizeof(*zj));
 	for (i = 0; i < p->nrecords; i++) {
 		const struct dns_record *rec = &p->records[order[i]];
 		const struct dns_current *c = &cur[order[i]];
-		struct side low = { rec->type, rec->type, rec->from, rec->from, rec->nfrom,
-				    rec->nfrom, p->lowered_ttl };
-		struct side back = low;
+		struct side low, back;
+		json_t *from;
 
 		if (rec->nfrom == 0 || !c->matches || c->ttl <= p->lowered_ttl)
 			continue;
+		from = strv_json(rec->from, rec->nfrom);
+		low = (struct side){ rec->type, rec->type, from, from, p->lowered_ttl };
+		back = low;
 		back.ttl = c->ttl;
-		step_init(&steps[n++], dns_ttl_kind.name, payload(p, rec, &low, o),
-			  payload(p, rec, &back, o), "%s %s TTL %u -> %u", rec->owner,
+		zone_json_init(&zj[rec->zone], p, rec->zone, o);
+		step_init(&steps[n++], dns_ttl_kind.name, payload(p, rec, &low, &zj[rec->zone], o),
+			  payload(p, rec, &back, &zj[rec->zone], o), "%s %s TTL %u -> %u", rec->owner,
 			  dns_type_name(rec->type), c->ttl, p->lowered_ttl);
+		json_decref(from);
 	}
+	zone_json_free(zj, p->nzones);
 	free(order);
 	*ret = steps;
 	*ret_n = n;

@@ -35,6 +35,8 @@
 #define DNS_GATES_MAX 16
 #define DNS_TTL_MAX 2147483647u
 #define DNS_WAIT_MAX_MS (3600 * 1000)
+#define DNS_TIMEOUT_DEFAULT_MS 5000    /* per message, when the plan gives none */
+#define DNS_ROLLBACK_WAIT_MS 30000     /* what a rollback's verify waits by default */
 
 /* A server: a primary (takes UPDATEs) or one more to verify. */
 struct dns_server {

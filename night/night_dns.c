@@ -11,7 +11,6 @@
 #include "util.h"
 
 #define PRELOWER_EVENT "dns.prelowered"
-#define DEFAULT_ROLLBACK_WAIT_MS 30000
 
 void night_dns_result_free(struct night_dns_result *r)
 {
@@ -46,7 +45,7 @@ static struct dns_step_opts step_opts(const struct night_dns_opts *o)
 {
 	return (struct dns_step_opts){
 		.allow_unsigned = o->allow_unsigned,
-		.verify_wait_ms = o->wait_ms > 0 ? o->wait_ms : DEFAULT_ROLLBACK_WAIT_MS,
+		.verify_wait_ms = o->wait_ms > 0 ? o->wait_ms : DNS_ROLLBACK_WAIT_MS,
 	};
 }
 
