@@ -387,7 +387,10 @@ int journal_append(struct journal *j, enum journal_phase phase, json_t *body, ui
 
 	if (j->flags & JOURNAL_READONLY)
 		return -EBADF;
-	rec = json_is_object(body) ? json_deep_copy(body) : json_object();
+	/* a new top level for the journal's keys; the values below it are shared
+	 * with the caller (payloads are not changed once journaled), which spares
+	 * copying and later freeing every step's payloads a second time */
+	rec = json_is_object(body) ? json_copy(body) : json_object();
 	format_utc(ms, when, sizeof(when));
 	json_object_set_new(rec, "seq", json_integer((json_int_t)seq));
 	json_object_set_new(rec, "phase", json_string(journal_phase_name(phase)));
