@@ -8,6 +8,7 @@
 #include "template.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1179,11 +1180,21 @@ static void tpl_free(struct tpl *t)
 	free(t->pool);
 }
 
+/* The template's folder, absolute with a trailing '/', so key files named in
+ * journals resolve from wherever a rollback runs. */
 static char *dir_of(const char *name)
 {
 	const char *slash = strrchr(name, '/');
+	char *dir = slash ? xstrndup(name, (size_t)(slash - name + 1)) : xstrdup(".");
+	char *abs = realpath(dir, NULL);
+	char *out;
 
-	return slash ? xstrndup(name, (size_t)(slash - name + 1)) : xstrdup("");
+	if (!abs)
+		return dir;
+	out = xasprintf("%s/", abs);
+	free(abs);
+	free(dir);
+	return out;
 }
 
 static struct lz_graph *build(struct jsonfile *jf, const char *dir,
