@@ -2,11 +2,122 @@
 
 #include <errno.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "util.h"
+
+/* The position table: every value's JSON path -> where it stands. A plan of
+ * 10,000 records has ~70,000 entries, so they live in two flat arrays (the
+ * entries and one buffer of their paths) with an open-addressing index, not
+ * in jansson objects. Only jsonfile.c sees it: struct jsonfile is the first
+ * member of struct jsonfile_impl, and jf->pos stays NULL. */
+struct pos_entry {
+	size_t path_off;  /* into paths */
+	size_t path_len;
+	unsigned line, col, kline, kcol;
+};
+
+struct pos_table {
+	struct pos_entry *e;
+	size_t n, cap;
+	char *paths;
+	size_t paths_len, paths_cap;
+	size_t *slot;     /* entry index + 1, 0 = free; nslots is a power of two */
+	size_t nslots;
+};
+
+struct jsonfile_impl {
+	struct jsonfile pub;
+	struct pos_table pos;
+};
+
+static size_t path_hash(const char *p, size_t len)
+{
+	uint64_t h = 1469598103934665603ull; /* FNV-1a */
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		h = (h ^ (unsigned char)p[i]) * 1099511628211ull;
+	return (size_t)(h ^ (h >> 32));
+}
+
+/* The slot holding path, or the free slot where it would go. */
+static size_t *pos_slot(const struct pos_table *t, const char *path, size_t len)
+{
+	size_t mask = t->nslots - 1, i = path_hash(path, len) & mask;
+
+	for (;; i = (i + 1) & mask) {
+		const struct pos_entry *e;
+		if (!t->slot[i])
+			return &t->slot[i];
+		e = &t->e[t->slot[i] - 1];
+		if (e->path_len == len && memcmp(t->paths + e->path_off, path, len) == 0)
+			return &t->slot[i];
+	}
+}
+
+static void pos_grow_index(struct pos_table *t)
+{
+	size_t i;
+
+	free(t->slot);
+	t->nslots = t->nslots ? t->nslots * 2 : 1024;
+	t->slot = xcalloc(t->nslots, sizeof(*t->slot));
+	for (i = 0; i < t->n; i++)
+		*pos_slot(t, t->paths + t->e[i].path_off, t->e[i].path_len) = i + 1;
+}
+
+/* Sets path's position; a second value at the same path (a key that
+ * appears twice) replaces the first, as the value itself does. */
+static void pos_set(struct pos_table *t, const char *path, unsigned line, unsigned col,
+		    unsigned kline, unsigned kcol)
+{
+	size_t len = strlen(path), *slot;
+	struct pos_entry *e;
+
+	if ((t->n + 1) * 2 > t->nslots)
+		pos_grow_index(t);
+	slot = pos_slot(t, path, len);
+	if (!*slot) {
+		if (t->n == t->cap) {
+			t->cap = t->cap ? t->cap * 2 : 256;
+			t->e = xrealloc(t->e, t->cap * sizeof(*t->e));
+		}
+		if (t->paths_len + len > t->paths_cap) {
+			t->paths_cap = (t->paths_len + len) * 2 + 4096;
+			t->paths = xrealloc(t->paths, t->paths_cap);
+		}
+		memcpy(t->paths + t->paths_len, path, len);
+		t->e[t->n] = (struct pos_entry){ .path_off = t->paths_len, .path_len = len };
+		t->paths_len += len;
+		*slot = ++t->n;
+	}
+	e = &t->e[*slot - 1];
+	e->line = line;
+	e->col = col;
+	e->kline = kline;
+	e->kcol = kcol;
+}
+
+static const struct pos_entry *pos_get(const struct pos_table *t, const char *path)
+{
+	size_t *slot;
+
+	if (!t->nslots)
+		return NULL;
+	slot = pos_slot(t, path, strlen(path));
+	return *slot ? &t->e[*slot - 1] : NULL;
+}
+
+static void pos_free(struct pos_table *t)
+{
+	free(t->e);
+	free(t->paths);
+	free(t->slot);
+}
 
 struct reader {
 	const char *s;
@@ -15,7 +126,7 @@ struct reader {
 	int depth;
 	const char *name;
 	struct diags *d;
-	json_t *pos;
+	struct pos_table *pos;
 	char path[JSONFILE_PATH_MAX];
 };
 
@@ -104,7 +215,7 @@ static void sync_to_separator(struct reader *r)
 static void record_pos(struct reader *r, unsigned line, unsigned col, unsigned kline,
 		       unsigned kcol)
 {
-	json_object_set_new(r->pos, r->path, json_pack("[iiii]", line, col, kline, kcol));
+	pos_set(r->pos, r->path, line, col, kline, kcol);
 }
 
 static void describe_char(const struct reader *r, char *buf, size_t len)
@@ -439,7 +550,10 @@ static json_t *read_object(struct reader *r)
 				break;
 			continue;
 		}
-		json_path_key(r->path, sizeof(r->path), r->path[0] ? r->path : NULL, key);
+		if (r->path[0]) /* as json_path_key(), in place */
+			snprintf(r->path + plen, sizeof(r->path) - plen, ".%s", key);
+		else
+			snprintf(r->path, sizeof(r->path), "%s", key);
 		skip_ws(r);
 		if (peek(r) == ':') {
 			advance(r);
@@ -487,7 +601,7 @@ static json_t *read_array(struct reader *r)
 			after_element(r, ']', oline, ocol);
 			break;
 		}
-		json_path_index(r->path, sizeof(r->path), r->path, idx);
+		snprintf(r->path + plen, sizeof(r->path) - plen, "[%zu]", idx); /* json_path_index() */
 		vline = r->line;
 		vcol = r->col;
 		v = read_value(r);
@@ -554,14 +668,14 @@ static json_t *read_value(struct reader *r)
 
 struct jsonfile *jsonfile_parse(const char *name, const char *text, size_t len, struct diags *d)
 {
-	struct jsonfile *jf = xcalloc(1, sizeof(*jf));
+	struct jsonfile_impl *impl = xcalloc(1, sizeof(*impl));
+	struct jsonfile *jf = &impl->pub;
 	struct reader r = {
 		.s = text, .len = len, .line = 1, .col = 1, .name = name, .d = d,
 	};
 
 	jf->name = xstrdup(name);
-	jf->pos = json_object();
-	r.pos = jf->pos;
+	r.pos = &impl->pos;
 	if (len >= 3 && memcmp(text, "\xef\xbb\xbf", 3) == 0)
 		r.i = 3; /* a UTF-8 byte order mark */
 	skip_ws(&r);
@@ -605,29 +719,31 @@ void jsonfile_free(struct jsonfile *jf)
 	free(jf->name);
 	json_decref(jf->root);
 	json_decref(jf->pos);
+	pos_free(&((struct jsonfile_impl *)jf)->pos);
 	free(jf);
 }
 
 void jsonfile_where(const struct jsonfile *jf, const char *path, bool key, unsigned *line,
 		    unsigned *col)
 {
+	const struct pos_table *t;
 	char buf[JSONFILE_PATH_MAX];
-	json_t *p;
+	const struct pos_entry *p;
 
 	*line = *col = 0;
 	if (!jf)
 		return;
+	t = &((const struct jsonfile_impl *)jf)->pos;
 	snprintf(buf, sizeof(buf), "%s", path ? path : "");
 	for (;;) {
-		p = json_object_get(jf->pos, buf);
+		p = pos_get(t, buf);
 		if (p) {
-			int kl = (int)json_integer_value(json_array_get(p, 2));
-			if (key && kl) {
-				*line = (unsigned)kl;
-				*col = (unsigned)json_integer_value(json_array_get(p, 3));
+			if (key && p->kline) {
+				*line = p->kline;
+				*col = p->kcol;
 			} else {
-				*line = (unsigned)json_integer_value(json_array_get(p, 0));
-				*col = (unsigned)json_integer_value(json_array_get(p, 1));
+				*line = p->line;
+				*col = p->col;
 			}
 			return;
 		}
