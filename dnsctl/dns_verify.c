@@ -51,6 +51,10 @@ struct vserver {
 };
 
 struct vctx {
+	/* the workers count themselves done under mu and signal done_cv */
+	pthread_mutex_t mu;
+	pthread_cond_t done_cv;
+	size_t ndone;
 	struct dns_change *ch;
 	size_t nch;
 	struct vzone *zones;
@@ -492,6 +496,10 @@ static void *worker(void *arg)
 		pause_ms(RETRY_PAUSE_MS);
 	}
 	set_status(s, ok, true, ok ? "" : k.why_zone, ok ? "" : k.why, nq);
+	pthread_mutex_lock(&s->v->mu);
+	s->v->ndone++;
+	pthread_cond_signal(&s->v->done_cv);
+	pthread_mutex_unlock(&s->v->mu);
 	if (connected)
 		dns_conn_close(&c);
 	free(q);
@@ -515,24 +523,36 @@ static void say_lagging(struct vctx *v, step_say_fn say, void *cookie)
 	}
 }
 
-static bool all_finished(struct vctx *v)
+/* Waits until started workers are done; says who lags every SAY_EVERY_MS. */
+static void wait_workers(struct vctx *v, size_t started, step_say_fn say, void *cookie)
 {
-	size_t i;
-	bool all = true;
+	int64_t next_say = now_monotonic_ms() + SAY_EVERY_MS;
+	struct timespec until;
 
-	for (i = 0; i < v->nservers; i++) {
-		pthread_mutex_lock(&v->servers[i].mu);
-		all = all && v->servers[i].finished;
-		pthread_mutex_unlock(&v->servers[i].mu);
+	pthread_mutex_lock(&v->mu);
+	while (v->ndone < started) {
+		clock_gettime(CLOCK_MONOTONIC, &until);
+		until.tv_sec += SAY_EVERY_MS / 1000;
+		until.tv_nsec += (SAY_EVERY_MS % 1000) * 1000000L;
+		if (until.tv_nsec >= 1000000000L) {
+			until.tv_sec++;
+			until.tv_nsec -= 1000000000L;
+		}
+		pthread_cond_timedwait(&v->done_cv, &v->mu, &until);
+		if (v->ndone < started && say && now_monotonic_ms() >= next_say) {
+			pthread_mutex_unlock(&v->mu);
+			say_lagging(v, say, cookie);
+			next_say += SAY_EVERY_MS;
+			pthread_mutex_lock(&v->mu);
+		}
 	}
-	return all;
+	pthread_mutex_unlock(&v->mu);
 }
 
 static int run_workers(struct vctx *v, step_say_fn say, void *cookie, struct cut_err *err)
 {
 	pthread_t *th = xcalloc(v->nservers + 1, sizeof(*th));
 	size_t i, started = 0;
-	int64_t next_say = now_monotonic_ms() + SAY_EVERY_MS;
 	int r = 0;
 
 	for (i = 0; i < v->nservers; i++) {
@@ -544,13 +564,7 @@ static int run_workers(struct vctx *v, step_say_fn say, void *cookie, struct cut
 		}
 		started++;
 	}
-	while (r == 0 && !all_finished(v)) {
-		pause_ms(5);
-		if (say && now_monotonic_ms() >= next_say) {
-			say_lagging(v, say, cookie);
-			next_say += SAY_EVERY_MS;
-		}
-	}
+	wait_workers(v, started, say, cookie);
 	for (i = 0; i < started; i++)
 		pthread_join(th[i], NULL);
 	free(th);
@@ -601,6 +615,8 @@ static void vctx_free(struct vctx *v)
 		pthread_mutex_destroy(&v->servers[i].mu);
 	}
 	free(v->servers);
+	pthread_cond_destroy(&v->done_cv);
+	pthread_mutex_destroy(&v->mu);
 }
 
 int dns_verify(json_t *const *payloads, size_t n, int64_t wait_ms, step_say_fn say,
@@ -608,10 +624,16 @@ int dns_verify(json_t *const *payloads, size_t n, int64_t wait_ms, step_say_fn s
 {
 	struct vctx v = { 0 };
 	int64_t start = now_monotonic_ms();
+	pthread_condattr_t ca;
 	size_t i;
 	int r;
 
 	memset(rep, 0, sizeof(*rep));
+	pthread_mutex_init(&v.mu, NULL);
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&v.done_cv, &ca);
+	pthread_condattr_destroy(&ca);
 	r = group(&v, payloads, n, err);
 	for (i = 0; i < v.nzones && r == 0; i++)
 		r = read_primary(&v, i, say, say_cookie, err);
