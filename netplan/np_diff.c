@@ -94,35 +94,48 @@ static void rstr(const struct diff_ctx *x, const struct np_route *r, char *buf, 
 	np_route_str(r, np_state_ifname, x->st, buf, n);
 }
 
-static void now_at(const struct diff_ctx *x, const struct np_route *key, char *buf, size_t n)
+/* The text of the first route at key's place ("" for none); returns it. */
+static const struct np_route *now_at(const struct diff_ctx *x, const struct np_route *key,
+				     char *buf, size_t n)
 {
 	size_t first, k = np_state_routes_at(x->st, key, &first);
 
 	buf[0] = 0;
-	if (k)
-		rstr(x, &x->st->routes[first], buf, n);
+	if (!k)
+		return NULL;
+	rstr(x, &x->st->routes[first], buf, n);
+	return &x->st->routes[first];
 }
 
-static void route_steps(struct diff_ctx *x, const struct np_route_change *c,
-			const struct np_route *prior, const struct np_route *to)
-{
-	char a[NP_ROUTESTR], b[NP_ROUTESTR], text[2 * NP_ROUTESTR + 32];
+/* The texts of the routes already made (now: of shown; want: of to) are
+ * reused: a step's description costs no formatting of its own. */
+struct texts {
+	const struct np_route *shown;
+	const char *now, *want;
+};
 
-	if (prior && c->has_to && np_route_key_cmp(prior, to) == 0) {
+static void route_steps(struct diff_ctx *x, const struct np_route_change *c,
+			const struct np_route *prior, const struct np_route *to,
+			const struct texts *t)
+{
+	char a[NP_ROUTESTR], text[2 * NP_ROUTESTR + 32];
+	const char *pa = a;
+
+	if (prior == t->shown)
+		pa = t->now;
+	else if (prior)
 		rstr(x, prior, a, sizeof(a));
-		rstr(x, to, b, sizeof(b));
-		snprintf(text, sizeof(text), "replace %s with %s", a, b);
+	if (prior && c->has_to && np_route_key_cmp(prior, to) == 0) {
+		snprintf(text, sizeof(text), "replace %s with %s", pa, t->want);
 		add_step(x, false, prior, to, c->path, text);
 		return;
 	}
 	if (c->has_to) {
-		rstr(x, to, b, sizeof(b));
-		snprintf(text, sizeof(text), "add %s", b);
+		snprintf(text, sizeof(text), "add %s", t->want);
 		add_step(x, false, NULL, to, c->path, text);
 	}
 	if (prior) {
-		rstr(x, prior, a, sizeof(a));
-		snprintf(text, sizeof(text), "delete %s", a);
+		snprintf(text, sizeof(text), "delete %s", pa);
 		add_step(x, false, prior, NULL, c->path, text);
 	}
 }
@@ -151,6 +164,7 @@ static void route_change(struct diff_ctx *x, const struct np_route_change *c)
 	struct np_route from, to;
 	const struct np_route *prior = NULL;
 	struct netplan_item *it;
+	struct texts t;
 	bool same_key, to_there, from_gone;
 
 	np_table_str(c->from.table, tb, sizeof(tb));
@@ -158,8 +172,8 @@ static void route_change(struct diff_ctx *x, const struct np_route_change *c)
 		 np_prefix_str(c->from.family, c->from.dst, c->from.dst_len, pfx, sizeof(pfx)), tb,
 		 c->from.metric);
 	it = new_item(x, c->path, what);
-	now_at(x, &c->from, now, sizeof(now));
-	it->now = xstrdup(now);
+	t.shown = now_at(x, &c->from, now, sizeof(now));
+	t.now = it->now = xstrdup(now);
 	if (!resolve_route(x, c, &from, &to, msg, sizeof(msg))) {
 		it->want = xstrdup("");
 		it->message = xstrdup(msg);
@@ -168,7 +182,7 @@ static void route_change(struct diff_ctx *x, const struct np_route_change *c)
 	}
 	if (c->has_to)
 		rstr(x, &to, msg, sizeof(msg));
-	it->want = xstrdup(c->has_to ? msg : "");
+	t.want = it->want = xstrdup(c->has_to ? msg : "");
 	same_key = np_route_key_cmp(&from, &to) == 0;
 	to_there = c->has_to ? find_route(x->st, &to) != NULL : routes_at(x->st, &from) == 0;
 	from_gone = !c->has_from || (!same_key && !find_route(x->st, &from)) || !c->has_to;
@@ -192,7 +206,7 @@ static void route_change(struct diff_ctx *x, const struct np_route_change *c)
 		return;
 	}
 	set_state(x, it, NETPLAN_PENDING);
-	route_steps(x, c, prior, c->has_to ? &to : NULL);
+	route_steps(x, c, prior, c->has_to ? &to : NULL, &t);
 }
 
 /* ---- addresses ---- */

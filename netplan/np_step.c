@@ -25,13 +25,18 @@ void np_payloads(const char *netns, bool is_addr, const void *before, const void
 		 const struct np_state *st, json_t **apply, json_t **inverse)
 {
 	json_t *b = value_json(is_addr, before, st), *a = value_json(is_addr, after, st);
+	json_t *ns = netns ? json_string(netns) : NULL;
 
-	/* the inverse shares the two values, swapped */
-	*apply = json_pack("{s:O,s:O}", "before", b, "after", a);
-	*inverse = json_pack("{s:o,s:o}", "before", a, "after", b);
-	if (netns) {
-		json_object_set_new(*apply, "netns", json_string(netns));
-		json_object_set_new(*inverse, "netns", json_string(netns));
+	/* the inverse shares the values, before and after swapped */
+	*apply = json_object();
+	*inverse = json_object();
+	json_object_set(*apply, "before", b);
+	json_object_set(*apply, "after", a);
+	json_object_set_new(*inverse, "before", a);
+	json_object_set_new(*inverse, "after", b);
+	if (ns) {
+		json_object_set(*apply, "netns", ns);
+		json_object_set_new(*inverse, "netns", ns);
 	}
 }
 

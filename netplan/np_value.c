@@ -5,7 +5,6 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <linux/rtnetlink.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -264,75 +263,6 @@ static const char *ifname(np_ifname_fn name, void *cookie, uint32_t ifindex, cha
 	return buf;
 }
 
-struct sbuf {
-	char *p;
-	size_t n, len;
-};
-
-static void sb_add(struct sbuf *b, const char *fmt, ...) CUT_PRINTF(2, 3);
-static void sb_add(struct sbuf *b, const char *fmt, ...)
-{
-	va_list ap;
-	int w;
-
-	if (b->len >= b->n)
-		return;
-	va_start(ap, fmt);
-	w = vsnprintf(b->p + b->len, b->n - b->len, fmt, ap);
-	va_end(ap);
-	if (w > 0)
-		b->len += (size_t)w;
-}
-
-void np_route_str(const struct np_route *r, np_ifname_fn name, void *cookie, char *buf, size_t n)
-{
-	struct sbuf b = { buf, n, 0 };
-	char tmp[NP_ADDRSTR], ip[INET6_ADDRSTRLEN], tb[16];
-	const char *s;
-
-	buf[0] = 0;
-	if ((r->care & NP_C_TYPE) && r->type != RTN_UNICAST)
-		sb_add(&b, "%s ", (s = np_rtype_name(r->type)) ? s : "type?");
-	sb_add(&b, "%s", np_prefix_str(r->family, r->dst, r->dst_len, tmp, sizeof(tmp)));
-	if (r->src_len)
-		sb_add(&b, " from %s", np_prefix_str(r->family, r->src, r->src_len, tmp, sizeof(tmp)));
-	if ((r->care & NP_C_GW) && r->has_gw && inet_ntop(r->family, r->gw, ip, sizeof(ip)))
-		sb_add(&b, " via %s", ip);
-	if ((r->care & NP_C_DEV) && r->oif)
-		sb_add(&b, " dev %s", ifname(name, cookie, r->oif, tmp, sizeof(tmp)));
-	np_table_str(r->table, tb, sizeof(tb));
-	sb_add(&b, " table %s", tb);
-	if (r->care & NP_C_PROTO)
-		sb_add(&b, " proto %s", (s = by_num(protos, r->protocol)) ? s : "?");
-	if ((r->care & NP_C_SCOPE) && r->scope)
-		sb_add(&b, " scope %s", (s = by_num(scopes, r->scope)) ? s : "?");
-	if ((r->care & NP_C_PREFSRC) && r->has_prefsrc &&
-	    inet_ntop(r->family, r->prefsrc, ip, sizeof(ip)))
-		sb_add(&b, " src %s", ip);
-	sb_add(&b, " metric %u", r->metric);
-	if ((r->care & NP_C_FLAGS) && (r->flags & NP_RT_FLAGS_KEPT))
-		sb_add(&b, " onlink");
-}
-
-void np_addr_str(const struct np_addr *a, np_ifname_fn name, void *cookie, char *buf, size_t n)
-{
-	char tmp[NP_ADDRSTR], dev[NP_ADDRSTR];
-
-	snprintf(buf, n, "%s dev %s", np_prefix_str(a->family, a->local, a->prefixlen, tmp, sizeof(tmp)),
-		 ifname(name, cookie, a->ifindex, dev, sizeof(dev)));
-}
-
-/* ---- payloads ---- */
-
-static json_t *ip_json(uint8_t family, const uint8_t *a)
-{
-	char ip[INET6_ADDRSTRLEN];
-
-	if (!inet_ntop(family, a, ip, sizeof(ip)))
-		return json_null();
-	return json_string(ip);
-}
-
 /* A string being built without printf: the payload texts are made once per
  * route of a batch, so they stay cheap. */
 struct tbuf {
@@ -395,6 +325,67 @@ static void t_hex(struct tbuf *b, const uint8_t *p, size_t n)
 		b->p[b->len++] = digits[p[i] & 15];
 	}
 	b->p[b->len] = 0;
+}
+
+void np_route_str(const struct np_route *r, np_ifname_fn name, void *cookie, char *buf, size_t n)
+{
+	struct tbuf b = { buf, n, 0 };
+	char tmp[NP_ADDRSTR];
+	const char *s;
+
+	if (n == 0)
+		return;
+	buf[0] = 0;
+	if ((r->care & NP_C_TYPE) && r->type != RTN_UNICAST) {
+		t_str(&b, (s = np_rtype_name(r->type)) ? s : "type?");
+		t_str(&b, " ");
+	}
+	t_prefix(&b, "", r->family, r->dst, r->dst_len);
+	if (r->src_len)
+		t_prefix(&b, " from ", r->family, r->src, r->src_len);
+	if ((r->care & NP_C_GW) && r->has_gw)
+		t_ip(&b, " via ", r->family, r->gw);
+	if ((r->care & NP_C_DEV) && r->oif) {
+		t_str(&b, " dev ");
+		t_str(&b, ifname(name, cookie, r->oif, tmp, sizeof(tmp)));
+	}
+	t_str(&b, " table ");
+	if ((s = r->table <= 255 ? by_num(tables, (int)r->table) : NULL))
+		t_str(&b, s);
+	else
+		t_u32(&b, r->table);
+	if (r->care & NP_C_PROTO) {
+		t_str(&b, " proto ");
+		t_str(&b, (s = by_num(protos, r->protocol)) ? s : "?");
+	}
+	if ((r->care & NP_C_SCOPE) && r->scope) {
+		t_str(&b, " scope ");
+		t_str(&b, (s = by_num(scopes, r->scope)) ? s : "?");
+	}
+	if ((r->care & NP_C_PREFSRC) && r->has_prefsrc)
+		t_ip(&b, " src ", r->family, r->prefsrc);
+	t_key_u32(&b, " metric ", r->metric);
+	if ((r->care & NP_C_FLAGS) && (r->flags & NP_RT_FLAGS_KEPT))
+		t_str(&b, " onlink");
+}
+
+void np_addr_str(const struct np_addr *a, np_ifname_fn name, void *cookie, char *buf, size_t n)
+{
+	char tmp[NP_ADDRSTR], dev[NP_ADDRSTR];
+
+	snprintf(buf, n, "%s dev %s", np_prefix_str(a->family, a->local, a->prefixlen, tmp, sizeof(tmp)),
+		 ifname(name, cookie, a->ifindex, dev, sizeof(dev)));
+}
+
+/* ---- payloads ---- */
+
+static json_t *ip_json(uint8_t family, const uint8_t *a)
+{
+	char ip[INET6_ADDRSTRLEN];
+
+	if (!inet_ntop(family, a, ip, sizeof(ip)))
+		return json_null();
+	return json_string(ip);
 }
 
 /* The payload text of a route: its destination, then keyword-value pairs,
