@@ -3,9 +3,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "after_switch.h"
 #include "cli.h"
 #include "night_dns.h"
-#include "night_watch.h"
 #include "util.h"
 
 static const char usage[] =
@@ -42,12 +42,7 @@ static const char usage[] =
 	"                    afterwards (run `cutover dns verify PLAN` when you want)\n"
 	"  --wait DURATION   how long verify waits for lagging servers (default 30s;\n"
 	"                    also what a rollback of this switch waits)\n"
-	"  --watch DURATION  after the switch, keep probing the records' gates for\n"
-	"                    DURATION; if one turns sick, roll back by itself (exit 1)\n"
-	"  --confirm-within DURATION\n"
-	"                    the switch stays provisional: a detached watchdog rolls it\n"
-	"                    back after DURATION unless `cutover confirm --journal J`\n"
-	"                    (from any terminal; --extend moves the deadline)\n"
+	AFTER_SWITCH_HELP
 	"  --help            this text\n"
 	"\n"
 	"Exit codes:\n"
@@ -61,7 +56,6 @@ static const char usage[] =
 	"  4  a health gate failed\n";
 
 enum { OPT_IGNORE_TTL = 64, OPT_ALLOW_UNSIGNED, OPT_SKIP_HEALTH, OPT_WAIT, OPT_NO_VERIFY };
-enum { OPT_WATCH = 96, OPT_CONFIRM_WITHIN }; /* after the switch (night/night_watch.h) */
 
 #define DEFAULT_WAIT_MS 30000
 
@@ -199,42 +193,20 @@ static void print_human(const char *verb, const struct night_dns_result *res, bo
 		print_verify(&res->verify);
 }
 
-/* Watch lines as they happen, also into a pipe (tee, a log). */
-static void say_now(void *cookie, const char *line)
-{
-	cli_say(cookie, line);
-	fflush(stdout);
-}
-
-/* --watch / --confirm-within after a successful switch (night/night_watch.h). */
+/* --watch / --confirm-within after a successful switch: the records' gates. */
 static int dns_after_switch(struct cli *cli, const struct night_dns_result *res,
 			    const struct night_after_opts *after, struct cut_err *err)
 {
-	struct night_after_opts o = *after;
 	const char **gates = NULL;
 	size_t n;
 	int r;
 
-	if (!o.watch_ms && !o.confirm_within_ms)
+	if (!after_switch_asked(after))
 		return 0;
-	o.reg = &cli->reg;
-	o.live = cli->tty && !cli->json;
-	o.say = cli->json ? NULL : say_now;
-	o.say_cookie = cli;
 	n = night_dns_gates(res->np, &gates);
-	r = night_after_switch(res->np, gates, n, &o, err);
+	r = after_switch_run(cli, res->np, gates, n, after, err);
 	free(gates);
 	return r;
-}
-
-static int after_option(struct cli *cli, int c, struct night_after_opts *after)
-{
-	int64_t *ms = c == OPT_WATCH ? &after->watch_ms : &after->confirm_within_ms;
-
-	if (parse_duration_ms(optarg, ms) == 0 && *ms >= 1000 && *ms <= WATCH_WINDOW_MAX_MS)
-		return 0;
-	return cli_usage_error(cli, usage, "dns: %s \"%s\": give a duration such as 10m (1 s to 24 h)",
-			       c == OPT_WATCH ? "--watch" : "--confirm-within", optarg);
 }
 
 static int run(struct cli *cli, const char *verb, const char *path, const struct night_dns_opts *o,
@@ -298,8 +270,7 @@ int cmd_dns(struct cli *cli, int argc, char **argv)
 		{ "skip-health", no_argument, NULL, OPT_SKIP_HEALTH },
 		{ "wait", required_argument, NULL, OPT_WAIT },
 		{ "no-verify", no_argument, NULL, OPT_NO_VERIFY },
-		{ "watch", required_argument, NULL, OPT_WATCH },
-		{ "confirm-within", required_argument, NULL, OPT_CONFIRM_WITHIN },
+		AFTER_SWITCH_OPTIONS,
 		{ 0 },
 	};
 	struct night_dns_opts o = { .say = cli_say, .say_cookie = cli, .wait_ms = DEFAULT_WAIT_MS };
@@ -312,11 +283,11 @@ int cmd_dns(struct cli *cli, int argc, char **argv)
 			return CUT_EXIT_OK;
 		if (r == 1)
 			continue;
-		if (c == OPT_WATCH || c == OPT_CONFIRM_WITHIN) {
-			if (after_option(cli, c, &after))
-				return CUT_EXIT_INPUT;
+		r = after_switch_option(cli, c, usage, "dns", &after);
+		if (r > 0)
+			return r;
+		if (r == 0)
 			continue;
-		}
 		if (c == OPT_IGNORE_TTL)
 			o.ignore_ttl = true;
 		else if (c == OPT_ALLOW_UNSIGNED)
@@ -341,7 +312,7 @@ int cmd_dns(struct cli *cli, int argc, char **argv)
 	r = check_verb(cli, argv[optind], &o);
 	if (r)
 		return r;
-	if ((after.watch_ms || after.confirm_within_ms) && strcmp(argv[optind], "switch") != 0)
+	if (after_switch_asked(&after) && strcmp(argv[optind], "switch") != 0)
 		return cli_usage_error(cli, usage, "--watch and --confirm-within belong to dns switch");
 	return run(cli, argv[optind], argv[optind + 1], &o, &after);
 }

@@ -2,12 +2,14 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "after_switch.h"
 #include "cli.h"
 #include "night_route.h"
 
 static const char usage[] =
 	"usage: cutover route plan [--json] [--netns NAME] PLAN\n"
-	"       cutover route switch [--json] [--dry-run] [--skip-health] [--netns NAME] PLAN\n"
+	"       cutover route switch [--json] [--dry-run] [--skip-health] [--netns NAME]\n"
+	"                            [--watch DURATION] [--confirm-within DURATION] PLAN\n"
 	"\n"
 	"plan    reads every host's routes and addresses and prints, for each change of\n"
 	"        the plan's \"routes\" section, what the kernel holds and what the plan\n"
@@ -23,12 +25,14 @@ static const char usage[] =
 	"  --dry-run       say each request that would be sent; journal and send nothing\n"
 	"  --skip-health   do not run the plan's gates (say so in the change record)\n"
 	"  --netns NAME    run every host of the plan in network namespace NAME\n"
+	AFTER_SWITCH_HELP
 	"  --help          this text\n"
 	"\n"
 	"Exit codes:\n"
 	"  0  done (or nothing to do)\n"
 	"  1  the kernel refused a change, or it could not be read; the journal can roll\n"
-	"     back what was applied\n"
+	"     back what was applied; --watch: a gate turned sick and the routes were\n"
+	"     rolled back\n"
 	"  2  bad usage or bad plan\n"
 	"  3  refused: a route or address is not as the plan's `from` says\n"
 	"  4  a health gate failed\n";
@@ -180,8 +184,26 @@ static void print_switch(const char *path, const struct night_route_result *res,
 	print_failed_steps(diff);
 }
 
+/* --watch / --confirm-within after a successful switch: the routes' gates. */
+static int route_after_switch(struct cli *cli, const struct night_route_result *res,
+			      const struct night_after_opts *after, struct cut_err *err)
+{
+	const char *const *gates;
+	size_t n;
+
+	if (!after_switch_asked(after))
+		return 0;
+	if (!res->journaled) {
+		if (!cli->json)
+			cli_say(cli, "nothing was switched: nothing to watch or confirm");
+		return 0;
+	}
+	n = netplan_gates(res->np->routes, &gates);
+	return after_switch_run(cli, res->np, gates, n, after, err);
+}
+
 static int run(struct cli *cli, const char *verb, const char *path,
-	       const struct night_route_opts *o)
+	       const struct night_route_opts *o, const struct night_after_opts *after)
 {
 	struct night_route_result *res = NULL;
 	struct cut_err err;
@@ -193,6 +215,8 @@ static int run(struct cli *cli, const char *verb, const char *path,
 	cut_err_clear(&err);
 	r = is_switch ? night_route_switch(path, o, &res, &d, &err)
 		      : night_route_plan(path, o, &res, &d, &err);
+	if (r == 0 && is_switch && !o->dry_run)
+		r = route_after_switch(cli, res, after, &err);
 	if (r < 0 && !err.code)
 		cut_errf(&err, r, NULL, "%s", cut_strerror(r));
 	status = r < 0 ? cut_exit_code(err.code) : CUT_EXIT_OK;
@@ -221,9 +245,11 @@ int cmd_route(struct cli *cli, int argc, char **argv)
 		CLI_COMMON_OPTIONS,
 		{ "skip-health", no_argument, NULL, OPT_SKIP_HEALTH },
 		{ "netns", required_argument, NULL, OPT_NETNS },
+		AFTER_SWITCH_OPTIONS,
 		{ 0 },
 	};
 	struct night_route_opts o = { .say = cli_say, .say_cookie = cli };
+	struct night_after_opts after = { 0 };
 	const char *verb;
 	int c, r;
 
@@ -232,6 +258,11 @@ int cmd_route(struct cli *cli, int argc, char **argv)
 		if (r == 2)
 			return CUT_EXIT_OK;
 		if (r == 1)
+			continue;
+		r = after_switch_option(cli, c, usage, "route", &after);
+		if (r > 0)
+			return r;
+		if (r == 0)
 			continue;
 		if (c == OPT_SKIP_HEALTH)
 			o.skip_health = true;
@@ -245,9 +276,11 @@ int cmd_route(struct cli *cli, int argc, char **argv)
 	verb = argv[optind];
 	if (strcmp(verb, "plan") != 0 && strcmp(verb, "switch") != 0)
 		return cli_usage_error(cli, usage, "route: unknown subcommand \"%s\"", verb);
-	if (strcmp(verb, "plan") == 0 && (cli->dry_run || o.skip_health))
-		return cli_usage_error(cli, usage, "route plan changes nothing: --dry-run and "
-				       "--skip-health belong to route switch");
+	if (strcmp(verb, "plan") == 0 &&
+	    (cli->dry_run || o.skip_health || after_switch_asked(&after)))
+		return cli_usage_error(cli, usage, "route plan changes nothing: --dry-run, "
+				       "--skip-health, --watch and --confirm-within belong to "
+				       "route switch");
 	o.dry_run = cli->dry_run;
-	return run(cli, verb, argv[optind + 1], &o);
+	return run(cli, verb, argv[optind + 1], &o, &after);
 }

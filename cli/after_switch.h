@@ -1,0 +1,48 @@
+/* cli/after_switch.h — `--watch DURATION` and `--confirm-within DURATION`,
+ * shared by `dns switch` and `route switch`: the two options, their lines of
+ * --help, and the call of night_after_switch() (night/night_watch.h) after a
+ * successful switch, with the CLI's registry and output. */
+#ifndef CUTOVER_CLI_AFTER_SWITCH_H
+#define CUTOVER_CLI_AFTER_SWITCH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "cli.h"
+#include "night.h"
+#include "night_watch.h"
+
+/* Option ids, above any command's own (those start at 64). */
+enum { OPT_WATCH = 96, OPT_CONFIRM_WITHIN };
+
+#define AFTER_SWITCH_OPTIONS \
+	{ "watch", required_argument, NULL, OPT_WATCH }, \
+	{ "confirm-within", required_argument, NULL, OPT_CONFIRM_WITHIN }
+
+/* Their lines of --help, for the usage text of a command. */
+#define AFTER_SWITCH_HELP \
+	"  --watch DURATION  after the switch, keep probing its health gates for\n" \
+	"                    DURATION; if one turns sick, roll back by itself (exit 1)\n" \
+	"  --confirm-within DURATION\n" \
+	"                    the switch stays provisional: a detached watchdog rolls it\n" \
+	"                    back after DURATION unless `cutover confirm --journal J`\n" \
+	"                    (from any terminal; --extend moves the deadline)\n"
+
+/* Handles getopt's c when it is one of the two options (cmd names the
+ * command in messages: "dns", "route"). Returns -1 when c is neither, 0
+ * when handled, or the exit status of a usage error (printed). */
+int after_switch_option(struct cli *cli, int c, const char *usage, const char *cmd,
+			struct night_after_opts *after);
+
+/* Was --watch or --confirm-within given? */
+bool after_switch_asked(const struct night_after_opts *after);
+
+/* After a successful switch journaled in np's journal (closed by now):
+ * night_after_switch() with the given gates (borrowed), the CLI's step
+ * registry, and progress lines on stdout unless --json. 0 when neither
+ * option was given or all went well. */
+int after_switch_run(struct cli *cli, const struct night_plan *np, const char *const *gates,
+		     size_t n, const struct night_after_opts *after, struct cut_err *err)
+	CUT_MUST_CHECK;
+
+#endif

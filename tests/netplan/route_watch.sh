@@ -1,0 +1,182 @@
+#!/usr/bin/env bash
+# `cutover route switch` with a health gate, --watch and --confirm-within,
+# against the kernel (a namespace cut-rt-w*-PID with veth pairs) and a local
+# HTTP server (tests/health/server.py) on 127.0.0.1:18090-18091 only.
+#   - --watch: the server behind the gate stops mid-window; cutover rolls the
+#     routes back by itself (exit 1) and the tables are exactly as before
+#   - --confirm-within: cutover exits 0; the detached watchdog rolls back at
+#     the deadline; a late `cutover confirm` is refused (exit 3)
+#   - --confirm-within then `cutover confirm`: the routes stay switched
+#   - usage: a bad duration, or --watch with `route plan`, exits 2
+# Needs root. Env: CUTOVER, SOURCE_ROOT.
+set -u
+: "${CUTOVER:?}" "${SOURCE_ROOT:?}"
+if [ "$(id -u)" != 0 ]; then
+	echo "SKIP: network namespaces need root"
+	exit 77
+fi
+here="$SOURCE_ROOT/tests/netplan"
+tmp=$(mktemp -d)
+tag="$$"
+WEB=18090
+namespaces=()
+servers=()
+pass=0
+fail=0
+
+cleanup() {
+	local p ns j
+	for j in "$tmp"/*.journal; do # no watchdog outlives the test
+		[ -e "$j" ] && "$CUTOVER" confirm --journal "$j" >/dev/null 2>&1
+	done
+	for p in "${servers[@]}"; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
+	for ns in "${namespaces[@]}"; do ip netns del "$ns" 2>/dev/null; done
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+ok() { echo "ok - $*"; pass=$((pass + 1)); }
+bad() { echo "not ok - $*"; fail=$((fail + 1)); }
+check() { # check NAME COMMAND...
+	local name=$1
+	shift
+	if "$@"; then ok "$name"; else bad "$name"; fi
+}
+
+# shellcheck source=gateway.sh
+. "$here/gateway.sh"
+
+snapshot() { # snapshot NS FILE
+	{
+		ip -n "$1" -d route show table all
+		ip -n "$1" -6 -d route show table all
+		ip -n "$1" addr
+	} >"$2"
+}
+
+same_as_before() { # same_as_before NAME
+	snapshot "cut-rt-$1-$tag" "$tmp/$1.after"
+	diff -u "$tmp/$1.before" "$tmp/$1.after" >"$tmp/$1.diff"
+}
+
+switched() { # switched NAME: the first route goes through the new gateway
+	grep -q 198.51.100.254 <(ip -n "cut-rt-$1-$tag" route show 10.0.3.0/24)
+}
+
+wait_until() { # wait_until SECONDS COMMAND...: polls, no timing is asserted
+	local end=$((SECONDS + $1))
+	shift
+	until "$@"; do
+		[ "$SECONDS" -lt "$end" ] || return 1
+		sleep 0.2
+	done
+}
+
+web=
+start_web() { # start_web: the HTTP server behind the gate (once); its pid in $web
+	if [ -n "$web" ] && kill -0 "$web" 2>/dev/null; then return 0; fi
+	rm -f "$tmp/ready"
+	python3 "$SOURCE_ROOT/tests/health/server.py" "$tmp/ready" "port=$WEB,body=up" &
+	web=$!
+	servers+=("$web")
+	wait_until 10 test -s "$tmp/ready"
+}
+
+watchdog_alive() { ! flock -n "$1.watchdog.lock" true 2>/dev/null; }
+
+# gateway NAME: a namespace with 40 routes and an address move to switch, the
+# plan (with a gate on the web server) in $tmp/NAME.json
+gateway() {
+	local name=$1 ns="cut-rt-$1-$tag"
+	namespaces+=("$ns")
+	make_gateway "$ns" || return 1
+	python3 "$here/gen.py" "$tmp/$name.json" "$tmp/$name.batch" "$name.journal" "$ns" 40 0 0 ||
+		return 1
+	python3 - "$tmp/$name.json" "$WEB" <<'PY' || return 1
+import json, sys
+path, port = sys.argv[1], int(sys.argv[2])
+d = json.load(open(path))
+d["routes"]["gates"] = ["gw-web"]
+d["health"] = {"gw-web": {"kind": "http", "host": "gw.example", "interval": "200ms",
+                          "healthy_after": 1, "sick_after": 2,
+                          "targets": ["127.0.0.1:%d" % port]}}
+json.dump(d, open(path, "w"), indent=1)
+PY
+	ip -n "$ns" -batch "$tmp/$name.batch" || return 1
+	snapshot "$ns" "$tmp/$name.before"
+}
+
+# ---- --watch: the gate's server stops mid-window: rolled back by itself ----
+test_watch() {
+	local pid rc
+	gateway watch || { bad "watch: set-up"; return; }
+	start_web || { bad "watch: web server"; return; }
+	"$CUTOVER" route switch --watch 60s "$tmp/watch.json" >"$tmp/watch.out" 2>"$tmp/watch.err" &
+	pid=$!
+	wait_until 30 grep -q "^watch: " "$tmp/watch.out"
+	check "watch: the watch window started" grep -q "^watch: " "$tmp/watch.out"
+	check "watch: switched before the server stops" switched watch
+	kill -9 "$web"
+	wait "$web" 2>/dev/null
+	wait "$pid"
+	rc=$?
+	check "watch: cutover exits 1 ($rc)" test "$rc" = 1
+	check "watch: it names the sick gate" grep -q "gw-web" "$tmp/watch.err"
+	check "watch: it says it rolled back" grep -q "rolled back" "$tmp/watch.err"
+	check "watch: the tables and addresses are exactly as before" same_as_before watch
+	check "watch: the journal notes the watch" grep -q '"watch"' "$tmp/watch.journal"
+	"$CUTOVER" rollback --journal "$tmp/watch.journal" --reason test >/dev/null 2>&1
+	check "watch: a second rollback exits 0 and changes nothing" same_as_before watch
+}
+
+# ---- --confirm-within: nobody confirms; the watchdog rolls back ----
+test_confirm_timeout() {
+	local rc
+	gateway late || { bad "late: set-up"; return; }
+	start_web || { bad "late: web server"; return; }
+	setsid "$CUTOVER" route switch --confirm-within 2s "$tmp/late.json" >"$tmp/late.out" 2>&1
+	rc=$?
+	check "late: cutover exits 0 ($rc)" test "$rc" = 0
+	check "late: it says the switch is provisional" grep -q "provisional" "$tmp/late.out"
+	check "late: the watchdog guards the change" watchdog_alive "$tmp/late.journal"
+	check "late: the watchdog rolls back at the deadline" \
+		wait_until 60 same_as_before late
+	wait_until 15 eval '! watchdog_alive "$tmp/late.journal"'
+	check "late: the watchdog verified the routes are back" \
+		grep -q "source is verified back" "$tmp/late.journal.watchdog.log"
+	"$CUTOVER" confirm --journal "$tmp/late.journal" >/dev/null 2>&1
+	check "late: a confirm after the rollback is refused (exit 3)" test $? = 3
+}
+
+# ---- --confirm-within then confirm: the switch stays ----
+test_confirm() {
+	gateway keep || { bad "keep: set-up"; return; }
+	start_web || { bad "keep: web server"; return; }
+	"$CUTOVER" route switch --json --confirm-within 5m "$tmp/keep.json" >"$tmp/keep.out" 2>&1
+	check "keep: cutover exits 0" test $? = 0
+	check "keep: the journal marks the switch provisional" \
+		grep -q '"provisional"' "$tmp/keep.journal"
+	"$CUTOVER" confirm --journal "$tmp/keep.journal" >"$tmp/keep.confirm" 2>&1
+	check "keep: confirm exits 0" test $? = 0
+	check "keep: the watchdog exits after confirm" \
+		wait_until 15 eval '! watchdog_alive "$tmp/keep.journal"'
+	check "keep: the routes stay switched" switched keep
+}
+
+test_usage() {
+	"$CUTOVER" route switch --watch 0s "$tmp/keep.json" >/dev/null 2>&1
+	check "usage: --watch 0s exits 2" test $? = 2
+	"$CUTOVER" route switch --confirm-within soon "$tmp/keep.json" >/dev/null 2>&1
+	check "usage: --confirm-within soon exits 2" test $? = 2
+	"$CUTOVER" route plan --watch 10s "$tmp/keep.json" >/dev/null 2>&1
+	check "usage: route plan --watch exits 2" test $? = 2
+	check "usage: --help names both" \
+		grep -q -- "--confirm-within DURATION" <("$CUTOVER" route --help)
+}
+
+test_watch
+test_confirm_timeout
+test_confirm
+test_usage
+echo "$pass passed, $fail failed"
+[ "$fail" = 0 ]
