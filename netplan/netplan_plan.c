@@ -70,6 +70,53 @@ size_t netplan_hosts(const struct netplan_plan *p)
 	return p ? p->nhosts : 0;
 }
 
+/* Fast paths for the checks made for each of 100,000s of routes: the
+ * schema_* functions format the JSON path of every value they look at; these
+ * look first and call them only when a value is missing, of the wrong type or
+ * not allowed, so every error is still reported by schema_* as before. */
+static bool keys_ok(struct schema *sc, const char *path, json_t *v, const char *const allowed[])
+{
+	const char *key;
+	json_t *val;
+	size_t i;
+
+	if (!json_is_object(v))
+		return schema_keys(sc, path, v, allowed);
+	json_object_foreach(v, key, val) {
+		for (i = 0; allowed[i] && strcmp(allowed[i], key) != 0; i++)
+			;
+		if (!allowed[i])
+			return schema_keys(sc, path, v, allowed);
+	}
+	return true;
+}
+
+static json_t *member(struct schema *sc, const char *path, json_t *obj, const char *key,
+		      json_type want)
+{
+	json_t *v = json_object_get(obj, key);
+
+	if (!v || json_typeof(v) == want)
+		return v;
+	return schema_member(sc, path, obj, key, want, SCHEMA_OPTIONAL);
+}
+
+static bool string_value(struct schema *sc, const char *path, json_t *obj, const char *key,
+			 int required, const char **ret)
+{
+	json_t *v = json_object_get(obj, key);
+
+	if (json_is_string(v) && json_string_length(v)) {
+		*ret = json_string_value(v);
+		return true;
+	}
+	if (!v && !required) {
+		*ret = NULL;
+		return true;
+	}
+	return schema_string(sc, path, obj, key, required, NULL, ret);
+}
+
 /* A device name: at most 15 bytes, no '/', no blanks. */
 static const char *dev_value(struct schema *sc, const char *path, json_t *obj, const char *key)
 {
@@ -77,7 +124,7 @@ static const char *dev_value(struct schema *sc, const char *path, json_t *obj, c
 	const char *s = NULL;
 	size_t i;
 
-	if (!schema_string(sc, path, obj, key, SCHEMA_OPTIONAL, NULL, &s) || !s)
+	if (!string_value(sc, path, obj, key, SCHEMA_OPTIONAL, &s) || !s)
 		return NULL;
 	for (i = 0; s[i]; i++)
 		if (s[i] == '/' || s[i] == ' ' || s[i] == ':' || (unsigned char)s[i] < 0x21)
@@ -98,9 +145,11 @@ static bool ip_value(struct schema *sc, const char *path, json_t *obj, const cha
 	const char *s = NULL;
 	uint8_t f;
 
-	if (!schema_string(sc, path, obj, key, SCHEMA_OPTIONAL, NULL, &s) || !s)
+	if (!string_value(sc, path, obj, key, SCHEMA_OPTIONAL, &s) || !s)
 		return false;
-	json_path_key(kpath, sizeof(kpath), path, key);
+	if (np_ip_parse(s, &f, a) == 0 && f == family)
+		return true;
+	json_path_key(kpath, sizeof(kpath), path, key); /* only for an error: 10,000s of routes */
 	if (np_ip_parse(s, &f, a) < 0) {
 		schema_error(sc, kpath, "write an IPv4 or IPv6 address such as 192.0.2.1",
 			     "\"%s\" is not an IP address", s);
@@ -125,6 +174,8 @@ static bool named_value(struct schema *sc, const char *path, json_t *obj, const 
 
 	if (!v)
 		return false;
+	if (json_is_string(v) && (*ret = parse(json_string_value(v))) >= 0)
+		return true; /* the usual case: no path or number to format */
 	json_path_key(kpath, sizeof(kpath), path, key);
 	if (json_is_integer(v)) {
 		snprintf(num, sizeof(num), "%lld", (long long)json_integer_value(v));
@@ -146,8 +197,16 @@ static bool named_value(struct schema *sc, const char *path, json_t *obj, const 
 static bool u32_value(struct schema *sc, const char *path, json_t *obj, const char *key,
 		      uint32_t dflt, uint32_t *ret)
 {
+	json_t *j = json_object_get(obj, key);
 	long long v;
-	bool ok = schema_int(sc, path, obj, key, SCHEMA_OPTIONAL, 0, UINT32_MAX, dflt, &v);
+	bool ok;
+
+	if (!j || (json_is_integer(j) && json_integer_value(j) >= 0 &&
+		   json_integer_value(j) <= UINT32_MAX)) {
+		*ret = j ? (uint32_t)json_integer_value(j) : dflt;
+		return true;
+	}
+	ok = schema_int(sc, path, obj, key, SCHEMA_OPTIONAL, 0, UINT32_MAX, dflt, &v);
 
 	*ret = (uint32_t)v;
 	return ok;
@@ -161,7 +220,6 @@ static bool table_value(struct schema *sc, const char *path, json_t *obj, uint32
 	*ret = RT_TABLE_MAIN;
 	if (!v)
 		return true;
-	json_path_key(kpath, sizeof(kpath), path, "table");
 	if (json_is_integer(v) && json_integer_value(v) >= 1 &&
 	    json_integer_value(v) <= UINT32_MAX) {
 		*ret = (uint32_t)json_integer_value(v);
@@ -169,6 +227,7 @@ static bool table_value(struct schema *sc, const char *path, json_t *obj, uint32
 	}
 	if (json_is_string(v) && np_table_parse(json_string_value(v), ret) == 0)
 		return true;
+	json_path_key(kpath, sizeof(kpath), path, "table");
 	schema_error(sc, kpath, "use \"main\", \"local\", \"default\" or a number from 1 to 4294967295",
 		     "not a routing table");
 	return false;
@@ -186,7 +245,7 @@ static void route_side(struct schema *sc, const char *path, json_t *side, bool i
 	int v;
 	bool b;
 
-	schema_keys(sc, path, side, side_keys);
+	keys_ok(sc, path, side, side_keys);
 	r->care = 0;
 	if (ip_value(sc, path, side, "via", r->family, r->gw)) {
 		r->has_gw = true;
@@ -222,8 +281,8 @@ static void route_side(struct schema *sc, const char *path, json_t *side, bool i
 		r->has_prefsrc = true;
 		r->care |= NP_C_PREFSRC;
 	}
-	if (schema_bool(sc, path, side, "onlink", SCHEMA_OPTIONAL, false, &b) &&
-	    json_object_get(side, "onlink")) {
+	if (json_object_get(side, "onlink") &&
+	    schema_bool(sc, path, side, "onlink", SCHEMA_OPTIONAL, false, &b)) {
 		r->flags = b ? NP_RT_FLAGS_KEPT : 0;
 		r->care |= NP_C_FLAGS;
 	}
@@ -267,12 +326,12 @@ static bool route_change(struct schema *sc, const char *path, json_t *v,
 	json_t *from, *to;
 	uint32_t metric;
 
-	if (!schema_keys(sc, path, v, route_keys) && !json_is_object(v))
+	if (!keys_ok(sc, path, v, route_keys) && !json_is_object(v))
 		return false;
-	if (!schema_string(sc, path, v, "destination", SCHEMA_REQUIRED, NULL, &dst) || !dst)
+	if (!string_value(sc, path, v, "destination", SCHEMA_REQUIRED, &dst) || !dst)
 		return false;
-	json_path_key(kpath, sizeof(kpath), path, "destination");
 	if (np_prefix_parse(dst, true, &c->from.family, c->from.dst, &c->from.dst_len) < 0) {
+		json_path_key(kpath, sizeof(kpath), path, "destination");
 		schema_error(sc, kpath, "write a prefix such as 10.20.0.0/16 or 2001:db8::/48, host "
 			     "bits zero", "\"%s\" is not a route destination", dst);
 		return false;
@@ -281,8 +340,8 @@ static bool route_change(struct schema *sc, const char *path, json_t *v,
 	u32_value(sc, path, v, "metric", c->from.family == AF_INET6 ? 1024 : 0, &metric);
 	c->from.metric = metric;
 	c->to = c->from;
-	from = schema_member(sc, path, v, "from", JSON_OBJECT, SCHEMA_OPTIONAL);
-	to = schema_member(sc, path, v, "to", JSON_OBJECT, SCHEMA_OPTIONAL);
+	from = member(sc, path, v, "from", JSON_OBJECT);
+	to = member(sc, path, v, "to", JSON_OBJECT);
 	c->has_from = from != NULL;
 	c->has_to = to != NULL;
 	if (!from && !to && !json_object_get(v, "from") && !json_object_get(v, "to"))
@@ -307,9 +366,9 @@ static bool addr_change(struct schema *sc, const char *path, json_t *v, struct n
 	char kpath[JSONFILE_PATH_MAX];
 	const char *s = NULL, *from, *to;
 
-	if (!schema_keys(sc, path, v, addr_keys) && !json_is_object(v))
+	if (!keys_ok(sc, path, v, addr_keys) && !json_is_object(v))
 		return false;
-	if (!schema_string(sc, path, v, "address", SCHEMA_REQUIRED, NULL, &s) || !s)
+	if (!string_value(sc, path, v, "address", SCHEMA_REQUIRED, &s) || !s)
 		return false;
 	json_path_key(kpath, sizeof(kpath), path, "address");
 	if (np_prefix_parse(s, false, &c->addr.family, c->addr.local, &c->addr.prefixlen) < 0) {
