@@ -153,6 +153,7 @@ struct np_conn;
 struct np_state {
 	struct np_link *links;   /* sorted by ifindex */
 	size_t nlinks;
+	struct np_link *by_name; /* the same, sorted by name (device names resolved per route) */
 	struct np_route *routes; /* sorted by key */
 	size_t nroutes;
 	struct np_addr *addrs;   /* sorted by key */

@@ -298,6 +298,12 @@ static int cmp_link(const void *a, const void *b)
 	return x->ifindex < y->ifindex ? -1 : x->ifindex > y->ifindex;
 }
 
+static int cmp_link_name(const void *a, const void *b)
+{
+	const struct np_link *x = a, *y = b;
+	return strcmp(x->name, y->name);
+}
+
 static int cmp_route(const void *a, const void *b)
 {
 	return np_route_key_cmp(a, b);
@@ -318,6 +324,7 @@ void np_state_free(struct np_state *st)
 		np_route_free(&st->routes[i]);
 	free(st->routes);
 	free(st->links);
+	free(st->by_name);
 	free(st->addrs);
 	memset(st, 0, sizeof(*st));
 }
@@ -358,8 +365,12 @@ int np_state_read(struct np_conn *c, int what, struct np_state *st, struct cut_e
 				"%s: reading routes and addresses from the kernel: %s", c->host,
 				r == -EAGAIN ? "they kept changing while read" : cut_strerror(r));
 	}
-	if (st->nlinks)
+	if (st->nlinks) {
 		qsort(st->links, st->nlinks, sizeof(*st->links), cmp_link);
+		st->by_name = xmalloc(st->nlinks * sizeof(*st->by_name));
+		memcpy(st->by_name, st->links, st->nlinks * sizeof(*st->by_name));
+		qsort(st->by_name, st->nlinks, sizeof(*st->by_name), cmp_link_name);
+	}
 	if (st->nroutes)
 		qsort(st->routes, st->nroutes, sizeof(*st->routes), cmp_route);
 	if (st->naddrs)
@@ -406,12 +417,14 @@ const char *np_state_ifname(void *cookie, uint32_t ifindex)
 uint32_t np_state_ifindex(void *cookie, const char *name)
 {
 	const struct np_state *st = cookie;
-	size_t i;
+	struct np_link key = { 0 };
+	const struct np_link *l;
 
-	for (i = 0; st && i < st->nlinks; i++)
-		if (strcmp(st->links[i].name, name) == 0)
-			return st->links[i].ifindex;
-	return UINT32_MAX;
+	if (!st || !st->nlinks || strlen(name) >= sizeof(key.name))
+		return UINT32_MAX;
+	memcpy(key.name, name, strlen(name) + 1);
+	l = bsearch(&key, st->by_name, st->nlinks, sizeof(*st->by_name), cmp_link_name);
+	return l ? l->ifindex : UINT32_MAX;
 }
 
 /* ---- batches ---- */
