@@ -12,8 +12,11 @@
 /* The position table: every value's JSON path -> where it stands. A plan of
  * 10,000 records has ~70,000 entries, so they live in two flat arrays (the
  * entries and one buffer of their paths) with an open-addressing index, not
- * in jansson objects. Only jsonfile.c sees it: struct jsonfile is the first
- * member of struct jsonfile_impl, and jf->pos stays NULL. */
+ * in jansson objects. Positions are read only when a check reports an
+ * error, so the table is built then, by reading the kept text once more
+ * (the reader is deterministic: same paths, same places); a plan without
+ * errors never builds it. Only jsonfile.c sees it: struct jsonfile is the
+ * first member of struct jsonfile_impl, and jf->pos stays NULL. */
 struct pos_entry {
 	size_t path_off;  /* into paths */
 	size_t path_len;
@@ -31,6 +34,9 @@ struct pos_table {
 
 struct jsonfile_impl {
 	struct jsonfile pub;
+	char *text;       /* owned: the file's text, for building pos */
+	size_t len;
+	bool pos_built;
 	struct pos_table pos;
 };
 
@@ -126,7 +132,7 @@ struct reader {
 	int depth;
 	const char *name;
 	struct diags *d;
-	struct pos_table *pos;
+	struct pos_table *pos; /* NULL: positions are not recorded */
 	char path[JSONFILE_PATH_MAX];
 };
 
@@ -215,7 +221,8 @@ static void sync_to_separator(struct reader *r)
 static void record_pos(struct reader *r, unsigned line, unsigned col, unsigned kline,
 		       unsigned kcol)
 {
-	pos_set(r->pos, r->path, line, col, kline, kcol);
+	if (r->pos)
+		pos_set(r->pos, r->path, line, col, kline, kcol);
 }
 
 static void describe_char(const struct reader *r, char *buf, size_t len)
@@ -666,30 +673,49 @@ static json_t *read_value(struct reader *r)
 	return NULL;
 }
 
-struct jsonfile *jsonfile_parse(const char *name, const char *text, size_t len, struct diags *d)
+/* Reads the whole text: the root value, or NULL. */
+static json_t *read_text(struct reader *r)
+{
+	json_t *root;
+
+	if (r->len >= 3 && memcmp(r->s, "\xef\xbb\xbf", 3) == 0)
+		r->i = 3; /* a UTF-8 byte order mark */
+	skip_ws(r);
+	if (at_end(r)) {
+		syntax_error(r, 1, 1, "write a JSON object { … }", "the file is empty");
+		return NULL;
+	}
+	record_pos(r, r->line, r->col, 0, 0);
+	root = read_value(r);
+	skip_ws(r);
+	if (!at_end(r))
+		syntax_error(r, r->line, r->col, "remove it, or wrap both in one object",
+			     "text after the end of the top-level value");
+	return root;
+}
+
+/* Takes ownership of text (len bytes and a NUL after them). */
+static struct jsonfile *parse_owned(const char *name, char *text, size_t len, struct diags *d)
 {
 	struct jsonfile_impl *impl = xcalloc(1, sizeof(*impl));
-	struct jsonfile *jf = &impl->pub;
 	struct reader r = {
 		.s = text, .len = len, .line = 1, .col = 1, .name = name, .d = d,
 	};
 
-	jf->name = xstrdup(name);
-	r.pos = &impl->pos;
-	if (len >= 3 && memcmp(text, "\xef\xbb\xbf", 3) == 0)
-		r.i = 3; /* a UTF-8 byte order mark */
-	skip_ws(&r);
-	if (at_end(&r)) {
-		syntax_error(&r, 1, 1, "write a JSON object { … }", "the file is empty");
-		return jf;
-	}
-	record_pos(&r, r.line, r.col, 0, 0);
-	jf->root = read_value(&r);
-	skip_ws(&r);
-	if (!at_end(&r))
-		syntax_error(&r, r.line, r.col, "remove it, or wrap both in one object",
-			     "text after the end of the top-level value");
-	return jf;
+	impl->pub.name = xstrdup(name);
+	impl->text = text;
+	impl->len = len;
+	impl->pub.root = read_text(&r);
+	return &impl->pub;
+}
+
+struct jsonfile *jsonfile_parse(const char *name, const char *text, size_t len, struct diags *d)
+{
+	char *copy = xmalloc(len + 1);
+
+	memcpy(copy, text, len);
+	copy[len] = '\0';
+	return parse_owned(name, copy, len, d);
 }
 
 int jsonfile_load(const char *path, struct jsonfile **ret, struct diags *d, struct cut_err *err)
@@ -707,9 +733,23 @@ int jsonfile_load(const char *path, struct jsonfile **ret, struct diags *d, stru
 		return cut_errf(err, CUT_EINPUT, "give a JSON text file",
 				"%s: the file holds a NUL byte: not a text file", path);
 	}
-	*ret = jsonfile_parse(path, text, len, d);
-	free(text);
+	*ret = parse_owned(path, text, len, d);
 	return 0;
+}
+
+/* The second reading, with positions; its errors were reported by the first. */
+static void build_positions(struct jsonfile_impl *impl)
+{
+	struct diags scratch;
+	struct reader r = {
+		.s = impl->text, .len = impl->len, .line = 1, .col = 1, .name = impl->pub.name,
+		.d = &scratch, .pos = &impl->pos,
+	};
+
+	diags_init(&scratch);
+	json_decref(read_text(&r));
+	diags_free(&scratch);
+	impl->pos_built = true;
 }
 
 void jsonfile_free(struct jsonfile *jf)
@@ -720,12 +760,16 @@ void jsonfile_free(struct jsonfile *jf)
 	json_decref(jf->root);
 	json_decref(jf->pos);
 	pos_free(&((struct jsonfile_impl *)jf)->pos);
+	free(((struct jsonfile_impl *)jf)->text);
 	free(jf);
 }
 
 void jsonfile_where(const struct jsonfile *jf, const char *path, bool key, unsigned *line,
 		    unsigned *col)
 {
+	/* jf points into a struct jsonfile_impl allocated (not const) by
+	 * parse_owned(); its position table is a cache filled on first use */
+	struct jsonfile_impl *impl = (struct jsonfile_impl *)jf;
 	const struct pos_table *t;
 	char buf[JSONFILE_PATH_MAX];
 	const struct pos_entry *p;
@@ -733,7 +777,9 @@ void jsonfile_where(const struct jsonfile *jf, const char *path, bool key, unsig
 	*line = *col = 0;
 	if (!jf)
 		return;
-	t = &((const struct jsonfile_impl *)jf)->pos;
+	if (!impl->pos_built)
+		build_positions(impl);
+	t = &impl->pos;
 	snprintf(buf, sizeof(buf), "%s", path ? path : "");
 	for (;;) {
 		p = pos_get(t, buf);
@@ -761,22 +807,56 @@ void jsonfile_where(const struct jsonfile *jf, const char *path, bool key, unsig
 	}
 }
 
+/* buf = the first max bytes of parent + sep + tail (buf holds max + 1):
+ * what formatting into a JSONFILE_PATH_MAX buffer and copying into buf gave,
+ * without two snprintf calls per member a check reads. parent may be buf. */
+static void path_join(char *buf, size_t max, const char *parent, const char *sep,
+		      const char *tail)
+{
+	size_t o, n;
+	const char *parts[2] = { sep, tail };
+	size_t i;
+
+	o = strlen(parent);
+	if (o > max)
+		o = max;
+	if (buf != parent)
+		memmove(buf, parent, o);
+	for (i = 0; i < 2; i++) {
+		n = strlen(parts[i]);
+		if (n > max - o)
+			n = max - o;
+		memcpy(buf + o, parts[i], n);
+		o += n;
+	}
+	buf[o] = '\0';
+}
+
 void json_path_key(char *buf, size_t len, const char *parent, const char *key)
 {
-	char tmp[JSONFILE_PATH_MAX];
-
-	if (!parent || !parent[0]) {
-		snprintf(buf, len, "%s", key);
+	if (!len)
+		return;
+	if (key >= buf && key < buf + len) { /* key inside buf: the careful way */
+		char tmp[JSONFILE_PATH_MAX];
+		snprintf(tmp, sizeof(tmp), "%s%s%s", parent ? parent : "",
+			 parent && parent[0] ? "." : "", key);
+		snprintf(buf, len, "%s", tmp);
 		return;
 	}
-	snprintf(tmp, sizeof(tmp), "%s.%s", parent, key);
-	snprintf(buf, len, "%s", tmp);
+	if (!parent || !parent[0])
+		path_join(buf, len - 1, "", "", key);
+	else
+		path_join(buf, (len < JSONFILE_PATH_MAX ? len : JSONFILE_PATH_MAX) - 1, parent, ".",
+			  key);
 }
 
 void json_path_index(char *buf, size_t len, const char *parent, size_t i)
 {
-	char tmp[JSONFILE_PATH_MAX];
+	char num[32];
 
-	snprintf(tmp, sizeof(tmp), "%s[%zu]", parent ? parent : "", i);
-	snprintf(buf, len, "%s", tmp);
+	if (!len)
+		return;
+	snprintf(num, sizeof(num), "[%zu]", i);
+	path_join(buf, (len < JSONFILE_PATH_MAX ? len : JSONFILE_PATH_MAX) - 1, parent ? parent : "",
+		  num, "");
 }
