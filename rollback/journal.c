@@ -31,6 +31,11 @@ struct journal {
 	bool need_dir_sync;
 	char by[300];
 	char warning[768];
+	/* values every record repeats, made once and shared by the records */
+	json_t *by_json;
+	json_t *phase_json[JOURNAL_NOTE + 1];
+	json_t *time_json;   /* "time" of time_sec */
+	int64_t time_sec;
 	long crash_at, crash_count;
 	bool crash_torn;
 };
@@ -543,16 +548,27 @@ int journal_append(struct journal *j, enum journal_phase phase, json_t *body, ui
 
 	if (j->flags & JOURNAL_READONLY)
 		return -EBADF;
+	if ((size_t)phase >= ARRAY_SIZE(j->phase_json))
+		return -EINVAL;
 	/* a new top level for the journal's keys; the values below it are shared
 	 * with the caller (payloads are not changed once journaled), which spares
 	 * copying and later freeing every step's payloads a second time */
 	rec = json_is_object(body) ? json_copy(body) : json_object();
-	format_utc(ms, when, sizeof(when));
+	if (!j->time_json || ms / 1000 != j->time_sec) {
+		format_utc(ms, when, sizeof(when));
+		json_decref(j->time_json);
+		j->time_json = json_string(when);
+		j->time_sec = ms / 1000;
+	}
+	if (!j->phase_json[phase])
+		j->phase_json[phase] = json_string(journal_phase_name(phase));
+	if (!j->by_json)
+		j->by_json = json_string(j->by);
 	json_object_set_new(rec, "seq", json_integer((json_int_t)seq));
-	json_object_set_new(rec, "phase", json_string(journal_phase_name(phase)));
-	json_object_set_new(rec, "time", json_string(when));
+	json_object_set(rec, "phase", j->phase_json[phase]);
+	json_object_set(rec, "time", j->time_json);
 	json_object_set_new(rec, "time_ms", json_integer(ms));
-	json_object_set_new(rec, "by", json_string(j->by));
+	json_object_set(rec, "by", j->by_json);
 	text = body_text(rec, &len);
 	if (!text) {
 		json_decref(rec);
@@ -725,6 +741,10 @@ void journal_close(struct journal *j)
 	}
 	for (i = 0; i < j->n; i++)
 		json_decref(j->recs[i].body);
+	for (i = 0; i < ARRAY_SIZE(j->phase_json); i++)
+		json_decref(j->phase_json[i]);
+	json_decref(j->by_json);
+	json_decref(j->time_json);
 	free(j->recs);
 	free(j->pending);
 	if (j->fd >= 0)
