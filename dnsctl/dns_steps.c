@@ -115,7 +115,8 @@ static void zone_json_free(struct zone_json *zj, size_t n)
 
 struct side {
 	uint16_t type, to_type;
-	json_t *from, *to;     /* borrowed: each payload takes its own reference */
+	json_t *owner, *type_json, *to_type_json, *from, *to; /* borrowed: each payload
+							       * takes its own reference */
 	uint32_t ttl;
 };
 
@@ -123,12 +124,12 @@ static json_t *payload(const struct dns_plan *p, const struct dns_record *r, con
 		       const struct zone_json *zj, const struct dns_step_opts *o)
 {
 	const struct dns_zone *z = &p->zones[r->zone];
-	json_t *j = json_pack("{s:O,s:O,s:s,s:s,s:O,s:O,s:I}", "server", zj->server, "zone",
-			      zj->zone, "owner", r->owner, "type", dns_type_name(sd->type), "from",
-			      sd->from, "to", sd->to, "ttl", (json_int_t)sd->ttl);
+	json_t *j = json_pack("{s:O,s:O,s:O,s:O,s:O,s:O,s:I}", "server", zj->server, "zone",
+			      zj->zone, "owner", sd->owner, "type", sd->type_json, "from", sd->from,
+			      "to", sd->to, "ttl", (json_int_t)sd->ttl);
 
 	if (sd->to_type != sd->type)
-		json_object_set_new(j, "to_type", json_string(dns_type_name(sd->to_type)));
+		json_object_set(j, "to_type", sd->to_type_json);
 	if (zj->verify)
 		json_object_set(j, "verify", zj->verify);
 	if (z->verify_ns)
@@ -193,8 +194,11 @@ int dns_switch_steps(const struct dns_plan *p, const struct dns_step_opts *o, st
 	for (i = 0; i < p->nrecords; i++) {
 		const struct dns_record *rec = &p->records[order[i]];
 		json_t *from = strv_json(rec->from, rec->nfrom), *to = strv_json(rec->to, rec->nto);
-		struct side fwd = { rec->type, rec->to_type, from, to, rec->ttl };
-		struct side inv = { rec->to_type, rec->type, to, from, rec->restore_ttl };
+		json_t *owner = json_string(rec->owner), *t = json_string(dns_type_name(rec->type));
+		json_t *tt = rec->to_type == rec->type ? json_incref(t)
+						       : json_string(dns_type_name(rec->to_type));
+		struct side fwd = { rec->type, rec->to_type, owner, t, tt, from, to, rec->ttl };
+		struct side inv = { rec->to_type, rec->type, owner, tt, t, to, from, rec->restore_ttl };
 		char *a = join(rec->from, rec->nfrom), *b = join(rec->to, rec->nto);
 
 		zone_json_init(&zj[rec->zone], p, rec->zone, o);
@@ -203,6 +207,9 @@ int dns_switch_steps(const struct dns_plan *p, const struct dns_step_opts *o, st
 			  dns_type_name(rec->type), a, dns_type_name(rec->to_type), b);
 		json_decref(from);
 		json_decref(to);
+		json_decref(owner);
+		json_decref(t);
+		json_decref(tt);
 		free(a);
 		free(b);
 	}
@@ -231,12 +238,14 @@ int dns_prelower_steps(const struct dns_plan *p, const struct dns_current *cur,
 		const struct dns_record *rec = &p->records[order[i]];
 		const struct dns_current *c = &cur[order[i]];
 		struct side low, back;
-		json_t *from;
+		json_t *from, *owner, *t;
 
 		if (rec->nfrom == 0 || !c->matches || c->ttl <= p->lowered_ttl)
 			continue;
 		from = strv_json(rec->from, rec->nfrom);
-		low = (struct side){ rec->type, rec->type, from, from, p->lowered_ttl };
+		owner = json_string(rec->owner);
+		t = json_string(dns_type_name(rec->type));
+		low = (struct side){ rec->type, rec->type, owner, t, t, from, from, p->lowered_ttl };
 		back = low;
 		back.ttl = c->ttl;
 		zone_json_init(&zj[rec->zone], p, rec->zone, o);
@@ -244,6 +253,8 @@ int dns_prelower_steps(const struct dns_plan *p, const struct dns_current *cur,
 			  payload(p, rec, &back, &zj[rec->zone], o), "%s %s TTL %u -> %u", rec->owner,
 			  dns_type_name(rec->type), c->ttl, p->lowered_ttl);
 		json_decref(from);
+		json_decref(owner);
+		json_decref(t);
 	}
 	zone_json_free(zj, p->nzones);
 	free(order);
