@@ -190,8 +190,9 @@ struct np_req_item {
 	char *message;    /* out, owned: the kernel's extended-ACK text, or NULL */
 };
 
-/* Sends the requests in windows of many requests per sendmsg, an ACK asked
- * of each and matched by sequence number. Stops after the first window in
+/* Sends the requests in windows of many requests per sendmsg; the kernel
+ * answers each one that fails and the last of each window (its ACK), matched
+ * by sequence number, so every request's outcome is known. Stops after the first window in
  * which the kernel refused one. Returns 0, or the first refusal (-errno)
  * with *err naming it, or an I/O error. CUTOVER_NETPLAN_CRASH_WINDOW=N in
  * the environment SIGKILLs the process after sending window N (tests). */
