@@ -92,7 +92,7 @@ static void pos_set(struct pos_table *t, const char *path, unsigned line, unsign
 			t->cap = t->cap ? t->cap * 2 : 256;
 			t->e = xrealloc(t->e, t->cap * sizeof(*t->e));
 		}
-		if (t->paths_len + len > t->paths_cap) {
+		if (!t->paths || t->paths_len + len > t->paths_cap) {
 			t->paths_cap = (t->paths_len + len) * 2 + 4096;
 			t->paths = xrealloc(t->paths, t->paths_cap);
 		}
