@@ -103,13 +103,87 @@ bool np_addr_match(const struct np_addr *w, const struct np_addr *h)
 
 /* ---- text ---- */
 
-const char *np_prefix_str(uint8_t family, const uint8_t *a, uint8_t len, char *buf, size_t n)
+/* A string being built without printf: the payload texts are made once per
+ * route of a batch, so they stay cheap. */
+struct tbuf {
+	char *p;
+	size_t n, len;
+};
+
+static void t_str(struct tbuf *b, const char *s)
+{
+	size_t l = strlen(s);
+
+	if (b->len + l >= b->n)
+		l = b->len + 1 < b->n ? b->n - b->len - 1 : 0;
+	memcpy(b->p + b->len, s, l);
+	b->len += l;
+	b->p[b->len] = 0;
+}
+
+static void t_u32(struct tbuf *b, uint32_t v)
+{
+	char tmp[12];
+	size_t i = sizeof(tmp) - 1;
+
+	tmp[i] = 0;
+	do
+		tmp[--i] = (char)('0' + v % 10);
+	while ((v /= 10) && i);
+	t_str(b, tmp + i);
+}
+
+static void t_key_u32(struct tbuf *b, const char *key, uint32_t v)
+{
+	t_str(b, key);
+	t_u32(b, v);
+}
+
+static void t_ip(struct tbuf *b, const char *key, uint8_t family, const uint8_t *a)
 {
 	char ip[INET6_ADDRSTRLEN];
+	int i;
 
-	if (!inet_ntop(family, a, ip, sizeof(ip)))
-		snprintf(ip, sizeof(ip), "?");
-	snprintf(buf, n, "%s/%u", ip, len);
+	t_str(b, key);
+	if (family == AF_INET) { /* glibc's inet_ntop formats IPv4 with sprintf */
+		for (i = 0; i < 4; i++) {
+			if (i)
+				t_str(b, ".");
+			t_u32(b, a[i]);
+		}
+		return;
+	}
+	t_str(b, inet_ntop(family, a, ip, sizeof(ip)) ? ip : "?");
+}
+
+static void t_prefix(struct tbuf *b, const char *key, uint8_t family, const uint8_t *a,
+		     uint8_t len)
+{
+	t_ip(b, key, family, a);
+	t_str(b, "/");
+	t_u32(b, len);
+}
+
+static void t_hex(struct tbuf *b, const uint8_t *p, size_t n)
+{
+	static const char digits[] = "0123456789abcdef";
+	size_t i;
+
+	for (i = 0; i < n && b->len + 2 < b->n; i++) {
+		b->p[b->len++] = digits[p[i] >> 4];
+		b->p[b->len++] = digits[p[i] & 15];
+	}
+	b->p[b->len] = 0;
+}
+
+const char *np_prefix_str(uint8_t family, const uint8_t *a, uint8_t len, char *buf, size_t n)
+{
+	struct tbuf b = { buf, n, 0 };
+
+	if (n == 0)
+		return buf;
+	buf[0] = 0;
+	t_prefix(&b, "", family, a, len);
 	return buf;
 }
 
@@ -261,70 +335,6 @@ static const char *ifname(np_ifname_fn name, void *cookie, uint32_t ifindex, cha
 		return s;
 	snprintf(buf, n, "if%u", ifindex);
 	return buf;
-}
-
-/* A string being built without printf: the payload texts are made once per
- * route of a batch, so they stay cheap. */
-struct tbuf {
-	char *p;
-	size_t n, len;
-};
-
-static void t_str(struct tbuf *b, const char *s)
-{
-	size_t l = strlen(s);
-
-	if (b->len + l >= b->n)
-		l = b->len + 1 < b->n ? b->n - b->len - 1 : 0;
-	memcpy(b->p + b->len, s, l);
-	b->len += l;
-	b->p[b->len] = 0;
-}
-
-static void t_u32(struct tbuf *b, uint32_t v)
-{
-	char tmp[12];
-	size_t i = sizeof(tmp) - 1;
-
-	tmp[i] = 0;
-	do
-		tmp[--i] = (char)('0' + v % 10);
-	while ((v /= 10) && i);
-	t_str(b, tmp + i);
-}
-
-static void t_key_u32(struct tbuf *b, const char *key, uint32_t v)
-{
-	t_str(b, key);
-	t_u32(b, v);
-}
-
-static void t_ip(struct tbuf *b, const char *key, uint8_t family, const uint8_t *a)
-{
-	char ip[INET6_ADDRSTRLEN];
-
-	t_str(b, key);
-	t_str(b, inet_ntop(family, a, ip, sizeof(ip)) ? ip : "?");
-}
-
-static void t_prefix(struct tbuf *b, const char *key, uint8_t family, const uint8_t *a,
-		     uint8_t len)
-{
-	t_ip(b, key, family, a);
-	t_str(b, "/");
-	t_u32(b, len);
-}
-
-static void t_hex(struct tbuf *b, const uint8_t *p, size_t n)
-{
-	static const char digits[] = "0123456789abcdef";
-	size_t i;
-
-	for (i = 0; i < n && b->len + 2 < b->n; i++) {
-		b->p[b->len++] = digits[p[i] >> 4];
-		b->p[b->len++] = digits[p[i] & 15];
-	}
-	b->p[b->len] = 0;
 }
 
 void np_route_str(const struct np_route *r, np_ifname_fn name, void *cookie, char *buf, size_t n)
