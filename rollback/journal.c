@@ -375,15 +375,35 @@ struct text {
 #define DUMP_DEPTH_MAX 256
 #define SORT_ON_STACK 32
 
-static void text_put(struct text *t, const char *s, size_t n)
+static void text_reserve(struct text *t, size_t n)
 {
 	if (t->len + n + 1 > t->cap) {
 		t->cap = (t->len + n + 1) * 2;
 		t->p = xrealloc(t->p, t->cap);
 	}
+}
+
+static void text_put(struct text *t, const char *s, size_t n)
+{
+	text_reserve(t, n);
 	memcpy(t->p + t->len, s, n);
 	t->len += n;
 	t->p[t->len] = '\0';
+}
+
+static void text_int(struct text *t, json_int_t v)
+{
+	char num[24];
+	size_t i = sizeof(num);
+	unsigned long long u = v < 0 ? 0ull - (unsigned long long)v : (unsigned long long)v;
+
+	do {
+		num[--i] = (char)('0' + u % 10);
+		u /= 10;
+	} while (u);
+	if (v < 0)
+		num[--i] = '-';
+	text_put(t, num + i, sizeof(num) - i);
 }
 
 static void text_string(struct text *t, const char *s, size_t n)
@@ -391,6 +411,7 @@ static void text_string(struct text *t, const char *s, size_t n)
 	static const char hex[] = "0123456789ABCDEF";
 	size_t i, run = 0;
 
+	text_reserve(t, n + 2);
 	text_put(t, "\"", 1);
 	for (i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)s[i];
@@ -460,7 +481,6 @@ static int text_object(struct text *t, json_t *o, int depth)
 
 static int text_value(struct text *t, json_t *v, int depth)
 {
-	char num[32];
 	size_t i;
 	int r = 0;
 
@@ -482,8 +502,7 @@ static int text_value(struct text *t, json_t *v, int depth)
 		text_string(t, json_string_value(v), json_string_length(v));
 		return 0;
 	case JSON_INTEGER:
-		snprintf(num, sizeof(num), "%" JSON_INTEGER_FORMAT, json_integer_value(v));
-		text_put(t, num, strlen(num));
+		text_int(t, json_integer_value(v));
 		return 0;
 	case JSON_TRUE:
 		text_put(t, "true", 4);
