@@ -49,6 +49,14 @@ int cli_usage_error(struct cli *cli, const char *usage, const char *fmt, ...) CU
 /* Prints every diagnostic of d to stderr (human) — JSON callers use cli_diags_json. */
 void cli_print_diags(const struct diags *d);
 json_t *cli_diags_json(const struct diags *d);
+/* {"code","message","hint","exit"} for an error, for --json documents. */
+json_t *cli_error_json(const struct cut_err *err);
+/* "applied", "not-tried", "unknown", "conflict", "failed" for a step result. */
+const char *cli_step_result_name(int result);
+/* The steps of a switch as a JSON array (kind, describe, result, journal_seq,
+ * message), and the ones that did not apply printed to stderr (at most 20). */
+json_t *cli_steps_json(const struct step *steps, size_t n);
+void cli_print_failed_steps(const struct step *steps, size_t n);
 /* Prints a JSON document on stdout and releases it. */
 void cli_print_json(json_t *doc);
 /* step_say_fn that prints a line to stdout (stderr under --json). */

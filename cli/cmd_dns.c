@@ -59,37 +59,6 @@ enum { OPT_IGNORE_TTL = 64, OPT_ALLOW_UNSIGNED, OPT_SKIP_HEALTH, OPT_WAIT, OPT_N
 
 #define DEFAULT_WAIT_MS 30000
 
-static const char *result_name(int r)
-{
-	if (r == 0)
-		return "applied";
-	if (r == STEP_PENDING)
-		return "not-tried";
-	if (r == STEP_UNKNOWN)
-		return "unknown";
-	if (r == CUT_ECONFLICT)
-		return "conflict";
-	return "failed";
-}
-
-static json_t *steps_json(const struct night_dns_result *res)
-{
-	json_t *arr = json_array();
-	size_t i;
-
-	for (i = 0; i < res->nsteps; i++) {
-		const struct step *s = &res->steps[i];
-		json_t *o = json_pack("{s:s,s:s,s:s}", "kind", s->kind, "describe", s->describe,
-				      "result", result_name(s->result));
-		if (s->id)
-			json_object_set_new(o, "journal_seq", json_integer((json_int_t)s->id));
-		if (s->message)
-			json_object_set_new(o, "message", json_string(s->message));
-		json_array_append_new(arr, o);
-	}
-	return arr;
-}
-
 static json_t *verify_json(const struct dns_verify_report *v)
 {
 	json_t *lag = json_array();
@@ -114,7 +83,7 @@ static json_t *result_json(const char *verb, const char *path, const struct nigh
 	if (p && p->journal)
 		json_object_set_new(doc, "journal", json_string(p->journal));
 	if (res && strcmp(verb, "verify") != 0) {
-		json_object_set_new(doc, "steps", steps_json(res));
+		json_object_set_new(doc, "steps", cli_steps_json(res->steps, res->nsteps));
 		json_object_set_new(doc, "journaled", json_boolean(res->journaled));
 		json_object_set_new(doc, "summary",
 				    json_pack("{s:I,s:I,s:I,s:I,s:I}", "applied",
@@ -133,27 +102,10 @@ static json_t *result_json(const char *verb, const char *path, const struct nigh
 		json_object_set_new(doc, "verify", verify_json(&res->verify));
 	json_object_set_new(doc, "ok", json_boolean(err->code == 0));
 	if (err->code)
-		json_object_set_new(doc, "error",
-				    json_pack("{s:s,s:s,s:s,s:i}", "code", cut_strerror(err->code),
-					      "message", err->msg, "hint", err->hint, "exit",
-					      cut_exit_code(err->code)));
+		json_object_set_new(doc, "error", cli_error_json(err));
 	if (d->n)
 		json_object_set_new(doc, "diagnostics", cli_diags_json(d));
 	return doc;
-}
-
-static void print_steps(const struct night_dns_result *res)
-{
-	size_t i, shown = 0;
-
-	for (i = 0; i < res->nsteps && shown < 20; i++) {
-		const struct step *s = &res->steps[i];
-		if (s->result == 0 || s->result == STEP_PENDING)
-			continue;
-		fprintf(stderr, "  %s: %s: %s\n", result_name(s->result), s->describe,
-			s->message ? s->message : "");
-		shown++;
-	}
 }
 
 static void print_verify(const struct dns_verify_report *v)
@@ -178,7 +130,7 @@ static void print_human(const char *verb, const struct night_dns_result *res, bo
 		       "journal %s\n", res->applied, res->applied == 1 ? "" : "s",
 		       strcmp(verb, "prelower") == 0 ? "lowered" : "switched", res->failed,
 		       res->conflicts, res->not_tried, res->unknown, res->np->plan->journal);
-		print_steps(res);
+		cli_print_failed_steps(res->steps, res->nsteps);
 	} else if (dry_run && res->nsteps) {
 		printf("dry run: %zu change%s would be sent; nothing was sent or journaled\n",
 		       res->nsteps, res->nsteps == 1 ? "" : "s");

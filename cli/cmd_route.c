@@ -45,19 +45,6 @@ static const char *const state_names[] = {
 	[NETPLAN_PENDING] = "pending", [NETPLAN_DONE] = "done", [NETPLAN_CONFLICT] = "conflict",
 };
 
-static const char *result_name(int r)
-{
-	if (r == 0)
-		return "applied";
-	if (r == STEP_PENDING)
-		return "not-tried";
-	if (r == STEP_UNKNOWN)
-		return "unknown";
-	if (r == CUT_ECONFLICT)
-		return "conflict";
-	return "failed";
-}
-
 static void print_items(const struct netplan_diff *diff)
 {
 	size_t i;
@@ -95,24 +82,6 @@ static json_t *items_json(const struct netplan_diff *diff)
 	return arr;
 }
 
-static json_t *steps_json(const struct netplan_diff *diff)
-{
-	json_t *arr = json_array();
-	size_t i;
-
-	for (i = 0; diff && i < diff->nsteps; i++) {
-		const struct step *s = &diff->steps[i];
-		json_t *o = json_pack("{s:s,s:s,s:s}", "kind", s->kind, "describe", s->describe,
-				      "result", result_name(s->result));
-		if (s->id)
-			json_object_set_new(o, "journal_seq", json_integer((json_int_t)s->id));
-		if (s->message && s->result != 0)
-			json_object_set_new(o, "message", json_string(s->message));
-		json_array_append_new(arr, o);
-	}
-	return arr;
-}
-
 static json_t *result_json(const char *verb, const char *path,
 			   const struct night_route_result *res, const struct cut_err *err,
 			   const struct diags *d)
@@ -133,33 +102,17 @@ static json_t *result_json(const char *verb, const char *path,
 					      (json_int_t)res->diff->conflicts, "steps",
 					      (json_int_t)res->diff->nsteps));
 		if (strcmp(verb, "switch") == 0)
-			json_object_set_new(doc, "steps", steps_json(res->diff));
+			json_object_set_new(doc, "steps",
+					    cli_steps_json(res->diff->steps, res->diff->nsteps));
 	}
 	if (res && strcmp(verb, "switch") == 0)
 		json_object_set_new(doc, "journaled", json_boolean(res->journaled));
 	json_object_set_new(doc, "ok", json_boolean(err->code == 0));
 	if (err->code)
-		json_object_set_new(doc, "error",
-				    json_pack("{s:s,s:s,s:s,s:i}", "code", cut_strerror(err->code),
-					      "message", err->msg, "hint", err->hint, "exit",
-					      cut_exit_code(err->code)));
+		json_object_set_new(doc, "error", cli_error_json(err));
 	if (d->n)
 		json_object_set_new(doc, "diagnostics", cli_diags_json(d));
 	return doc;
-}
-
-static void print_failed_steps(const struct netplan_diff *diff)
-{
-	size_t i, shown = 0;
-
-	for (i = 0; i < diff->nsteps && shown < 20; i++) {
-		const struct step *s = &diff->steps[i];
-		if (s->result == 0 || s->result == STEP_PENDING)
-			continue;
-		fprintf(stderr, "  %s: %s: %s\n", result_name(s->result), s->describe,
-			s->message ? s->message : "");
-		shown++;
-	}
 }
 
 static void print_switch(const char *path, const struct night_route_result *res, bool dry_run)
@@ -181,7 +134,7 @@ static void print_switch(const char *path, const struct night_route_result *res,
 	printf("%zu step%s applied, %zu failed, %zu not tried, %zu unknown; journal %s\n",
 	       res->applied, res->applied == 1 ? "" : "s", res->failed + res->conflicts,
 	       res->not_tried, res->unknown, res->np->plan->journal);
-	print_failed_steps(diff);
+	cli_print_failed_steps(diff->steps, diff->nsteps);
 }
 
 /* --watch / --confirm-within after a successful switch: the routes' gates. */

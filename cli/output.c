@@ -2,6 +2,7 @@
 #include <stdio.h>
 
 #include "cli.h"
+#include "step.h"
 
 int cli_common_option(struct cli *cli, int c, const char *usage)
 {
@@ -19,16 +20,71 @@ int cli_common_option(struct cli *cli, int c, const char *usage)
 	return 0;
 }
 
+json_t *cli_error_json(const struct cut_err *err)
+{
+	int code = err->code ? err->code : CUT_EINTERNAL;
+
+	return json_pack("{s:s,s:s,s:s,s:i}", "code", cut_strerror(code), "message", err->msg,
+			 "hint", err->hint, "exit", cut_exit_code(code));
+}
+
+const char *cli_step_result_name(int result)
+{
+	if (result == 0)
+		return "applied";
+	if (result == STEP_PENDING)
+		return "not-tried";
+	if (result == STEP_UNKNOWN)
+		return "unknown";
+	if (result == CUT_ECONFLICT)
+		return "conflict";
+	return "failed";
+}
+
+json_t *cli_steps_json(const struct step *steps, size_t n)
+{
+	json_t *arr = json_array();
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		const struct step *s = &steps[i];
+		json_t *o = json_pack("{s:s,s:s,s:s}", "kind", s->kind, "describe", s->describe,
+				      "result", cli_step_result_name(s->result));
+		if (s->id)
+			json_object_set_new(o, "journal_seq", json_integer((json_int_t)s->id));
+		if (s->message && s->result != 0)
+			json_object_set_new(o, "message", json_string(s->message));
+		json_array_append_new(arr, o);
+	}
+	return arr;
+}
+
+void cli_print_failed_steps(const struct step *steps, size_t n)
+{
+	size_t i, shown = 0, failed = 0;
+
+	for (i = 0; i < n; i++) {
+		const struct step *s = &steps[i];
+		if (s->result == 0 || s->result == STEP_PENDING)
+			continue;
+		if (shown < 20) {
+			fprintf(stderr, "  %s: %s: %s\n", cli_step_result_name(s->result), s->describe,
+				s->message ? s->message : "");
+			shown++;
+		}
+		failed++;
+	}
+	if (failed > shown)
+		fprintf(stderr, "  … and %zu more (see --json or `cutover journal show`)\n",
+			failed - shown);
+}
+
 int cli_fail(struct cli *cli, const struct cut_err *err)
 {
 	int code = cut_exit_code(err->code ? err->code : CUT_EINTERNAL);
 
-	if (cli->json) {
-		json_t *doc = json_pack("{s:{s:s,s:s,s:s,s:i}}", "error", "code",
-					cut_strerror(err->code), "message", err->msg, "hint",
-					err->hint, "exit", code);
-		cli_print_json(doc);
-	}
+	if (cli->json)
+		cli_print_json(json_pack("{s:o}", "error", cli_error_json(err)));
 	fprintf(stderr, "%s: error: %s\n", cli->prog, err->msg[0] ? err->msg : cut_strerror(err->code));
 	if (err->hint[0])
 		fprintf(stderr, "  what to do: %s\n", err->hint);
