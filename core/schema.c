@@ -71,6 +71,41 @@ static bool type_is(json_t *v, json_type want)
 	return json_typeof(v) == want;
 }
 
+static bool is_allowed(const char *const allowed[], const char *key)
+{
+	size_t i;
+
+	for (i = 0; allowed[i]; i++)
+		if (strcmp(allowed[i], key) == 0)
+			return true;
+	return false;
+}
+
+/* Reports an unknown key at its position, with the closest allowed key. */
+static void unknown_key(struct schema *sc, const char *path, const char *const allowed[],
+			const char *key)
+{
+	char kpath[JSONFILE_PATH_MAX], fix[128];
+	const char *best = NULL;
+	size_t best_d = 3, i;
+
+	for (i = 0; allowed[i]; i++) {
+		size_t dist = edit_distance(allowed[i], key);
+		if (dist < best_d) {
+			best_d = dist;
+			best = allowed[i];
+		}
+	}
+	json_path_key(kpath, sizeof(kpath), path, key);
+	if (best) {
+		snprintf(fix, sizeof(fix), "did you mean \"%s\"?", best);
+		error_at_key(sc, kpath, fix, "unknown key \"%s\"", key);
+	} else {
+		error_at_key(sc, kpath, "remove it (see docs for the keys allowed here)",
+			     "unknown key \"%s\"", key);
+	}
+}
+
 bool schema_keys(struct schema *sc, const char *path, json_t *v, const char *const allowed[])
 {
 	const char *key;
@@ -83,31 +118,9 @@ bool schema_keys(struct schema *sc, const char *path, json_t *v, const char *con
 		return false;
 	}
 	json_object_foreach(v, key, val) {
-		const char *best = NULL;
-		size_t best_d = 3, i;
-		char kpath[JSONFILE_PATH_MAX];
-
-		for (i = 0; allowed[i]; i++) {
-			size_t dist;
-			if (strcmp(allowed[i], key) == 0)
-				break;
-			dist = edit_distance(allowed[i], key);
-			if (dist < best_d) {
-				best_d = dist;
-				best = allowed[i];
-			}
-		}
-		if (allowed[i])
-			continue;
-		ok = false;
-		json_path_key(kpath, sizeof(kpath), path, key);
-		if (best) {
-			char fix[128];
-			snprintf(fix, sizeof(fix), "did you mean \"%s\"?", best);
-			error_at_key(sc, kpath, fix, "unknown key \"%s\"", key);
-		} else {
-			error_at_key(sc, kpath, "remove it (see docs for the keys allowed here)",
-				     "unknown key \"%s\"", key);
+		if (!is_allowed(allowed, key)) {
+			ok = false;
+			unknown_key(sc, path, allowed, key);
 		}
 	}
 	return ok;
@@ -119,7 +132,6 @@ json_t *schema_member(struct schema *sc, const char *path, json_t *obj, const ch
 	char kpath[JSONFILE_PATH_MAX];
 	json_t *v;
 
-	json_path_key(kpath, sizeof(kpath), path, key);
 	v = json_is_object(obj) ? json_object_get(obj, key) : NULL;
 	if (!v) {
 		if (required && json_is_object(obj))
@@ -128,6 +140,7 @@ json_t *schema_member(struct schema *sc, const char *path, json_t *obj, const ch
 		return NULL;
 	}
 	if (!type_is(v, want)) {
+		json_path_key(kpath, sizeof(kpath), path, key); /* only for the message */
 		schema_error(sc, kpath, NULL, "expected %s, found %s", schema_type_name(want),
 			     schema_type_name(json_typeof(v)));
 		return NULL;
