@@ -52,7 +52,7 @@ json_t *cli_steps_json(const struct step *steps, size_t n)
 				      "result", cli_step_result_name(s->result));
 		if (s->id)
 			json_object_set_new(o, "journal_seq", json_integer((json_int_t)s->id));
-		if (s->message && s->result != 0)
+		if (s->message) /* also for applied steps: "already in effect" */
 			json_object_set_new(o, "message", json_string(s->message));
 		json_array_append_new(arr, o);
 	}
