@@ -12,6 +12,7 @@
 
 #include <cmocka.h>
 
+#include "crc32c.h"
 #include "journal.h"
 #include "util.h"
 
@@ -275,9 +276,28 @@ static void test_append_readonly_refused(void **state)
 	journal_close(j);
 }
 
+/* Known answers of CRC-32C (RFC 3720, B.4), across the 8-byte steps and tail. */
+static void test_crc32c_known_answers(void **state)
+{
+	unsigned char zeros[32] = { 0 }, ones[32], inc[32];
+	size_t i;
+
+	(void)state;
+	memset(ones, 0xff, sizeof(ones));
+	for (i = 0; i < sizeof(inc); i++)
+		inc[i] = (unsigned char)i;
+	assert_int_equal(crc32c(0, "123456789", 9), 0xE3069283u);
+	assert_int_equal(crc32c(0, zeros, 32), 0x8A9136AAu);
+	assert_int_equal(crc32c(0, ones, 32), 0x62A8AB43u);
+	assert_int_equal(crc32c(0, inc, 32), 0x46DD794Eu);
+	/* chaining gives the same as one call */
+	assert_int_equal(crc32c(crc32c(0, "12345", 5), "6789", 4), 0xE3069283u);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_crc32c_known_answers),
 		cmocka_unit_test_setup_teardown(test_round_trip, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_torn_tails, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_damage_in_the_middle, setup, teardown),
