@@ -16,7 +16,7 @@
  * error, so the table is built then, by reading the kept text once more
  * (the reader is deterministic: same paths, same places); a plan without
  * errors never builds it. Only jsonfile.c sees it: struct jsonfile is the
- * first member of struct jsonfile_impl, and jf->pos stays NULL. */
+ * first member of struct jsonfile_impl. */
 struct pos_entry {
 	size_t path_off;  /* into paths */
 	size_t path_len;
@@ -758,7 +758,6 @@ void jsonfile_free(struct jsonfile *jf)
 		return;
 	free(jf->name);
 	json_decref(jf->root);
-	json_decref(jf->pos);
 	pos_free(&((struct jsonfile_impl *)jf)->pos);
 	free(((struct jsonfile_impl *)jf)->text);
 	free(jf);

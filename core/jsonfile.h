@@ -4,8 +4,10 @@
  * forgets where values stood. Plan files and templates need both: every
  * syntax error of a file (the reader recovers and goes on), and the
  * line:col of any value a later check finds wrong. So this reader parses
- * the text itself, builds an ordinary jansson tree, and keeps a table from
- * each value's JSON path (`dns.records[12].to[0]`) to its position.
+ * the text itself, builds an ordinary jansson tree, and keeps the text so
+ * that the first jsonfile_where() can build a table from each value's JSON
+ * path (`dns.records[12].to[0]`) to its position — a file without errors
+ * never pays for it.
  */
 #ifndef CUTOVER_CORE_JSONFILE_H
 #define CUTOVER_CORE_JSONFILE_H
@@ -24,7 +26,6 @@
 struct jsonfile {
 	char *name;   /* the file name as given, for messages */
 	json_t *root; /* NULL when nothing usable could be read */
-	json_t *pos;  /* path -> [line, col, key_line, key_col] */
 };
 
 /* Reads and parses a file. Syntax errors go to d (all of them; a partial
