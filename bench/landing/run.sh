@@ -1,12 +1,24 @@
 #!/usr/bin/env bash
-# bench/landing/run.sh CUTOVER [--postgres]
-# Same 39 resources three ways against a Neutron on 127.0.0.1:19699 (SQLite):
-#   cutover landing apply (default --parallel 8), cutover --parallel 1, and
-#   the openstack CLI runbook (one command per resource, as an operator would).
-# Also: a plan with nothing to change, and destroy. With --postgres, the two
-# cutover runs again on a PostgreSQL-backed Neutron with api_workers=2.
+# bench/landing/run.sh CUTOVER [--postgres] [--no-cli]
+# Same 39 resources against a Neutron on 127.0.0.1:19699 (SQLite): the
+#   sequential floor (floor.py: the 39 create calls from one client in
+#   sequence, no tags, no journal), cutover landing apply (default
+#   --parallel 8), cutover --parallel 1, and the openstack CLI runbook (one
+#   command per resource, as an operator would; --no-cli leaves it out).
+# Also: a plan with nothing to change (and its list calls), and destroy.
+# With --postgres, the floor and the two cutover runs again on a
+# PostgreSQL-backed Neutron with api_workers=2.
 set -euo pipefail
-CUTOVER=$(readlink -f "${1:?usage: run.sh CUTOVER [--postgres]}")
+CUTOVER=$(readlink -f "${1:?usage: run.sh CUTOVER [--postgres] [--no-cli]}")
+shift
+postgres=false cli_runbook=true
+for a in "$@"; do
+	case $a in
+	--postgres) postgres=true ;;
+	--no-cli) cli_runbook=false ;;
+	*) echo "usage: run.sh CUTOVER [--postgres] [--no-cli]" >&2; exit 2 ;;
+	esac
+done
 here=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$here/../.." && pwd)
 . "$ROOT/tests/landing/neutron.sh"
@@ -81,34 +93,47 @@ cp "$ROOT/templates/three-tier.json" .
 printf 'bench-psk-not-secret\n' >dc-vpn.psk
 chmod 600 dc-vpn.psk
 
+requests() { grep -c '"[A-Z]* /v2.0' "$1/neutron-server.log" || true; }
+locked() { grep -c 'database is locked' "$1/neutron-server.log" || true; }
+
 echo "== SQLite Neutron, one API worker (127.0.0.1:19699)"
 neutron_start "$work/n" 19699 sqlite
 setup_cloud
+floor=$(/usr/bin/python3 "$here/floor.py" "$NEUTRON_URL" bench-floor 10.70)
 par=$(timed_apply --param env=par --parallel 8)
+plocked=$(locked "$work/n")
+before=$(requests "$work/n")
 t0=$(now); "$CUTOVER" landing plan --param env=par three-tier.json >/dev/null; t1=$(now)
 noop=$(secs "$t0" "$t1")
+lists=$(($(requests "$work/n") - before))
 seq=$(timed_apply --param env=seq --param cidr_base=10.40.0.0/15 --parallel 1)
-t0=$(now); runbook; t1=$(now)
-cli=$(secs "$t0" "$t1")
+cli=
+if $cli_runbook; then t0=$(now); runbook; t1=$(now); cli=$(secs "$t0" "$t1"); fi
 t0=$(now); "$CUTOVER" landing destroy --param env=par three-tier.json >/dev/null; t1=$(now)
 destroy=$(secs "$t0" "$t1")
-printf 'cutover apply (parallel 8)   %6.1f s\n' "$par"
+printf 'sequential floor (39 calls)  %6.1f s\n' "$floor"
+printf 'cutover apply (parallel 8)   %6.1f s   (%s database-is-locked answers)\n' "$par" "$plocked"
 printf 'cutover apply (parallel 1)   %6.1f s\n' "$seq"
-printf 'openstack CLI runbook        %6.1f s\n' "$cli"
-printf 'cutover plan, nothing to do  %6.2f s\n' "$noop"
+[ -n "$cli" ] && printf 'openstack CLI runbook        %6.1f s\n' "$cli"
+printf 'cutover plan, nothing to do  %6.2f s   (%d calls)\n' "$noop" "$lists"
 printf 'cutover destroy              %6.1f s\n' "$destroy"
-echo "ratio CLI runbook / cutover apply:        $(ratio "$cli" "$par")x (target >= 6)"
+echo "ratio cutover apply / floor:              $(ratio "$par" "$floor")x (target <= 1.2)"
+echo "ratio cutover --parallel 1 / floor:       $(ratio "$seq" "$floor")x"
+[ -n "$cli" ] && echo "ratio CLI runbook / cutover apply:        $(ratio "$cli" "$par")x (target >= 6)"
 echo "ratio cutover --parallel 1 / parallel 8:  $(ratio "$seq" "$par")x"
 neutron_stop
 
-if [ "${2:-}" = --postgres ]; then
+if $postgres; then
 	echo "== PostgreSQL Neutron, two API workers (127.0.0.1:19699, PostgreSQL 15432)"
 	pg_start "$work" 15432
 	neutron_start "$work/pgn" 19699 postgres 15432 2
 	setup_cloud
+	floor=$(/usr/bin/python3 "$here/floor.py" "$NEUTRON_URL" bench-floor 10.70)
 	par=$(timed_apply --param env=par --parallel 8)
 	seq=$(timed_apply --param env=seq --param cidr_base=10.40.0.0/15 --parallel 1)
+	printf 'sequential floor (39 calls)  %6.1f s\n' "$floor"
 	printf 'cutover apply (parallel 8)   %6.1f s\n' "$par"
 	printf 'cutover apply (parallel 1)   %6.1f s\n' "$seq"
 	echo "ratio --parallel 1 / parallel 8:          $(ratio "$seq" "$par")x (target >= 1.5)"
+	echo "ratio cutover apply / floor:              $(ratio "$par" "$floor")x"
 fi
