@@ -31,6 +31,10 @@ struct lz_action {
 	int attempts;
 	int64_t retry_at;   /* monotonic ms; 0 when not waiting to retry */
 	size_t step;        /* index in the runner's steps, SIZE_MAX when none */
+	bool released;      /* made (id known): dependents may start while the
+			     * action's last stages (the ownership tag) still run */
+	double prio;        /* expected seconds from its start to the end of the
+			     * longest chain of dependents: higher starts first */
 };
 
 /* A connection to one zone of one cloud. */

@@ -72,6 +72,9 @@ struct lz_op {
 	int stage;
 	bool lookup;          /* the next call is a lookup (after an unknown outcome) */
 	bool tag_only;        /* update only the ownership tag */
+	bool exists;          /* set by op_answer once a create's object exists and its id
+			       * is known: what depends on it need not wait for later
+			       * stages (tags are no dependency of anything) */
 	const struct lz_state *st; /* ids of everything else */
 	const char *zone;
 	const char *dir;      /* where psk files are relative to */
@@ -102,6 +105,9 @@ struct lz_provider {
 	/* True when an answer means "try again later" (throttling, 5xx, a
 	 * locked database). */
 	bool (*retryable)(long status, const char *body, size_t len);
+	/* The expected seconds of an operation (its calls, server side), so the
+	 * engine starts the longest chains first. */
+	double (*cost)(enum lz_verb v, enum lz_type t);
 };
 
 extern const struct lz_provider lz_openstack;

@@ -191,6 +191,8 @@ struct runner {
 	struct lz_client *c;
 	struct lz_action *acts;
 	size_t n, running, finished;
+	size_t inflight;  /* requests sent and not answered (running counts
+			   * actions, also those waiting to retry) */
 	int parallel;
 	const struct lz_hooks *hooks;
 	int first_error;
@@ -204,10 +206,10 @@ static bool deps_state(const struct runner *rn, const struct lz_action *a, bool 
 
 	*blocked = false;
 	for (i = 0; i < a->ndeps; i++) {
-		enum lz_astate s = rn->acts[a->deps[i]].state;
-		if (s == LZ_FAILED || s == LZ_SKIPPED)
+		const struct lz_action *d = &rn->acts[a->deps[i]];
+		if (d->state == LZ_FAILED || d->state == LZ_SKIPPED)
 			*blocked = true;
-		if (s != LZ_DONE)
+		if (d->state != LZ_DONE && !(d->state == LZ_RUN && d->released))
 			ready = false;
 	}
 	return ready;
@@ -239,11 +241,15 @@ static int finish(struct runner *rn, struct lz_action *a, int result, const stru
 	return r;
 }
 
-/* Keeps the id table current so dependents find what was just made. */
+/* Keeps the id table current so dependents find what was just made; once
+ * per action, when it is made (dependents may start) or else when done. */
 static void record(struct lz_client *c, struct lz_action *a)
 {
 	struct lz_obj *o = lz_state_find(&c->st, a->key);
 
+	if (a->released)
+		return;
+	a->released = true;
 	if (a->verb == LZ_DELETE) {
 		if (o)
 			o->id[0] = '\0', free(o->key), o->key = xstrdup("");
@@ -280,6 +286,7 @@ static int advance(struct runner *rn, struct lz_action *a)
 		rn->running--;
 		return finish(rn, a, r, &e);
 	}
+	rn->inflight++;
 	return 0;
 }
 
@@ -297,18 +304,30 @@ static void start_op(struct runner *rn, struct lz_action *a)
 	a->op.dir = rn->c->dir;
 	a->state = LZ_RUN;
 	a->attempts = 0;
+	a->released = false;
 	rn->running++;
 }
 
-/* Starts what is ready, up to the bound; intents first (one sync). */
+static int by_prio(const void *x, const void *y)
+{
+	const struct lz_action *a = *(struct lz_action *const *)x;
+	const struct lz_action *b = *(struct lz_action *const *)y;
+
+	if (a->prio != b->prio)
+		return a->prio < b->prio ? 1 : -1;
+	return a < b ? -1 : a > b;
+}
+
+/* Starts what is ready, longest chain first, up to the bound; intents first
+ * (one sync for the batch). */
 static int start_ready(struct runner *rn)
 {
 	struct lz_action **batch = xcalloc(rn->n + 1, sizeof(*batch));
-	size_t i, nb = 0;
+	size_t i, nb = 0, room;
 	struct cut_err e;
 	int r = 0;
 
-	for (i = 0; i < rn->n && rn->running + nb < (size_t)rn->parallel; i++) {
+	for (i = 0; i < rn->n && rn->running < (size_t)rn->parallel; i++) {
 		struct lz_action *a = &rn->acts[i];
 		bool blocked;
 		if (a->state != LZ_WAIT)
@@ -318,6 +337,9 @@ static int start_ready(struct runner *rn)
 		else if (blocked)
 			r = finish(rn, a, STEP_PENDING, NULL);
 	}
+	qsort(batch, nb, sizeof(*batch), by_prio);
+	room = rn->running < (size_t)rn->parallel ? (size_t)rn->parallel - rn->running : 0;
+	nb = nb < room ? nb : room;
 	cut_err_clear(&e);
 	if (nb && rn->hooks && rn->hooks->start)
 		r = rn->hooks->start(rn->hooks->cookie, batch, nb, &e);
@@ -381,6 +403,8 @@ static void on_answer(struct runner *rn, struct lz_action *a)
 		return;
 	}
 	a->attempts = 0;
+	if (a->verb == LZ_CREATE && a->op.exists)
+		record(rn->c, a); /* dependents go on while its tag is put */
 	advance(rn, a);
 }
 
@@ -392,13 +416,45 @@ static void retry_due(struct runner *rn, int64_t now, int64_t *next)
 		struct lz_action *a = &rn->acts[i];
 		if (a->state != LZ_RUN || !a->retry_at)
 			continue;
-		if (a->retry_at <= now) {
+		if (a->retry_at <= now && rn->inflight >= (size_t)rn->parallel) {
+			continue; /* one write at a time: retries wait their turn too */
+		} else if (a->retry_at <= now) {
 			a->retry_at = 0;
 			advance(rn, a);
 		} else if (!*next || a->retry_at < *next) {
 			*next = a->retry_at;
 		}
 	}
+}
+
+/* prio = own cost + the highest prio among its dependents, in reverse
+ * topological order (Kahn's algorithm over the deps). */
+static void compute_prio(struct lz_client *c, struct lz_action *acts, size_t n)
+{
+	size_t *left = xcalloc(n + 1, sizeof(*left)), *order = xcalloc(n + 1, sizeof(*order));
+	size_t i, j, k, head = 0, tail = 0;
+
+	for (i = 0; i < n; i++) {
+		acts[i].prio = 0;
+		for (j = 0; j < acts[i].ndeps; j++)
+			left[acts[i].deps[j]]++; /* dependents not yet placed */
+	}
+	for (i = 0; i < n; i++)
+		if (!left[i])
+			order[tail++] = i;
+	while (head < tail) {
+		struct lz_action *a = &acts[order[head++]];
+		a->prio += c->prov->cost ? c->prov->cost(a->verb, a->type) : 1;
+		for (k = 0; k < a->ndeps; k++) {
+			struct lz_action *d = &acts[a->deps[k]];
+			if (a->prio > d->prio)
+				d->prio = a->prio;
+			if (--left[a->deps[k]] == 0)
+				order[tail++] = a->deps[k];
+		}
+	}
+	free(left);
+	free(order);
 }
 
 int lz_run(struct lz_client *c, struct lz_action *acts, size_t n, int parallel,
@@ -410,6 +466,7 @@ int lz_run(struct lz_client *c, struct lz_action *acts, size_t n, int parallel,
 	int r;
 
 	cut_err_clear(&rn.first_err);
+	compute_prio(c, acts, n);
 	for (i = 0; i < n; i++)
 		if (acts[i].state == LZ_DONE)
 			rn.finished++;
@@ -431,8 +488,10 @@ int lz_run(struct lz_client *c, struct lz_action *acts, size_t n, int parallel,
 		}
 		retry_due(&rn, now, &next);
 		lz_http_wait(c->http, next ? (int)(next - now > 0 ? next - now : 1) : 1000, &done);
-		if (done)
+		if (done) {
+			rn.inflight--;
 			on_answer(&rn, (struct lz_action *)done->cookie);
+		}
 	}
 	if (rn.first_error) {
 		*err = rn.first_err;

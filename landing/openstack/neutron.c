@@ -620,6 +620,16 @@ static int op_call(struct lz_op *op, struct lz_call *call, struct cut_err *err)
 	}
 }
 
+/* A router whose create failed after its row was made (setting the gateway
+ * met a locked database) is deleted again by Neutron itself: one without
+ * the gateway it was asked for is such a half-made one, never adopted. */
+static bool complete(const struct lz_op *op, const struct lz_obj *o)
+{
+	if (op->type != LZ_ROUTER || !str(op->attrs, "external_network")[0])
+		return true;
+	return str(o->raw_ids, "external_network_id")[0] != '\0';
+}
+
 /* After a lookup: adopt the object if an earlier try made it. */
 static int lookup_answer(struct lz_op *op, const char *body, size_t len, struct cut_err *err)
 {
@@ -631,9 +641,11 @@ static int lookup_answer(struct lz_op *op, const char *body, size_t len, struct 
 	op->lookup = false;
 	r = parse_list(op->type, op->zone, body, len, &tmp, err);
 	for (i = 0; r == 0 && i < tmp.n; i++)
-		if (strcmp(str(tmp.v[i].attrs, "name"), name) == 0 && op->type != LZ_RULE) {
+		if (strcmp(str(tmp.v[i].attrs, "name"), name) == 0 && op->type != LZ_RULE &&
+		    complete(op, &tmp.v[i])) {
 			free(op->id);
 			op->id = xstrdup(tmp.v[i].id);
+			op->exists = true;
 			op->stage++;
 			break;
 		}
@@ -692,6 +704,7 @@ static int op_answer(struct lz_op *op, long status, const char *body, size_t len
 			}
 			free(op->id);
 			op->id = xstrdup(json_string_value(id));
+			op->exists = true;
 			json_decref(doc);
 		}
 		op->stage++;
@@ -722,6 +735,17 @@ static bool retryable(long status, const char *body, size_t len)
 	return false;
 }
 
+/* Measured on Neutron Zed: router create and router interfaces are 70-75% of
+ * a zone's time (L3 scheduling); subnets ~0.1 s (IPAM); the rest is quick. */
+static double cost(enum lz_verb v, enum lz_type t)
+{
+	if (t == LZ_INTERFACE || (t == LZ_ROUTER && v != LZ_UPDATE))
+		return 0.7;
+	if (t == LZ_SUBNET || t == LZ_VPNSERVICE)
+		return 0.15;
+	return 0.05;
+}
+
 const struct lz_provider lz_openstack = {
 	.name = "openstack",
 	.list_call = list_call,
@@ -731,4 +755,5 @@ const struct lz_provider lz_openstack = {
 	.op_call = op_call,
 	.op_answer = op_answer,
 	.retryable = retryable,
+	.cost = cost,
 };
