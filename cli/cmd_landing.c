@@ -1,4 +1,5 @@
 /* cutover landing check|plan|apply|destroy TEMPLATE — landing zones. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -194,8 +195,14 @@ static int open_journal(struct cli *cli, const struct args *a, const struct lz_g
 	return r;
 }
 
+/* With stale set: when the cloud changed under the apply (a 404 on an object
+ * the plan relied on), says so through *stale instead of failing, so the
+ * caller reads the state again and re-plans. */
+/* How often an apply reads the state again when the cloud changed under it. */
+#define LANDING_REPLANS_MAX 2
+
 static int run_apply(struct cli *cli, const struct args *a, const struct lz_graph *g,
-		     struct landing_plan *p, const struct landing_opts *o)
+		     struct landing_plan *p, const struct landing_opts *o, bool *stale)
 {
 	struct journal *j = NULL;
 	struct cut_err err;
@@ -209,6 +216,12 @@ static int run_apply(struct cli *cli, const struct args *a, const struct lz_grap
 		return cli_fail(cli, &err);
 	r = landing_plan_apply(p, j, o, &err);
 	journal_close(j);
+	if (r == -ENOENT && stale) {
+		cli_warn(cli, "the cloud changed under the apply (%s); reading its state again",
+			 err.msg);
+		*stale = true;
+		return CUT_EXIT_OK;
+	}
 	if (cli->json) {
 		json_t *doc = json_pack("{s:s,s:s,s:b,s:o}", "zone", g->zone, "command", a->verb,
 					"ok", r == 0, "results", landing_plan_results(p));
@@ -240,7 +253,8 @@ static int run(struct cli *cli, const struct args *a, const struct lz_graph *g)
 	bool destroy = strcmp(a->verb, "destroy") == 0;
 	struct cut_err err;
 	size_t c[4];
-	int r, status;
+	int r, status, passes = 0;
+	bool stale;
 
 	cut_err_clear(&err);
 	r = landing_connect(a->endpoint, a->credentials, &endpoint, &token, &err);
@@ -249,6 +263,7 @@ static int run(struct cli *cli, const struct args *a, const struct lz_graph *g)
 	o.conn.endpoint = endpoint;
 	o.conn.token = token;
 	o.conn.credentials_file = a->credentials;
+replan:
 	r = landing_plan_make(g, &o, destroy, &p, &err);
 	if (r < 0) {
 		status = cli_fail(cli, &err);
@@ -268,7 +283,13 @@ static int run(struct cli *cli, const struct args *a, const struct lz_graph *g)
 		status = CUT_EXIT_OK;
 		goto out;
 	}
-	status = run_apply(cli, a, g, p, &o);
+	stale = false;
+	status = run_apply(cli, a, g, p, &o, passes++ < LANDING_REPLANS_MAX ? &stale : NULL);
+	if (stale) {
+		landing_plan_free(p);
+		p = NULL;
+		goto replan;
+	}
 out:
 	landing_plan_free(p);
 	free(endpoint);

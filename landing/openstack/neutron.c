@@ -7,6 +7,7 @@
  * the description, one call per type; router interfaces are read from the
  * ports list, routes from the routers'.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -715,7 +716,11 @@ static int op_answer(struct lz_op *op, long status, const char *body, size_t len
 		op->stage++;
 		return LZ_OP_NEXT;
 	}
-	return cut_errf(err, CUT_EPEER, what_to_do(status, type), "%s %s %s: Neutron answered %ld %s: %s",
+	/* a 404 here means the state the plan was made from is stale (an object
+	 * it relies on went away, e.g. one a killed run's request still changed):
+	 * -ENOENT lets the caller read the state again and re-plan */
+	return cut_errf(err, status == 404 ? -ENOENT : CUT_EPEER, what_to_do(status, type),
+			"%s %s %s: Neutron answered %ld %s: %s",
 			lz_verb_name(op->verb), lz_type_name(op->type),
 			op->type == LZ_RULE || op->type == LZ_INTERFACE || op->type == LZ_ROUTE
 				? "(see plan)"
