@@ -2,6 +2,9 @@
 # The main job, end to end, on a fresh Debian 12 machine (as root): installs
 # what cutover needs, builds it, and runs a whole cutover night on loopback:
 #
+#   first the landing zone: a real OpenStack Neutron on 127.0.0.1:19690 gets
+#   the three-tier template (check, plan, apply, a second plan with nothing to
+#   do; destroyed at the end). Then
 #   a BIND primary and a Knot secondary (127.0.0.1:15453/15454) serving
 #   example.test, the "target" web server (127.0.0.1:18180), and a gateway
 #   host (network namespace cut-demo-gw) whose route to the data centre moves
@@ -24,7 +27,9 @@ cutover=$root/build/cli/cutover
 work=$(mktemp -d /tmp/cutover-demo-XXXXXX)
 ns=cut-demo-gw
 pids=()
+. "$root/tests/landing/neutron.sh"
 cleanup() {
+	neutron_stop 2>/dev/null || true
 	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
 	ip netns del "$ns" 2>/dev/null || true
 	rm -rf "$work"
@@ -42,6 +47,26 @@ wait_port() {
 	echo "demo: nothing listens on 127.0.0.1:$1" >&2
 	return 1
 }
+
+say "0. land the target network on a local OpenStack Neutron (about a minute)"
+neutron_start "$work/neutron" 19690 sqlite
+export OS_ENDPOINT=$NEUTRON_URL OS_AUTH_TYPE=none
+curl -fs -XPOST "$NEUTRON_URL/v2.0/networks" -o "$work/ext.json" \
+	-d '{"network":{"name":"public","router:external":true,"provider:network_type":"flat","provider:physical_network":"public"}}'
+ext=$(/usr/bin/python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["network"]["id"])' "$work/ext.json")
+curl -fs -XPOST "$NEUTRON_URL/v2.0/subnets" -o /dev/null \
+	-d "{\"subnet\":{\"network_id\":\"$ext\",\"cidr\":\"198.18.0.0/24\",\"ip_version\":4}}"
+cp "$root/templates/three-tier.json" "$work/"
+head -c 24 /dev/urandom | base64 > "$work/dc-vpn.psk"
+chmod 600 "$work/dc-vpn.psk"
+(
+	cd "$work"
+	run "$cutover" landing check three-tier.json
+	run "$cutover" landing plan three-tier.json | tail -5
+	run "$cutover" landing apply three-tier.json | tail -3
+	echo "a second plan finds nothing to do:"
+	run "$cutover" landing plan three-tier.json
+)
 
 say "set up: DNS servers, the target web server, a gateway namespace"
 tsig-keygen -a hmac-sha256 cutover-key > "$work/cutover.key"
@@ -172,4 +197,6 @@ say "9. back at the source"
 echo "BIND: www -> $(dig1 15453 www.example.test)  api -> $(dig1 15453 api.example.test)"
 run ip -n "$ns" route show 10.20.0.0/16
 run "$cutover" journal verify demo.journal
-say "done: switched and rolled back on loopback"
+say "10. tear the landing zone down (dependents first)"
+run "$cutover" landing destroy three-tier.json | tail -2
+say "done: landed, switched and rolled back on loopback"
