@@ -30,6 +30,12 @@ int night_plan_load(const char *path, struct night_plan **ret, struct diags *d,
 		    struct cut_err *err) CUT_MUST_CHECK;
 void night_plan_free(struct night_plan *np);
 
+/* night_plan_load for commands that act: a plan with input errors is
+ * refused with CUT_EINPUT (the first error, and how many more); the
+ * diagnostics stay in d for the caller to print. */
+int night_plan_load_valid(const char *path, struct night_plan **ret, struct diags *d,
+			  struct cut_err *err) CUT_MUST_CHECK;
+
 /* Health gate: runs the named checks of the plan's "health" section (with
  * their thresholds) before anything is journaled. 0 when all pass;
  * CUT_EHEALTH naming the check, target and reason when one fails. The

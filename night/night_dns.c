@@ -29,12 +29,10 @@ void night_dns_result_free(struct night_dns_result *r)
 static int load(const char *path, struct night_dns_result *res, struct diags *d,
 		struct cut_err *err)
 {
-	int r = night_plan_load(path, &res->np, d, err);
+	int r = night_plan_load_valid(path, &res->np, d, err);
 
 	if (r < 0)
 		return r;
-	if (d->errors)
-		return diags_to_err(d, err);
 	if (!res->np->dns || res->np->dns->nrecords == 0)
 		return cut_errf(err, CUT_EINPUT, "add a \"dns\" section with records (docs/dns.md)",
 				"%s: the plan has no DNS records to switch", path);

@@ -71,6 +71,18 @@ int night_plan_load(const char *path, struct night_plan **ret, struct diags *d,
 	return 0;
 }
 
+int night_plan_load_valid(const char *path, struct night_plan **ret, struct diags *d,
+			  struct cut_err *err)
+{
+	int r = night_plan_load(path, ret, d, err);
+
+	if (r < 0)
+		return r;
+	if (d->errors)
+		return diags_to_err(d, err);
+	return 0;
+}
+
 void night_plan_free(struct night_plan *np)
 {
 	if (!np)

@@ -20,12 +20,10 @@ void night_route_result_free(struct night_route_result *r)
 static int load(const char *path, struct night_route_result *res, struct diags *d,
 		struct cut_err *err)
 {
-	int r = night_plan_load(path, &res->np, d, err);
+	int r = night_plan_load_valid(path, &res->np, d, err);
 
 	if (r < 0)
 		return r;
-	if (d->errors)
-		return diags_to_err(d, err);
 	if (!res->np->routes || netplan_hosts(res->np->routes) == 0)
 		return cut_errf(err, CUT_EINPUT, "add a \"routes\" section (docs/routes.md)",
 				"%s: the plan has no routes to switch", path);
