@@ -171,6 +171,23 @@ static int apply_one(struct lz_client *c, const struct step_ctx *ctx, struct ste
 	return r == STEP_PENDING ? 0 : r;
 }
 
+static int apply_pass(struct lz_client *c, const struct step_ctx *ctx, struct step *const *steps,
+		      size_t n, bool inverse, struct cut_err *err)
+{
+	size_t i;
+	int r, first = 0;
+
+	for (i = 0; i < n; i++) {
+		r = apply_one(c, ctx, steps[i], inverse ? steps[i]->inverse : steps[i]->apply);
+		if (r < 0 && !first) {
+			first = r;
+			cut_errf(err, r, NULL, "%s: %s", steps[i]->describe,
+				 steps[i]->message ? steps[i]->message : cut_strerror(r));
+		}
+	}
+	return first;
+}
+
 static int kind_apply(const struct step_ctx *ctx, struct step *const *steps, size_t n,
 		      bool inverse, struct cut_err *err)
 {
@@ -188,13 +205,15 @@ static int kind_apply(const struct step_ctx *ctx, struct step *const *steps, siz
 			step_set_result(steps[i], STEP_PENDING, NULL);
 		return r;
 	}
-	for (i = 0; i < n; i++) {
-		r = apply_one(&c, ctx, steps[i], inverse ? steps[i]->inverse : steps[i]->apply);
-		if (r < 0 && !first) {
-			first = r;
-			cut_errf(err, r, NULL, "%s: %s", steps[i]->describe,
-				 steps[i]->message ? steps[i]->message : cut_strerror(r));
-		}
+	first = apply_pass(&c, ctx, steps, n, inverse, err);
+	/* A rollback reads the cloud once more and goes over the batch again: the
+	 * kind is idempotent, so what is in effect is skipped, and anything the
+	 * first pass judged against a state that changed under it (an object a
+	 * killed run's request made or removed meanwhile) is put right now. */
+	if (first == 0 && inverse && !ctx->dry_run) {
+		first = lz_read_state(&c, 1, err);
+		if (first == 0)
+			first = apply_pass(&c, ctx, steps, n, inverse, err);
 	}
 	lz_client_close(&c);
 	return first;

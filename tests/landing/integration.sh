@@ -162,7 +162,14 @@ ok "SIGKILL mid-apply: apply converges without duplicates, destroy cleans all"
 # 8. rollback from the journal undoes the three-tier zone
 "$CUTOVER" rollback --journal three-tier.json.shop-dev.journal >out.txt 2>err.txt ||
 	fail "rollback: $(cat out.txt err.txt)"
-[ "$(owned shop-dev)" = 0 ] || fail "objects of shop-dev left after rollback"
+left_after_rollback() { # names what is still there, for the failure message
+	local c
+	for c in networks subnets routers security-groups security-group-rules vpn/ikepolicies \
+		vpn/ipsecpolicies vpn/endpoint-groups vpn/vpnservices vpn/ipsec-site-connections; do
+		curl -fs "$U/$c?description=cutover%3Ashop-dev" | jq_ '" ".join("%s:%s" % (k, o.get("name") or o.get("id")) for k, v in d.items() for o in v)'
+	done | tr '\n' ' '
+}
+[ "$(owned shop-dev)" = 0 ] || fail "objects of shop-dev left after rollback: $(left_after_rollback); rollback said: $(cat out.txt)"
 "$CUTOVER" rollback --journal three-tier.json.shop-dev.journal >out.txt 2>err.txt || fail "second rollback"
 ok "cutover rollback --journal undoes the zone; a second rollback changes nothing"
 echo "all landing integration checks passed"
