@@ -195,12 +195,12 @@ static int open_journal(struct cli *cli, const struct args *a, const struct lz_g
 	return r;
 }
 
-/* With stale set: when the cloud changed under the apply (a 404 on an object
- * the plan relied on), says so through *stale instead of failing, so the
- * caller reads the state again and re-plans. */
 /* How often an apply reads the state again when the cloud changed under it. */
 #define LANDING_REPLANS_MAX 2
 
+/* With stale set: when the cloud changed under the apply (a 404 on an object
+ * the plan relied on), says so through *stale instead of failing, so the
+ * caller reads the state again and re-plans. */
 static int run_apply(struct cli *cli, const struct args *a, const struct lz_graph *g,
 		     struct landing_plan *p, const struct landing_opts *o, bool *stale)
 {

@@ -20,6 +20,8 @@ struct lz_action {
 	char *reason;       /* owned */
 	bool tag_only;
 	bool replace;       /* half of a delete+create */
+	bool duplicate;     /* deletes a second object of one name: its inverse
+			     * deletes again (a rollback never brings a stray back) */
 	size_t *deps;       /* owned: indices of actions that must finish first */
 	size_t ndeps;
 	enum lz_astate state;
@@ -50,6 +52,8 @@ struct lz_client {
 	uint64_t rng;
 	step_say_fn say;
 	void *say_cookie;
+	size_t lost_creates; /* creates retried after an answer that never came
+			      * right: the cloud may hold a stray second copy */
 };
 
 int lz_client_open(struct lz_client *c, const struct landing_conn *conn, const char *zone,

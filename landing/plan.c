@@ -132,7 +132,11 @@ static void plan_leftovers(struct landing_plan *p, bool destroy)
 		if (!destroy && lz_graph_find(p->g, o->key) >= 0)
 			continue;
 		add_action(p, LZ_DELETE, o->type, o->key, NULL, o,
-			   destroy ? "destroying the zone" : "not in the template");
+			   destroy        ? "destroying the zone"
+			   : o->duplicate ? "a second object of this name (a create whose answer "
+					    "was lost, made again)"
+					  : "not in the template")
+			->duplicate = o->duplicate;
 	}
 }
 
@@ -404,6 +408,43 @@ static int hook_end(void *cookie, struct lz_action *a, struct cut_err *err)
 	return journal_write_outcomes(h->j, s, 1, false, err);
 }
 
+/* After creates that were retried because their answer went wrong, the
+ * cloud may hold a second object of one name (the first try did happen, and
+ * Neutron left a half-made one behind): read the zone again and delete such
+ * strays, with what hangs on them, so the apply ends converged. */
+static int sweep_strays(struct landing_plan *p, struct journal_hook *h,
+			const struct lz_hooks *hooks, const struct landing_opts *o,
+			struct cut_err *err)
+{
+	size_t first = p->n, i, k;
+	int r;
+
+	r = lz_read_state(&p->c, o->parallel, err);
+	for (i = 0; r == 0 && i < p->c.st.n; i++) {
+		const struct lz_obj *s = &p->c.st.v[i];
+		if (s->duplicate && s->key && lz_graph_find(p->g, s->key) < 0)
+			add_action(p, LZ_DELETE, s->type, s->key, NULL, s,
+				   "a second object of this name (a create whose answer was "
+				   "lost, made again)")
+				->duplicate = true;
+	}
+	if (r < 0 || p->n == first)
+		return r;
+	if (o->say) {
+		char line[128];
+		snprintf(line, sizeof(line), "  %zu stray object(s) from retried creates: deleting them",
+			 p->n - first);
+		o->say(o->say_cookie, line);
+	}
+	for (i = first; i < p->n; i++)
+		for (k = first; k < p->n; k++)
+			if (must_wait(&p->v[i], &p->v[k]))
+				add_dep(&p->v[i], k - first);
+	h->steps = xrealloc(h->steps, (p->n + 1) * sizeof(*h->steps));
+	memset(h->steps + first, 0, (p->n + 1 - first) * sizeof(*h->steps));
+	return lz_run(&p->c, p->v + first, p->n - first, o->parallel, hooks, err);
+}
+
 int landing_plan_apply(struct landing_plan *p, struct journal *j, const struct landing_opts *o,
 		       struct cut_err *err)
 {
@@ -417,7 +458,10 @@ int landing_plan_apply(struct landing_plan *p, struct journal *j, const struct l
 	h.steps = xcalloc(p->n + 1, sizeof(*h.steps));
 	p->c.say = o->say;
 	p->c.say_cookie = o->say_cookie;
+	p->c.lost_creates = 0;
 	r = lz_run(&p->c, p->v, p->n, o->parallel, j ? &hooks : NULL, err);
+	if (r == 0 && p->c.lost_creates)
+		r = sweep_strays(p, &h, j ? &hooks : NULL, o, err);
 	for (i = 0; i < p->n; i++)
 		step_clear(&h.steps[i]);
 	free(h.steps);

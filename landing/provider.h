@@ -37,6 +37,9 @@ struct lz_obj {
 	json_t *raw_ids; /* {field: id} of references, before resolving */
 	bool tagged;     /* carries the ownership tag (where the type takes tags) */
 	bool foreign;    /* refers to something outside the zone */
+	bool duplicate;  /* a second object of this name (a create whose answer was
+			  * lost, made again): renamed "NAME~ID8" so it plans as a
+			  * leftover and its dependents go with it */
 };
 
 struct lz_state {

@@ -63,27 +63,32 @@ const char *lz_state_id(const struct lz_state *st, enum lz_type t, const char *n
 	return NULL;
 }
 
-static const char *name_of(const struct lz_state *st, enum lz_type t, const char *id)
+static const struct lz_obj *by_id(const struct lz_state *st, enum lz_type t, const char *id)
 {
 	size_t i;
 
 	for (i = 0; i < st->n; i++)
 		if (st->v[i].type == t && strcmp(st->v[i].id, id) == 0)
-			return json_string_value(json_object_get(st->v[i].attrs, "name"));
+			return &st->v[i];
 	return NULL;
 }
 
+/* A reference by id turned into the object's name; what hangs on a
+ * duplicate is the duplicate's too (deleted with it, never brought back). */
 static json_t *resolve_one(struct lz_state *st, struct lz_obj *o, int t, const json_t *id)
 {
+	const struct lz_obj *to;
 	const char *name;
 
 	if (!json_is_string(id) || !json_string_value(id)[0])
 		return json_string("");
-	name = name_of(st, t, json_string_value(id));
+	to = by_id(st, t, json_string_value(id));
+	name = to ? json_string_value(json_object_get(to->attrs, "name")) : NULL;
 	if (!name) {
 		o->foreign = true;
 		return json_sprintf("foreign:%s", json_string_value(id));
 	}
+	o->duplicate = o->duplicate || to->duplicate;
 	return json_string(name);
 }
 
@@ -148,10 +153,73 @@ static void resolve_external(const struct lz_state *st, struct lz_obj *o)
 	json_object_set_new(o->attrs, "external_network", json_sprintf("foreign:%s", id));
 }
 
+static bool named_type(enum lz_type t)
+{
+	const struct lz_field *f = lz_fields(t);
+
+	return f[0].name && strcmp(f[0].name, "name") == 0 && f[0].identity;
+}
+
+static size_t refs_set(const struct lz_obj *o)
+{
+	const char *k;
+	json_t *v;
+	size_t n = 0;
+
+	json_object_foreach(o->raw_ids, k, v)
+		n += !json_is_string(v) || json_string_value(v)[0] != '\0';
+	return n;
+}
+
+/* Which of two objects of the same name the zone keeps: the tagged one, then
+ * the one with more references set (a router with its gateway), then the
+ * first listed. */
+static bool better(const struct lz_obj *a, const struct lz_obj *b)
+{
+	if (a->tagged != b->tagged)
+		return a->tagged;
+	return refs_set(a) > refs_set(b);
+}
+
+static void mark_duplicate(struct lz_obj *o)
+{
+	const char *name = json_string_value(json_object_get(o->attrs, "name"));
+
+	o->duplicate = true;
+	json_object_set_new(o->attrs, "name", json_sprintf("%s~%.8s", name, o->id));
+}
+
+/* Two objects of one type and name: a create that reached the cloud but
+ * whose answer was lost, then made again. One is kept; the others are
+ * renamed so they plan as leftovers (deleted) instead of hiding each other. */
+static void mark_duplicates(struct lz_state *st)
+{
+	size_t i, j;
+
+	for (i = 0; i < st->n; i++) {
+		struct lz_obj *a = &st->v[i];
+		const char *name = json_string_value(json_object_get(a->attrs, "name"));
+		if (a->duplicate || !named_type(a->type) || !name)
+			continue;
+		for (j = i + 1; j < st->n; j++) {
+			struct lz_obj *b = &st->v[j];
+			const char *other = json_string_value(json_object_get(b->attrs, "name"));
+			if (b->duplicate || b->type != a->type || !other || strcmp(name, other) != 0)
+				continue;
+			if (better(b, a)) {
+				mark_duplicate(a);
+				break;
+			}
+			mark_duplicate(b);
+		}
+	}
+}
+
 void lz_state_resolve(struct lz_state *st)
 {
 	size_t i;
 
+	mark_duplicates(st);
 	for (i = 0; i < st->n; i++) {
 		if (st->v[i].type == LZ_ROUTER)
 			resolve_external(st, &st->v[i]);

@@ -25,9 +25,9 @@ json_t *lz_action_payload(const struct lz_client *c, const struct lz_action *a, 
 	if (inverse) {
 		if (v == LZ_CREATE) {
 			v = LZ_DELETE;
-		} else if (v == LZ_DELETE) {
+		} else if (v == LZ_DELETE && !a->duplicate) {
 			v = LZ_CREATE;
-		} else {
+		} else if (v == LZ_UPDATE) {
 			attrs = a->have;
 			from = a->want;
 		}
