@@ -106,6 +106,17 @@ neutron_start() { # dir port [sqlite|postgres pgport] [workers]
 	return 1
 }
 
+neutron_drain() { # port: wait (up to 30 s) until Neutron has finished the requests of
+	# clients that died: the kernel closed their side, the server's side stays in
+	# CLOSE-WAIT until the request it was serving is done (a create may still land)
+	local i
+	for i in $(seq 300); do
+		[ -z "$(ss -Htn state close-wait "( sport = :$1 )" 2>/dev/null)" ] && return 0
+		sleep 0.1
+	done
+	echo "neutron_drain: requests of dead clients still open after 30 s" >&2
+}
+
 neutron_stop() {
 	local i
 	[ -n "${NEUTRON_PID:-}" ] || return 0
