@@ -57,9 +57,9 @@ static void show_human(const struct journal *j, const struct rollback_report *pe
 	for (i = 1; i < journal_count(j); i++) {
 		const struct journal_record *r = journal_get(j, i);
 		printf("%5llu  %s  %-13s %s  %s\n", (unsigned long long)r->seq,
-		       json_string_value(json_object_get(r->body, "time")) ?: "?",
+		       json_string_value(json_object_get(r->frame, "time")) ?: "?",
 		       journal_phase_name(r->phase),
-		       json_string_value(json_object_get(r->body, "by")) ?: "?",
+		       json_string_value(json_object_get(r->frame, "by")) ?: "?",
 		       record_text(r, text, sizeof(text)));
 	}
 	printf("\n%zu step%s a rollback would undo\n", pending->n, pending->n == 1 ? "" : "s");
@@ -70,8 +70,14 @@ static json_t *show_json(const struct journal *j, const struct rollback_report *
 	json_t *records = json_array(), *undo = json_array();
 	size_t i;
 
-	for (i = 0; i < journal_count(j); i++)
-		json_array_append(records, journal_get(j, i)->body);
+	const json_t *last = NULL;
+
+	for (i = 0; i < journal_count(j); i++) { /* each record as written, groups once */
+		const struct journal_record *r = journal_get(j, i);
+		if (r->frame != last)
+			json_array_append(records, (json_t *)r->frame);
+		last = r->frame;
+	}
 	for (i = 0; i < pending->n; i++)
 		json_array_append_new(undo, json_integer((json_int_t)pending->items[i].step));
 	return json_pack("{s:s,s:s,s:o,s:o,s:s?}", "journal", journal_path(j), "change",

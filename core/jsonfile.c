@@ -317,18 +317,46 @@ static int read_escape(struct reader *r, char *o)
 	return (int)put_utf8(o, cp);
 }
 
-/* Reads a string token; returns a malloc'd UTF-8 string or NULL after
- * reporting an error. */
-static char *read_string(struct reader *r)
+/* Bytes from i that a string holds as they are (no quote, backslash or
+ * control character): the common case, copied in one go. */
+static size_t plain_run(const struct reader *r, size_t i)
+{
+	size_t k = i;
+
+	while (k < r->len) {
+		unsigned char c = (unsigned char)r->s[k];
+		if (c == '"' || c == '\\' || c < 0x20)
+			break;
+		k++;
+	}
+	return k - i;
+}
+
+/* Reads a string token; returns a malloc'd UTF-8 string (its length in
+ * *ret_len) or NULL after reporting an error. */
+static char *read_string(struct reader *r, size_t *ret_len)
 {
 	unsigned line = r->line, col = r->col;
-	size_t cap = 32, n = 0;
-	char *out = xmalloc(cap);
+	size_t cap, n = 0, run;
+	char *out;
 
 	advance(r); /* opening quote */
+	run = plain_run(r, r->i);
+	cap = run + 32;
+	out = xmalloc(cap);
 	for (;;) {
-		char c = peek(r);
+		char c;
 
+		run = plain_run(r, r->i);
+		if (n + run + 8 > cap) {
+			cap = (n + run + 8) * 2;
+			out = xrealloc(out, cap);
+		}
+		memcpy(out + n, r->s + r->i, run); /* no newline in it: one line */
+		n += run;
+		r->i += run;
+		r->col += (unsigned)run;
+		c = peek(r);
 		if (n + 8 > cap) {
 			cap *= 2;
 			out = xrealloc(out, cap);
@@ -371,6 +399,8 @@ static char *read_string(struct reader *r)
 		advance(r);
 	}
 	out[n] = '\0';
+	if (ret_len)
+		*ret_len = n;
 	return out;
 }
 
@@ -518,6 +548,39 @@ static int after_element(struct reader *r, char close, unsigned oline, unsigned 
 	return 0;
 }
 
+/* As json_path_key() / json_path_index(), in place and without printf:
+ * every key and element of a big plan passes here. */
+static void path_put_key(struct reader *r, size_t plen, const char *key, size_t klen)
+{
+	size_t dot = plen ? 1 : 0, room = sizeof(r->path) - plen - 1;
+
+	if (dot + klen > room) {
+		snprintf(r->path + plen, sizeof(r->path) - plen, "%s%s", dot ? "." : "", key);
+		return;
+	}
+	if (dot)
+		r->path[plen] = '.';
+	memcpy(r->path + plen + dot, key, klen);
+	r->path[plen + dot + klen] = '\0';
+}
+
+static void path_put_index(struct reader *r, size_t plen, size_t idx)
+{
+	char num[24];
+	size_t i = sizeof(num);
+
+	do {
+		num[--i] = (char)('0' + idx % 10);
+		idx /= 10;
+	} while (idx);
+	if (plen + (sizeof(num) - i) + 3 > sizeof(r->path))
+		return;
+	r->path[plen] = '[';
+	memcpy(r->path + plen + 1, num + i, sizeof(num) - i);
+	r->path[plen + 1 + (sizeof(num) - i)] = ']';
+	r->path[plen + 2 + (sizeof(num) - i)] = '\0';
+}
+
 static json_t *read_object(struct reader *r)
 {
 	unsigned oline = r->line, ocol = r->col;
@@ -532,6 +595,7 @@ static json_t *read_object(struct reader *r)
 	}
 	for (;;) {
 		unsigned kline, kcol, vline, vcol;
+		size_t klen;
 		char *key;
 		json_t *v;
 
@@ -550,17 +614,14 @@ static json_t *read_object(struct reader *r)
 				break;
 			continue;
 		}
-		key = read_string(r);
+		key = read_string(r, &klen);
 		if (!key) {
 			sync_to_separator(r);
 			if (!after_element(r, '}', oline, ocol))
 				break;
 			continue;
 		}
-		if (r->path[0]) /* as json_path_key(), in place */
-			snprintf(r->path + plen, sizeof(r->path) - plen, ".%s", key);
-		else
-			snprintf(r->path, sizeof(r->path), "%s", key);
+		path_put_key(r, plen, key, klen);
 		skip_ws(r);
 		if (peek(r) == ':') {
 			advance(r);
@@ -608,7 +669,7 @@ static json_t *read_array(struct reader *r)
 			after_element(r, ']', oline, ocol);
 			break;
 		}
-		snprintf(r->path + plen, sizeof(r->path) - plen, "[%zu]", idx); /* json_path_index() */
+		path_put_index(r, plen, idx);
 		vline = r->line;
 		vcol = r->col;
 		v = read_value(r);
@@ -651,10 +712,11 @@ static json_t *read_value(struct reader *r)
 	}
 	if (c == '"') {
 		unsigned line = r->line, col = r->col;
-		char *s = read_string(r);
+		size_t n;
+		char *s = read_string(r, &n);
 		if (!s)
 			return NULL;
-		v = json_string(s);
+		v = json_stringn(s, n); /* no NUL inside: read_escape() refuses \u0000 */
 		free(s);
 		if (!v)
 			syntax_error(r, line, col, "save the file as UTF-8", "string is not valid UTF-8");
@@ -716,6 +778,22 @@ struct jsonfile *jsonfile_parse(const char *name, const char *text, size_t len, 
 	memcpy(copy, text, len);
 	copy[len] = '\0';
 	return parse_owned(name, copy, len, d);
+}
+
+json_t *json_parse_strict(const char *text, size_t len)
+{
+	struct diags d;
+	struct reader r = { .s = text, .len = len, .line = 1, .col = 1, .name = "", .d = &d };
+	json_t *root;
+
+	diags_init(&d);
+	root = read_text(&r);
+	if (d.errors) {
+		json_decref(root);
+		root = NULL;
+	}
+	diags_free(&d);
+	return root;
 }
 
 int jsonfile_load(const char *path, struct jsonfile **ret, struct diags *d, struct cut_err *err)

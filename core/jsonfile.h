@@ -38,6 +38,11 @@ int jsonfile_load(const char *path, struct jsonfile **ret, struct diags *d,
  * outright: errors go to d. */
 struct jsonfile *jsonfile_parse(const char *name, const char *text, size_t len, struct diags *d);
 
+/* The same reader for JSON that machines wrote, read in bulk (journal
+ * records): text[0..len) need not end in a NUL; the value, or NULL at any
+ * error (no positions, no messages). */
+json_t *json_parse_strict(const char *text, size_t len);
+
 void jsonfile_free(struct jsonfile *jf);
 
 /* Position of the value at path, or of its nearest ancestor that has one.

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "crc32c.h"
+#include "jsonfile.h"
 #include "util.h"
 
 #define FILE_HEAD_LEN 12
@@ -22,9 +23,12 @@ struct journal {
 	int lock_fd;
 	int flags;
 	char *change;
-	struct journal_record *recs;
+	struct journal_record *recs; /* one per step of a group: bodies borrowed */
 	size_t n, cap;
 	size_t synced_n;     /* records durable on disk */
+	json_t **frames;     /* the body of each frame, owned */
+	size_t nframes, frames_cap, synced_frames;
+	uint64_t next_seq, synced_seq; /* the seq the next frame gets */
 	uint64_t end;        /* file offset after the last durable frame */
 	unsigned char *pending; /* frames appended, not yet written */
 	size_t pending_len, pending_cap;
@@ -171,10 +175,10 @@ static int empty_journal(struct journal *j, const char *change, struct cut_err *
 
 /* ---- reading ---- */
 
-static void add_record(struct journal *j, uint64_t seq, uint64_t off, json_t *body)
+static struct journal_record *add_record(struct journal *j, uint64_t seq, uint64_t off,
+					 json_t *frame, json_t *body)
 {
 	struct journal_record *r;
-	json_t *v;
 
 	if (j->n == j->cap) {
 		j->cap = j->cap ? j->cap * 2 : 64;
@@ -183,14 +187,88 @@ static void add_record(struct journal *j, uint64_t seq, uint64_t off, json_t *bo
 	r = &j->recs[j->n++];
 	r->seq = seq;
 	r->offset = off;
+	r->frame = frame;
 	r->body = body;
 	r->phase = (enum journal_phase)journal_phase_from_name(
-		json_string_value(json_object_get(body, "phase")));
-	r->kind = json_string_value(json_object_get(body, "kind"));
-	v = json_object_get(body, "step");
-	r->step = json_is_integer(v) ? (uint64_t)json_integer_value(v) : 0;
-	if (r->phase == JOURNAL_INTENT)
-		r->step = seq;
+		json_string_value(json_object_get(frame, "phase")));
+	r->kind = json_string_value(json_object_get(frame, "kind"));
+	r->step = seq;
+	return r;
+}
+
+/* An intent group: its steps are numbered seq, seq+1, …; returns how many,
+ * 0 for a group that is not one. */
+static uint64_t add_intent_group(struct journal *j, uint64_t seq, uint64_t off, json_t *frame,
+				 const json_t *steps)
+{
+	size_t i, n = json_array_size(steps);
+
+	for (i = 0; i < n; i++)
+		if (!json_is_object(json_array_get(steps, i)))
+			return 0;
+	for (i = 0; i < n; i++)
+		add_record(j, seq + i, off, frame, json_array_get(steps, i));
+	return n;
+}
+
+/* An outcome naming steps as [first, last] ranges: one record per step, all
+ * with the frame's seq. Only steps before it can be named. */
+static bool add_outcome_group(struct journal *j, uint64_t seq, uint64_t off, json_t *frame,
+			      const json_t *ranges)
+{
+	size_t i, k;
+	uint64_t total = 0;
+
+	for (i = 0; i < json_array_size(ranges); i++) {
+		const json_t *r = json_array_get(ranges, i);
+		json_int_t a = json_integer_value(json_array_get(r, 0));
+		json_int_t b = json_integer_value(json_array_get(r, 1));
+		if (json_array_size(r) != 2 || a < 1 || b < a || (uint64_t)b >= seq ||
+		    (total += (uint64_t)(b - a + 1)) > seq || j->n + total > JOURNAL_RECORDS_MAX)
+			goto bad;
+	}
+	for (i = 0; i < json_array_size(ranges); i++) {
+		const json_t *r = json_array_get(ranges, i);
+		uint64_t a = (uint64_t)json_integer_value(json_array_get(r, 0));
+		uint64_t b = (uint64_t)json_integer_value(json_array_get(r, 1));
+		for (k = 0; a + k <= b; k++)
+			add_record(j, seq, off, frame, frame)->step = a + k;
+	}
+	return true;
+bad:
+	return false;
+}
+
+/* Takes frame (a record's body) and adds the records it holds; returns how
+ * many sequence numbers it uses (its steps, for an intent group), 0 if it
+ * is not a journal record. */
+static uint64_t add_frame(struct journal *j, uint64_t seq, uint64_t off, json_t *frame)
+{
+	int phase = journal_phase_from_name(json_string_value(json_object_get(frame, "phase")));
+	const json_t *steps = json_object_get(frame, "steps"), *v;
+	uint64_t used = 1;
+
+	if (!json_is_object(frame) || phase < 0)
+		return 0;
+	if (j->nframes == j->frames_cap) {
+		j->frames_cap = j->frames_cap ? j->frames_cap * 2 : 64;
+		j->frames = xrealloc(j->frames, j->frames_cap * sizeof(*j->frames));
+	}
+	if (phase == JOURNAL_HEADER || phase == JOURNAL_NOTE)
+		steps = NULL; /* a note's "steps" is its own business */
+	if (steps && phase == JOURNAL_INTENT)
+		used = json_is_array(steps) ? add_intent_group(j, seq, off, frame, steps) : 0;
+	else if (steps)
+		used = json_is_array(steps) && add_outcome_group(j, seq, off, frame, steps);
+	else
+		add_record(j, seq, off, frame, frame);
+	if (used == 0)
+		return 0;
+	j->frames[j->nframes++] = frame;
+	v = json_object_get(frame, "step");
+	if (!steps && phase != JOURNAL_INTENT)
+		j->recs[j->n - 1].step = json_is_integer(v) ? (uint64_t)json_integer_value(v) : 0;
+	return used;
 }
 
 /* Does a complete, valid frame start at off? */
@@ -248,10 +326,11 @@ static int parse_frames(struct journal *j, const unsigned char *buf, size_t size
 	uint64_t want_seq = 1;
 
 	*torn_at = size;
+	j->next_seq = 1;
 	while (off < size) {
 		uint32_t len;
-		json_error_t jerr;
 		json_t *body;
+		uint64_t used;
 
 		if (size - off < FRAME_HEAD_LEN) {
 			*torn_at = off;
@@ -271,14 +350,14 @@ static int parse_frames(struct journal *j, const unsigned char *buf, size_t size
 			return bad_frame(j, buf, size, off, "record checksum mismatch", torn_at, err);
 		if (get64(buf + off + 8) != want_seq)
 			return corrupt(j, off, "record out of sequence", err);
-		body = json_loadb((const char *)buf + off + FRAME_HEAD_LEN, len, 0, &jerr);
-		if (!json_is_object(body) ||
-		    journal_phase_from_name(json_string_value(json_object_get(body, "phase"))) < 0) {
+		body = json_parse_strict((const char *)buf + off + FRAME_HEAD_LEN, len);
+		used = add_frame(j, want_seq, off, body);
+		if (used == 0) {
 			json_decref(body);
 			return corrupt(j, off, "record is not a journal record", err);
 		}
-		add_record(j, want_seq, off, body);
-		want_seq++;
+		want_seq += used;
+		j->next_seq = want_seq;
 		off += FRAME_HEAD_LEN + len;
 	}
 	return 0;
@@ -321,11 +400,11 @@ static int load_existing(struct journal *j, const char *change, struct cut_err *
 		return cut_errf(err, CUT_ECORRUPT, "check the path: give a journal written by cutover",
 				"%s is not a cutover journal", j->path);
 	}
-	if (get32(buf + 8) != JOURNAL_VERSION) {
+	if (get32(buf + 8) < 1 || get32(buf + 8) > JOURNAL_VERSION) {
 		uint32_t v = get32(buf + 8);
 		free(buf);
 		return cut_errf(err, CUT_ECORRUPT, "use the cutover version that wrote it",
-				"journal %s has format version %u; this cutover reads version %u",
+				"journal %s has format version %u; this cutover reads versions 1 to %u",
 				j->path, v, JOURNAL_VERSION);
 	}
 	r = parse_frames(j, buf, size, &torn_at, err);
@@ -356,6 +435,8 @@ static int load_existing(struct journal *j, const char *change, struct cut_err *
 	}
 	j->end = torn_at;
 	j->synced_n = j->n;
+	j->synced_frames = j->nframes;
+	j->synced_seq = j->next_seq;
 	if (j->n == 0)
 		return empty_journal(j, change, err);
 	return check_header(j, change, err);
@@ -556,23 +637,17 @@ static void frame_append(struct journal *j, uint64_t seq, const char *body, size
 	j->pending_len += FRAME_HEAD_LEN + len;
 }
 
-int journal_append(struct journal *j, enum journal_phase phase, json_t *body, uint64_t *ret_seq)
+/* Frames body (its keys kept; seq, phase, time, time_ms and by added) as
+ * the next record, using `used` sequence numbers; takes body. */
+static int append_frame(struct journal *j, enum journal_phase phase, json_t *rec, uint64_t used,
+			uint64_t *ret_seq)
 {
-	uint64_t seq = j->n + 1;
+	uint64_t seq = j->next_seq;
 	char when[32];
-	json_t *rec;
 	char *text;
 	size_t len;
 	int64_t ms = now_realtime_ms();
 
-	if (j->flags & JOURNAL_READONLY)
-		return -EBADF;
-	if ((size_t)phase >= ARRAY_SIZE(j->phase_json))
-		return -EINVAL;
-	/* a new top level for the journal's keys; the values below it are shared
-	 * with the caller (payloads are not changed once journaled), which spares
-	 * copying and later freeing every step's payloads a second time */
-	rec = json_is_object(body) ? json_copy(body) : json_object();
 	if (!j->time_json || ms / 1000 != j->time_sec) {
 		format_utc(ms, when, sizeof(when));
 		json_decref(j->time_json);
@@ -589,21 +664,107 @@ int journal_append(struct journal *j, enum journal_phase phase, json_t *body, ui
 	json_object_set_new(rec, "time_ms", json_integer(ms));
 	json_object_set(rec, "by", j->by_json);
 	text = body_text(rec, &len);
-	if (!text) {
-		json_decref(rec);
-		return -EINVAL;
-	}
-	if (len > JOURNAL_RECORD_MAX) {
+	if (!text || len > JOURNAL_RECORD_MAX) {
+		int r = text ? -E2BIG : -EINVAL;
 		free(text);
 		json_decref(rec);
-		return -E2BIG;
+		return r;
 	}
 	frame_append(j, seq, text, len);
 	free(text);
-	add_record(j, seq, j->end + j->pending_len - FRAME_HEAD_LEN - len, rec);
+	if (add_frame(j, seq, j->end + j->pending_len - FRAME_HEAD_LEN - len, rec) != used) {
+		json_decref(rec); /* cannot happen: the journal wrote what it reads */
+		return -EINVAL;
+	}
+	j->next_seq += used;
 	if (ret_seq)
 		*ret_seq = seq;
 	return 0;
+}
+
+int journal_append(struct journal *j, enum journal_phase phase, json_t *body, uint64_t *ret_seq)
+{
+	if (j->flags & JOURNAL_READONLY)
+		return -EBADF;
+	if ((size_t)phase >= ARRAY_SIZE(j->phase_json) ||
+	    (phase != JOURNAL_NOTE && phase != JOURNAL_HEADER && json_object_get(body, "steps")))
+		return -EINVAL; /* groups go through journal_append_intents/_outcomes */
+	/* a new top level for the journal's keys; the values below it are shared
+	 * with the caller (payloads are not changed once journaled), which spares
+	 * copying and later freeing every step's payloads a second time */
+	return append_frame(j, phase, json_is_object(body) ? json_copy(body) : json_object(), 1,
+			    ret_seq);
+}
+
+static int append_intent_group(struct journal *j, const char *kind, json_t *const *steps,
+			       size_t n, uint64_t *first)
+{
+	json_t *arr = json_array(), *rec;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		json_array_append(arr, steps[i]);
+	rec = json_pack("{s:s,s:o}", "kind", kind, "steps", arr);
+	return append_frame(j, JOURNAL_INTENT, rec, n, first);
+}
+
+int journal_append_intents(struct journal *j, const char *kind, json_t *const *steps, size_t n,
+			   uint64_t *first_seq)
+{
+	size_t done = 0, chunk = n;
+	uint64_t seq;
+	int r;
+
+	if (j->flags & JOURNAL_READONLY)
+		return -EBADF;
+	for (done = 0; done < n; done++)
+		if (!json_is_object(steps[done]))
+			return -EINVAL;
+	done = 0;
+	*first_seq = j->next_seq;
+	while (done < n) {
+		size_t take = n - done < chunk ? n - done : chunk;
+		r = append_intent_group(j, kind, steps + done, take, &seq);
+		if (r == -E2BIG && take > 1) {
+			chunk = take / 2; /* too big for one record: in parts */
+			continue;
+		}
+		if (r < 0)
+			return r;
+		done += take;
+	}
+	return 0;
+}
+
+int journal_append_outcomes(struct journal *j, enum journal_phase phase, const char *kind,
+			    const uint64_t *ids, size_t n)
+{
+	json_t *ranges = json_array(), *rec;
+	size_t i = 0, k;
+
+	if (j->flags & JOURNAL_READONLY) {
+		json_decref(ranges);
+		return -EBADF;
+	}
+	if (phase == JOURNAL_HEADER || phase == JOURNAL_INTENT || phase == JOURNAL_NOTE ||
+	    (size_t)phase >= ARRAY_SIZE(j->phase_json)) {
+		json_decref(ranges);
+		return -EINVAL;
+	}
+	while (i < n) {
+		for (k = i + 1; k < n && ids[k] == ids[k - 1] + 1; k++)
+			;
+		json_array_append_new(ranges, json_pack("[I,I]", (json_int_t)ids[i],
+							(json_int_t)ids[k - 1]));
+		i = k;
+	}
+	rec = json_pack("{s:s,s:o}", "kind", kind, "steps", ranges);
+	return append_frame(j, phase, rec, 1, NULL);
+}
+
+uint64_t journal_last_seq(const struct journal *j)
+{
+	return j->next_seq ? j->next_seq - 1 : 0;
 }
 
 static int sync_dir(const char *path)
@@ -629,8 +790,10 @@ static int sync_dir(const char *path)
 /* Forgets records appended after the last durable one. */
 static void drop_pending(struct journal *j)
 {
-	while (j->n > j->synced_n)
-		json_decref(j->recs[--j->n].body);
+	j->n = j->synced_n;
+	while (j->nframes > j->synced_frames)
+		json_decref(j->frames[--j->nframes]);
+	j->next_seq = j->synced_seq;
 	j->pending_len = 0;
 }
 
@@ -670,6 +833,8 @@ int journal_sync(struct journal *j, struct cut_err *err)
 	j->end += j->pending_len;
 	j->pending_len = 0;
 	j->synced_n = j->n;
+	j->synced_frames = j->nframes;
+	j->synced_seq = j->next_seq;
 	return 0;
 }
 
@@ -689,6 +854,7 @@ static int create_new(struct journal *j, const char *change, struct cut_err *err
 	if (r < 0)
 		return cut_errf(err, r, NULL, "%s: cannot write: %s", j->path, strerror(-r));
 	j->end = FILE_HEAD_LEN;
+	j->next_seq = 1;
 	j->need_dir_sync = true;
 	body = json_pack("{s:s,s:i}", "change", change, "format", JOURNAL_VERSION);
 	r = journal_append(j, JOURNAL_HEADER, body, NULL);
@@ -758,8 +924,9 @@ void journal_close(struct journal *j)
 			/* nothing more to do: what was not synced was never acted on */
 		}
 	}
-	for (i = 0; i < j->n; i++)
-		json_decref(j->recs[i].body);
+	for (i = 0; i < j->nframes; i++)
+		json_decref(j->frames[i]);
+	free(j->frames);
 	for (i = 0; i < ARRAY_SIZE(j->phase_json); i++)
 		json_decref(j->phase_json[i]);
 	json_decref(j->by_json);
@@ -802,7 +969,14 @@ const struct journal_record *journal_get(const struct journal *j, size_t i)
 
 const struct journal_record *journal_find(const struct journal *j, uint64_t seq)
 {
-	if (seq == 0 || seq > j->n)
-		return NULL;
-	return &j->recs[seq - 1];
+	size_t lo = 0, hi = j->n;
+
+	while (lo < hi) { /* the first record with this seq: seqs never go down */
+		size_t mid = lo + (hi - lo) / 2;
+		if (j->recs[mid].seq < seq)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < j->n && j->recs[lo].seq == seq ? &j->recs[lo] : NULL;
 }

@@ -36,10 +36,11 @@
 #include "error.h"
 
 #define JOURNAL_MAGIC "CUTJRNL\n"
-#define JOURNAL_VERSION 1u
+#define JOURNAL_VERSION 2u /* 2: group records; 1 is still read */
 #define JOURNAL_FRAME_MAGIC 0xC0DEC0DEu
 #define JOURNAL_RECORD_MAX (4u << 20) /* one record's body */
 #define JOURNAL_FILE_MAX (1u << 30)
+#define JOURNAL_RECORDS_MAX (1u << 24) /* steps named by all records, in memory */
 
 enum journal_phase {
 	JOURNAL_HEADER,
@@ -56,13 +57,20 @@ enum journal_phase {
 const char *journal_phase_name(enum journal_phase p);
 int journal_phase_from_name(const char *name); /* -1 when unknown */
 
+/* One record per step: a group record (the intents of a batch, or one
+ * outcome for many steps) reads as one journal_record per step it holds.
+ * An intent's seq is its step id; the records of an outcome group share the
+ * group's seq. */
 struct journal_record {
 	uint64_t seq;
 	uint64_t offset;          /* of its frame in the file */
 	enum journal_phase phase;
 	const char *kind;         /* intents and their outcomes; NULL otherwise */
 	uint64_t step;            /* the intent's seq (its own for an intent); 0 if none */
-	json_t *body;             /* owned by the journal */
+	json_t *body;             /* the step's own object (apply, inverse, describe;
+				   * for a group intent, the element of "steps"),
+				   * else the frame; owned by the journal */
+	const json_t *frame;      /* the record as written: seq, phase, time, by, … */
 };
 
 struct journal;
@@ -99,6 +107,21 @@ const struct journal_record *journal_find(const struct journal *j, uint64_t seq)
  * reference of its own to body. On success *ret_seq (may be NULL) is set. */
 int journal_append(struct journal *j, enum journal_phase phase, json_t *body,
 		   uint64_t *ret_seq) CUT_MUST_CHECK;
+
+/* Appends the intents of n steps of one kind as one group record (several
+ * when one would pass JOURNAL_RECORD_MAX). steps[i] is an object holding
+ * "apply", "inverse" and "describe"; the journal takes references of its own.
+ * Step i gets the id *first_seq + i. Not durable until journal_sync. */
+int journal_append_intents(struct journal *j, const char *kind, json_t *const *steps, size_t n,
+			   uint64_t *first_seq) CUT_MUST_CHECK;
+
+/* Appends one outcome record (done, undo-intent, undone, …: results without
+ * a message of their own) naming the steps ids[0..n), as ranges. */
+int journal_append_outcomes(struct journal *j, enum journal_phase phase, const char *kind,
+			    const uint64_t *ids, size_t n) CUT_MUST_CHECK;
+
+/* The highest sequence number used so far (0 for none). */
+uint64_t journal_last_seq(const struct journal *j);
 
 /* fsync: everything appended is durable when this returns 0. */
 int journal_sync(struct journal *j, struct cut_err *err) CUT_MUST_CHECK;

@@ -8,24 +8,44 @@
 
 static json_t *intent_body(const struct step *s)
 {
-	return json_pack("{s:s,s:O,s:O,s:s}", "kind", s->kind, "apply", s->apply, "inverse",
-			 s->inverse, "describe", s->describe ? s->describe : s->kind);
+	return json_pack("{s:O,s:O,s:s}", "apply", s->apply, "inverse", s->inverse, "describe",
+			 s->describe ? s->describe : s->kind);
+}
+
+/* Length of the run of steps[0..n) that shares the first one's kind. */
+static size_t same_kind(const struct step *steps, size_t n)
+{
+	size_t len = 1;
+
+	while (len < n && strcmp(steps[len].kind, steps[0].kind) == 0)
+		len++;
+	return len;
 }
 
 int journal_write_intents(struct journal *j, struct step *steps, size_t n, struct cut_err *err)
 {
-	size_t i;
-	int r;
+	json_t **bodies = xcalloc(n + 1, sizeof(*bodies));
+	size_t i = 0, k, len;
+	uint64_t first;
+	int r = 0;
 
-	for (i = 0; i < n; i++) {
-		json_t *body = intent_body(&steps[i]);
-		r = journal_append(j, JOURNAL_INTENT, body, &steps[i].id);
-		json_decref(body);
+	while (i < n && r == 0) {
+		len = same_kind(steps + i, n - i);
+		for (k = 0; k < len; k++)
+			bodies[k] = intent_body(&steps[i + k]);
+		r = journal_append_intents(j, steps[i].kind, bodies, len, &first);
+		for (k = 0; k < len; k++) {
+			json_decref(bodies[k]);
+			if (r == 0)
+				steps[i + k].id = first + k;
+		}
 		if (r < 0)
-			return cut_errf(err, r, NULL, "journal %s: cannot record intent of %s: %s",
-					journal_path(j), steps[i].describe, cut_strerror(r));
+			r = cut_errf(err, r, NULL, "journal %s: cannot record the intents of %s: %s",
+				     journal_path(j), steps[i].describe, cut_strerror(r));
+		i += len;
 	}
-	return journal_sync(j, err);
+	free(bodies);
+	return r < 0 ? r : journal_sync(j, err);
 }
 
 static enum journal_phase outcome_phase(int result, bool undo)
@@ -37,30 +57,67 @@ static enum journal_phase outcome_phase(int result, bool undo)
 	return undo ? JOURNAL_UNDO_FAILED : JOURNAL_FAILED;
 }
 
+/* Steps of one kind that share a message-less outcome, written as one
+ * record naming them. */
+struct id_run {
+	uint64_t *ids;
+	size_t n;
+	const char *kind;
+};
+
+static int flush_run(struct journal *j, enum journal_phase phase, struct id_run *run)
+{
+	int r = 0;
+
+	if (run->n)
+		r = journal_append_outcomes(j, phase, run->kind, run->ids, run->n);
+	run->n = 0;
+	return r;
+}
+
+static int add_to_run(struct journal *j, enum journal_phase phase, struct id_run *run,
+		      const struct step *s)
+{
+	int r = 0;
+
+	if (run->n && strcmp(run->kind, s->kind) != 0)
+		r = flush_run(j, phase, run);
+	run->kind = s->kind;
+	run->ids[run->n++] = s->id;
+	return r;
+}
+
+static int failure_record(struct journal *j, const struct step *s, bool undo)
+{
+	json_t *body = json_pack("{s:I,s:s,s:s,s:s}", "step", (json_int_t)s->id, "kind", s->kind,
+				 "error", s->message ? s->message : cut_strerror(s->result), "code",
+				 cut_strerror(s->result));
+	int r = journal_append(j, outcome_phase(s->result, undo), body, NULL);
+
+	json_decref(body);
+	return r;
+}
+
 int journal_write_outcomes(struct journal *j, struct step *steps, size_t n, bool undo,
 			   struct cut_err *err)
 {
+	struct id_run run = { xcalloc(n + 1, sizeof(uint64_t)), 0, NULL };
+	enum journal_phase ok = outcome_phase(0, undo);
 	size_t i;
-	int r;
+	int r = 0;
 
-	for (i = 0; i < n; i++) {
+	for (i = 0; i < n && r == 0; i++) {
 		const struct step *s = &steps[i];
-		json_t *body;
-
 		if (s->result == STEP_PENDING || s->result == STEP_UNKNOWN)
 			continue;
-		body = json_pack("{s:I,s:s}", "step", (json_int_t)s->id, "kind", s->kind);
-		if (s->result != 0) {
-			json_object_set_new(body, "error",
-					    json_string(s->message ? s->message : cut_strerror(s->result)));
-			json_object_set_new(body, "code", json_string(cut_strerror(s->result)));
-		}
-		r = journal_append(j, outcome_phase(s->result, undo), body, NULL);
-		json_decref(body);
-		if (r < 0)
-			return cut_errf(err, r, NULL, "journal %s: cannot record outcome: %s",
-					journal_path(j), cut_strerror(r));
+		r = s->result == 0 ? add_to_run(j, ok, &run, s) : failure_record(j, s, undo);
 	}
+	if (r == 0)
+		r = flush_run(j, ok, &run);
+	free(run.ids);
+	if (r < 0)
+		return cut_errf(err, r, NULL, "journal %s: cannot record outcome: %s",
+				journal_path(j), cut_strerror(r));
 	return journal_sync(j, err);
 }
 
@@ -156,7 +213,8 @@ void rollback_report_free(struct rollback_report *rep)
 static size_t pending_intents(const struct journal *j, const struct journal_record ***ret)
 {
 	size_t n = journal_count(j), i, count = 0;
-	enum journal_phase *state = xcalloc(n + 1, sizeof(*state));
+	uint64_t last = journal_last_seq(j);
+	enum journal_phase *state = xcalloc(last + 1, sizeof(*state));
 	const struct journal_record **out;
 
 	for (i = 0; i < n; i++) {
@@ -164,7 +222,7 @@ static size_t pending_intents(const struct journal *j, const struct journal_reco
 		if (r->phase == JOURNAL_INTENT)
 			state[r->seq] = JOURNAL_INTENT;
 		else if (r->phase != JOURNAL_NOTE && r->phase != JOURNAL_HEADER && r->step &&
-			 r->step <= n && state[r->step] != 0)
+			 r->step <= last && state[r->step] != 0)
 			state[r->step] = r->phase;
 	}
 	out = xcalloc(n + 1, sizeof(*out));
@@ -214,18 +272,18 @@ void step_from_intent(struct step *s, const struct journal_record *r)
 
 static int write_undo_intents(struct journal *j, struct step *steps, size_t n, struct cut_err *err)
 {
+	struct id_run run = { xcalloc(n + 1, sizeof(uint64_t)), 0, NULL };
 	size_t i;
-	int r;
+	int r = 0;
 
-	for (i = 0; i < n; i++) {
-		json_t *body = json_pack("{s:I,s:s}", "step", (json_int_t)steps[i].id, "kind",
-					 steps[i].kind);
-		r = journal_append(j, JOURNAL_UNDO_INTENT, body, NULL);
-		json_decref(body);
-		if (r < 0)
-			return cut_errf(err, r, NULL, "journal %s: cannot record undo intent: %s",
-					journal_path(j), cut_strerror(r));
-	}
+	for (i = 0; i < n && r == 0; i++)
+		r = add_to_run(j, JOURNAL_UNDO_INTENT, &run, &steps[i]);
+	if (r == 0)
+		r = flush_run(j, JOURNAL_UNDO_INTENT, &run);
+	free(run.ids);
+	if (r < 0)
+		return cut_errf(err, r, NULL, "journal %s: cannot record undo intent: %s",
+				journal_path(j), cut_strerror(r));
 	return journal_sync(j, err);
 }
 

@@ -24,7 +24,17 @@ def phases(lab):
     import json
     doc = json.loads(r.stdout)
     recs = doc.get("records", doc if isinstance(doc, list) else [])
-    return [x.get("phase") for x in recs]
+    out = []
+    for x in recs:  # a group record stands for each step it names
+        steps = x.get("steps")
+        if steps is None:
+            n = 1
+        elif x.get("phase") == "intent":
+            n = len(steps)
+        else:
+            n = sum(b - a + 1 for a, b in steps)
+        out += [x.get("phase")] * n
+    return out
 
 
 def crash_at(lab, plan, n, want_state):

@@ -276,6 +276,154 @@ static void test_append_readonly_refused(void **state)
 	journal_close(j);
 }
 
+static json_t *step_body(int v, const char *pad)
+{
+	return json_pack("{s:{s:i,s:s},s:{s:i},s:s}", "apply", "v", v, "pad", pad, "inverse", "v",
+			 -v, "describe", "a grouped step");
+}
+
+/* Intents of a batch as one group record, outcomes as ranges: step ids are
+ * consecutive, the next frame's seq follows the group, and all of it reads
+ * back as one record per step. */
+static void test_groups(void **state)
+{
+	struct journal *j;
+	struct cut_err err;
+	json_t *steps[5];
+	uint64_t first = 0, ids[] = { 2, 3, 4, 6 };
+	const struct journal_record *r;
+	size_t i, done = 0;
+
+	(void)state;
+	unlink(path);
+	assert_int_equal(journal_open(path, JOURNAL_CREATE, "CHG-1", &j, &err), 0);
+	for (i = 0; i < 5; i++)
+		steps[i] = step_body((int)i, "");
+	assert_int_equal(journal_append_intents(j, "test.file", steps, 5, &first), 0);
+	for (i = 0; i < 5; i++)
+		json_decref(steps[i]);
+	assert_int_equal(first, 2);
+	assert_int_equal(journal_append_outcomes(j, JOURNAL_DONE, "test.file", ids, 4), 0);
+	assert_int_equal(journal_last_seq(j), 7);
+	assert_int_equal(journal_sync(j, &err), 0);
+	journal_close(j);
+
+	assert_int_equal(journal_open(path, JOURNAL_READONLY, "CHG-1", &j, &err), 0);
+	assert_int_equal(journal_count(j), 1 + 5 + 4);
+	assert_int_equal(journal_last_seq(j), 7);
+	r = journal_find(j, 4);
+	assert_non_null(r);
+	assert_int_equal(r->phase, JOURNAL_INTENT);
+	assert_int_equal(r->step, 4);
+	assert_string_equal(r->kind, "test.file");
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(r->body, "apply"), "v")), 2);
+	assert_non_null(json_object_get(r->frame, "by"));
+	for (i = 0; i < journal_count(j); i++) {
+		r = journal_get(j, i);
+		if (r->phase != JOURNAL_DONE)
+			continue;
+		assert_int_equal(r->seq, 7);
+		assert_int_equal(r->step, ids[done++]);
+	}
+	assert_int_equal(done, 4);
+	journal_close(j);
+}
+
+/* A batch too big for one record goes in several; the ids stay consecutive. */
+static void test_group_split(void **state)
+{
+	char *pad = xmalloc(JOURNAL_RECORD_MAX / 2 + 1);
+	struct journal *j;
+	struct cut_err err;
+	json_t *steps[3];
+	uint64_t first = 0;
+	size_t i;
+
+	(void)state;
+	memset(pad, 'x', JOURNAL_RECORD_MAX / 2);
+	pad[JOURNAL_RECORD_MAX / 2] = '\0';
+	unlink(path);
+	assert_int_equal(journal_open(path, JOURNAL_CREATE, "CHG-1", &j, &err), 0);
+	for (i = 0; i < 3; i++)
+		steps[i] = step_body((int)i, pad);
+	assert_int_equal(journal_append_intents(j, "test.file", steps, 3, &first), 0);
+	for (i = 0; i < 3; i++)
+		json_decref(steps[i]);
+	assert_int_equal(journal_sync(j, &err), 0);
+	journal_close(j);
+	free(pad);
+	assert_int_equal(journal_open(path, JOURNAL_READONLY, "CHG-1", &j, &err), 0);
+	assert_int_equal(journal_count(j), 4);
+	for (i = 0; i < 3; i++)
+		assert_int_equal(journal_get(j, 1 + i)->seq, first + i);
+	assert_true(journal_get(j, 1)->offset < journal_get(j, 2)->offset);
+	journal_close(j);
+}
+
+/* Appends a frame by hand, for records cutover never writes. */
+static void append_raw(uint64_t seq, const char *body)
+{
+	unsigned char head[24];
+	uint32_t len = (uint32_t)strlen(body);
+	int fd = open(path, O_WRONLY | O_APPEND);
+	int i;
+
+	for (i = 0; i < 4; i++) {
+		head[i] = (unsigned char)(0xC0DEC0DEu >> (24 - 8 * i));
+		head[4 + i] = (unsigned char)(len >> (24 - 8 * i));
+	}
+	for (i = 0; i < 8; i++)
+		head[8 + i] = (unsigned char)(seq >> (56 - 8 * i));
+	for (i = 0; i < 4; i++)
+		head[16 + i] = (unsigned char)(crc32c(0, body, len) >> (24 - 8 * i));
+	for (i = 0; i < 4; i++)
+		head[20 + i] = (unsigned char)(crc32c(0, head, 20) >> (24 - 8 * i));
+	assert_int_equal(write(fd, head, 24), 24);
+	assert_int_equal(write(fd, body, len), (ssize_t)len);
+	close(fd);
+}
+
+/* Groups that cannot be: refused as damage, never half read. Format 1
+ * journals (no groups) are still read. */
+static void test_bad_groups(void **state)
+{
+	static const char *const bad[] = {
+		"{\"phase\":\"done\",\"steps\":[[2,9]]}",       /* names a step after it */
+		"{\"phase\":\"done\",\"steps\":[[3,2]]}",       /* backwards */
+		"{\"phase\":\"done\",\"steps\":[[0,1]]}",       /* step 0 */
+		"{\"phase\":\"done\",\"steps\":[2]}",           /* not a range */
+		"{\"phase\":\"intent\",\"steps\":[]}",          /* an empty group */
+		"{\"phase\":\"intent\",\"steps\":[1]}",         /* not a step */
+	};
+	struct journal *j;
+	struct cut_err err;
+	size_t i;
+	int fd;
+
+	(void)state;
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		make_journal(2);
+		append_raw(4, bad[i]);
+		append_raw(5, "{\"phase\":\"note\"}"); /* a valid frame after: damage, not a torn tail */
+		assert_int_equal(journal_open(path, JOURNAL_READONLY, NULL, &j, &err), CUT_ECORRUPT);
+	}
+	make_journal(2);
+	append_raw(4, "{\"phase\":\"undone\",\"steps\":[[2,3]]}");
+	append_raw(5, "{\"phase\":\"note\",\"steps\":99}"); /* a note's own "steps" */
+	assert_int_equal(journal_open(path, JOURNAL_READONLY, NULL, &j, &err), 0);
+	assert_int_equal(journal_count(j), 1 + 2 + 2 + 1);
+	assert_int_equal(journal_get(j, 5)->phase, JOURNAL_NOTE);
+	journal_close(j);
+
+	make_journal(2);
+	fd = open(path, O_WRONLY);
+	assert_int_equal(pwrite(fd, "\0\0\0\1", 4, 8), 4); /* format 1 */
+	close(fd);
+	assert_int_equal(journal_open(path, JOURNAL_READONLY, NULL, &j, &err), 0);
+	assert_int_equal(journal_count(j), 3);
+	journal_close(j);
+}
+
 /* Known answers of CRC-32C (RFC 3720, B.4), across the 8-byte steps and tail. */
 static void test_crc32c_known_answers(void **state)
 {
@@ -299,6 +447,9 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_crc32c_known_answers),
 		cmocka_unit_test_setup_teardown(test_round_trip, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_groups, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_group_split, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_bad_groups, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_torn_tails, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_damage_in_the_middle, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lock_names_holder, setup, teardown),
