@@ -797,7 +797,9 @@ static void drop_pending(struct journal *j)
 	j->pending_len = 0;
 }
 
-int journal_sync(struct journal *j, struct cut_err *err)
+/* Writes what was appended; with durable, also fdatasync (and the folder's
+ * fsync for a new file). */
+static int write_pending(struct journal *j, bool durable, struct cut_err *err)
 {
 	int r;
 
@@ -816,6 +818,8 @@ int journal_sync(struct journal *j, struct cut_err *err)
 					j->path, strerror(-r), j->synced_n);
 		}
 	}
+	if (!durable)
+		goto written;
 	if (fdatasync(j->fd) < 0) {
 		r = -errno;
 		drop_pending(j);
@@ -830,12 +834,23 @@ int journal_sync(struct journal *j, struct cut_err *err)
 		j->need_dir_sync = false;
 	}
 	crash_point(j, NULL, 0);
+written:
 	j->end += j->pending_len;
 	j->pending_len = 0;
 	j->synced_n = j->n;
 	j->synced_frames = j->nframes;
 	j->synced_seq = j->next_seq;
 	return 0;
+}
+
+int journal_sync(struct journal *j, struct cut_err *err)
+{
+	return write_pending(j, true, err);
+}
+
+int journal_flush(struct journal *j, struct cut_err *err)
+{
+	return write_pending(j, false, err);
 }
 
 static int create_new(struct journal *j, const char *change, struct cut_err *err)

@@ -126,6 +126,12 @@ uint64_t journal_last_seq(const struct journal *j);
 /* fsync: everything appended is durable when this returns 0. */
 int journal_sync(struct journal *j, struct cut_err *err) CUT_MUST_CHECK;
 
+/* Writes what was appended without waiting for the disk: for outcomes,
+ * which a crash of the process cannot lose (the kernel has them) and a power
+ * cut only turns back into "unknown" — a rollback then checks those steps
+ * against the world, as it does after any crash. */
+int journal_flush(struct journal *j, struct cut_err *err) CUT_MUST_CHECK;
+
 /* The first error of an append that failed, for a message; appends return
  * -errno and keep the journal consistent (a failed append writes nothing). */
 

@@ -118,7 +118,7 @@ int journal_write_outcomes(struct journal *j, struct step *steps, size_t n, bool
 	if (r < 0)
 		return cut_errf(err, r, NULL, "journal %s: cannot record outcome: %s",
 				journal_path(j), cut_strerror(r));
-	return journal_sync(j, err);
+	return journal_flush(j, err); /* no fsync: see journal_flush() */
 }
 
 /* Length of the run of steps from first that may share one batch. */
