@@ -4,7 +4,10 @@
 usage: server.py READY_FILE SPEC...
   SPEC is comma-separated key=value pairs:
     port=18001            (required; must be 18000-18099)
-    mode=http|hang|dns    http: answer HTTP(S); hang: accept and never answer;
+    mode=http|hang|full|dns
+                          http: answer HTTP(S); hang: accept and never answer;
+                          full: a listener whose accept queue is full, so the
+                          kernel drops every new SYN (a connect times out);
                           dns: answer UDP queries with an A record
     status=200            HTTP status (http)
     status_file=PATH      read the status from this file at each request
@@ -86,6 +89,20 @@ def serve_hang(spec):
     return s, run
 
 
+def serve_full(spec):
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.bind(("127.0.0.1", int(spec["port"])))
+    s.listen(0)  # room for one connection, never accepted
+    filler = socket.create_connection(("127.0.0.1", int(spec["port"])))
+
+    def run():
+        threading.Event().wait()  # the listener and the filler stay open for ever
+        filler.close()
+        s.close()
+    return s, run
+
+
 def dns_answer(query, spec):
     qid, flags, qd = struct.unpack(">HHH", query[:6])
     end = 12
@@ -123,7 +140,8 @@ def main():
     for arg in sys.argv[2:]:
         spec = parse(arg)
         mode = spec.get("mode", "http")
-        make = {"http": serve_http, "hang": serve_hang, "dns": serve_dns}[mode]
+        make = {"http": serve_http, "hang": serve_hang, "full": serve_full,
+                "dns": serve_dns}[mode]
         runners.append(make(spec)[1])
     for run in runners:
         threading.Thread(target=run, daemon=True).start()

@@ -29,6 +29,7 @@
 #define P_DNS "18008"
 #define P_DNS_NX "18009"
 #define P_FLIP "18010"
+#define P_FULL "18011"
 
 struct world {
 	char *dir;
@@ -55,6 +56,7 @@ static int setup(void **state)
 	specs[n++] = xstrdup("port=" P_DNS ",mode=dns,address=192.0.2.7");
 	specs[n++] = xstrdup("port=" P_DNS_NX ",mode=dns,rcode=3");
 	specs[n++] = xasprintf("port=" P_FLIP ",status_file=%s/flip", w->dir);
+	specs[n++] = xstrdup("port=" P_FULL ",mode=full");
 	specs[n] = NULL;
 	{
 		char *flip = xasprintf("%s/flip", w->dir);
@@ -122,6 +124,13 @@ static const struct row rows[] = {
 	{ "http closed port",
 	  "{\"kind\":\"http\",\"host\":\"www.example.test\",\"targets\":[\"127.0.0.1:" P_CLOSED "\"]}",
 	  false, "connection refused" },
+	{ "http server whose SYNs are dropped",
+	  "{\"kind\":\"http\",\"host\":\"www.example.test\",\"timeout\":\"1s\","
+	  "\"targets\":[\"127.0.0.1:" P_FULL "\"]}",
+	  false, "connect timed out after 1 s" },
+	{ "tcp server whose SYNs are dropped",
+	  "{\"kind\":\"tcp\",\"timeout\":\"1s\",\"targets\":[\"127.0.0.1:" P_FULL "\"]}",
+	  false, "connect timed out after 1 s" },
 	{ "tcp open port", "{\"kind\":\"tcp\",\"targets\":[\"127.0.0.1:" P_HANG "\"]}", true, "connected" },
 	{ "tcp closed port", "{\"kind\":\"tcp\",\"targets\":[\"127.0.0.1:" P_CLOSED "\"]}", false,
 	  "connection refused" },
