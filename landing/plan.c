@@ -408,6 +408,19 @@ static int hook_end(void *cookie, struct lz_action *a, struct cut_err *err)
 	return journal_write_outcomes(h->j, s, 1, false, err);
 }
 
+/* Did this run make or adopt the object with this id? (Interfaces and
+ * routes carry their router's id.) */
+static bool made_here(const struct landing_plan *p, size_t n, const char *id)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if ((p->v[i].op.id && strcmp(p->v[i].op.id, id) == 0) ||
+		    (p->v[i].id && strcmp(p->v[i].id, id) == 0))
+			return true;
+	return false;
+}
+
 /* After creates that were retried because their answer went wrong, the
  * cloud may hold a second object of one name (the first try did happen, and
  * Neutron left a half-made one behind): read the zone again and delete such
@@ -422,7 +435,9 @@ static int sweep_strays(struct landing_plan *p, struct journal_hook *h,
 	r = lz_read_state(&p->c, o->parallel, err);
 	for (i = 0; r == 0 && i < p->c.st.n; i++) {
 		const struct lz_obj *s = &p->c.st.v[i];
-		if (s->duplicate && s->key && lz_graph_find(p->g, s->key) < 0)
+		/* never one this run built on: the next plan sorts that out */
+		if (s->duplicate && s->key && lz_graph_find(p->g, s->key) < 0 &&
+		    !made_here(p, first, s->id))
 			add_action(p, LZ_DELETE, s->type, s->key, NULL, s,
 				   "a second object of this name (a create whose answer was "
 				   "lost, made again)")

@@ -366,8 +366,7 @@ static void retry_later(struct runner *rn, struct lz_action *a)
 	a->retry_at = now_monotonic_ms() + backoff_ms(rn->c, a->attempts);
 	/* a create whose answer was lost may have happened: look before retrying */
 	if (a->verb == LZ_CREATE && a->op.stage == 0 && a->type != LZ_INTERFACE &&
-	    a->type != LZ_ROUTE && a->type != LZ_RULE)
-	{
+	    a->type != LZ_ROUTE && a->type != LZ_RULE) {
 		a->op.lookup = true;
 		rn->c->lost_creates++;
 	}
