@@ -2,7 +2,7 @@
 # bench/route-switch — 10,000 route replacements in a network namespace:
 #   cutover route switch   (plan read, kernel state read, CAS check, journal
 #                           with one fsync, one netlink batch, outcomes)
-#   cutover rollback       (through the rollback engine, with read-back)
+#   cutover rollback       (the command: journal read, batch, read-back)
 #   ip -batch              (the same replacements, and back)
 #   ip route replace       (1,000 separate processes, scaled to 10,000)
 # and prints the ratios. Needs root; creates and deletes cut-rt-bench-PID.
@@ -15,7 +15,6 @@ build=${1:-$root/build-routes}
 n=${2:-10000}
 rounds=${3:-3}
 cutover=$build/cli/cutover
-rollback=$build/tests/netplan/np_rollback
 ns=cut-rt-bench-$$
 tmp=$(mktemp -d)
 trap 'ip netns del "$ns" 2>/dev/null; rm -rf "$tmp"' EXIT
@@ -56,14 +55,10 @@ for _ in $(seq "$rounds"); do
 	cs+=("$(secs "$t0" "$t1")")
 	grep -q 198.51.100.254 <(ip -n "$ns" route show 10.0.5.0/24) ||
 		{ echo "switch did not switch" >&2; exit 1; }
-	if [ -x "$rollback" ]; then
-		t0=$(now); "$rollback" "$tmp/bench.journal" >/dev/null; t1=$(now)
-		cr+=("$(secs "$t0" "$t1")")
-		grep -q 192.0.2.254 <(ip -n "$ns" route show 10.0.5.0/24) ||
-			{ echo "rollback did not roll back" >&2; exit 1; }
-	else
-		ip -n "$ns" -batch "$tmp/back.batch"
-	fi
+	t0=$(now); "$cutover" rollback --journal "$tmp/bench.journal" >/dev/null; t1=$(now)
+	cr+=("$(secs "$t0" "$t1")")
+	grep -q 192.0.2.254 <(ip -n "$ns" route show 10.0.5.0/24) ||
+		{ echo "rollback did not roll back" >&2; exit 1; }
 	t0=$(now); ip -n "$ns" -batch "$tmp/forward.batch"; t1=$(now)
 	fw+=("$(secs "$t0" "$t1")")
 	t0=$(now); ip -n "$ns" -batch "$tmp/back.batch"; t1=$(now)
