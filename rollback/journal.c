@@ -203,6 +203,8 @@ static uint64_t add_intent_group(struct journal *j, uint64_t seq, uint64_t off, 
 {
 	size_t i, n = json_array_size(steps);
 
+	if (j->n + n > JOURNAL_RECORDS_MAX)
+		return 0;
 	for (i = 0; i < n; i++)
 		if (!json_is_object(json_array_get(steps, i)))
 			return 0;
@@ -670,12 +672,14 @@ static int append_frame(struct journal *j, enum journal_phase phase, json_t *rec
 		json_decref(rec);
 		return r;
 	}
+	/* in memory first: a record the reader would refuse is never written */
+	if (add_frame(j, seq, j->end + j->pending_len, rec) != used) {
+		free(text);
+		json_decref(rec);
+		return -E2BIG; /* past JOURNAL_RECORDS_MAX */
+	}
 	frame_append(j, seq, text, len);
 	free(text);
-	if (add_frame(j, seq, j->end + j->pending_len - FRAME_HEAD_LEN - len, rec) != used) {
-		json_decref(rec); /* cannot happen: the journal wrote what it reads */
-		return -EINVAL;
-	}
 	j->next_seq += used;
 	if (ret_seq)
 		*ret_seq = seq;
