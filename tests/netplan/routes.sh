@@ -23,24 +23,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
-ok() { echo "ok - $*"; pass=$((pass + 1)); }
-bad() { echo "not ok - $*"; fail=$((fail + 1)); }
-check() { # check NAME COMMAND...
-	local name=$1
-	shift
-	if "$@"; then ok "$name"; else bad "$name"; fi
-}
-
-# shellcheck source=gateway.sh
-. "$here/gateway.sh"
-
-snapshot() { # snapshot NS FILE
-	{
-		ip -n "$1" -d route show table all
-		ip -n "$1" -6 -d route show table all
-		ip -n "$1" addr
-	} >"$2"
-}
+# shellcheck source=check.sh
+. "$here/check.sh"
 
 json_get() { # json_get FILE PYTHON-EXPRESSION-ON-d
 	python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print($2)" "$1"
