@@ -453,6 +453,18 @@ static int load_existing(struct journal *j, const char *change, struct cut_err *
 struct text {
 	char *p;
 	size_t len, cap;
+	struct shared_text *seen; /* NULL until a shared value is written */
+};
+
+/* A container referenced more than once (a DNS zone's server object is in
+ * every payload of the zone, a record's "from" array in its apply and its
+ * inverse) is written once per body and copied after: its text is the same
+ * each time. Remembered by address, in a table of SEEN_SLOTS; when that is
+ * full, values are simply written again. */
+#define SEEN_SLOTS 1024
+struct shared_text {
+	const json_t *v;
+	size_t off, len;
 };
 
 #define DUMP_DEPTH_MAX 256
@@ -562,25 +574,66 @@ static int text_object(struct text *t, json_t *o, int depth)
 	return r;
 }
 
-static int text_value(struct text *t, json_t *v, int depth)
+static int text_container(struct text *t, json_t *v, int depth)
 {
 	size_t i;
 	int r = 0;
 
+	if (json_is_object(v))
+		return text_object(t, v, depth);
+	text_put(t, "[", 1);
+	for (i = 0; i < json_array_size(v) && r == 0; i++) {
+		if (i)
+			text_put(t, ",", 1);
+		r = text_value(t, json_array_get(v, i), depth + 1);
+	}
+	text_put(t, "]", 1);
+	return r;
+}
+
+static struct shared_text *seen_slot(struct text *t, const json_t *v)
+{
+	size_t h = ((uintptr_t)v >> 4) * 0x9E3779B97F4A7C15ull >> 54; /* 10 bits */
+	size_t i;
+
+	if (!t->seen)
+		t->seen = xcalloc(SEEN_SLOTS, sizeof(*t->seen));
+	for (i = 0; i < 8; i++) {
+		struct shared_text *s = &t->seen[(h + i) % SEEN_SLOTS];
+		if (!s->v || s->v == v)
+			return s;
+	}
+	return NULL;
+}
+
+/* Writes a shared container once, then copies its first text. */
+static int text_shared(struct text *t, json_t *v, int depth)
+{
+	struct shared_text *s = seen_slot(t, v);
+	size_t off = t->len;
+	int r;
+
+	if (s && s->v == v) {
+		text_reserve(t, s->len);
+		text_put(t, t->p + s->off, s->len);
+		return 0;
+	}
+	r = text_container(t, v, depth);
+	if (r == 0 && s)
+		*s = (struct shared_text){ v, off, t->len - off };
+	return r;
+}
+
+static int text_value(struct text *t, json_t *v, int depth)
+{
 	if (depth > DUMP_DEPTH_MAX)
 		return -EINVAL;
 	switch (json_typeof(v)) {
 	case JSON_OBJECT:
-		return text_object(t, v, depth);
 	case JSON_ARRAY:
-		text_put(t, "[", 1);
-		for (i = 0; i < json_array_size(v) && r == 0; i++) {
-			if (i)
-				text_put(t, ",", 1);
-			r = text_value(t, json_array_get(v, i), depth + 1);
-		}
-		text_put(t, "]", 1);
-		return r;
+		if (v->refcount > 1)
+			return text_shared(t, v, depth);
+		return text_container(t, v, depth);
 	case JSON_STRING:
 		text_string(t, json_string_value(v), json_string_length(v));
 		return 0;
@@ -611,9 +664,12 @@ static int text_value(struct text *t, json_t *v, int depth)
 static char *body_text(json_t *body, size_t *ret_len)
 {
 	struct text t = { .cap = 1024 };
+	int r;
 
 	t.p = xmalloc(t.cap);
-	if (text_value(&t, body, 0) < 0) {
+	r = text_value(&t, body, 0);
+	free(t.seen);
+	if (r < 0) {
 		free(t.p);
 		return NULL;
 	}
@@ -880,7 +936,11 @@ static int create_new(struct journal *j, const char *change, struct cut_err *err
 	json_decref(body);
 	if (r < 0)
 		return cut_errf(err, r, NULL, "%s: %s", j->path, strerror(-r));
-	r = journal_sync(j, err);
+	/* Written, not synced: the first journal_sync (before anything is
+	 * changed) makes the header durable with the first intents, and the
+	 * folder with them. A crash before then leaves a journal without
+	 * records, which the next open starts afresh. */
+	r = journal_flush(j, err);
 	if (r < 0)
 		return r;
 	j->change = xstrdup(change);

@@ -329,6 +329,73 @@ static void test_groups(void **state)
 	journal_close(j);
 }
 
+/* Values referenced from several places (a zone's server in every payload,
+ * a record's "from" in its apply and its inverse) are written once and copied
+ * after; more of them than the writer remembers are written again. Either
+ * way every step reads back exactly as built. */
+static void test_shared_values(void **state)
+{
+	enum { N = 1500 };
+	json_t *server = json_pack("{s:s,s:i,s:[i,i]}", "address", "127.0.0.1", "port", 53,
+				   "nested", 1, 2);
+	json_t **steps = xcalloc(N, sizeof(*steps));
+	struct journal *j;
+	struct cut_err err;
+	uint64_t first = 0;
+	size_t i;
+
+	(void)state;
+	unlink(path);
+	assert_int_equal(journal_open(path, JOURNAL_CREATE, "CHG-1", &j, &err), 0);
+	for (i = 0; i < N; i++) {
+		json_t *from = json_pack("[s,i]", "192.0.2.1", (int)i);
+		steps[i] = json_pack("{s:{s:O,s:O,s:i},s:{s:O,s:O,s:O},s:s}", "apply", "server",
+				     server, "from", from, "v", (int)i, "inverse", "server", server,
+				     "to", from, "again", from, "describe", "shared");
+		json_decref(from);
+	}
+	assert_int_equal(journal_append_intents(j, "test.file", steps, N, &first), 0);
+	assert_int_equal(journal_sync(j, &err), 0);
+	journal_close(j);
+
+	assert_int_equal(journal_open(path, JOURNAL_READONLY, "CHG-1", &j, &err), 0);
+	assert_int_equal(journal_count(j), 1 + N);
+	for (i = 0; i < N; i++) {
+		const struct journal_record *r = journal_find(j, first + i);
+		assert_non_null(r);
+		assert_true(json_equal(json_object_get(r->body, "apply"),
+				       json_object_get(steps[i], "apply")));
+		assert_true(json_equal(json_object_get(r->body, "inverse"),
+				       json_object_get(steps[i], "inverse")));
+		json_decref(steps[i]);
+	}
+	journal_close(j);
+	free(steps);
+	json_decref(server);
+}
+
+/* A new journal's header is synced with the first intents, not on its own:
+ * a crash (or power cut) before then may leave only the file's head, and
+ * the next writer starts the journal afresh. */
+static void test_created_not_yet_synced(void **state)
+{
+	struct journal *j;
+	struct cut_err err;
+
+	(void)state;
+	unlink(path);
+	assert_int_equal(journal_open(path, JOURNAL_CREATE, "CHG-1", &j, &err), 0);
+	journal_close(j);
+	assert_int_equal(truncate(path, 12), 0); /* what a power cut may leave */
+	assert_int_equal(journal_open(path, JOURNAL_CREATE, "CHG-2", &j, &err), 0);
+	assert_int_equal(journal_count(j), 1);
+	assert_string_equal(journal_change(j), "CHG-2");
+	journal_close(j);
+	assert_int_equal(journal_open(path, JOURNAL_READONLY, NULL, &j, &err), 0);
+	assert_string_equal(journal_change(j), "CHG-2");
+	journal_close(j);
+}
+
 /* A batch too big for one record goes in several; the ids stay consecutive. */
 static void test_group_split(void **state)
 {
@@ -449,6 +516,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_round_trip, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_groups, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_group_split, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_shared_values, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_created_not_yet_synced, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_groups, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_torn_tails, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_damage_in_the_middle, setup, teardown),
