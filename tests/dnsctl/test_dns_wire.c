@@ -59,6 +59,8 @@ static void test_rdata(void **state)
 		const char *in, *canon;
 	} rows[] = {
 		{ "A", DNS_T_A, "192.0.2.1", "192.0.2.1" },
+		{ "A, one to three digits", DNS_T_A, "0.9.10.255", "0.9.10.255" },
+		{ "A, hundreds with zeros inside", DNS_T_A, "100.200.109.90", "100.200.109.90" },
 		{ "AAAA compressed form", DNS_T_AAAA, "2001:DB8:0::1", "2001:db8::1" },
 		{ "CNAME lower-cased", DNS_T_CNAME, "LB.Example.NET.", "lb.example.net." },
 		{ "MX", DNS_T_MX, "10 mx.example.", "10 mx.example." },
