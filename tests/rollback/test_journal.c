@@ -374,6 +374,42 @@ static void test_shared_values(void **state)
 	json_decref(server);
 }
 
+/* Strings are escaped as JSON wants wherever the character falls (the
+ * writer skips plain text a word at a time): every special character at
+ * every offset of strings up to 40 bytes reads back as written. */
+static void test_string_escapes(void **state)
+{
+	static const char special[] = { '"', '\\', '\n', '\t', 0x01, 0x1f, 0x7f, '/' };
+	json_t *arr = json_array(), *body;
+	const struct journal_record *r;
+	struct journal *j;
+	struct cut_err err;
+	char buf[48];
+	size_t len, at, k;
+
+	(void)state;
+	for (len = 1; len <= 40; len++)
+		for (at = 0; at < len; at++)
+			for (k = 0; k < sizeof(special); k++) {
+				memset(buf, 'a', len);
+				memcpy(buf + (at + 1) % len, "\xc3\xa9", at + 2 < len ? 2 : 0);
+				buf[at] = special[k];
+				json_array_append_new(arr, json_stringn(buf, len));
+			}
+	body = json_pack("{s:s,s:o,s:{},s:s}", "kind", "test.file", "apply", arr, "inverse",
+			 "describe", "escapes");
+	unlink(path);
+	assert_int_equal(journal_open(path, JOURNAL_CREATE, "CHG-1", &j, &err), 0);
+	assert_int_equal(journal_append(j, JOURNAL_INTENT, body, NULL), 0);
+	assert_int_equal(journal_sync(j, &err), 0);
+	journal_close(j);
+	assert_int_equal(journal_open(path, JOURNAL_READONLY, "CHG-1", &j, &err), 0);
+	r = journal_get(j, 1);
+	assert_true(json_equal(json_object_get(r->body, "apply"), json_object_get(body, "apply")));
+	journal_close(j);
+	json_decref(body);
+}
+
 /* A new journal's header is synced with the first intents, not on its own:
  * a crash (or power cut) before then may leave only the file's head, and
  * the next writer starts the journal afresh. */
@@ -517,6 +553,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_groups, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_group_split, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_shared_values, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_string_escapes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_created_not_yet_synced, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_groups, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_torn_tails, setup, teardown),
