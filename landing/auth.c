@@ -162,14 +162,26 @@ static char *catalog_endpoint(const struct creds *c, const char *body)
 	return url;
 }
 
+/* OS_AUTH_URL as people write it: with or without /v3 at the end, with or
+ * without a trailing slash ("…/v3//auth/tokens" gets a 308 from Keystone). */
+static char *tokens_url(const char *base)
+{
+	size_t n = strlen(base);
+
+	while (n && base[n - 1] == '/')
+		n--;
+	if (n >= 3 && strncmp(base + n - 3, "/v3", 3) == 0)
+		return xasprintf("%.*s/auth/tokens", (int)n, base);
+	return xasprintf("%.*s/v3/auth/tokens", (int)n, base);
+}
+
 static int keystone_login(const struct creds *c, char **ret_endpoint, char **ret_token,
 			  struct cut_err *err)
 {
 	const char *base = get(c, "OS_AUTH_URL");
 	struct login l = { 0 };
 	struct curl_slist *h = curl_slist_append(NULL, "Content-Type: application/json");
-	char *url = xasprintf("%s%s/auth/tokens", base,
-			      strstr(base, "/v3") ? "" : (base[strlen(base) - 1] == '/' ? "v3" : "/v3"));
+	char *url = tokens_url(base);
 	char *body = NULL;
 	json_t *req = auth_request(c);
 	CURL *e = curl_easy_init();
