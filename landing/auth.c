@@ -224,8 +224,13 @@ static int keystone_login(const struct creds *c, char **ret_endpoint, char **ret
 		*ret_endpoint = get(c, "OS_ENDPOINT") ? xstrdup(get(c, "OS_ENDPOINT"))
 						      : catalog_endpoint(c, l.body);
 		if (!*ret_endpoint)
-			r = cut_errf(err, CUT_EPEER, "set OS_ENDPOINT to Neutron's URL",
-				     "Keystone's catalogue has no network endpoint");
+			r = cut_errf(err, CUT_EPEER,
+				     "check OS_REGION_NAME and OS_INTERFACE, or set OS_ENDPOINT "
+				     "to Neutron's URL",
+				     "Keystone's catalogue has no network endpoint for "
+				     "interface %s in region %s",
+				     get(c, "OS_INTERFACE") ?: "public",
+				     get(c, "OS_REGION_NAME") ?: "(any)");
 	}
 	if (r == 0)
 		*ret_token = l.token;
