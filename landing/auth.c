@@ -55,7 +55,8 @@ static int creds_load(struct creds *c, const char *file, struct cut_err *err)
 		static const char *const names[] = {
 			"OS_ENDPOINT", "OS_AUTH_TYPE", "OS_AUTH_URL", "OS_USERNAME", "OS_PASSWORD",
 			"OS_PROJECT_NAME", "OS_PROJECT_ID", "OS_USER_DOMAIN_NAME",
-			"OS_PROJECT_DOMAIN_NAME", "OS_APPLICATION_CREDENTIAL_ID",
+			"OS_PROJECT_DOMAIN_NAME", "OS_USER_DOMAIN_ID", "OS_PROJECT_DOMAIN_ID",
+			"OS_APPLICATION_CREDENTIAL_ID",
 			"OS_APPLICATION_CREDENTIAL_SECRET", "OS_REGION_NAME", "OS_INTERFACE",
 			"OS_TOKEN", NULL };
 		size_t i;
@@ -118,6 +119,15 @@ static size_t on_body(char *p, size_t size, size_t n, void *cookie)
 	return len;
 }
 
+/* The user's or the project's domain: by id (OS_*_DOMAIN_ID, as devstack's
+ * openrc sets it) or by name, "Default" when neither is given. */
+static json_t *domain_ref(const struct creds *c, const char *id_key, const char *name_key)
+{
+	if (get(c, id_key))
+		return json_pack("{s:s}", "id", get(c, id_key));
+	return json_pack("{s:s}", "name", get(c, name_key) ?: "Default");
+}
+
 static json_t *auth_request(const struct creds *c)
 {
 	json_t *scope = NULL;
@@ -130,12 +140,14 @@ static json_t *auth_request(const struct creds *c)
 	if (get(c, "OS_PROJECT_ID"))
 		scope = json_pack("{s:{s:s}}", "project", "id", get(c, "OS_PROJECT_ID"));
 	else if (get(c, "OS_PROJECT_NAME"))
-		scope = json_pack("{s:{s:s,s:{s:s}}}", "project", "name", get(c, "OS_PROJECT_NAME"),
-				  "domain", "name", get(c, "OS_PROJECT_DOMAIN_NAME") ?: "Default");
-	return json_pack("{s:{s:{s:[s],s:{s:{s:s,s:s,s:{s:s}}}},s:o*}}", "auth", "identity",
+		scope = json_pack("{s:{s:s,s:o}}", "project", "name", get(c, "OS_PROJECT_NAME"),
+				  "domain", domain_ref(c, "OS_PROJECT_DOMAIN_ID",
+						       "OS_PROJECT_DOMAIN_NAME"));
+	return json_pack("{s:{s:{s:[s],s:{s:{s:s,s:s,s:o}}},s:o*}}", "auth", "identity",
 			 "methods", "password", "password", "user", "name",
 			 get(c, "OS_USERNAME") ?: "", "password", get(c, "OS_PASSWORD") ?: "",
-			 "domain", "name", get(c, "OS_USER_DOMAIN_NAME") ?: "Default", "scope", scope);
+			 "domain", domain_ref(c, "OS_USER_DOMAIN_ID", "OS_USER_DOMAIN_NAME"),
+			 "scope", scope);
 }
 
 /* The catalogue's network endpoint for the wanted interface and region. */
@@ -162,14 +174,26 @@ static char *catalog_endpoint(const struct creds *c, const char *body)
 	return url;
 }
 
+/* OS_AUTH_URL as people write it: with or without /v3 at the end, with or
+ * without a trailing slash ("…/v3//auth/tokens" gets a 308 from Keystone). */
+static char *tokens_url(const char *base)
+{
+	size_t n = strlen(base);
+
+	while (n && base[n - 1] == '/')
+		n--;
+	if (n >= 3 && strncmp(base + n - 3, "/v3", 3) == 0)
+		return xasprintf("%.*s/auth/tokens", (int)n, base);
+	return xasprintf("%.*s/v3/auth/tokens", (int)n, base);
+}
+
 static int keystone_login(const struct creds *c, char **ret_endpoint, char **ret_token,
 			  struct cut_err *err)
 {
 	const char *base = get(c, "OS_AUTH_URL");
 	struct login l = { 0 };
 	struct curl_slist *h = curl_slist_append(NULL, "Content-Type: application/json");
-	char *url = xasprintf("%s%s/auth/tokens", base,
-			      strstr(base, "/v3") ? "" : (base[strlen(base) - 1] == '/' ? "v3" : "/v3"));
+	char *url = tokens_url(base);
 	char *body = NULL;
 	json_t *req = auth_request(c);
 	CURL *e = curl_easy_init();
@@ -200,8 +224,13 @@ static int keystone_login(const struct creds *c, char **ret_endpoint, char **ret
 		*ret_endpoint = get(c, "OS_ENDPOINT") ? xstrdup(get(c, "OS_ENDPOINT"))
 						      : catalog_endpoint(c, l.body);
 		if (!*ret_endpoint)
-			r = cut_errf(err, CUT_EPEER, "set OS_ENDPOINT to Neutron's URL",
-				     "Keystone's catalogue has no network endpoint");
+			r = cut_errf(err, CUT_EPEER,
+				     "check OS_REGION_NAME and OS_INTERFACE, or set OS_ENDPOINT "
+				     "to Neutron's URL",
+				     "Keystone's catalogue has no network endpoint for "
+				     "interface %s in region %s",
+				     get(c, "OS_INTERFACE") ?: "public",
+				     get(c, "OS_REGION_NAME") ?: "(any)");
 	}
 	if (r == 0)
 		*ret_token = l.token;
