@@ -1,6 +1,7 @@
 /* landing/run.c — reading a zone and running actions: the calls of many
  * actions in flight at once on one libcurl multi handle, retries with
  * jittered exponential backoff, dependents after their dependencies. */
+#include <curl/curl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,6 +13,10 @@
 
 #define BACKOFF_BASE_MS 200
 #define BACKOFF_MAX_MS 5000
+/* Attempts when nothing listens at the endpoint (or its name does not
+ * resolve): a wrong region or URL, not a busy cloud. Two more tries cover a
+ * server restarting; a dozen list calls retrying 8 times each waited ~3 min. */
+#define UNREACHABLE_ATTEMPTS 3
 
 int lz_client_open(struct lz_client *c, const struct landing_conn *conn, const char *zone,
 		   const char *dir, int retries, struct cut_err *err)
@@ -65,6 +70,18 @@ static int64_t backoff_ms(struct lz_client *c, int attempt)
 	if (d > BACKOFF_MAX_MS)
 		d = BACKOFF_MAX_MS;
 	return d / 2 + (int64_t)(next_rand(c) % (uint64_t)(d / 2 + 1));
+}
+
+/* Whether a call that got q's answer may be tried again after `attempts`. */
+static bool may_retry(const struct lz_client *c, const struct lz_req *q, int attempts)
+{
+	bool unreachable = q->status == 0 && (q->curl_code == CURLE_COULDNT_CONNECT ||
+					      q->curl_code == CURLE_COULDNT_RESOLVE_HOST);
+
+	if (!c->prov->retryable(q->status, q->answer, q->answer_len))
+		return false;
+	return attempts < (unreachable && c->retries > UNREACHABLE_ATTEMPTS ? UNREACHABLE_ATTEMPTS
+									 : c->retries);
 }
 
 static void say(const struct lz_client *c, const char *fmt, ...) CUT_PRINTF(2, 3);
@@ -155,8 +172,7 @@ int lz_read_state(struct lz_client *c, int parallel, struct cut_err *err)
 			continue;
 		if (done->status == 200) {
 			r = parse_job(c, jb, err);
-		} else if (c->prov->retryable(done->status, done->answer, done->answer_len) &&
-			   ++jb->attempts < c->retries) {
+		} else if (may_retry(c, done, ++jb->attempts)) {
 			usleep((useconds_t)backoff_ms(c, jb->attempts) * 1000);
 			r = lz_http_submit(c->http, done, err);
 			running += r == 0;
@@ -378,8 +394,7 @@ static void on_answer(struct runner *rn, struct lz_action *a)
 	struct cut_err e;
 	int r;
 
-	if (rn->c->prov->retryable(q->status, q->answer, q->answer_len) &&
-	    a->attempts + 1 < rn->c->retries) {
+	if (may_retry(rn->c, q, a->attempts + 1)) {
 		if (q->status >= 500 && rn->parallel > 1) {
 			/* a server that fails under concurrent writes (SQLite's
 			 * "database is locked"): go on one write at a time */
