@@ -32,14 +32,8 @@ KS_PID=
 work=$(mktemp -d /tmp/cutover-keystone.XXXXXX)
 chmod 700 "$work"
 keystone_stop() {
-	local i
 	[ -n "$KS_PID" ] || return 0
-	kill -TERM -- "-$KS_PID" 2>/dev/null || kill -TERM "$KS_PID" 2>/dev/null
-	for i in $(seq 1 40); do
-		proc_alive "$KS_PID" || break
-		sleep 0.25
-	done
-	proc_alive "$KS_PID" && kill -KILL -- "-$KS_PID" 2>/dev/null
+	group_stop "$KS_PID"
 	KS_PID=
 }
 cleanup() { neutron_stop; keystone_stop; [ -n "${KEEP_WORK:-}" ] || rm -rf "$work"; } # KEEP_WORK=1 to debug

@@ -117,14 +117,20 @@ neutron_drain() { # port: wait (up to 30 s) until Neutron has finished the reque
 	echo "neutron_drain: requests of dead clients still open after 30 s" >&2
 }
 
-neutron_stop() {
+# Stops the process group a server leads: TERM, up to 10 s, then KILL.
+group_stop() { # pid
 	local i
-	[ -n "${NEUTRON_PID:-}" ] || return 0
-	kill -TERM -- "-$NEUTRON_PID" 2>/dev/null || kill -TERM "$NEUTRON_PID" 2>/dev/null
+	kill -TERM -- "-$1" 2>/dev/null || kill -TERM "$1" 2>/dev/null
 	for i in $(seq 1 40); do
-		proc_alive "$NEUTRON_PID" || break
+		proc_alive "$1" || break
 		sleep 0.25
 	done
-	proc_alive "$NEUTRON_PID" && kill -KILL -- "-$NEUTRON_PID" 2>/dev/null
+	if proc_alive "$1"; then kill -KILL -- "-$1" 2>/dev/null; fi
+	return 0
+}
+
+neutron_stop() {
+	[ -n "${NEUTRON_PID:-}" ] || return 0
+	group_stop "$NEUTRON_PID"
 	NEUTRON_PID=
 }
