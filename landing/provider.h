@@ -75,6 +75,9 @@ struct lz_op {
 	int stage;
 	bool lookup;          /* the next call is a lookup (after an unknown outcome) */
 	bool tag_only;        /* update only the ownership tag */
+	int fix;              /* provider's own: a repair under way within the stage
+			       * (e.g. freeing what a half-failed earlier call left) */
+	char *fix_id;         /* owned: the object that repair works on */
 	bool exists;          /* set by op_answer once a create's object exists and its id
 			       * is known: what depends on it need not wait for later
 			       * stages (tags are no dependency of anything) */

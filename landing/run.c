@@ -199,6 +199,7 @@ void lz_action_clear(struct lz_action *a)
 	free(a->deps);
 	free(a->message);
 	free(a->op.id);
+	free(a->op.fix_id);
 	lz_req_clear(&a->req);
 	memset(a, 0, sizeof(*a));
 }

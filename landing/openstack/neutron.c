@@ -168,7 +168,10 @@ static void parse_one(enum lz_type t, const json_t *x, const char *marker, struc
 		o = &st->v[st->n - 1 - json_array_size(json_object_get(x, "routes"))];
 		break;
 	case LZ_INTERFACE:
-		if (strcmp(str(x, "device_owner"), "network:router_interface") != 0)
+		/* a router-interface port that no router holds is a leftover of a
+		 * half-failed add, not an interface (see interface_fix_call) */
+		if (strcmp(str(x, "device_owner"), "network:router_interface") != 0 ||
+		    !str(x, "device_id")[0])
 			return;
 		o = lz_state_add(st, t, str(x, "device_id"), json_object());
 		add_raw(o, "router", str(x, "device_id"));
@@ -586,6 +589,95 @@ static int update_call(struct lz_op *op, struct lz_call *call, struct cut_err *e
 	return 0;
 }
 
+/* An interface add that failed half-way on a server (SQLite's "database is
+ * locked" after Neutron made the interface's port and before it recorded it
+ * as the router's) leaves a port holding the subnet's gateway address: the
+ * add's retry then gets 409 IpAddressAlreadyAllocated. Such a port belongs
+ * to our router (or to none) and is owned as a router interface, so it is
+ * freed and deleted (Neutron refuses to delete a router's port directly),
+ * and the add is tried once more. A port of anything else is never touched. */
+enum { FIX_NONE, FIX_FIND, FIX_RELEASE, FIX_DELETE, FIX_TRIED };
+
+static int interface_fix_call(struct lz_op *op, struct lz_call *call, struct cut_err *err)
+{
+	const char *sid;
+	int r;
+
+	switch (op->fix) {
+	case FIX_FIND:
+		r = need_id(op, LZ_SUBNET, str(op->attrs, "subnet"), &sid, err);
+		if (r < 0)
+			return r;
+		set_path(call, "GET",
+			 xasprintf("/v2.0/ports?fixed_ips=subnet_id%%3D%s"
+				   "&device_owner=network%%3Arouter_interface",
+				   sid));
+		return 0;
+	case FIX_RELEASE:
+		set_path(call, "PUT", xasprintf("/v2.0/ports/%s", op->fix_id));
+		call->body = xstrdup("{\"port\":{\"device_owner\":\"\",\"device_id\":\"\"}}");
+		return 0;
+	default:
+		set_path(call, "DELETE", xasprintf("/v2.0/ports/%s", op->fix_id));
+		return 0;
+	}
+}
+
+/* The port a half-failed add left: a router interface on the subnet that
+ * belongs to this router or to none. */
+static const char *leftover_port(const struct lz_op *op, const json_t *ports)
+{
+	const char *rid = lz_state_id(op->st, LZ_ROUTER, str(op->attrs, "router"));
+	const json_t *x;
+	size_t i;
+
+	json_array_foreach(ports, i, x) {
+		const char *dev = str(x, "device_id");
+		if (strcmp(str(x, "device_owner"), "network:router_interface") == 0 &&
+		    (!dev[0] || (rid && strcmp(dev, rid) == 0)))
+			return str(x, "id");
+	}
+	return NULL;
+}
+
+static int interface_fix_answer(struct lz_op *op, long status, const char *body, size_t len,
+				struct cut_err *err)
+{
+	const char *port = NULL;
+	json_t *doc;
+
+	if (op->fix == FIX_FIND && status == 200) {
+		doc = json_loadb(body ? body : "", len, 0, NULL);
+		port = leftover_port(op, json_object_get(doc, "ports"));
+		free(op->fix_id);
+		op->fix_id = port && port[0] ? xstrdup(port) : NULL;
+		json_decref(doc);
+		op->fix = op->fix_id ? FIX_RELEASE : FIX_TRIED;
+		if (!op->fix_id)
+			return cut_errf(err, CUT_EPEER,
+					"find what holds the address (openstack port list "
+					"--fixed-ip subnet=SUBNET), remove it, and run again",
+					"create interface %s to %s: Neutron answered 409 "
+					"IpAddressAlreadyAllocated: the subnet's gateway address "
+					"is held by a port that is not this router's",
+					str(op->attrs, "router"), str(op->attrs, "subnet"));
+		return LZ_OP_NEXT;
+	}
+	if (op->fix == FIX_RELEASE && status >= 200 && status < 300) {
+		op->fix = FIX_DELETE;
+		return LZ_OP_NEXT;
+	}
+	if (op->fix == FIX_DELETE && ((status >= 200 && status < 300) || status == 404)) {
+		op->fix = FIX_TRIED; /* add again, once */
+		return LZ_OP_NEXT;
+	}
+	return cut_errf(err, CUT_EPEER, "run again; if it persists, check the Neutron server's log",
+			"create interface %s to %s: removing the port %s that a half-failed "
+			"add left: Neutron answered %ld",
+			str(op->attrs, "router"), str(op->attrs, "subnet"),
+			op->fix_id ? op->fix_id : "(not found)", status);
+}
+
 static int op_call(struct lz_op *op, struct lz_call *call, struct cut_err *err)
 {
 	bool tags = ntypes[op->type].tags;
@@ -594,6 +686,8 @@ static int op_call(struct lz_op *op, struct lz_call *call, struct cut_err *err)
 	if (op->type == LZ_INTERFACE || op->type == LZ_ROUTE) {
 		if (op->stage > 0 || op->verb == LZ_UPDATE)
 			return LZ_OP_DONE;
+		if (op->fix > FIX_NONE && op->fix < FIX_TRIED)
+			return interface_fix_call(op, call, err);
 		return router_action(op, call, err);
 	}
 	switch (op->verb) {
@@ -684,14 +778,33 @@ static bool gone_is_fine(const struct lz_op *op, long status, const char *msg)
 	return false;
 }
 
+/* How an error names the object: its name, or what it joins. */
+static const char *op_name(const struct lz_op *op, char *buf, size_t size)
+{
+	const json_t *a = op->attrs;
+
+	if (op->type == LZ_INTERFACE)
+		snprintf(buf, size, "%s to %s", str(a, "router"), str(a, "subnet"));
+	else if (op->type == LZ_ROUTE)
+		snprintf(buf, size, "%s %s via %s", str(a, "router"), str(a, "destination"),
+			 str(a, "nexthop"));
+	else if (op->type == LZ_RULE)
+		snprintf(buf, size, "(see plan)");
+	else
+		snprintf(buf, size, "%s", str(a, "name"));
+	return buf;
+}
+
 static int op_answer(struct lz_op *op, long status, const char *body, size_t len,
 		     struct cut_err *err)
 {
-	char type[128], msg[1024];
+	char type[128], msg[1024], name[256];
 	json_t *doc, *id;
 
 	if (op->lookup && status == 200)
 		return lookup_answer(op, body, len, err);
+	if (op->fix > FIX_NONE && op->fix < FIX_TRIED)
+		return interface_fix_answer(op, status, body, len, err);
 	if (status >= 200 && status < 300) {
 		if (op->verb == LZ_CREATE && op->stage == 0 && op->type != LZ_INTERFACE &&
 		    op->type != LZ_ROUTE) {
@@ -716,16 +829,18 @@ static int op_answer(struct lz_op *op, long status, const char *body, size_t len
 		op->stage++;
 		return LZ_OP_NEXT;
 	}
+	if (op->type == LZ_INTERFACE && op->verb == LZ_CREATE && status == 409 &&
+	    strcmp(type, "IpAddressAlreadyAllocated") == 0 && op->fix == FIX_NONE) {
+		op->fix = FIX_FIND;
+		return LZ_OP_NEXT;
+	}
 	/* a 404 here means the state the plan was made from is stale (an object
 	 * it relies on went away, e.g. one a killed run's request still changed):
 	 * -ENOENT lets the caller read the state again and re-plan */
 	return cut_errf(err, status == 404 ? -ENOENT : CUT_EPEER, what_to_do(status, type),
-			"%s %s %s: Neutron answered %ld %s: %s",
-			lz_verb_name(op->verb), lz_type_name(op->type),
-			op->type == LZ_RULE || op->type == LZ_INTERFACE || op->type == LZ_ROUTE
-				? "(see plan)"
-				: str(op->attrs, "name"),
-			status, type, msg);
+			"%s %s %s: Neutron answered %ld %s: %s", lz_verb_name(op->verb),
+			lz_type_name(op->type), op_name(op, name, sizeof(name)), status, type,
+			msg);
 }
 
 static bool retryable(long status, const char *body, size_t len)
