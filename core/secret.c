@@ -93,6 +93,84 @@ int secret_read_file(const char *path, struct secret_buf *ret, struct cut_err *e
 	return 0;
 }
 
+bool secret_buf_set(struct secret_buf *b, const void *data, size_t len)
+{
+	secret_buf_free(b);
+	if (len > SECRET_FILE_MAX)
+		return false;
+	b->data = xmalloc(SECRET_FILE_MAX + 1);
+	memcpy(b->data, data, len);
+	b->data[len] = '\0';
+	b->len = len;
+	return true;
+}
+
+static int write_key(int fd, const struct secret_buf *b)
+{
+	size_t done = 0;
+
+	while (done < b->len) {
+		ssize_t n = write(fd, b->data + done, b->len - done);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		done += (size_t)n;
+	}
+	if (write(fd, "\n", 1) != 1 || fsync(fd) < 0)
+		return errno ? -errno : -EIO;
+	return 0;
+}
+
+static int sync_parent(const char *path)
+{
+	char *dir = xstrdup(path), *slash = strrchr(dir, '/');
+	int fd, r = 0;
+
+	if (slash == dir)
+		slash[1] = '\0'; /* "/key": the root folder */
+	else if (slash)
+		*slash = '\0';
+	fd = open(slash ? dir : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0 || fsync(fd) < 0)
+		r = -errno;
+	if (fd >= 0)
+		close(fd);
+	free(dir);
+	return r;
+}
+
+int secret_write_file(const char *path, const struct secret_buf *b, struct cut_err *err)
+{
+	struct secret_buf there;
+	bool same;
+	int fd, r;
+
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd < 0 && errno == EEXIST) {
+		r = secret_read_file(path, &there, err);
+		if (r < 0)
+			return r;
+		same = there.len == b->len && memcmp(there.data, b->data, b->len) == 0;
+		secret_buf_free(&there);
+		return same ? 0 : cut_errf(err, -EEXIST, "move that file away and run again",
+					   "%s: exists and holds another key", path);
+	}
+	if (fd < 0)
+		return cut_errf(err, -errno, "check the folder (it must be writable)",
+				"%s: cannot create: %s", path, strerror(errno));
+	r = write_key(fd, b);
+	close(fd);
+	if (r == 0)
+		r = sync_parent(path);
+	if (r < 0) {
+		unlink(path);
+		return cut_errf(err, r, "check the disk", "%s: cannot write: %s", path,
+				strerror(-r));
+	}
+	return 0;
+}
+
 void secret_buf_free(struct secret_buf *b)
 {
 	if (!b || !b->data)

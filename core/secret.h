@@ -9,6 +9,7 @@
 #ifndef CUTOVER_CORE_SECRET_H
 #define CUTOVER_CORE_SECRET_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "error.h"
@@ -28,6 +29,13 @@ struct secret_buf {
 };
 int secret_read_file(const char *path, struct secret_buf *ret, struct cut_err *err) CUT_MUST_CHECK;
 void secret_buf_free(struct secret_buf *b);
+/* Writes key material to a new file, mode 0600, synced with its folder;
+ * never replaces a file (EEXIST, unless it holds the same key). */
+int secret_write_file(const char *path, const struct secret_buf *b,
+		      struct cut_err *err) CUT_MUST_CHECK;
+/* Copies key material (at most SECRET_FILE_MAX bytes, else false) into a
+ * buffer secret_buf_free releases. */
+bool secret_buf_set(struct secret_buf *b, const void *data, size_t len);
 
 /* A TSIG key as BIND's tsig-keygen writes it:
  *     key "name" { algorithm hmac-sha256; secret "base64"; };

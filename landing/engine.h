@@ -27,6 +27,9 @@ struct lz_action {
 	enum lz_astate state;
 	int result;
 	char *message;      /* owned: why it failed */
+	struct secret_buf old_secret; /* a key rotation: the cloud's key before,
+				       * saved at apply to the file have's
+				       * secret_ref names (the inverse's key) */
 	/* running */
 	struct lz_op op;
 	struct lz_req req;

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "engine.h"
 #include "rollback.h"
@@ -87,17 +88,48 @@ static void keep_secret_refs(const struct lz_res *r, struct lz_action *a)
 			json_object_set(a->have, f->name, json_object_get(r->attrs, f->name));
 }
 
-static void plan_resource(struct landing_plan *p, const struct lz_res *r)
+/* A key file that no longer holds the cloud's key (rotated): the update
+ * sends the file's key; its inverse sends the old one, which apply saves
+ * beside the key file first (have names that copy; secrets never enter
+ * the journal). */
+static void plan_rotation(const struct lz_res *r, const struct lz_obj *o, struct lz_action *a)
+{
+	const char *field = lz_secret_field(r->type);
+	const char *file = json_string_value(json_object_get(r->attrs, field));
+	char stamp[32];
+	time_t now = time(NULL);
+	struct tm tm;
+
+	gmtime_r(&now, &tm);
+	strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%SZ", &tm);
+	json_object_set_new(a->have, field, json_sprintf("%s.before-%s", file, stamp));
+	(void)secret_buf_set(&a->old_secret, o->secret.data, o->secret.len);
+}
+
+static int plan_resource(struct landing_plan *p, const struct lz_res *r, struct cut_err *err)
 {
 	const struct lz_obj *o = lz_state_find(&p->c.st, r->key);
 	char upd[1024], rep[1024], why[1200];
 	struct lz_action *a;
+	bool same_key;
+	size_t used;
+	int ret;
 
 	if (!o) {
 		add_action(p, LZ_CREATE, r->type, r->key, r->attrs, NULL, "not in the cloud");
-		return;
+		return 0;
 	}
 	compare(r->type, r->attrs, o->attrs, upd, sizeof(upd), rep, sizeof(rep));
+	ret = lz_secret_same(p->c.dir, r->type, r->attrs, o, &same_key, err);
+	if (ret < 0) {
+		cut_err_prefix(err, "%s", r->key);
+		return ret;
+	}
+	used = strlen(upd);
+	if (!same_key)
+		snprintf(upd + used, sizeof(upd) - used, "%s%s: the cloud's key is not the one in %s",
+			 used ? ", " : "", lz_secret_field(r->type),
+			 json_string_value(json_object_get(r->attrs, lz_secret_field(r->type))));
 	if (rep[0]) {
 		snprintf(why, sizeof(why), "%s: cannot change in place", rep);
 		a = add_action(p, LZ_DELETE, r->type, r->key, NULL, o, why);
@@ -106,7 +138,10 @@ static void plan_resource(struct landing_plan *p, const struct lz_res *r)
 		a = add_action(p, LZ_CREATE, r->type, r->key, r->attrs, NULL, why);
 		a->replace = true;
 	} else if (upd[0]) {
-		add_action(p, LZ_UPDATE, r->type, r->key, r->attrs, o, upd);
+		a = add_action(p, LZ_UPDATE, r->type, r->key, r->attrs, o, upd);
+		keep_secret_refs(r, a);
+		if (!same_key)
+			plan_rotation(r, o, a);
 	} else if (!o->tagged) {
 		a = add_action(p, LZ_UPDATE, r->type, r->key, r->attrs, o,
 			       "ownership tag missing (made by a run that stopped)");
@@ -114,6 +149,7 @@ static void plan_resource(struct landing_plan *p, const struct lz_res *r)
 	} else {
 		add_action(p, LZ_NOOP, r->type, r->key, r->attrs, o, "up to date");
 	}
+	return 0;
 }
 
 /* Objects the zone owns that the template no longer has. Interfaces and
@@ -267,8 +303,12 @@ int landing_plan_make(const struct lz_graph *g, const struct landing_opts *o, bo
 		landing_plan_free(p);
 		return r;
 	}
-	for (i = 0; !destroy && i < g->n; i++)
-		plan_resource(p, &g->v[i]);
+	for (i = 0; r == 0 && !destroy && i < g->n; i++)
+		r = plan_resource(p, &g->v[i], err);
+	if (r < 0) {
+		landing_plan_free(p);
+		return r;
+	}
 	plan_leftovers(p, destroy);
 	for (i = 0; destroy && i < p->n; i++)
 		if (lz_graph_find(g, p->v[i].key) >= 0)
@@ -460,6 +500,31 @@ static int sweep_strays(struct landing_plan *p, struct journal_hook *h,
 	return lz_run(&p->c, p->v + first, p->n - first, o->parallel, hooks, err);
 }
 
+/* Writes (0600, synced, never over another key) the old key of each
+ * rotation where its inverse will read it, before anything is journaled. */
+static int save_old_secrets(const struct landing_plan *p, struct cut_err *err)
+{
+	size_t i;
+	int r;
+
+	for (i = 0; i < p->n; i++) {
+		const struct lz_action *a = &p->v[i];
+		const char *file;
+		char *path;
+		if (!a->old_secret.data)
+			continue;
+		file = json_string_value(json_object_get(a->have, lz_secret_field(a->type)));
+		path = path_relative_to(p->c.dir, file);
+		r = secret_write_file(path, &a->old_secret, err);
+		free(path);
+		if (r < 0) {
+			cut_err_prefix(err, "%s: saving the key before its rotation", a->key);
+			return r;
+		}
+	}
+	return 0;
+}
+
 int landing_plan_apply(struct landing_plan *p, struct journal *j, const struct landing_opts *o,
 		       struct cut_err *err)
 {
@@ -470,6 +535,9 @@ int landing_plan_apply(struct landing_plan *p, struct journal *j, const struct l
 
 	if (o->dry_run)
 		return 0;
+	r = save_old_secrets(p, err);
+	if (r < 0)
+		return r;
 	h.steps = xcalloc(p->n + 1, sizeof(*h.steps));
 	p->c.say = o->say;
 	p->c.say_cookie = o->say_cookie;

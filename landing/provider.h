@@ -24,6 +24,7 @@
 
 #include "error.h"
 #include "lz.h"
+#include "secret.h"
 
 enum lz_verb { LZ_CREATE, LZ_UPDATE, LZ_DELETE, LZ_NOOP };
 const char *lz_verb_name(enum lz_verb v);
@@ -40,7 +41,17 @@ struct lz_obj {
 	bool duplicate;  /* a second object of this name (a create whose answer was
 			  * lost, made again): renamed "NAME~ID8" so it plans as a
 			  * leftover and its dependents go with it */
+	struct secret_buf secret; /* the key the cloud holds (a VPN's pre-shared key),
+				   * to tell a rotated key file: memory only, wiped */
 };
+
+/* Whether the key file the attrs name (their secret_ref field, relative to
+ * dir) holds the key the cloud has for o. *same is true when the cloud does
+ * not show its key or the type has none. Errors: the file (mode, missing). */
+int lz_secret_same(const char *dir, enum lz_type t, const json_t *attrs, const struct lz_obj *o,
+		   bool *same, struct cut_err *err) CUT_MUST_CHECK;
+/* The secret_ref field of type t, or NULL. */
+const char *lz_secret_field(enum lz_type t);
 
 struct lz_state {
 	struct lz_obj *v;

@@ -200,6 +200,7 @@ void lz_action_clear(struct lz_action *a)
 	free(a->message);
 	free(a->op.id);
 	free(a->op.fix_id);
+	secret_buf_free(&a->old_secret);
 	lz_req_clear(&a->req);
 	memset(a, 0, sizeof(*a));
 }

@@ -29,6 +29,7 @@ void lz_state_clear(struct lz_state *st)
 		free(st->v[i].key);
 		json_decref(st->v[i].attrs);
 		json_decref(st->v[i].raw_ids);
+		secret_buf_free(&st->v[i].secret);
 	}
 	free(st->v);
 	json_decref(st->externals);
@@ -235,4 +236,36 @@ struct lz_obj *lz_state_find(const struct lz_state *st, const char *key)
 		if (st->v[i].key && strcmp(st->v[i].key, key) == 0)
 			return &st->v[i];
 	return NULL;
+}
+
+const char *lz_secret_field(enum lz_type t)
+{
+	const struct lz_field *f;
+
+	for (f = lz_fields(t); f->name; f++)
+		if (f->secret_ref)
+			return f->name;
+	return NULL;
+}
+
+int lz_secret_same(const char *dir, enum lz_type t, const json_t *attrs, const struct lz_obj *o,
+		   bool *same, struct cut_err *err)
+{
+	const char *field = lz_secret_field(t);
+	const char *file = field ? json_string_value(json_object_get(attrs, field)) : NULL;
+	struct secret_buf key;
+	char *path;
+	int r;
+
+	*same = true;
+	if (!file || !file[0] || !o->secret.data)
+		return 0;
+	path = path_relative_to(dir ? dir : "", file);
+	r = secret_read_file(path, &key, err);
+	free(path);
+	if (r < 0)
+		return r;
+	*same = key.len == o->secret.len && memcmp(key.data, o->secret.data, key.len) == 0;
+	secret_buf_free(&key);
+	return 0;
 }

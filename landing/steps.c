@@ -72,6 +72,45 @@ static bool same_updatable(enum lz_type t, const json_t *a, const json_t *b)
 	return true;
 }
 
+/* A key rotation's update names another key file than its "from". */
+static bool rotates_key(enum lz_type t, const json_t *attrs, const json_t *from)
+{
+	const char *field = lz_secret_field(t);
+
+	return field && !json_equal(json_object_get(attrs, field), json_object_get(from, field));
+}
+
+/* An update is in effect when its updatable fields and its key are; it
+ * conflicts when the cloud no longer has what the update started from. */
+static int update_action(struct lz_client *c, const json_t *pl, const struct lz_obj *o, bool force,
+			 struct lz_action *a, bool *skip, struct cut_err *err)
+{
+	const json_t *attrs = json_object_get(pl, "attrs"), *from = json_object_get(pl, "from");
+	bool rotation = rotates_key(a->type, attrs, from), key_now = true, key_from = true;
+	int r;
+
+	a->want = json_deep_copy(attrs);
+	if (rotation) {
+		r = lz_secret_same(c->dir, a->type, attrs, o, &key_now, err);
+		if (r == 0 && !force)
+			r = lz_secret_same(c->dir, a->type, from, o, &key_from, err);
+		if (r < 0) {
+			cut_err_prefix(err, "%s", a->key);
+			return r;
+		}
+	}
+	if (key_now && same_updatable(a->type, o->attrs, attrs)) {
+		*skip = true;
+		return 0;
+	}
+	if (!force && (!key_from || !same_updatable(a->type, o->attrs, from)))
+		return cut_errf(err, CUT_ECONFLICT,
+				"check it by hand; `cutover rollback --force` overwrites it",
+				"%s was changed by someone else since%s", a->key,
+				key_from ? "" : " (its key is not the one the change set)");
+	return 0;
+}
+
 /* Turns a payload into an action against the state just read: 0 with
  * *skip=true when it is already in effect, CUT_ECONFLICT when the world
  * changed since (unless force), CUT_EINPUT for a payload it cannot read. */
@@ -106,17 +145,8 @@ static int to_action(struct lz_client *c, const json_t *pl, bool force, struct l
 	}
 	a->have = json_deep_copy(o->attrs);
 	a->id = xstrdup(o->id);
-	if (verb == LZ_UPDATE) {
-		a->want = json_deep_copy(attrs);
-		if (same_updatable(a->type, o->attrs, attrs)) {
-			*skip = true;
-			return 0;
-		}
-		if (!force && !same_updatable(a->type, o->attrs, json_object_get(pl, "from")))
-			return cut_errf(err, CUT_ECONFLICT,
-					"check it by hand; `cutover rollback --force` overwrites it",
-					"%s was changed by someone else since", a->key);
-	}
+	if (verb == LZ_UPDATE)
+		return update_action(c, pl, o, force, a, skip, err);
 	return 0;
 }
 

@@ -204,11 +204,15 @@ static void parse_one(enum lz_type t, const json_t *x, const char *marker, struc
 		add_raw(o, "router", str(x, "router_id"));
 		break;
 	case LZ_CONNECTION:
-		/* the answer carries the pre-shared key: it is never read into attrs */
+		/* the answer carries the pre-shared key: never in attrs, only kept
+		 * (wiped later) to tell whether the key file was rotated */
 		o = lz_state_add(st, t, str(x, "id"),
 				 json_pack("{s:s,s:s,s:s,s:I}", "name", str(x, "name"),
 					   "peer_address", str(x, "peer_address"), "peer_id",
 					   str(x, "peer_id"), "mtu", num(x, "mtu")));
+		if (json_is_string(json_object_get(x, "psk")))
+			(void)secret_buf_set(&o->secret, str(x, "psk"),
+					     json_string_length(json_object_get(x, "psk")));
 		add_raw(o, "vpnservice", str(x, "vpnservice_id"));
 		add_raw(o, "ikepolicy", str(x, "ikepolicy_id"));
 		add_raw(o, "ipsecpolicy", str(x, "ipsecpolicy_id"));
@@ -364,6 +368,18 @@ static int read_psk(const struct lz_op *op, struct secret_buf *psk, struct cut_e
 	return r;
 }
 
+static int set_psk(const struct lz_op *op, json_t *o, struct cut_err *err)
+{
+	struct secret_buf psk;
+	int r = read_psk(op, &psk, err);
+
+	if (r < 0)
+		return r;
+	json_object_set_new(o, "psk", json_stringn((const char *)psk.data, psk.len));
+	secret_buf_free(&psk);
+	return 0;
+}
+
 static int connection_body(const struct lz_op *op, json_t *o, struct cut_err *err)
 {
 	static const struct { const char *field, *api; enum lz_type t; } refs[] = {
@@ -373,7 +389,6 @@ static int connection_body(const struct lz_op *op, json_t *o, struct cut_err *er
 		{ "local_group", "local_ep_group_id", LZ_EPGROUP },
 		{ "peer_group", "peer_ep_group_id", LZ_EPGROUP },
 	};
-	struct secret_buf psk;
 	const char *id;
 	size_t i;
 	int r;
@@ -387,12 +402,7 @@ static int connection_body(const struct lz_op *op, json_t *o, struct cut_err *er
 	json_object_set_new(o, "peer_address", json_string(str(op->attrs, "peer_address")));
 	json_object_set_new(o, "peer_id", json_string(str(op->attrs, "peer_id")));
 	json_object_set_new(o, "mtu", json_integer(num(op->attrs, "mtu")));
-	r = read_psk(op, &psk, err);
-	if (r < 0)
-		return r;
-	json_object_set_new(o, "psk", json_stringn((const char *)psk.data, psk.len));
-	secret_buf_free(&psk);
-	return 0;
+	return set_psk(op, o, err);
 }
 
 static void policy_body(const struct lz_op *op, json_t *o)
@@ -576,6 +586,10 @@ static int update_call(struct lz_op *op, struct lz_call *call, struct cut_err *e
 		json_object_set_new(o, "peer_address", json_string(str(op->attrs, "peer_address")));
 		json_object_set_new(o, "peer_id", json_string(str(op->attrs, "peer_id")));
 		json_object_set_new(o, "mtu", json_integer(num(op->attrs, "mtu")));
+		/* the key file's key (a rotation, or its undo from the saved
+		 * old key); journals older than key rotation name no file */
+		if (str(op->attrs, "psk_file")[0])
+			r = set_psk(op, o, err);
 		break;
 	default:
 		break;
@@ -757,6 +771,9 @@ static const char *what_to_do(long status, const char *type)
 		return "raise the project's quota or make the zone smaller";
 	if (status == 409)
 		return "the cloud's state conflicts: run `cutover landing plan` to see it";
+	if (status == 400 && strstr(type, "VPNStateInvalidToUpdate"))
+		return "the VPN agent has not finished setting it up (PENDING_*): run again once "
+		       "its status is ACTIVE or DOWN";
 	if (status == 400)
 		return "fix the value in the template (or the cloud's configuration) and run again";
 	if (status == 401 || status == 403)
@@ -852,6 +869,8 @@ static bool retryable(long status, const char *body, size_t len)
 		return true; /* includes SQLite's "database is locked", which Neutron does not retry */
 	if (status == 409 && body && strstr(body, "StaleDataError"))
 		return true;
+	if (status == 400 && body && strstr(body, "VPNStateInvalidToUpdate"))
+		return true; /* PENDING_*: the VPN agent has not finished with it yet */
 	return false;
 }
 

@@ -1,4 +1,5 @@
 /* Key and credential files: modes, BIND key syntax, errors without secrets. */
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -138,12 +139,45 @@ static void test_read_secret_file(void **state)
 	rmdir(dir);
 }
 
+/* The old key of a rotation: a new 0600 file, never over another key. */
+static void test_write_secret_file(void **state)
+{
+	char dir[] = "/tmp/cut-secret-XXXXXX", path[64];
+	struct secret_buf b = { 0 }, other = { 0 }, back;
+	struct cut_err err;
+	struct stat st;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/psk.before", dir);
+	assert_true(secret_buf_set(&b, "old-key", 7));
+	assert_int_equal(secret_write_file(path, &b, &err), 0);
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0600);
+	assert_int_equal(secret_read_file(path, &back, &err), 0);
+	assert_int_equal(back.len, 7);
+	assert_memory_equal(back.data, "old-key", 7);
+	secret_buf_free(&back);
+	/* the same key again (a re-run) is fine; another key is refused */
+	assert_int_equal(secret_write_file(path, &b, &err), 0);
+	assert_true(secret_buf_set(&other, "new-key", 7));
+	assert_int_equal(secret_write_file(path, &other, &err), -EEXIST);
+	assert_non_null(strstr(err.msg, "holds another key"));
+	assert_null(strstr(err.msg, "key-"));
+	assert_false(secret_buf_set(&other, "x", SECRET_FILE_MAX + 1));
+	assert_null(other.data);
+	secret_buf_free(&b);
+	unlink(path);
+	rmdir(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_parse),
 		cmocka_unit_test(test_modes),
 		cmocka_unit_test(test_read_secret_file),
+		cmocka_unit_test(test_write_secret_file),
 	};
 	return cmocka_run_group_tests_name("secret", tests, NULL, NULL);
 }

@@ -117,8 +117,9 @@ ok "two objects of one name (a lost create answer): the tagged one kept, the str
 # gateway address: the next add gets 409 IpAddressAlreadyAllocated. Made here
 # by hand: one interface removed, such a port put in its place.
 rid=$(api GET "/routers?description=cutover%3Ashop-dev" | jq_ 'd["routers"][0]["id"]')
+vpn_subnets=$(api GET /vpn/endpoint-groups | jq_ '" ".join(e for g in d["endpoint_groups"] for e in g["endpoints"])')
 ip=$(api GET "/ports?device_id=$rid&device_owner=network%3Arouter_interface" |
-	jq_ '"%s %s" % (d["ports"][0]["fixed_ips"][0]["subnet_id"], d["ports"][0]["fixed_ips"][0]["ip_address"])')
+	jq_ '[ "%s %s" % (p["fixed_ips"][0]["subnet_id"], p["fixed_ips"][0]["ip_address"]) for p in d["ports"] if p["fixed_ips"][0]["subnet_id"] not in "'"$vpn_subnets"'".split()][0]')
 read -r sid gw <<<"$ip"
 net=$(api GET "/subnets/$sid" | jq_ 'd["subnet"]["network_id"]')
 api PUT "/routers/$rid/remove_router_interface" "{\"subnet_id\":\"$sid\"}" >/dev/null
@@ -155,6 +156,34 @@ chmod 600 dc-vpn.psk
 [ $rc -eq 2 ] && grep -q "chmod 600" err.txt || fail "a readable key file was not refused: $rc $(cat err.txt)"
 ! grep -q "$PSK" err.txt out.txt || fail "the key leaked in an error"
 ok "the VPN key is in no journal, output or error; a readable key file is refused"
+
+# 3b. a rotated key file: the plan shows an update (never a key); apply sends
+# the new key and first saves the old one (0600) beside the file for the
+# inverse; a rollback of that change puts the old key back
+NEWPSK='rotated-psk-Hn4v7TqP2w'
+# Neutron refuses to update a connection while it is PENDING_CREATE, which is
+# where it stays without a VPN agent: play the agent's part
+/usr/bin/python3 -c "import sqlite3; c = sqlite3.connect('n/neutron.sqlite', timeout=30); c.execute(\"UPDATE ipsec_site_connections SET status='DOWN'\"); c.commit()"
+printf '%s\n' "$NEWPSK" >dc-vpn.psk
+conn_psk() { api GET "/vpn/ipsec-site-connections?description=cutover%3Ashop-dev" | jq_ 'd["ipsec_site_connections"][0]["psk"]'; }
+"$CUTOVER" landing plan --json three-tier.json >plan.json
+[ "$(summary <plan.json)" = "0/1/0" ] && grep -q "psk_file: the cloud's key is not the one in dc-vpn.psk" plan.json ||
+	fail "rotated key: plan $(summary <plan.json): $("$CUTOVER" landing plan three-tier.json | grep -v no-op)"
+"$CUTOVER" landing apply --journal rotate.journal three-tier.json >out.txt 2>err.txt ||
+	fail "apply of a rotated key: $(cat out.txt err.txt)"
+[ "$(conn_psk)" = "$NEWPSK" ] || fail "the cloud did not get the rotated key"
+saved=$(ls dc-vpn.psk.before-*)
+[ "$(stat -c %a "$saved")" = 600 ] && [ "$(cat "$saved")" = "$PSK" ] || fail "the old key was not saved 0600 in $saved"
+[ "$("$CUTOVER" landing plan --json three-tier.json | summary)" = "0/0/0" ] || fail "rotated key: no convergence"
+"$CUTOVER" journal show --json --journal rotate.journal >show.json 2>&1 || true
+"$CUTOVER" rollback --journal rotate.journal >rb-out.txt 2>rb-err.txt || fail "rollback of a key rotation: $(cat rb-out.txt rb-err.txt)"
+[ "$(conn_psk)" = "$PSK" ] || fail "rollback did not put the old key back"
+for f in rotate.journal out.txt err.txt plan.json show.json rb-out.txt rb-err.txt; do
+	! grep -q -e "$PSK" -e "$NEWPSK" "$f" || fail "a VPN key appears in $f"
+done
+printf '%s\n' "$PSK" >dc-vpn.psk
+[ "$("$CUTOVER" landing plan --json three-tier.json | summary)" = "0/0/0" ] || fail "key file back: the plan is not empty"
+ok "a rotated VPN key file: planned, applied, the old key saved 0600, rolled back; no key in any output"
 
 # 4. edit the template: add a subnet, change a rule -> the plan shows exactly that
 /usr/bin/python3 - <<'EOF'
