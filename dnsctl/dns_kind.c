@@ -270,75 +270,138 @@ static int ensure_conn(struct batch *b, struct cut_err *err)
 	return 0;
 }
 
-/* Sends one message for todo[first..first+count) that was built in msg. */
-static int send_one(struct batch *b, uint8_t *msg, size_t len, size_t cap, uint16_t id,
-		    struct cut_err *err)
-{
+/* One UPDATE message: todo[from..from+count), built and ready to sign. */
+struct out_msg {
+	uint8_t *msg;
+	size_t len, cap, from, count;
+	uint16_t id;
 	uint8_t mac[64];
-	size_t mac_len = 0, mlen = len - 2, alen;
-	const uint8_t *ans;
-	int64_t deadline = now_monotonic_ms() + b->srv.timeout_ms;
+	size_t mac_len;
+};
+
+/* Builds the message for todo[from..) and has the caller make its steps'
+ * intents durable (ctx->before_send) before it may leave. */
+static int build_msg(struct batch *b, size_t from, struct out_msg *m, struct cut_err *err)
+{
+	struct step **ready;
+	long fit;
+	size_t k;
+	int r = 0;
+
+	memset(m, 0, sizeof(*m));
+	m->id = message_id();
+	m->from = from;
+	fit = dns_update_build(b->zone, b->todo + from, b->todo_forced + from, b->ntodo - from,
+			       m->id, &m->msg, &m->len, &m->cap);
+	if (fit < 0) {
+		set_range(b, from, 1, CUT_ELIMIT, "too large for one DNS message");
+		return cut_errf(err, CUT_ELIMIT, "split the RRset", "%s %s: the change does not "
+				"fit in one 64 KiB message", b->todo[from]->owner,
+				dns_type_name(b->todo[from]->type));
+	}
+	m->count = (size_t)fit;
+	if (!b->ctx->before_send)
+		return 0;
+	ready = xcalloc(m->count + 1, sizeof(*ready));
+	for (k = 0; k < m->count; k++)
+		ready[k] = b->steps[b->todo_idx[from + k]];
+	r = b->ctx->before_send(b->ctx->before_send_cookie, ready, m->count, err);
+	free(ready);
+	if (r < 0) {
+		free(m->msg);
+		m->msg = NULL;
+	}
+	return r;
+}
+
+/* Signs and sends m; STEP_UNKNOWN when part of it may have left. */
+static int send_msg(struct batch *b, struct out_msg *m, struct cut_err *err)
+{
+	size_t mlen = m->len - 2;
 	int r;
 
 	if (b->key) {
-		r = dns_tsig_sign(b->key, msg + 2, &mlen, cap - 2, (uint64_t)(now_realtime_ms() / 1000),
-				  mac, &mac_len);
+		r = dns_tsig_sign(b->key, m->msg + 2, &mlen, m->cap - 2,
+				  (uint64_t)(now_realtime_ms() / 1000), m->mac, &m->mac_len);
 		if (r < 0)
 			return cut_errf(err, CUT_EINPUT, "use hmac-sha256, -sha384 or -sha512",
 					"key \"%s\": cannot sign with %s", b->key->name,
 					b->key->algorithm);
-		msg[0] = (uint8_t)(mlen >> 8);
-		msg[1] = (uint8_t)mlen;
+		m->msg[0] = (uint8_t)(mlen >> 8);
+		m->msg[1] = (uint8_t)mlen;
 	}
-	r = dns_conn_send(&b->conn, msg, mlen + 2, deadline, err);
-	if (r < 0)
-		return STEP_UNKNOWN; /* part may have left: unknown */
-	r = dns_conn_recv(&b->conn, deadline, &ans, &alen, err);
+	r = dns_conn_send(&b->conn, m->msg, mlen + 2, now_monotonic_ms() + b->srv.timeout_ms, err);
+	return r < 0 ? STEP_UNKNOWN : 0;
+}
+
+/* Waits for m's answer: 0 done, 1 prerequisites failed, <0 or STEP_UNKNOWN. */
+static int answer_of(struct batch *b, const struct out_msg *m, struct cut_err *err)
+{
+	const uint8_t *ans;
+	size_t alen;
+	int r = dns_conn_recv(&b->conn, now_monotonic_ms() + b->srv.timeout_ms, &ans, &alen, err);
+
 	if (r < 0)
 		return STEP_UNKNOWN;
-	r = check_answer(b, ans, alen, id, mac, mac_len, err);
+	r = check_answer(b, ans, alen, m->id, m->mac, m->mac_len, err);
 	dns_conn_recv_done(&b->conn, alen);
 	return r;
 }
 
-/* One round: sends todo in messages; collects the refused ones in unsure. */
+/* Records what m's answer means for its changes; <0 stops the round. */
+static int take_answer(struct batch *b, const struct out_msg *m, int r, size_t *unsure,
+		       size_t *nunsure, struct cut_err *err)
+{
+	size_t k;
+
+	if (r == 1) {
+		for (k = 0; k < m->count; k++)
+			unsure[(*nunsure)++] = b->todo_idx[m->from + k];
+		return 0;
+	}
+	if (r == STEP_UNKNOWN) {
+		set_range(b, m->from, m->count, STEP_UNKNOWN, err->msg);
+		return err->code < 0 ? err->code : CUT_EPEER;
+	}
+	if (r < 0) {
+		set_range(b, m->from, m->count, r == CUT_EINPUT ? CUT_EINPUT : CUT_EPEER, err->msg);
+		return r;
+	}
+	set_range(b, m->from, m->count, 0, NULL);
+	return 0;
+}
+
+/* One round: sends todo in messages, collecting the refused ones in unsure.
+ * While the server applies one message, the next is built and journaled, so
+ * a switch of many messages costs the server's time, not the sum of both. */
 static int send_round(struct batch *b, size_t *unsure, size_t *nunsure, struct cut_err *err)
 {
-	size_t done = 0;
+	struct out_msg cur, next = { 0 };
+	struct cut_err next_err;
+	int r, rn = 0;
 
 	*nunsure = 0;
-	while (done < b->ntodo) {
-		uint16_t id = message_id();
-		uint8_t *msg;
-		size_t len, cap, k;
-		long fit;
-		int r;
-
-		fit = dns_update_build(b->zone, b->todo + done, b->todo_forced + done,
-				       b->ntodo - done, id, &msg, &len, &cap);
-		if (fit < 0) {
-			set_range(b, done, 1, CUT_ELIMIT, "too large for one DNS message");
-			return cut_errf(err, CUT_ELIMIT, "split the RRset", "%s %s: the change does "
-					"not fit in one 64 KiB message", b->todo[done]->owner,
-					dns_type_name(b->todo[done]->type));
+	cut_err_clear(&next_err);
+	r = build_msg(b, 0, &cur, err);
+	while (r == 0) {
+		r = send_msg(b, &cur, err);
+		if (r == 0 && cur.from + cur.count < b->ntodo)
+			rn = build_msg(b, cur.from + cur.count, &next, &next_err);
+		if (r == 0)
+			r = answer_of(b, &cur, err);
+		r = take_answer(b, &cur, r, unsure, nunsure, err);
+		free(cur.msg);
+		if (r == 0 && rn < 0) {
+			*err = next_err; /* the next message's intents could not be journaled */
+			r = rn;
 		}
-		r = send_one(b, msg, len, cap, id, err);
-		free(msg);
-		if (r == 1) {
-			for (k = 0; k < (size_t)fit; k++)
-				unsure[(*nunsure)++] = b->todo_idx[done + k];
-		} else if (r == STEP_UNKNOWN) {
-			set_range(b, done, (size_t)fit, STEP_UNKNOWN, err->msg);
-			return err->code < 0 ? err->code : CUT_EPEER;
-		} else if (r < 0) {
-			set_range(b, done, (size_t)fit, r == CUT_EINPUT ? CUT_EINPUT : CUT_EPEER, err->msg);
-			return r;
-		} else {
-			set_range(b, done, (size_t)fit, 0, NULL);
-		}
-		done += (size_t)fit;
+		if (r < 0 || cur.from + cur.count >= b->ntodo)
+			break;
+		cur = next;
+		next.msg = NULL;
 	}
-	return 0;
+	free(next.msg);
+	return r;
 }
 
 /* ---- one batch ---- */

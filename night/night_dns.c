@@ -97,18 +97,28 @@ static int apply_zones(const struct step_ctx *ctx, const struct step_kind *kind,
 	return r;
 }
 
+static int journal_ahead(void *cookie, struct step *const *steps, size_t n, struct cut_err *err)
+{
+	return journal_write_new_intents(cookie, steps, n, err);
+}
+
+/* Each UPDATE's steps are journaled (and synced) just before it is sent,
+ * the next one's while the server applies the one before: a switch of many
+ * messages waits for the server, not for the server and the journal. */
 static int apply_journaled(struct night_dns_result *res, const struct step_ctx *ctx,
 			   const struct step_kind *kind, struct journal *j, struct cut_err *err)
 {
+	struct step_ctx jctx = *ctx;
 	struct cut_err apply_err;
+	size_t i;
 	int r, w;
 
 	cut_err_clear(&apply_err);
-	r = journal_write_intents(j, res->steps, res->nsteps, err);
-	if (r < 0)
-		return r;
-	res->journaled = true;
-	r = apply_zones(ctx, kind, res->steps, res->nsteps, &apply_err);
+	jctx.before_send = journal_ahead;
+	jctx.before_send_cookie = j;
+	r = apply_zones(&jctx, kind, res->steps, res->nsteps, &apply_err);
+	for (i = 0; i < res->nsteps; i++)
+		res->journaled = res->journaled || res->steps[i].id != 0;
 	w = journal_write_outcomes(j, res->steps, res->nsteps, false, err);
 	count(res);
 	if (r < 0) {

@@ -13,16 +13,17 @@ static json_t *intent_body(const struct step *s)
 }
 
 /* Length of the run of steps[0..n) that shares the first one's kind. */
-static size_t same_kind(const struct step *steps, size_t n)
+static size_t same_kind(struct step *const *steps, size_t n)
 {
 	size_t len = 1;
 
-	while (len < n && strcmp(steps[len].kind, steps[0].kind) == 0)
+	while (len < n && strcmp(steps[len]->kind, steps[0]->kind) == 0)
 		len++;
 	return len;
 }
 
-int journal_write_intents(struct journal *j, struct step *steps, size_t n, struct cut_err *err)
+static int write_intents(struct journal *j, struct step *const *steps, size_t n,
+			 struct cut_err *err)
 {
 	json_t **bodies = xcalloc(n + 1, sizeof(*bodies));
 	size_t i = 0, k, len;
@@ -32,20 +33,49 @@ int journal_write_intents(struct journal *j, struct step *steps, size_t n, struc
 	while (i < n && r == 0) {
 		len = same_kind(steps + i, n - i);
 		for (k = 0; k < len; k++)
-			bodies[k] = intent_body(&steps[i + k]);
-		r = journal_append_intents(j, steps[i].kind, bodies, len, &first);
+			bodies[k] = intent_body(steps[i + k]);
+		r = journal_append_intents(j, steps[i]->kind, bodies, len, &first);
 		for (k = 0; k < len; k++) {
 			json_decref(bodies[k]);
 			if (r == 0)
-				steps[i + k].id = first + k;
+				steps[i + k]->id = first + k;
 		}
 		if (r < 0)
 			r = cut_errf(err, r, NULL, "journal %s: cannot record the intents of %s: %s",
-				     journal_path(j), steps[i].describe, cut_strerror(r));
+				     journal_path(j), steps[i]->describe, cut_strerror(r));
 		i += len;
 	}
 	free(bodies);
 	return r < 0 ? r : journal_sync(j, err);
+}
+
+int journal_write_intents(struct journal *j, struct step *steps, size_t n, struct cut_err *err)
+{
+	struct step **ptrs = xcalloc(n + 1, sizeof(*ptrs));
+	size_t i;
+	int r;
+
+	for (i = 0; i < n; i++)
+		ptrs[i] = &steps[i];
+	r = write_intents(j, ptrs, n, err);
+	free(ptrs);
+	return r;
+}
+
+int journal_write_new_intents(struct journal *j, struct step *const *steps, size_t n,
+			      struct cut_err *err)
+{
+	struct step **fresh = xcalloc(n + 1, sizeof(*fresh));
+	size_t i, nf = 0;
+	int r = 0;
+
+	for (i = 0; i < n; i++)
+		if (steps[i]->id == 0)
+			fresh[nf++] = steps[i];
+	if (nf)
+		r = write_intents(j, fresh, nf, err);
+	free(fresh);
+	return r;
 }
 
 static enum journal_phase outcome_phase(int result, bool undo)
@@ -108,8 +138,8 @@ int journal_write_outcomes(struct journal *j, struct step *steps, size_t n, bool
 
 	for (i = 0; i < n && r == 0; i++) {
 		const struct step *s = &steps[i];
-		if (s->result == STEP_PENDING || s->result == STEP_UNKNOWN)
-			continue;
+		if (s->result == STEP_PENDING || s->result == STEP_UNKNOWN || s->id == 0)
+			continue; /* not attempted, or never journaled (so never sent) */
 		r = s->result == 0 ? add_to_run(j, ok, &run, s) : failure_record(j, s, undo);
 	}
 	if (r == 0)

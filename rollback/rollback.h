@@ -24,6 +24,11 @@
 int journal_write_intents(struct journal *j, struct step *steps, size_t n,
 			  struct cut_err *err) CUT_MUST_CHECK;
 
+/* The same for those of steps[0..n) not journaled yet (id 0); nothing
+ * (no sync) when there are none. Fits step_ctx.before_send. */
+int journal_write_new_intents(struct journal *j, struct step *const *steps, size_t n,
+			      struct cut_err *err) CUT_MUST_CHECK;
+
 /* Appends the outcome of each step that was attempted (result != STEP_PENDING)
  * — done, failed (with message) or, with undo=true, undone / undo-failed /
  * undo-conflict — and syncs once. */

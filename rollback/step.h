@@ -52,6 +52,15 @@ struct step_ctx {
 	bool force;          /* apply even where the precondition no longer holds */
 	step_say_fn say;     /* may be NULL */
 	void *say_cookie;
+	/* Write-ahead as late as is safe: a kind that sends a batch in several
+	 * requests calls this with the steps of each request before that
+	 * request leaves, and prepares the next while the peer works on the
+	 * one before. The caller journals the steps not journaled yet (id 0)
+	 * and syncs; an error stops the batch there. NULL: the caller journaled
+	 * the whole batch before apply. */
+	int (*before_send)(void *cookie, struct step *const *steps, size_t n,
+			   struct cut_err *err);
+	void *before_send_cookie;
 	void *user;          /* for the kind: options of its own room */
 };
 

@@ -1,13 +1,14 @@
 #!/usr/bin/env python3
 """1,000 records switched in one UPDATE and rolled back through the binary
 (BIND primary, a Knot secondary verified too); 3,000 records that need two
-messages over one connection. Ports 15330-15339."""
+messages over one connection, and killed between them. Ports 15330-15339."""
 import json
 import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from dnslab import Cases, Lab, check, cutover, dig, wait_for  # noqa: E402
+from test_crash import phases  # noqa: E402
 
 BIND, KNOT = 15330, 15331
 
@@ -60,6 +61,30 @@ def bulk(lab, z, n, secondaries, messages):
     os.unlink(lab.journal)
 
 
+def crash_between_messages(lab, z, n):
+    """Each message's intents are journaled just before it leaves, the next
+    one's while the server works on the one before. SIGKILL once the second
+    message's intents are durable (the first sent, the second not, the third
+    not journaled): rollback restores every record."""
+    plan = lab.plan({
+        "primaries": [{"name": "bind", "address": "127.0.0.1", "port": BIND,
+                       "key_file": lab.keyfile}],
+        "zones": [{"name": z, "primary": "bind", "verify_ns": False}],
+        "records": records(n, z),
+    }, name=f"{z}-crash.json", change=f"CHG-{n}-crash")
+    # a new journal: 1 its head written, 2/3 message one's intents written/
+    # synced, 4/5 message two's
+    env = dict(os.environ, CUTOVER_CRASH_AT="5")
+    r = cutover("dns", "switch", "--ignore-ttl", "--no-verify", plan, expect=None, env=env)
+    check(r.returncode == -9, f"expected SIGKILL, got {r.returncode}: {r.stderr}")
+    ph = phases(lab)
+    check(1000 < ph.count("intent") < n and "done" not in ph,
+          f"journal after the crash: {ph.count('intent')} intents, {ph.count('done')} done")
+    r = cutover("rollback", "--journal", lab.journal)
+    check(sample(BIND, z, n, "10.1"), f"rollback did not restore the source: {r.stdout[-500:]}")
+    os.unlink(lab.journal)
+
+
 def main():
     cases = Cases()
     with Lab("bulk") as lab:
@@ -72,6 +97,8 @@ def main():
                   lambda: bulk(lab, "thousand.test", 1000, ["knot"], lambda m: m == 1))
         cases.run("3,000 records: split past 64 KiB, one connection, rolled back",
                   lambda: bulk(lab, "three.test", 3000, [], lambda m: 2 <= m <= 4))
+        cases.run("3,000 records: SIGKILL between messages, rollback restores all",
+                  lambda: crash_between_messages(lab, "three.test", 3000))
     cases.finish()
 
 
