@@ -38,6 +38,7 @@ struct lz_action {
 	size_t step;        /* index in the runner's steps, SIZE_MAX when none */
 	bool released;      /* made (id known): dependents may start while the
 			     * action's last stages (the ownership tag) still run */
+	char *queue;        /* owned: the provider's queue key ("" none), once asked */
 	double prio;        /* expected seconds from its start to the end of the
 			     * longest chain of dependents: higher starts first */
 };

@@ -207,8 +207,31 @@ static void add_dep(struct lz_action *a, size_t on)
 	a->deps[a->ndeps++] = on;
 }
 
+/* Does a VPN connection need this interface made first? Neutron wants the
+ * subnets of its local endpoint group on the router; the others need not
+ * hold it up. Unknown group: wait for every interface. */
+static bool connection_needs(const struct landing_plan *p, const struct lz_action *conn,
+			     const struct lz_action *iface)
+{
+	const json_t *grp = json_object_get(conn->want, "local_group");
+	const json_t *subnet = json_object_get(iface->want, "subnet"), *e;
+	size_t i, k;
+
+	for (i = 0; grp && i < p->g->n; i++) {
+		const struct lz_res *r = &p->g->v[i];
+		if (r->type != LZ_EPGROUP || !json_equal(json_object_get(r->attrs, "name"), grp))
+			continue;
+		json_array_foreach(json_object_get(r->attrs, "endpoints"), k, e)
+			if (json_equal(e, subnet))
+				return true;
+		return false;
+	}
+	return true;
+}
+
 /* Does a (index i) have to wait for b (index j)? */
-static bool must_wait(const struct lz_action *a, const struct lz_action *b)
+static bool must_wait(const struct landing_plan *p, const struct lz_action *a,
+		      const struct lz_action *b)
 {
 	if (a->verb == LZ_NOOP || b->verb == LZ_NOOP || a == b)
 		return false;
@@ -219,7 +242,7 @@ static bool must_wait(const struct lz_action *a, const struct lz_action *b)
 			return true;
 		/* a VPN connection needs its local subnets on the router */
 		if (a->type == LZ_CONNECTION && b->type == LZ_INTERFACE)
-			return true;
+			return connection_needs(p, a, b);
 		return a->type == LZ_ROUTE && b->type == LZ_INTERFACE && same_router(a, b);
 	}
 	if (b->verb != LZ_DELETE)
@@ -238,7 +261,7 @@ static void link_deps(struct landing_plan *p)
 
 	for (i = 0; i < p->n; i++)
 		for (j = 0; j < p->n; j++)
-			if (must_wait(&p->v[i], &p->v[j]))
+			if (must_wait(p, &p->v[i], &p->v[j]))
 				add_dep(&p->v[i], j);
 }
 
@@ -493,7 +516,7 @@ static int sweep_strays(struct landing_plan *p, struct journal_hook *h,
 	}
 	for (i = first; i < p->n; i++)
 		for (k = first; k < p->n; k++)
-			if (must_wait(&p->v[i], &p->v[k]))
+			if (must_wait(p, &p->v[i], &p->v[k]))
 				add_dep(&p->v[i], k - first);
 	h->steps = xrealloc(h->steps, (p->n + 1) * sizeof(*h->steps));
 	memset(h->steps + first, 0, (p->n + 1 - first) * sizeof(*h->steps));

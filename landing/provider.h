@@ -125,6 +125,12 @@ struct lz_provider {
 	/* The expected seconds of an operation (its calls, server side), so the
 	 * engine starts the longest chains first. */
 	double (*cost)(enum lz_verb v, enum lz_type t);
+	/* Operations the cloud runs one at a time anyway (a router's interfaces):
+	 * the same malloc'd key for those that must not be sent together, NULL
+	 * for the rest. Sending them together only queues them in the server,
+	 * where they hold up everything else; one at a time, longest chain
+	 * first, what waits for some of them can start sooner. May be NULL. */
+	char *(*queue)(enum lz_type t, const json_t *attrs);
 };
 
 extern const struct lz_provider lz_openstack;

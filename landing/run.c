@@ -200,6 +200,7 @@ void lz_action_clear(struct lz_action *a)
 	free(a->message);
 	free(a->op.id);
 	free(a->op.fix_id);
+	free(a->queue);
 	secret_buf_free(&a->old_secret);
 	lz_req_clear(&a->req);
 	memset(a, 0, sizeof(*a));
@@ -336,12 +337,43 @@ static int by_prio(const void *x, const void *y)
 	return a < b ? -1 : a > b;
 }
 
-/* Starts what is ready, longest chain first, up to the bound; intents first
- * (one sync for the batch). */
+static const char *queue_of(const struct runner *rn, struct lz_action *a)
+{
+	char *q;
+
+	if (!a->queue) {
+		q = rn->c->prov->queue ? rn->c->prov->queue(a->type, a->want ? a->want : a->have)
+				       : NULL;
+		a->queue = q ? q : xstrdup("");
+	}
+	return a->queue;
+}
+
+/* Is an action of a's queue running, or already chosen (chosen[0..n))? */
+static bool queue_busy(const struct runner *rn, struct lz_action *a, struct lz_action *const *chosen,
+		       size_t n)
+{
+	const char *q = queue_of(rn, a);
+	size_t i;
+
+	if (!q[0])
+		return false;
+	for (i = 0; i < rn->n; i++)
+		if (rn->acts[i].state == LZ_RUN && rn->acts[i].queue &&
+		    strcmp(rn->acts[i].queue, q) == 0)
+			return true;
+	for (i = 0; i < n; i++)
+		if (strcmp(queue_of(rn, chosen[i]), q) == 0)
+			return true;
+	return false;
+}
+
+/* Starts what is ready, longest chain first, up to the bound and one at a
+ * time per provider queue; intents first (one sync for the batch). */
 static int start_ready(struct runner *rn)
 {
 	struct lz_action **batch = xcalloc(rn->n + 1, sizeof(*batch));
-	size_t i, nb = 0, room;
+	size_t i, k, nb = 0, room;
 	struct cut_err e;
 	int r = 0;
 
@@ -357,7 +389,10 @@ static int start_ready(struct runner *rn)
 	}
 	qsort(batch, nb, sizeof(*batch), by_prio);
 	room = rn->running < (size_t)rn->parallel ? (size_t)rn->parallel - rn->running : 0;
-	nb = nb < room ? nb : room;
+	for (i = 0, k = 0; i < nb && k < room; i++)
+		if (!queue_busy(rn, batch[i], batch, k))
+			batch[k++] = batch[i];
+	nb = k;
 	cut_err_clear(&e);
 	if (nb && rn->hooks && rn->hooks->start)
 		r = rn->hooks->start(rn->hooks->cookie, batch, nb, &e);
