@@ -20,8 +20,18 @@ neutron_start "$work/n" $PORT sqlite || fail "Neutron did not start"
 export OS_ENDPOINT=$NEUTRON_URL OS_AUTH_TYPE=none
 unset OS_AUTH_URL OS_TOKEN || true
 U=$NEUTRON_URL/v2.0
-ext=$(curl -fs -XPOST "$U/networks" -d '{"network":{"name":"public","router:external":true,"provider:network_type":"flat","provider:physical_network":"public"}}' | jq_ 'd["network"]["id"]')
-curl -fs -XPOST "$U/subnets" -d "{\"subnet\":{\"network_id\":\"$ext\",\"cidr\":\"198.18.0.0/24\",\"ip_version\":4}}" >/dev/null
+api() { # METHOD PATH [BODY]: Neutron's answer, or fail naming the call; the
+	# test's own calls meet SQLite's "database is locked" (500) too: retried
+	local m=$1 p=$2 b=${3:-} out code i
+	for i in 1 2 3 4 5 6; do
+		out=$(curl -s -X"$m" "$U$p" ${b:+-d "$b"} -w '\n%{http_code}') || true
+		code=${out##*$'\n'} out=${out%$'\n'*}
+		case $code in 2??) printf '%s' "$out"; return 0 ;; 500) sleep 0.5 ;; *) break ;; esac
+	done
+	fail "$m $p: HTTP $code: $out"
+}
+ext=$(api POST /networks '{"network":{"name":"public","router:external":true,"provider:network_type":"flat","provider:physical_network":"public"}}' | jq_ 'd["network"]["id"]')
+api POST /subnets "{\"subnet\":{\"network_id\":\"$ext\",\"cidr\":\"198.18.0.0/24\",\"ip_version\":4}}" >/dev/null
 
 cp "$ROOT"/templates/two-tier.json "$ROOT"/templates/three-tier.json "$work/"
 PSK='test-psk-Zq8v1sQkA9'
@@ -39,16 +49,6 @@ owned() { # every object of a zone, by description (all types) and tag
 		n=$((n + $(curl -fs "$U/$c?tags=cutover%3A$zone" | jq_ 'len(list(d.values())[0])')))
 	done
 	echo $n
-}
-api() { # METHOD PATH [BODY]: Neutron's answer, or fail naming the call; the
-	# test's own calls meet SQLite's "database is locked" (500) too: retried
-	local m=$1 p=$2 b=${3:-} out code i
-	for i in 1 2 3 4 5 6; do
-		out=$(curl -s -X"$m" "$U$p" ${b:+-d "$b"} -w '\n%{http_code}') || true
-		code=${out##*$'\n'} out=${out%$'\n'*}
-		case $code in 2??) printf '%s' "$out"; return 0 ;; 500) sleep 0.5 ;; *) break ;; esac
-	done
-	fail "$m $p: HTTP $code: $out"
 }
 summary() { jq_ '"%d/%d/%d" % (d["summary"]["create"], d["summary"]["update"], d["summary"]["delete"])'; }
 
@@ -98,9 +98,9 @@ ok "VPN connection made with the data centre's address"
 # plan keeps the tagged one and deletes the stray (its interfaces with it);
 # a rollback never brings the stray back (checked in step 8).
 r=$(curl -fs "$U/routers?description=cutover%3Ashop-dev" | jq_ 'd["routers"][0]["name"]')
-curl -fs -XPOST "$U/routers" -d "{\"router\":{\"name\":\"$r\",\"description\":\"cutover:shop-dev\"}}" >/dev/null
+api POST /routers "{\"router\":{\"name\":\"$r\",\"description\":\"cutover:shop-dev\"}}" >/dev/null
 nw=$(curl -fs "$U/networks?description=cutover%3Ashop-dev" | jq_ 'd["networks"][0]["name"]')
-curl -fs -XPOST "$U/networks" -d "{\"network\":{\"name\":\"$nw\",\"description\":\"cutover:shop-dev\"}}" >/dev/null
+api POST /networks "{\"network\":{\"name\":\"$nw\",\"description\":\"cutover:shop-dev\"}}" >/dev/null
 "$CUTOVER" landing plan --json three-tier.json >plan.json
 got=$(jq_ '" ".join(sorted(a["action"]+":"+a["type"] for a in d["actions"] if a["action"]!="no-op" and "second object of this name" in a["reason"]))' <plan.json)
 [ "$(summary <plan.json)" = "0/0/2" ] && [ "$got" = "delete:network delete:router" ] ||
@@ -204,14 +204,14 @@ ok "an added subnet and a changed rule: the plan shows exactly that, apply conve
 
 # 5. Neutron's errors: 409 in use, 400 invalid — resource, API message, what to do
 sub=$(curl -fs "$U/subnets?name=web-dev-app-b" | jq_ 'd["subnets"][0]["network_id"]')
-port=$(curl -fs -XPOST "$U/ports" -d "{\"port\":{\"network_id\":\"$sub\",\"name\":\"foreign\"}}" | jq_ 'd["port"]["id"]')
+port=$(api POST /ports "{\"port\":{\"network_id\":\"$sub\",\"name\":\"foreign\"}}" | jq_ 'd["port"]["id"]')
 set +e
 "$CUTOVER" landing destroy two-tier.json >out.txt 2>err.txt; rc=$?
 set -e
 [ $rc -eq 1 ] || fail "destroy with a foreign port: exit $rc, want 1"
 grep -Eq "delete (subnet|network) web-dev-.*Neutron answered 409 (SubnetInUse|NetworkInUse|IpAddressGenerationFailure|PortInUse)?" err.txt || fail "409 not reported: $(cat err.txt)"
 grep -q "what to do: something outside this zone still uses it" err.txt || fail "409 without what to do"
-curl -fs -XDELETE "$U/ports/$port" || fail "cannot delete the foreign port"
+api DELETE "/ports/$port" >/dev/null
 /usr/bin/python3 - <<'EOF'
 import json
 t = json.load(open("two-tier.json"))
