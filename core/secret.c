@@ -107,36 +107,12 @@ bool secret_buf_set(struct secret_buf *b, const void *data, size_t len)
 
 static int write_key(int fd, const struct secret_buf *b)
 {
-	size_t done = 0;
+	int r = write_all(fd, b->data, b->len);
 
-	while (done < b->len) {
-		ssize_t n = write(fd, b->data + done, b->len - done);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		done += (size_t)n;
-	}
-	if (write(fd, "\n", 1) != 1 || fsync(fd) < 0)
-		return errno ? -errno : -EIO;
-	return 0;
-}
-
-static int sync_parent(const char *path)
-{
-	char *dir = xstrdup(path), *slash = strrchr(dir, '/');
-	int fd, r = 0;
-
-	if (slash == dir)
-		slash[1] = '\0'; /* "/key": the root folder */
-	else if (slash)
-		*slash = '\0';
-	fd = open(slash ? dir : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0 || fsync(fd) < 0)
+	if (r == 0)
+		r = write_all(fd, "\n", 1);
+	if (r == 0 && fsync(fd) < 0)
 		r = -errno;
-	if (fd >= 0)
-		close(fd);
-	free(dir);
 	return r;
 }
 
@@ -162,7 +138,7 @@ int secret_write_file(const char *path, const struct secret_buf *b, struct cut_e
 	r = write_key(fd, b);
 	close(fd);
 	if (r == 0)
-		r = sync_parent(path);
+		r = fsync_folder_of(path);
 	if (r < 0) {
 		unlink(path);
 		return cut_errf(err, r, "check the disk", "%s: cannot write: %s", path,

@@ -134,6 +134,24 @@ int write_all(int fd, const void *buf, size_t len)
 	return 0;
 }
 
+int fsync_folder_of(const char *path)
+{
+	char *dir = xstrdup(path), *slash = strrchr(dir, '/');
+	int fd, r = 0;
+
+	if (slash == dir)
+		slash[1] = '\0'; /* "/name": the root folder */
+	else if (slash)
+		*slash = '\0';
+	fd = open(slash ? dir : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0 || fsync(fd) < 0)
+		r = -errno;
+	if (fd >= 0)
+		close(fd);
+	free(dir);
+	return r;
+}
+
 int parse_duration_ms(const char *s, int64_t *ret_ms)
 {
 	static const struct {

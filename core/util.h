@@ -26,6 +26,9 @@ int read_file(const char *path, size_t max, char **ret_buf, size_t *ret_len,
 
 /* write(2) until done, retrying EINTR; 0 or -errno. */
 int write_all(int fd, const void *buf, size_t len) CUT_MUST_CHECK;
+/* fsyncs the folder that holds path: a new file's name is durable only
+ * then. 0 or -errno. */
+int fsync_folder_of(const char *path) CUT_MUST_CHECK;
 
 /* Parses "250ms", "30s", "5m", "2h", "1d" or a bare number of seconds into
  * milliseconds. 0 or -EINVAL. */

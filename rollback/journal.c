@@ -849,26 +849,6 @@ uint64_t journal_last_seq(const struct journal *j)
 	return j->next_seq ? j->next_seq - 1 : 0;
 }
 
-static int sync_dir(const char *path)
-{
-	char *dir = xstrdup(path), *slash = strrchr(dir, '/');
-	int fd, r = 0;
-
-	if (slash == dir)
-		slash[1] = '\0';
-	else if (slash)
-		*slash = '\0';
-	else
-		snprintf(dir, strlen(dir) + 1, ".");
-	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0 || fsync(fd) < 0)
-		r = -errno;
-	if (fd >= 0)
-		close(fd);
-	free(dir);
-	return r;
-}
-
 /* Forgets records appended after the last durable one. */
 static void drop_pending(struct journal *j)
 {
@@ -909,7 +889,7 @@ static int write_pending(struct journal *j, bool durable, struct cut_err *err)
 				"journal %s: fsync failed: %s", j->path, strerror(-r));
 	}
 	if (j->need_dir_sync) {
-		r = sync_dir(j->path);
+		r = fsync_folder_of(j->path);
 		if (r < 0)
 			return cut_errf(err, r, NULL, "journal %s: fsync of its folder failed: %s",
 					j->path, strerror(-r));
