@@ -65,6 +65,24 @@ static void print_items(const struct netplan_diff *diff)
 	       diff->conflicts);
 }
 
+/* After a switch: the changes that did not go through (the first 20). */
+static void print_failed_items(const struct netplan_diff *diff)
+{
+	size_t i, shown = 0, failed = 0;
+
+	for (i = 0; i < diff->n; i++) {
+		const struct netplan_item *it = &diff->items[i];
+		if (it->state != NETPLAN_PENDING || it->result == 0 || it->result == STEP_PENDING)
+			continue;
+		if (shown++ < 20)
+			fprintf(stderr, "  %s: %s (%s): %s: %s\n", cli_step_result_name(it->result),
+				it->path, it->host, it->what, it->outcome ? it->outcome : "");
+		failed++;
+	}
+	if (failed > 20)
+		fprintf(stderr, "  … and %zu more (see --json)\n", failed - 20);
+}
+
 static json_t *items_json(const struct netplan_diff *diff)
 {
 	json_t *arr = json_array();
@@ -77,6 +95,11 @@ static json_t *items_json(const struct netplan_diff *diff)
 				      state_names[it->state]);
 		if (it->message)
 			json_object_set_new(o, "message", json_string(it->message));
+		if (it->state == NETPLAN_PENDING)
+			json_object_set_new(o, "result",
+					    json_string(cli_step_result_name(it->result)));
+		if (it->outcome)
+			json_object_set_new(o, "outcome", json_string(it->outcome));
 		json_array_append_new(arr, o);
 	}
 	return arr;
@@ -131,10 +154,11 @@ static void print_switch(const char *path, const struct night_route_result *res,
 		       diff->nsteps == 1 ? "" : "s");
 		return;
 	}
-	printf("%zu step%s applied, %zu failed, %zu not tried, %zu unknown; journal %s\n",
-	       res->applied, res->applied == 1 ? "" : "s", res->failed + res->conflicts,
-	       res->not_tried, res->unknown, res->np->plan->journal);
-	cli_print_failed_steps(diff->steps, diff->nsteps);
+	printf("%zu change%s applied, %zu failed, %zu not tried, %zu unknown (%zu journal "
+	       "step%s); journal %s\n", res->applied, res->applied == 1 ? "" : "s",
+	       res->failed + res->conflicts, res->not_tried, res->unknown, diff->nsteps,
+	       diff->nsteps == 1 ? "" : "s", res->np->plan->journal);
+	print_failed_items(diff);
 }
 
 /* --watch / --confirm-within after a successful switch: the routes' gates. */

@@ -36,6 +36,8 @@ const char *cli_step_result_name(int result)
 		return "not-tried";
 	if (result == STEP_UNKNOWN)
 		return "unknown";
+	if (result == STEP_PARTIAL)
+		return "partial";
 	if (result == CUT_ECONFLICT)
 		return "conflict";
 	return "failed";

@@ -404,6 +404,27 @@ static char *read_string(struct reader *r, size_t *ret_len)
 	return out;
 }
 
+static bool ascii(const char *s, size_t n)
+{
+	uint64_t w, acc = 0;
+	size_t i = 0;
+
+	for (; i + 8 <= n; i += 8) {
+		memcpy(&w, s + i, 8);
+		acc |= w;
+	}
+	for (; i < n; i++)
+		acc |= (unsigned char)s[i];
+	return (acc & 0x8080808080808080ull) == 0;
+}
+
+json_t *json_text(const char *s, size_t n)
+{
+	if (ascii(s, n) && !memchr(s, 0, n))
+		return json_stringn_nocheck(s, n);
+	return json_stringn(s, n);
+}
+
 static json_t *read_value(struct reader *r);
 
 static int is_delim(char c)
@@ -716,7 +737,7 @@ static json_t *read_value(struct reader *r)
 		char *s = read_string(r, &n);
 		if (!s)
 			return NULL;
-		v = json_stringn(s, n); /* no NUL inside: read_escape() refuses \u0000 */
+		v = json_text(s, n); /* no NUL inside: read_escape() refuses \u0000 */
 		free(s);
 		if (!v)
 			syntax_error(r, line, col, "save the file as UTF-8", "string is not valid UTF-8");

@@ -43,6 +43,11 @@ struct jsonfile *jsonfile_parse(const char *name, const char *text, size_t len, 
  * error (no positions, no messages). */
 json_t *json_parse_strict(const char *text, size_t len);
 
+/* json_stringn(), faster for plain ASCII (the usual journal and plan text):
+ * jansson's UTF-8 check runs only where a byte is not ASCII. NULL for text
+ * that is not UTF-8 or holds a NUL. */
+json_t *json_text(const char *s, size_t n);
+
 void jsonfile_free(struct jsonfile *jf);
 
 /* Position of the value at path, or of its nearest ancestor that has one.

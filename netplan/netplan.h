@@ -9,13 +9,20 @@
  *     netplan_apply()        brings steps into effect (or with inverse=true
  *                            their inverses) in one netlink batch per host
  *
- * Step kinds "route" and "addr" (netplan_register_steps) take payloads
- *     { "netns": "gw1" (absent: this host), "before": ROUTE|null, "after": ROUTE|null }
- * — before null: add; after null: delete; both: replace (same key). The
- * inverse of a step swaps before and after. A ROUTE is one text,
- *     "10.0.0.0/24 table 254 metric 0 proto 3 via 192.0.2.254 dev v0a exact"
- * (a few JSON values per step keep the journal fast to write and read back);
- * an address is an object. docs/routes.md has the details.
+ * Step kinds (netplan_register_steps):
+ *   "routes"  a table of route changes of one host, one line each,
+ *             { "netns": "gw1" (absent: this host),
+ *               "routes": "PATH\tBEFORE\tAFTER\n…" }
+ *             BEFORE or AFTER "-": an add or a delete; both: a replace (same
+ *             key). The inverse holds the lines swapped, in reverse order.
+ *             A ROUTE is one text,
+ *             "10.0.0.0/24 table 254 metric 0 proto 3 via 192.0.2.254 dev v0a exact"
+ *             (one text per step, not a JSON value per route, keeps the journal
+ *             of 10,000 routes fast to write and to read back);
+ *   "addr"    one address, { "netns", "before": ADDR|null, "after": ADDR|null },
+ *             an ADDR an object;
+ *   "route"   one route, like "addr" with ROUTE texts (journals before "routes").
+ * docs/routes.md has the details.
  *
  * This room never prints: text for people goes through step_ctx.say or the
  * strings of struct netplan_diff, which the caller owns.
@@ -64,6 +71,9 @@ struct netplan_item {
 	char *want;        /* what the plan wants, "" for nothing */
 	enum netplan_state state;
 	char *message;     /* for a conflict: what differs; NULL otherwise */
+	int result;        /* after netplan_switch(), for a pending change: 0 applied,
+	                    * STEP_PENDING not tried, STEP_UNKNOWN, <0 failed */
+	char *outcome;     /* owned: why it failed, or NULL */
 };
 
 struct netplan_diff {
@@ -71,7 +81,10 @@ struct netplan_diff {
 	size_t n, pending, done, conflicts;
 	struct step *steps;   /* the pending changes, in the order to apply */
 	size_t nsteps;
-	size_t *step_item;    /* steps[i] comes from items[step_item[i]] */
+	struct np_op *ops;    /* the pending changes as the switch sends them */
+	size_t nops;
+	struct np_batch *batches; /* per host: its ops and steps */
+	size_t nbatches;
 };
 
 /* Reads the kernel state of every host of p (in netns_override instead of
@@ -82,15 +95,25 @@ int netplan_diff(const struct netplan_plan *p, const char *netns_override,
 		 struct netplan_diff **ret, struct cut_err *err) CUT_MUST_CHECK;
 void netplan_diff_free(struct netplan_diff *d);
 
-/* Brings steps (of kinds "route" and "addr", any mix, one host) into effect
- * in one netlink batch, or their inverses; the contract of step_kind.apply.
- * With inverse=true it then re-reads the kernel and compares each restored
- * route and address with the journal's prior state: a difference sets that
- * step's result to CUT_EVERIFY, saying what differs. */
+/* Brings the diff's steps into effect: one netlink batch per host, in the
+ * plan's order of hosts, stopping at the first host that fails. The steps
+ * must be journaled (or ctx->dry_run, which says each request instead). Sends
+ * what netplan_diff() decided against the kernel it read, without reading
+ * again; sets each step's result and each pending item's result. Returns 0,
+ * or the first failure with *err naming the change and the kernel's words. */
+int netplan_switch(const struct step_ctx *ctx, struct netplan_diff *d, struct cut_err *err)
+	CUT_MUST_CHECK;
+
+/* Brings journaled steps (of the kinds below, any mix, one host) into effect
+ * in one netlink batch, or their inverses; the contract of step_kind.apply:
+ * reads the kernel, compares each change (compare-and-swap), sends. With
+ * inverse=true it then re-reads the kernel and compares each restored route
+ * and address with the journal's prior state: a difference sets that step's
+ * result to CUT_EVERIFY, saying what differs. */
 int netplan_apply(const struct step_ctx *ctx, struct step *const *steps, size_t n, bool inverse,
 		  struct cut_err *err) CUT_MUST_CHECK;
 
-/* Registers the step kinds "route" and "addr". */
+/* Registers the step kinds "routes", "route" and "addr". */
 int netplan_register_steps(struct step_registry *reg) CUT_MUST_CHECK;
 
 #endif

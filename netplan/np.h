@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "error.h"
+#include "step.h"
 
 #define NP_IFNAMSIZ 16
 #define NP_NETNS_MAX 64
@@ -23,6 +24,7 @@
 #define NP_STATE_LINKS_MAX 100000
 #define NP_ADDRSTR 64            /* "ffff:…:ffff/128" fits */
 #define NP_ROUTESTR 512
+#define NP_ROUTE_TEXT_MAX (1024 + 2 * NP_EXTRA_MAX) /* a route's payload text */
 
 /* Fields a comparison looks at (route.care / addr.care); key fields always. */
 enum {
@@ -133,6 +135,13 @@ void np_addr_str(const struct np_addr *a, np_ifname_fn name, void *cookie, char 
  * see netplan.h) or address (an object), every field it cares about. */
 json_t *np_route_json(const struct np_route *r, np_ifname_fn name, void *cookie);
 json_t *np_addr_json(const struct np_addr *a, np_ifname_fn name, void *cookie);
+/* The payload text of a route into buf (see netplan.h). Returns its length,
+ * or 0 when it did not fit (NP_ROUTE_TEXT_MAX + 1 always fits). */
+size_t np_route_text(const struct np_route *r, np_ifname_fn name, void *cookie, char *buf,
+		     size_t n);
+/* Back from a payload text. 0 or CUT_EINPUT (msg says why). */
+int np_route_parse(const char *s, np_ifindex_fn index, void *cookie, struct np_route *r,
+		   char *msg, size_t n) CUT_MUST_CHECK;
 /* Back from a payload, resolving device names; a route also from the object
  * of journals written before the text. 0 or CUT_EINPUT (msg says why). */
 int np_route_from_json(const json_t *v, np_ifindex_fn index, void *cookie, struct np_route *r,
@@ -199,12 +208,82 @@ struct np_req_item {
 int np_conn_send(struct np_conn *c, struct np_req_item *items, size_t n, struct cut_err *err)
 	CUT_MUST_CHECK;
 
-/* ---- np_step.c: step payloads ---- */
+/* ---- np_step.c: payloads, and one batch of changes to one host ---- */
 
 /* The apply payload {"netns": netns (absent when NULL), "before": …|null,
- * "after": …|null} and its inverse (before and after swapped); routes when
- * is_addr is false. The caller owns both references. */
-void np_payloads(const char *netns, bool is_addr, const void *before, const void *after,
-		 const struct np_state *st, json_t **apply, json_t **inverse);
+ * "after": …|null} and its inverse (before and after swapped) of one
+ * address. The caller owns both references. */
+void np_addr_payloads(const char *netns, const struct np_addr *before,
+		      const struct np_addr *after, const struct np_state *st, json_t **apply,
+		      json_t **inverse);
+
+/* The table of a "routes" step being built: one line per route change,
+ *     PATH <tab> BEFORE <tab> AFTER <newline>
+ * (BEFORE, AFTER: payload texts, "-" for none), and the same lines swapped and
+ * in reverse order for the inverse. */
+struct np_table_text {
+	char *fwd, *inv;        /* owned; inv is built from its end */
+	size_t fwd_len, inv_len, cap, lines;
+};
+
+#define NP_TABLE_LINES_MAX 1024       /* route changes per "routes" step */
+#define NP_TABLE_BYTES_MAX (256 << 10) /* and their text, about */
+
+void np_table_add(struct np_table_text *t, const char *path, const char *before,
+		  const char *after);
+/* The payloads of the step, and t emptied for the next. 0, or CUT_EINPUT
+ * when the text is not UTF-8 (a device name): *msg says so. */
+int np_table_payloads(struct np_table_text *t, const char *netns, json_t **apply,
+		      json_t **inverse) CUT_MUST_CHECK;
+void np_table_free(struct np_table_text *t);
+
+/* One route or address change of a batch (one step, or one line of a
+ * "routes" step) and what became of it. */
+struct np_op {
+	size_t step;             /* its step: an index into the batch's steps */
+	size_t item;             /* its netplan_item (the forward switch), or SIZE_MAX */
+	const char *path;        /* in the plan, for messages; NULL when unknown */
+	bool is_addr, has_before, has_after;
+	struct np_route rb, ra;  /* before, after (routes) */
+	struct np_addr ab, aa;   /* before, after (addresses) */
+	bool send;               /* to be sent as req with rsend / asend */
+	enum np_req req;
+	struct np_route rsend;
+	struct np_addr asend;
+	int result;              /* STEP_PENDING, 0, CUT_ECONFLICT, STEP_UNKNOWN, <0 */
+	char *message;           /* owned */
+};
+
+void np_op_clear(struct np_op *o);
+
+/* Ops read back from journaled payloads (device names resolved in st). */
+struct np_decoder {
+	struct np_op *ops;
+	size_t n, cap;
+	char **texts;          /* copies of "routes" tables: the ops' paths point in */
+	size_t ntexts;
+	struct np_state *st;
+};
+
+/* Appends one op per line of the "routes" payload p, for steps[step]. 0, or
+ * CUT_EINPUT with msg saying what is wrong (ops made so far stay). Fuzzed. */
+int np_decode_table(struct np_decoder *d, size_t step, const json_t *p, char *msg, size_t n)
+	CUT_MUST_CHECK;
+void np_decoder_free(struct np_decoder *d);
+/* Decides each pending op against st: in effect already (result 0), to be
+ * sent (send), or a conflict (left alone; with ctx->force sent anyway). */
+void np_ops_classify(const struct step_ctx *ctx, struct np_op *ops, size_t n,
+		     const struct np_state *st);
+/* Sends the ops marked send (a dry run says them through ctx->say instead)
+ * and sets their results. Returns 0 or the first refusal (see np_conn_send). */
+int np_ops_send(const struct step_ctx *ctx, struct np_conn *c, struct np_op *ops, size_t n,
+		const struct np_state *st, struct cut_err *err) CUT_MUST_CHECK;
+/* Sets each step's result from its ops (steps[op.step]). */
+void np_ops_settle(struct np_op *ops, size_t n, struct step *const *steps, size_t nsteps,
+		   bool inverse);
+/* The batch's error from its ops' results: the first failure, named; else
+ * sent_r; else the first conflict. */
+int np_ops_error(const struct np_op *ops, size_t n, struct step *const *steps, int sent_r,
+		 const char *host, struct cut_err *err);
 
 #endif

@@ -10,13 +10,23 @@
 
 #include "util.h"
 
+/* One host's part of a diff: its ops and its steps. */
+struct np_batch {
+	char *netns;   /* owned; NULL: this host */
+	char *host;    /* owned: "netns gw1" */
+	size_t first_op, nops, first_step, nsteps;
+};
+
 struct diff_ctx {
 	struct netplan_diff *d;
-	size_t cap_items, cap_steps;
+	size_t cap_items, cap_steps, cap_ops, cap_batches;
 	const struct np_host *h;
 	const char *netns;
 	struct np_state *st;
 	char host[NP_NETNS_MAX + 16];
+	struct np_table_text table;   /* the "routes" step being built */
+	size_t table_first_item;      /* its first line's item */
+	int error;                    /* CUT_EINPUT: a table the journal cannot hold */
 };
 
 static struct netplan_item *new_item(struct diff_ctx *x, const char *path, const char *what)
@@ -39,6 +49,7 @@ static struct netplan_item *new_item(struct diff_ctx *x, const char *path, const
 static void set_state(struct diff_ctx *x, struct netplan_item *it, enum netplan_state s)
 {
 	it->state = s;
+	it->result = s == NETPLAN_PENDING ? STEP_PENDING : 0;
 	if (s == NETPLAN_PENDING)
 		x->d->pending++;
 	else if (s == NETPLAN_DONE)
@@ -54,21 +65,106 @@ static struct step *new_step(struct diff_ctx *x)
 	if (d->nsteps == x->cap_steps) {
 		x->cap_steps = x->cap_steps ? 2 * x->cap_steps : 64;
 		d->steps = xrealloc(d->steps, x->cap_steps * sizeof(*d->steps));
-		d->step_item = xrealloc(d->step_item, x->cap_steps * sizeof(*d->step_item));
 	}
-	d->step_item[d->nsteps] = d->n - 1;
 	return &d->steps[d->nsteps++];
 }
 
-static void add_step(struct diff_ctx *x, bool is_addr, const void *before, const void *after,
-		     const char *path, const char *text)
+/* An op of the step to come (the next one new_step makes), decided here:
+ * the kernel holds its `before`, so it is sent. */
+static struct np_op *new_op(struct diff_ctx *x, size_t item)
 {
-	struct step *s = new_step(x);
+	struct netplan_diff *d = x->d;
+	struct np_op *o;
+
+	if (d->nops == x->cap_ops) {
+		x->cap_ops = x->cap_ops ? 2 * x->cap_ops : 64;
+		d->ops = xrealloc(d->ops, x->cap_ops * sizeof(*d->ops));
+	}
+	o = &d->ops[d->nops++];
+	memset(o, 0, sizeof(*o));
+	o->step = d->nsteps;
+	o->item = item;
+	o->path = d->items[item].path;
+	o->result = STEP_PENDING;
+	o->send = true;
+	return o;
+}
+
+/* ---- addresses' steps: one each ---- */
+
+static void addr_step(struct diff_ctx *x, size_t item, const struct np_addr *before,
+		      const struct np_addr *after, const char *text)
+{
+	struct np_op *o = new_op(x, item);
+	struct step *s;
 	json_t *apply, *inverse;
 
-	np_payloads(x->netns, is_addr, before, after, x->st, &apply, &inverse);
+	o->is_addr = true;
+	o->has_before = before != NULL;
+	o->has_after = after != NULL;
+	if (before)
+		o->ab = *before;
+	if (after)
+		o->aa = *after;
+	o->req = after ? NP_REQ_ADD : NP_REQ_DEL;
+	o->asend = after ? *after : *before;
+	np_addr_payloads(x->netns, before, after, x->st, &apply, &inverse);
+	s = new_step(x);
+	step_init(s, "addr", apply, inverse, "%s (%s): %s", x->d->items[item].path, x->host, text);
+}
 
-	step_init(s, is_addr ? "addr" : "route", apply, inverse, "%s (%s): %s", path, x->host, text);
+/* ---- routes' steps: tables of up to NP_TABLE_LINES_MAX lines ---- */
+
+static void flush_table(struct diff_ctx *x)
+{
+	struct netplan_diff *d = x->d;
+	size_t lines = x->table.lines;
+	const char *first, *last;
+	json_t *apply, *inverse;
+	struct step *s;
+
+	if (!lines)
+		return;
+	first = d->items[x->table_first_item].path;
+	last = d->ops[d->nops - 1].path;
+	if (np_table_payloads(&x->table, x->netns, &apply, &inverse) < 0) {
+		x->error = CUT_EINPUT;
+		apply = json_null();
+		inverse = json_null();
+	}
+	s = new_step(x);
+	if (lines == 1)
+		step_init(s, "routes", apply, inverse, "%s (%s): 1 route change", first, x->host);
+	else
+		step_init(s, "routes", apply, inverse, "%s … %s (%s): %zu route changes", first,
+			  last, x->host, lines);
+}
+
+/* A line of the table for one op: prior and to as payload texts. */
+static void route_op(struct diff_ctx *x, size_t item, const struct np_route *prior,
+		     const struct np_route *to, enum np_req req)
+{
+	char b[NP_ROUTE_TEXT_MAX + 1], a[NP_ROUTE_TEXT_MAX + 1];
+	struct np_op *o;
+
+	if (!x->table.lines)
+		x->table_first_item = item;
+	o = new_op(x, item);
+	o->has_before = prior != NULL;
+	o->has_after = to != NULL;
+	if (prior)
+		np_route_copy(&o->rb, prior);
+	if (to)
+		np_route_copy(&o->ra, to);
+	o->req = req;
+	np_route_copy(&o->rsend, to ? to : prior);
+	if (prior)
+		np_route_text(prior, np_state_ifname, x->st, b, sizeof(b));
+	if (to)
+		np_route_text(to, np_state_ifname, x->st, a, sizeof(a));
+	np_table_add(&x->table, x->d->items[item].path, prior ? b : "-", to ? a : "-");
+	if (x->table.lines >= NP_TABLE_LINES_MAX || x->table.fwd_len >= NP_TABLE_BYTES_MAX)
+		flush_table(x);
 }
 
 /* ---- routes ---- */
@@ -107,37 +203,19 @@ static const struct np_route *now_at(const struct diff_ctx *x, const struct np_r
 	return &x->st->routes[first];
 }
 
-/* The texts of the routes already made (now: of shown; want: of to) are
- * reused: a step's description costs no formatting of its own. */
-struct texts {
-	const struct np_route *shown;
-	const char *now, *want;
-};
-
 static void route_steps(struct diff_ctx *x, const struct np_route_change *c,
-			const struct np_route *prior, const struct np_route *to,
-			const struct texts *t)
+			const struct np_route *prior, const struct np_route *to)
 {
-	char a[NP_ROUTESTR], text[2 * NP_ROUTESTR + 32];
-	const char *pa = a;
+	size_t item = x->d->n - 1;
 
-	if (prior == t->shown)
-		pa = t->now;
-	else if (prior)
-		rstr(x, prior, a, sizeof(a));
 	if (prior && c->has_to && np_route_key_cmp(prior, to) == 0) {
-		snprintf(text, sizeof(text), "replace %s with %s", pa, t->want);
-		add_step(x, false, prior, to, c->path, text);
+		route_op(x, item, prior, to, NP_REQ_REPLACE);
 		return;
 	}
-	if (c->has_to) {
-		snprintf(text, sizeof(text), "add %s", t->want);
-		add_step(x, false, NULL, to, c->path, text);
-	}
-	if (prior) {
-		snprintf(text, sizeof(text), "delete %s", pa);
-		add_step(x, false, prior, NULL, c->path, text);
-	}
+	if (c->has_to) /* a new key: the new route first, then the old one goes */
+		route_op(x, item, NULL, to, NP_REQ_ADD);
+	if (prior)
+		route_op(x, item, prior, NULL, NP_REQ_DEL);
 }
 
 /* The plan's from and to with this host's device indexes. false: a device
@@ -164,7 +242,6 @@ static void route_change(struct diff_ctx *x, const struct np_route_change *c)
 	struct np_route from, to;
 	const struct np_route *prior = NULL;
 	struct netplan_item *it;
-	struct texts t;
 	bool same_key, to_there, from_gone;
 
 	np_table_str(c->from.table, tb, sizeof(tb));
@@ -172,8 +249,8 @@ static void route_change(struct diff_ctx *x, const struct np_route_change *c)
 		 np_prefix_str(c->from.family, c->from.dst, c->from.dst_len, pfx, sizeof(pfx)), tb,
 		 c->from.metric);
 	it = new_item(x, c->path, what);
-	t.shown = now_at(x, &c->from, now, sizeof(now));
-	t.now = it->now = xstrdup(now);
+	now_at(x, &c->from, now, sizeof(now));
+	it->now = xstrdup(now);
 	if (!resolve_route(x, c, &from, &to, msg, sizeof(msg))) {
 		it->want = xstrdup("");
 		it->message = xstrdup(msg);
@@ -182,7 +259,7 @@ static void route_change(struct diff_ctx *x, const struct np_route_change *c)
 	}
 	if (c->has_to)
 		rstr(x, &to, msg, sizeof(msg));
-	t.want = it->want = xstrdup(c->has_to ? msg : "");
+	it->want = xstrdup(c->has_to ? msg : "");
 	same_key = np_route_key_cmp(&from, &to) == 0;
 	to_there = c->has_to ? find_route(x->st, &to) != NULL : routes_at(x->st, &from) == 0;
 	from_gone = !c->has_from || (!same_key && !find_route(x->st, &from)) || !c->has_to;
@@ -206,7 +283,7 @@ static void route_change(struct diff_ctx *x, const struct np_route_change *c)
 		return;
 	}
 	set_state(x, it, NETPLAN_PENDING);
-	route_steps(x, c, prior, c->has_to ? &to : NULL, &t);
+	route_steps(x, c, prior, c->has_to ? &to : NULL);
 }
 
 /* ---- addresses ---- */
@@ -239,8 +316,7 @@ static void addr_add_step(struct diff_ctx *x, const struct addr_todo *t)
 	add.care = NP_C_FLAGS | NP_C_SCOPE | NP_C_PEER | NP_C_BCAST;
 	np_addr_str(&add, np_state_ifname, x->st, a, sizeof(a));
 	snprintf(text, sizeof(text), "add address %s", a);
-	add_step(x, true, NULL, &add, t->c->path, text);
-	x->d->step_item[x->d->nsteps - 1] = t->item;
+	addr_step(x, t->item, NULL, &add, text);
 }
 
 static void addr_del_step(struct diff_ctx *x, const struct addr_todo *t)
@@ -249,8 +325,7 @@ static void addr_del_step(struct diff_ctx *x, const struct addr_todo *t)
 
 	np_addr_str(t->prior, np_state_ifname, x->st, a, sizeof(a));
 	snprintf(text, sizeof(text), "delete address %s", a);
-	add_step(x, true, t->prior, NULL, t->c->path, text);
-	x->d->step_item[x->d->nsteps - 1] = t->item;
+	addr_step(x, t->item, t->prior, NULL, text);
 }
 
 static void addr_conflict(struct diff_ctx *x, struct netplan_item *it, const char *fmt,
@@ -304,19 +379,35 @@ static void addr_change(struct diff_ctx *x, const struct np_addr_change *c, stru
 static void host_diff(struct diff_ctx *x)
 {
 	struct addr_todo *t = xcalloc(x->h->naddrs + 1, sizeof(*t));
-	size_t i;
+	struct netplan_diff *d = x->d;
+	struct np_batch *b;
+	size_t i, first_op = d->nops, first_step = d->nsteps;
 
 	for (i = 0; i < x->h->naddrs; i++)
 		addr_change(x, &x->h->addrs[i], &t[i]);
 	for (i = 0; i < x->h->naddrs; i++)
-		if (x->d->items[t[i].item].state == NETPLAN_PENDING && t[i].add)
+		if (d->items[t[i].item].state == NETPLAN_PENDING && t[i].add)
 			addr_add_step(x, &t[i]);
 	for (i = 0; i < x->h->nroutes; i++)
 		route_change(x, &x->h->routes[i]);
+	flush_table(x);
 	for (i = 0; i < x->h->naddrs; i++)
-		if (x->d->items[t[i].item].state == NETPLAN_PENDING && t[i].prior)
+		if (d->items[t[i].item].state == NETPLAN_PENDING && t[i].prior)
 			addr_del_step(x, &t[i]);
 	free(t);
+	if (d->nsteps == first_step)
+		return;
+	if (d->nbatches == x->cap_batches) {
+		x->cap_batches = x->cap_batches ? 2 * x->cap_batches : 8;
+		d->batches = xrealloc(d->batches, x->cap_batches * sizeof(*d->batches));
+	}
+	b = &d->batches[d->nbatches++];
+	b->netns = x->netns ? xstrdup(x->netns) : NULL;
+	b->host = xstrdup(x->host);
+	b->first_op = first_op;
+	b->nops = d->nops - first_op;
+	b->first_step = first_step;
+	b->nsteps = d->nsteps - first_step;
 }
 
 void netplan_diff_free(struct netplan_diff *d)
@@ -332,12 +423,20 @@ void netplan_diff_free(struct netplan_diff *d)
 		free(d->items[i].now);
 		free(d->items[i].want);
 		free(d->items[i].message);
+		free(d->items[i].outcome);
 	}
 	for (i = 0; i < d->nsteps; i++)
 		step_clear(&d->steps[i]);
+	for (i = 0; i < d->nops; i++)
+		np_op_clear(&d->ops[i]);
+	for (i = 0; i < d->nbatches; i++) {
+		free(d->batches[i].netns);
+		free(d->batches[i].host);
+	}
 	free(d->items);
 	free(d->steps);
-	free(d->step_item);
+	free(d->ops);
+	free(d->batches);
 	free(d);
 }
 
@@ -370,13 +469,88 @@ int netplan_diff(const struct netplan_plan *p, const char *netns_override,
 			np_state_free(&st);
 		}
 		np_conn_close(c);
+		if (r == 0 && x.error)
+			r = cut_errf(err, x.error, "rename the device to plain text (`ip link set "
+				     "dev OLD name NEW`)", "%s: a device name is not UTF-8 text; the "
+				     "journal cannot hold it", x.host);
 		if (r < 0)
 			cut_err_prefix(err, "%s", x.h->path);
 	}
+	np_table_free(&x.table);
 	if (r < 0) {
 		netplan_diff_free(x.d);
 		return r;
 	}
 	*ret = x.d;
 	return 0;
+}
+
+/* ---- the switch ---- */
+
+static int rank(int result)
+{
+	if (result == 0)
+		return 0;
+	if (result == STEP_PENDING)
+		return 1;
+	if (result == STEP_UNKNOWN)
+		return 2;
+	return result == CUT_ECONFLICT ? 3 : 4;
+}
+
+/* Each pending item's result: the worst of its ops' (a route whose key
+ * changes has two: the add and the delete). */
+static void item_results(struct netplan_diff *d, const struct np_batch *b)
+{
+	size_t i;
+
+	for (i = b->first_op; i < b->first_op + b->nops; i++)
+		d->items[d->ops[i].item].result = 0;
+	for (i = b->first_op; i < b->first_op + b->nops; i++) {
+		const struct np_op *o = &d->ops[i];
+		struct netplan_item *it = &d->items[o->item];
+		if (rank(o->result) <= rank(it->result))
+			continue;
+		it->result = o->result;
+		free(it->outcome);
+		it->outcome = o->message ? xstrdup(o->message) : NULL;
+	}
+}
+
+static int switch_host(const struct step_ctx *ctx, struct netplan_diff *d,
+		       const struct np_batch *b, struct step *const *steps, struct cut_err *err)
+{
+	struct np_conn *c = NULL;
+	int r = np_conn_open(b->netns, &c, err);
+
+	struct np_state st = { 0 };
+
+	if (r == 0 && ctx->dry_run) /* device names for the listing */
+		r = np_state_read(c, 0, &st, err);
+	if (r < 0)
+		goto out;
+	r = np_ops_send(ctx, c, d->ops + b->first_op, b->nops, &st, err);
+	if (!ctx->dry_run) {
+		np_ops_settle(d->ops + b->first_op, b->nops, steps, d->nsteps, false);
+		item_results(d, b);
+		r = np_ops_error(d->ops + b->first_op, b->nops, steps, r, b->host, err);
+	}
+out:
+	np_state_free(&st);
+	np_conn_close(c);
+	return r;
+}
+
+int netplan_switch(const struct step_ctx *ctx, struct netplan_diff *d, struct cut_err *err)
+{
+	struct step **steps = xcalloc(d->nsteps + 1, sizeof(*steps));
+	size_t i;
+	int r = 0;
+
+	for (i = 0; i < d->nsteps; i++)
+		steps[i] = &d->steps[i];
+	for (i = 0; i < d->nbatches && r == 0; i++)
+		r = switch_host(ctx, d, &d->batches[i], steps, err);
+	free(steps);
+	return r;
 }

@@ -1,31 +1,34 @@
-/* netplan/np_step.c — the step kinds "route" and "addr": compare-and-swap
- * against the kernel, one netlink batch, results by sequence number, and
- * after a rollback a read-back against the journal's prior state.
+/* netplan/np_step.c — the step kinds "routes", "route" and "addr": payloads,
+ * compare-and-swap against the kernel, one netlink batch, results by
+ * sequence number, and after a rollback a read-back against the journal's
+ * prior state.
+ *
+ * A batch is a list of ops: one per route or address change. An "addr" or
+ * "route" step is one op; a "routes" step is one op per line of its table.
+ * Ops are decided, sent and read back one by one; np_ops_settle() then sums
+ * each step's ops up into the step's result.
  */
 #include "np.h"
 #include "netplan.h"
 
 #include <errno.h>
+#include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "jsonfile.h"
 #include "util.h"
 
-static json_t *value_json(bool is_addr, const void *v, const struct np_state *st)
-{
-	if (!v)
-		return json_null();
-	if (is_addr)
-		return np_addr_json(v, np_state_ifname, (void *)st);
-	return np_route_json(v, np_state_ifname, (void *)st);
-}
+/* ---- payloads ---- */
 
-void np_payloads(const char *netns, bool is_addr, const void *before, const void *after,
-		 const struct np_state *st, json_t **apply, json_t **inverse)
+void np_addr_payloads(const char *netns, const struct np_addr *before,
+		      const struct np_addr *after, const struct np_state *st, json_t **apply,
+		      json_t **inverse)
 {
-	json_t *b = value_json(is_addr, before, st), *a = value_json(is_addr, after, st);
-	json_t *ns = netns ? json_string(netns) : NULL;
+	json_t *b = before ? np_addr_json(before, np_state_ifname, (void *)st) : json_null();
+	json_t *a = after ? np_addr_json(after, np_state_ifname, (void *)st) : json_null();
 
 	/* the inverse shares the values, before and after swapped */
 	*apply = json_object();
@@ -34,68 +37,124 @@ void np_payloads(const char *netns, bool is_addr, const void *before, const void
 	json_object_set(*apply, "after", a);
 	json_object_set_new(*inverse, "before", a);
 	json_object_set_new(*inverse, "after", b);
-	if (ns) {
-		json_object_set(*apply, "netns", ns);
-		json_object_set_new(*inverse, "netns", ns);
+	if (netns) {
+		json_object_set_new(*apply, "netns", json_string(netns));
+		json_object_set_new(*inverse, "netns", json_string(netns));
 	}
 }
 
-/* One step, decoded against the host's state. */
-struct op {
-	struct step *s;
-	bool is_addr, has_before, has_after, send;
-	struct np_route rb, ra, rsend; /* before, after, what is sent */
-	struct np_addr ab, aa, asend;
-	enum np_req req;
-};
+static void table_reserve(struct np_table_text *t, size_t more)
+{
+	size_t cap = t->cap ? t->cap : 64 << 10;
 
-static void op_free(struct op *o)
+	if (t->fwd_len + more <= t->cap)
+		return;
+	while (cap < t->fwd_len + more)
+		cap *= 2;
+	t->fwd = xrealloc(t->fwd, cap + 1);
+	/* inv is filled from its end: move what it holds to the new end */
+	t->inv = xrealloc(t->inv, cap + 1);
+	memmove(t->inv + cap - t->inv_len, t->inv + t->cap - t->inv_len, t->inv_len);
+	t->cap = cap;
+}
+
+static void put(char *dst, size_t *len, const char *s, size_t n)
+{
+	memcpy(dst + *len, s, n);
+	*len += n;
+}
+
+/* One line: PATH \t FIRST \t SECOND \n, at dst + *len. */
+static void put_line(char *dst, size_t *len, const char *path, const char *first,
+		     const char *second)
+{
+	put(dst, len, path, strlen(path));
+	put(dst, len, "\t", 1);
+	put(dst, len, first, strlen(first));
+	put(dst, len, "\t", 1);
+	put(dst, len, second, strlen(second));
+	put(dst, len, "\n", 1);
+}
+
+void np_table_add(struct np_table_text *t, const char *path, const char *before,
+		  const char *after)
+{
+	size_t line = strlen(path) + strlen(before) + strlen(after) + 3, at = 0;
+
+	table_reserve(t, line);
+	put_line(t->fwd, &t->fwd_len, path, before, after);
+	/* the inverse: swapped, and in reverse order (undo the last change first) */
+	put_line(t->inv + t->cap - t->inv_len - line, &at, path, after, before);
+	t->inv_len += line;
+	t->lines++;
+}
+
+static json_t *table_payload(const char *netns, const char *text, size_t len)
+{
+	json_t *v = json_text(text, len), *o;
+
+	if (!v)
+		return NULL;
+	o = json_object();
+	json_object_set_new(o, "routes", v);
+	if (netns)
+		json_object_set_new(o, "netns", json_string(netns));
+	return o;
+}
+
+int np_table_payloads(struct np_table_text *t, const char *netns, json_t **apply,
+		      json_t **inverse)
+{
+	*apply = table_payload(netns, t->fwd, t->fwd_len);
+	*inverse = table_payload(netns, t->inv + t->cap - t->inv_len, t->inv_len);
+	t->fwd_len = t->inv_len = t->lines = 0;
+	if (*apply && *inverse)
+		return 0;
+	json_decref(*apply);
+	json_decref(*inverse);
+	*apply = *inverse = NULL;
+	return CUT_EINPUT; /* a device name that is not UTF-8 */
+}
+
+void np_table_free(struct np_table_text *t)
+{
+	free(t->fwd);
+	free(t->inv);
+	memset(t, 0, sizeof(*t));
+}
+
+/* ---- ops ---- */
+
+void np_op_clear(struct np_op *o)
 {
 	np_route_free(&o->rb);
 	np_route_free(&o->ra);
 	np_route_free(&o->rsend);
+	free(o->message);
+	o->message = NULL;
 }
 
-static const char *payload_netns(const json_t *p)
+static void op_set(struct np_op *o, int result, const char *fmt, ...) CUT_PRINTF(3, 4);
+static void op_set(struct np_op *o, int result, const char *fmt, ...)
 {
-	return json_string_value(json_object_get(p, "netns"));
+	va_list ap;
+
+	o->result = result;
+	free(o->message);
+	o->message = NULL;
+	if (!fmt)
+		return;
+	va_start(ap, fmt);
+	if (vasprintf(&o->message, fmt, ap) < 0)
+		o->message = NULL;
+	va_end(ap);
 }
 
-static bool same_netns(const char *a, const char *b)
+/* Is a route matching want among the k routes at first (its key's place)? */
+static bool route_among(const struct np_state *st, size_t first, size_t k,
+			const struct np_route *want)
 {
-	return (!a && !b) || (a && b && strcmp(a, b) == 0);
-}
-
-static int decode(struct op *o, const json_t *p, struct np_state *st, char *msg, size_t n)
-{
-	const json_t *b = json_object_get(p, "before"), *a = json_object_get(p, "after");
-	int r = 0;
-
-	o->has_before = b && !json_is_null(b);
-	o->has_after = a && !json_is_null(a);
-	if (!o->has_before && !o->has_after)
-		return snprintf(msg, n, "payload has neither \"before\" nor \"after\""), CUT_EINPUT;
-	if (o->is_addr) {
-		if (o->has_before)
-			r = np_addr_from_json(b, np_state_ifindex, st, &o->ab, msg, n);
-		if (r == 0 && o->has_after)
-			r = np_addr_from_json(a, np_state_ifindex, st, &o->aa, msg, n);
-		if (r == 0 && o->has_before && o->has_after)
-			return snprintf(msg, n, "an address step either adds or removes"), CUT_EINPUT;
-		return r;
-	}
-	if (o->has_before)
-		r = np_route_from_json(b, np_state_ifindex, st, &o->rb, msg, n);
-	if (r == 0 && o->has_after)
-		r = np_route_from_json(a, np_state_ifindex, st, &o->ra, msg, n);
-	if (r == 0 && o->has_before && o->has_after && np_route_key_cmp(&o->rb, &o->ra) != 0)
-		return snprintf(msg, n, "a replace keeps the route's key"), CUT_EINPUT;
-	return r;
-}
-
-static bool route_present(const struct np_state *st, const struct np_route *want)
-{
-	size_t first, k = np_state_routes_at(st, want, &first), i;
+	size_t i;
 
 	for (i = 0; i < k; i++)
 		if (np_route_match(want, &st->routes[first + i]))
@@ -127,16 +186,16 @@ static void key_only(struct np_route *dst, const struct np_route *r)
 	memcpy(dst->src, r->src, 16);
 }
 
-static void classify_route(const struct step_ctx *ctx, struct op *o, const struct np_state *st)
+static void classify_route(const struct step_ctx *ctx, struct np_op *o, const struct np_state *st)
 {
 	const struct np_route *key = o->has_after ? &o->ra : &o->rb;
-	size_t first, at = np_state_routes_at(st, key, &first);
-	bool in_effect = o->has_after ? route_present(st, &o->ra) : at == 0;
-	bool pre = o->has_before ? route_present(st, &o->rb) : at == 0;
+	size_t first, at = np_state_routes_at(st, key, &first); /* before and after: one key */
+	bool in_effect = o->has_after ? route_among(st, first, at, &o->ra) : at == 0;
+	bool pre = o->has_before ? route_among(st, first, at, &o->rb) : at == 0;
 	char now[NP_ROUTESTR];
 
 	if (in_effect) {
-		step_set_result(o->s, 0, "already in effect");
+		op_set(o, 0, "already in effect");
 		return;
 	}
 	if (pre || ctx->force) {
@@ -152,11 +211,11 @@ static void classify_route(const struct step_ctx *ctx, struct op *o, const struc
 		return;
 	}
 	route_now(st, key, now, sizeof(now));
-	step_set_result(o->s, CUT_ECONFLICT, "the kernel has %s, which is neither the state before "
-			"nor the state after this step", now);
+	op_set(o, CUT_ECONFLICT, "the kernel has %s, which is neither the state before nor the "
+	       "state after this step", now);
 }
 
-static void classify_addr(const struct step_ctx *ctx, struct op *o, const struct np_state *st)
+static void classify_addr(const struct step_ctx *ctx, struct np_op *o, const struct np_state *st)
 {
 	const struct np_addr *key = o->has_after ? &o->aa : &o->ab;
 	const struct np_addr *have = np_state_addr_at(st, key);
@@ -164,7 +223,7 @@ static void classify_addr(const struct step_ctx *ctx, struct op *o, const struct
 	bool pre = o->has_before ? have && np_addr_match(&o->ab, have) : !have;
 
 	if (in_effect) {
-		step_set_result(o->s, 0, "already in effect");
+		op_set(o, 0, "already in effect");
 		return;
 	}
 	if (pre || ctx->force) {
@@ -173,15 +232,30 @@ static void classify_addr(const struct step_ctx *ctx, struct op *o, const struct
 		o->asend = o->has_after ? o->aa : o->ab;
 		return;
 	}
-	step_set_result(o->s, CUT_ECONFLICT, "the kernel holds the address with other attributes "
-			"(flags, scope, broadcast or label) than before or after this step");
+	op_set(o, CUT_ECONFLICT, "the kernel holds the address with other attributes (flags, "
+	       "scope, broadcast or label) than before or after this step");
+}
+
+void np_ops_classify(const struct step_ctx *ctx, struct np_op *ops, size_t n,
+		     const struct np_state *st)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (ops[i].result != STEP_PENDING)
+			continue;
+		if (ops[i].is_addr)
+			classify_addr(ctx, &ops[i], st);
+		else
+			classify_route(ctx, &ops[i], st);
+	}
 }
 
 static const char *const req_verb[] = {
 	[NP_REQ_ADD] = "add", [NP_REQ_REPLACE] = "replace", [NP_REQ_DEL] = "delete",
 };
 
-static void say_op(const struct step_ctx *ctx, const struct op *o, const struct np_state *st)
+static void say_op(const struct step_ctx *ctx, const struct np_op *o, const struct np_state *st)
 {
 	char what[NP_ROUTESTR], line[NP_ROUTESTR + 64];
 
@@ -195,14 +269,21 @@ static void say_op(const struct step_ctx *ctx, const struct op *o, const struct 
 	ctx->say(ctx->say_cookie, line);
 }
 
-/* Sends the ops marked send; sets their results from the kernel's answers. */
-static int send_ops(struct np_conn *c, struct op *ops, size_t n, struct cut_err *err)
+int np_ops_send(const struct step_ctx *ctx, struct np_conn *c, struct np_op *ops, size_t n,
+		const struct np_state *st, struct cut_err *err)
 {
-	struct np_req_item *items = xcalloc(n + 1, sizeof(*items));
-	size_t *map = xcalloc(n + 1, sizeof(*map));
-	size_t k = 0, i;
+	struct np_req_item *items;
+	size_t *map, k = 0, i;
 	int r;
 
+	if (ctx->dry_run) {
+		for (i = 0; i < n; i++)
+			if (ops[i].send)
+				say_op(ctx, &ops[i], st);
+		return 0;
+	}
+	items = xcalloc(n + 1, sizeof(*items));
+	map = xcalloc(n + 1, sizeof(*map));
 	for (i = 0; i < n; i++) {
 		if (!ops[i].send)
 			continue;
@@ -214,15 +295,15 @@ static int send_ops(struct np_conn *c, struct op *ops, size_t n, struct cut_err 
 	}
 	r = np_conn_send(c, items, k, err);
 	for (i = 0; i < k; i++) {
-		struct step *s = ops[map[i]].s;
+		struct np_op *o = &ops[map[i]];
 		if (items[i].error == 0)
-			step_set_result(s, 0, NULL);
+			op_set(o, 0, NULL);
 		else if (items[i].error == 2)
-			step_set_result(s, STEP_UNKNOWN, "sent, but the kernel's answer was lost");
+			op_set(o, STEP_UNKNOWN, "sent, but the kernel's answer was lost");
 		else if (items[i].error < 0)
-			step_set_result(s, CUT_EPEER, "%s: the kernel refused it: %s%s%s",
-					np_conn_host(c), items[i].message ? items[i].message : "",
-					items[i].message ? ": " : "", strerror(-items[i].error));
+			op_set(o, CUT_EPEER, "the kernel refused it: %s%s%s",
+			       items[i].message ? items[i].message : "",
+			       items[i].message ? ": " : "", strerror(-items[i].error));
 		free(items[i].message);
 	}
 	free(items);
@@ -230,18 +311,170 @@ static int send_ops(struct np_conn *c, struct op *ops, size_t n, struct cut_err 
 	return r;
 }
 
+/* ---- results ---- */
+
+/* "routes.hosts[0].routes[3] (route 10.0.3.0/24 table main metric 0)": the
+ * change's key, which names it without the device names of one host. */
+static void op_name(const struct np_op *o, char *buf, size_t n)
+{
+	const struct np_route *r = o->has_after ? &o->ra : &o->rb;
+	const struct np_addr *a = o->has_after ? &o->aa : &o->ab;
+	char pfx[NP_ADDRSTR], table[16], what[NP_ADDRSTR + 64];
+
+	if (o->is_addr) {
+		snprintf(what, sizeof(what), "address %s",
+			 np_prefix_str(a->family, a->local, a->prefixlen, pfx, sizeof(pfx)));
+	} else {
+		np_table_str(r->table, table, sizeof(table));
+		snprintf(what, sizeof(what), "route %s table %s metric %u",
+			 np_prefix_str(r->family, r->dst, r->dst_len, pfx, sizeof(pfx)), table,
+			 r->metric);
+	}
+	if (o->path)
+		snprintf(buf, n, "%s (%s)", o->path, what);
+	else
+		snprintf(buf, n, "%s", what);
+}
+
+struct tally {
+	size_t ops, in_effect, conflicts, failed, unknown, pending;
+	const struct np_op *first_bad; /* the first failure, else the first conflict */
+};
+
+static void tally_add(struct tally *t, const struct np_op *o)
+{
+	t->ops++;
+	if (o->result == 0)
+		t->in_effect++;
+	else if (o->result == STEP_PENDING)
+		t->pending++;
+	else if (o->result == STEP_UNKNOWN)
+		t->unknown++;
+	else if (o->result == CUT_ECONFLICT)
+		t->conflicts++;
+	else
+		t->failed++;
+	if (o->result < 0 && (!t->first_bad || (t->first_bad->result == CUT_ECONFLICT &&
+						o->result != CUT_ECONFLICT)))
+		t->first_bad = o;
+}
+
+/* The result of a step of many ops. Forward, a step partly in effect must be
+ * undone by a rollback (STEP_PARTIAL); undoing, whatever is left makes the
+ * next rollback try the step again, line by line. */
+static int tally_result(const struct tally *t, bool inverse)
+{
+	if (t->in_effect == t->ops)
+		return 0;
+	if (t->failed)
+		return !inverse && (t->in_effect || t->unknown) ? STEP_PARTIAL
+								: t->first_bad->result;
+	if (t->unknown)
+		return STEP_UNKNOWN;
+	if (t->conflicts)
+		return !inverse && t->in_effect ? STEP_PARTIAL : CUT_ECONFLICT;
+	return !inverse && t->in_effect ? STEP_PARTIAL : STEP_PENDING;
+}
+
+/* "11 of 12 route changes restored, 1 left alone" */
+static void tally_text(const struct tally *t, bool inverse, char *buf, size_t n)
+{
+	int len = snprintf(buf, n, "%zu of %zu route changes %s", t->in_effect, t->ops,
+			   inverse ? "restored" : "in effect");
+
+	if (t->failed && len > 0 && (size_t)len < n)
+		len += snprintf(buf + len, n - (size_t)len, ", %zu failed", t->failed);
+	if (t->conflicts && len > 0 && (size_t)len < n)
+		len += snprintf(buf + len, n - (size_t)len, ", %zu left alone", t->conflicts);
+	if (t->pending && len > 0 && (size_t)len < n)
+		len += snprintf(buf + len, n - (size_t)len, ", %zu not tried", t->pending);
+	if (t->unknown && len > 0 && (size_t)len < n)
+		snprintf(buf + len, n - (size_t)len, ", %zu unknown", t->unknown);
+}
+
+static void settle_step(struct step *s, const struct np_op *ops, size_t n, bool inverse)
+{
+	struct tally t = { 0 };
+	char name[NP_ROUTESTR], counts[256];
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		tally_add(&t, &ops[i]);
+	if (n == 1) { /* one change: its own words */
+		step_set_result(s, ops[0].result, ops[0].message ? "%s" : NULL, ops[0].message);
+		return;
+	}
+	if (t.in_effect == t.ops) {
+		step_set_result(s, 0, NULL);
+		return;
+	}
+	tally_text(&t, inverse, counts, sizeof(counts));
+	if (!t.first_bad) {
+		step_set_result(s, tally_result(&t, inverse), "%s", counts);
+		return;
+	}
+	op_name(t.first_bad, name, sizeof(name));
+	step_set_result(s, tally_result(&t, inverse), "%s: %s (%s)", name,
+			t.first_bad->message ? t.first_bad->message : "", counts);
+}
+
+void np_ops_settle(struct np_op *ops, size_t n, struct step *const *steps, size_t nsteps,
+		   bool inverse)
+{
+	size_t i = 0, j;
+
+	while (i < n) {
+		for (j = i + 1; j < n && ops[j].step == ops[i].step; j++)
+			;
+		if (ops[i].step < nsteps && steps[ops[i].step]->result == STEP_PENDING)
+			settle_step(steps[ops[i].step], ops + i, j - i, inverse);
+		i = j;
+	}
+}
+
+int np_ops_error(const struct np_op *ops, size_t n, struct step *const *steps, int sent_r,
+		 const char *host, struct cut_err *err)
+{
+	struct tally t = { 0 };
+	char name[NP_ROUTESTR];
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		tally_add(&t, &ops[i]);
+	if (t.first_bad && t.first_bad->result != CUT_ECONFLICT) {
+		op_name(t.first_bad, name, sizeof(name));
+		return cut_errf(err, t.first_bad->result,
+				"`cutover rollback --journal JOURNAL` undoes what was applied",
+				"%s: %s: %s (%zu change%s failed)", host,
+				t.first_bad->path ? name : steps[t.first_bad->step]->describe,
+				t.first_bad->message ? t.first_bad->message
+						     : cut_strerror(t.first_bad->result),
+				t.failed, t.failed == 1 ? "" : "s");
+	}
+	if (sent_r < 0 && err && err->code)
+		return sent_r;
+	if (t.first_bad) {
+		op_name(t.first_bad, name, sizeof(name));
+		return cut_errf(err, CUT_ECONFLICT, "check those routes by hand; --force overwrites "
+				"them", "%s: %s: %s (%zu change%s left alone)", host,
+				t.first_bad->path ? name : steps[t.first_bad->step]->describe,
+				t.first_bad->message, t.conflicts, t.conflicts == 1 ? "" : "s");
+	}
+	return sent_r;
+}
+
 /* After a rollback: each restored route/address must be exactly the prior one. */
-static void verify(struct op *ops, size_t n, const struct np_state *st)
+static void verify(struct np_op *ops, size_t n, const struct np_state *st)
 {
 	char now[NP_ROUTESTR], want[NP_ROUTESTR];
 	size_t i;
 
 	for (i = 0; i < n; i++) {
-		struct op *o = &ops[i];
+		struct np_op *o = &ops[i];
 		const struct np_addr *have;
 		size_t first, at;
 
-		if (o->s->result != 0)
+		if (o->result != 0)
 			continue;
 		if (o->is_addr) {
 			have = np_state_addr_at(st, o->has_after ? &o->aa : &o->ab);
@@ -249,8 +482,8 @@ static void verify(struct op *ops, size_t n, const struct np_state *st)
 				continue;
 			np_addr_str(o->has_after ? &o->aa : &o->ab, np_state_ifname, (void *)st, want,
 				    sizeof(want));
-			step_set_result(o->s, CUT_EVERIFY, "read back after rollback: address %s is %s",
-					want, o->has_after ? "missing or differs" : "still there");
+			op_set(o, CUT_EVERIFY, "read back after rollback: address %s is %s", want,
+			       o->has_after ? "missing or differs" : "still there");
 			continue;
 		}
 		at = np_state_routes_at(st, o->has_after ? &o->ra : &o->rb, &first);
@@ -261,62 +494,210 @@ static void verify(struct op *ops, size_t n, const struct np_state *st)
 			np_route_str(&o->ra, np_state_ifname, (void *)st, want, sizeof(want));
 		else
 			snprintf(want, sizeof(want), "no route there");
-		step_set_result(o->s, CUT_EVERIFY, "read back after rollback: the kernel has %s; "
-				"the journal's prior state is %s", now, want);
+		op_set(o, CUT_EVERIFY, "read back after rollback: the kernel has %s; the journal's "
+		       "prior state is %s", now, want);
 	}
 }
 
-static int batch_error(struct op *ops, size_t n, int sent_r, const char *host, struct cut_err *err)
+/* ---- decoding a journal's payloads into ops ---- */
+
+static void reserve_ops(struct np_decoder *d, size_t more)
 {
-	size_t i, conflicts = 0, failed = 0;
-	const struct step *first_fail = NULL, *first_conflict = NULL;
-
-	for (i = 0; i < n; i++) {
-		int res = ops[i].s->result;
-		if (res == CUT_ECONFLICT && !conflicts++)
-			first_conflict = ops[i].s;
-		else if (res < 0 && res != CUT_ECONFLICT && !failed++)
-			first_fail = ops[i].s;
-	}
-	if (first_fail)
-		return cut_errf(err, first_fail->result,
-				"`cutover rollback --journal JOURNAL` undoes what was applied",
-				"%s: %s: %s (%zu step%s failed)", host, first_fail->describe,
-				first_fail->message ? first_fail->message : cut_strerror(first_fail->result),
-				failed, failed == 1 ? "" : "s");
-	if (sent_r < 0 && err && err->code)
-		return sent_r;
-	if (first_conflict)
-		return cut_errf(err, CUT_ECONFLICT, "check those routes by hand; --force overwrites "
-				"them", "%s: %s: %s (%zu step%s left alone)", host,
-				first_conflict->describe, first_conflict->message, conflicts,
-				conflicts == 1 ? "" : "s");
-	return sent_r;
+	if (d->n + more <= d->cap)
+		return;
+	d->cap = d->n + more > 2 * d->cap ? d->n + more : 2 * d->cap;
+	d->ops = xrealloc(d->ops, d->cap * sizeof(*d->ops));
 }
 
-static int decode_all(struct op *ops, struct step *const *steps, size_t n, bool inverse,
-		      struct np_state *st, const char *netns)
+static size_t count_lines(const char *s)
+{
+	size_t n = 0;
+
+	while ((s = strchr(s, '\n')))
+		n++, s++;
+	return n;
+}
+
+static struct np_op *new_op(struct np_decoder *d, size_t step)
+{
+	struct np_op *o;
+
+	reserve_ops(d, 1);
+	o = &d->ops[d->n++];
+	memset(o, 0, sizeof(*o));
+	o->step = step;
+	o->item = SIZE_MAX;
+	o->result = STEP_PENDING;
+	return o;
+}
+
+static const char *payload_netns(const json_t *p)
+{
+	return json_string_value(json_object_get(p, "netns"));
+}
+
+static bool same_netns(const char *a, const char *b)
+{
+	return (!a && !b) || (a && b && strcmp(a, b) == 0);
+}
+
+static int route_side(struct np_decoder *d, const char *text, bool *has, struct np_route *r,
+		      char *msg, size_t n)
+{
+	*has = strcmp(text, "-") != 0;
+	if (!*has)
+		return 0;
+	return np_route_parse(text, np_state_ifindex, d->st, r, msg, n);
+}
+
+static int route_sides(struct np_decoder *d, struct np_op *o, const char *before, const char *after,
+		       char *msg, size_t n)
+{
+	int r = route_side(d, before, &o->has_before, &o->rb, msg, n);
+
+	if (r == 0)
+		r = route_side(d, after, &o->has_after, &o->ra, msg, n);
+	if (r < 0)
+		return r;
+	if (!o->has_before && !o->has_after)
+		return snprintf(msg, n, "a line has neither a route before nor after"), CUT_EINPUT;
+	if (o->has_before && o->has_after && np_route_key_cmp(&o->rb, &o->ra) != 0)
+		return snprintf(msg, n, "a replace keeps the route's key"), CUT_EINPUT;
+	return 0;
+}
+
+/* Splits "PATH\tBEFORE\tAFTER" at line (NUL-terminated, tabs replaced). */
+static int split_line(char *line, char **f, char *msg, size_t n)
+{
+	size_t k;
+
+	f[0] = line;
+	for (k = 1; k < 3; k++) {
+		char *tab = strchr(f[k - 1], '\t');
+		if (!tab)
+			return snprintf(msg, n, "a line of the table has fewer than three fields"),
+			       CUT_EINPUT;
+		*tab = 0;
+		f[k] = tab + 1;
+	}
+	if (strchr(f[2], '\t'))
+		return snprintf(msg, n, "a line of the table has more than three fields"),
+		       CUT_EINPUT;
+	return 0;
+}
+
+/* A "routes" step: one op per line. On a bad line the ops made for this step
+ * stay (pending) and the step fails as a whole: rollback applies no part of
+ * a table it cannot read. */
+int np_decode_table(struct np_decoder *d, size_t step, const json_t *p, char *msg, size_t n)
+{
+	const json_t *v = json_object_get(p, "routes");
+	char *text, *line, *next, *f[3];
+	size_t lines = 0;
+	int r = 0;
+
+	if (!json_is_string(v))
+		return snprintf(msg, n, "payload has no \"routes\" table"), CUT_EINPUT;
+	text = xstrdup(json_string_value(v));
+	reserve_ops(d, count_lines(text));
+	d->texts = xrealloc(d->texts, (d->ntexts + 1) * sizeof(*d->texts));
+	d->texts[d->ntexts++] = text;
+	for (line = text; *line && r == 0; line = next) {
+		struct np_op *o;
+		next = strchr(line, '\n');
+		if (!next)
+			return snprintf(msg, n, "the table's last line has no end"), CUT_EINPUT;
+		*next++ = 0;
+		r = split_line(line, f, msg, n);
+		if (r < 0)
+			break;
+		o = new_op(d, step);
+		o->path = f[0];
+		r = route_sides(d, o, f[1], f[2], msg, n);
+		lines++;
+	}
+	if (r == 0 && lines == 0)
+		return snprintf(msg, n, "the table is empty"), CUT_EINPUT;
+	return r;
+}
+
+/* A "route" step (one route per step, as journals before "routes" hold) or
+ * an "addr" step. */
+static int decode_one(struct np_decoder *d, size_t step, bool is_addr, const json_t *p, char *msg,
+		      size_t n)
+{
+	const json_t *b = json_object_get(p, "before"), *a = json_object_get(p, "after");
+	struct np_op *o = new_op(d, step);
+	int r = 0;
+
+	o->is_addr = is_addr;
+	o->has_before = b && !json_is_null(b);
+	o->has_after = a && !json_is_null(a);
+	if (!o->has_before && !o->has_after)
+		return snprintf(msg, n, "payload has neither \"before\" nor \"after\""), CUT_EINPUT;
+	if (is_addr) {
+		if (o->has_before)
+			r = np_addr_from_json(b, np_state_ifindex, d->st, &o->ab, msg, n);
+		if (r == 0 && o->has_after)
+			r = np_addr_from_json(a, np_state_ifindex, d->st, &o->aa, msg, n);
+		if (r == 0 && o->has_before && o->has_after)
+			return snprintf(msg, n, "an address step either adds or removes"), CUT_EINPUT;
+		return r;
+	}
+	if (o->has_before)
+		r = np_route_from_json(b, np_state_ifindex, d->st, &o->rb, msg, n);
+	if (r == 0 && o->has_after)
+		r = np_route_from_json(a, np_state_ifindex, d->st, &o->ra, msg, n);
+	if (r == 0 && o->has_before && o->has_after && np_route_key_cmp(&o->rb, &o->ra) != 0)
+		return snprintf(msg, n, "a replace keeps the route's key"), CUT_EINPUT;
+	return r;
+}
+
+/* A step whose payload cannot be read: none of its ops is tried. */
+static void drop_step_ops(struct np_decoder *d, size_t step)
+{
+	while (d->n && d->ops[d->n - 1].step == step)
+		np_op_clear(&d->ops[--d->n]);
+}
+
+static void decode_all(struct np_decoder *d, struct step *const *steps, size_t n, bool inverse,
+		       const char *netns)
 {
 	char msg[256];
 	size_t i;
-	int bad = 0;
+	int r;
 
 	for (i = 0; i < n; i++) {
 		const json_t *p = inverse ? steps[i]->inverse : steps[i]->apply;
-		ops[i].s = steps[i];
-		ops[i].is_addr = strcmp(steps[i]->kind, "addr") == 0;
 		if (!same_netns(payload_netns(p), netns)) {
 			step_set_result(steps[i], CUT_EINTERNAL, "a batch must hold one host's steps");
-			bad++;
-		} else if (decode(&ops[i], p, st, msg, sizeof(msg)) < 0) {
+			continue;
+		}
+		if (strcmp(steps[i]->kind, "routes") == 0)
+			r = np_decode_table(d, i, p, msg, sizeof(msg));
+		else
+			r = decode_one(d, i, strcmp(steps[i]->kind, "addr") == 0, p, msg,
+				       sizeof(msg));
+		if (r < 0) {
+			drop_step_ops(d, i);
 			step_set_result(steps[i], CUT_EINPUT, "journal payload: %s", msg);
-			bad++;
 		}
 	}
-	return bad;
 }
 
-static int what_to_read(struct step *const *steps, size_t n)
+void np_decoder_free(struct np_decoder *d)
+{
+	size_t i;
+
+	for (i = 0; i < d->n; i++)
+		np_op_clear(&d->ops[i]);
+	for (i = 0; i < d->ntexts; i++)
+		free(d->texts[i]);
+	free(d->ops);
+	free(d->texts);
+}
+
+static int kinds_read(struct step *const *steps, size_t n)
 {
 	size_t i;
 	int what = 0;
@@ -326,58 +707,76 @@ static int what_to_read(struct step *const *steps, size_t n)
 	return what;
 }
 
+static int what_to_read(const struct np_op *ops, size_t n)
+{
+	size_t i;
+	int what = 0;
+
+	for (i = 0; i < n; i++)
+		what |= ops[i].is_addr ? NP_READ_ADDRS : NP_READ_ROUTES;
+	return what;
+}
+
+static int verify_error(const struct np_op *ops, size_t n, struct step *const *steps,
+			const char *host, struct cut_err *err)
+{
+	char name[NP_ROUTESTR];
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (ops[i].result != CUT_EVERIFY)
+			continue;
+		op_name(&ops[i], name, sizeof(name));
+		return cut_errf(err, CUT_EVERIFY, "compare `ip -d route show table all` with the "
+				"journal (`cutover journal show`)", "%s: %s: %s", host,
+				ops[i].path ? name : steps[ops[i].step]->describe, ops[i].message);
+	}
+	return 0;
+}
+
 int netplan_apply(const struct step_ctx *ctx, struct step *const *steps, size_t n, bool inverse,
 		  struct cut_err *err)
 {
 	const char *netns = n ? payload_netns(inverse ? steps[0]->inverse : steps[0]->apply) : NULL;
-	struct op *ops = xcalloc(n + 1, sizeof(*ops));
+	struct np_decoder d = { 0 };
 	struct np_conn *c = NULL;
 	struct np_state st = { 0 };
-	size_t i;
 	int r;
 
 	if (n == 0)
-		goto out_free;
+		return 0;
 	r = np_conn_open(netns, &c, err);
 	if (r == 0)
-		r = np_state_read(c, what_to_read(steps, n), &st, err);
+		r = np_state_read(c, kinds_read(steps, n), &st, err);
 	if (r < 0)
 		goto out;
-	decode_all(ops, steps, n, inverse, &st, netns);
-	for (i = 0; i < n; i++) {
-		if (ops[i].s->result != STEP_PENDING)
-			continue;
-		if (ops[i].is_addr)
-			classify_addr(ctx, &ops[i], &st);
-		else
-			classify_route(ctx, &ops[i], &st);
-		if (ops[i].send && ctx->dry_run)
-			say_op(ctx, &ops[i], &st);
-	}
-	r = 0;
-	if (!ctx->dry_run)
-		r = send_ops(c, ops, n, err);
+	d.st = &st;
+	decode_all(&d, steps, n, inverse, netns);
+	np_ops_classify(ctx, d.ops, d.n, &st);
+	r = np_ops_send(ctx, c, d.ops, d.n, &st, err);
 	if (inverse && !ctx->dry_run) {
 		np_state_free(&st);
-		if (np_state_read(c, what_to_read(steps, n), &st, NULL) == 0)
-			verify(ops, n, &st);
+		if (np_state_read(c, what_to_read(d.ops, d.n), &st, NULL) == 0)
+			verify(d.ops, d.n, &st);
 	}
-	r = batch_error(ops, n, r, np_conn_host(c), err);
+	np_ops_settle(d.ops, d.n, steps, n, inverse);
+	r = np_ops_error(d.ops, d.n, steps, r, np_conn_host(c), err);
 	if (r == 0) {
-		for (i = 0; i < n; i++)
-			if (ops[i].s->result == CUT_EVERIFY)
-				r = cut_errf(err, CUT_EVERIFY, "compare `ip -d route show table all` with "
-					     "the journal (`cutover journal show`)", "%s: %s: %s",
-					     np_conn_host(c), ops[i].s->describe, ops[i].s->message);
+		size_t i;
+		for (i = 0; i < n && r == 0; i++) /* a payload it could not read */
+			if (steps[i]->result < 0 && steps[i]->result != CUT_ECONFLICT)
+				r = cut_errf(err, steps[i]->result, "the journal is damaged: "
+					     "restore the routes by hand (`cutover journal show`)",
+					     "%s: %s: %s", np_conn_host(c), steps[i]->describe,
+					     steps[i]->message);
 	}
+	if (r == 0)
+		r = verify_error(d.ops, d.n, steps, np_conn_host(c), err);
 out:
 	np_conn_close(c);
 	np_state_free(&st);
-	for (i = 0; i < n; i++)
-		op_free(&ops[i]);
-out_free:
-	free(ops);
-	return n ? r : 0;
+	np_decoder_free(&d);
+	return r;
 }
 
 static char *batch_key(const json_t *payload)
@@ -392,6 +791,10 @@ static int kind_apply(const struct step_ctx *ctx, struct step *const *steps, siz
 	return netplan_apply(ctx, steps, n, inverse, err);
 }
 
+/* One netlink batch per host whatever the mix of kinds: they share the key. */
+static const struct step_kind routes_kind = {
+	.name = "routes", .apply = kind_apply, .batch_key = batch_key, .batch_max = 0,
+};
 static const struct step_kind route_kind = {
 	.name = "route", .apply = kind_apply, .batch_key = batch_key, .batch_max = 0,
 };
@@ -401,7 +804,9 @@ static const struct step_kind addr_kind = {
 
 int netplan_register_steps(struct step_registry *reg)
 {
-	int r = step_registry_add(reg, &route_kind);
+	int r = step_registry_add(reg, &routes_kind);
 
+	if (r == 0)
+		r = step_registry_add(reg, &route_kind);
 	return r < 0 ? r : step_registry_add(reg, &addr_kind);
 }

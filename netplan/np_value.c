@@ -404,13 +404,15 @@ static json_t *ip_json(uint8_t family, const uint8_t *a)
  * `exact`: every field counts, the passthrough attributes too (`rtattrs`, raw
  * netlink attributes in hex). Device names hold no blanks (the kernel refuses
  * them), so blanks separate the fields. */
-static char *route_text(const struct np_route *r, np_ifname_fn name, void *cookie)
+size_t np_route_text(const struct np_route *r, np_ifname_fn name, void *cookie, char *buf,
+		     size_t n)
 {
 	char dev[NP_ADDRSTR];
-	struct tbuf b = { .n = 256 + 16 + 2 * r->extra_len };
+	struct tbuf b = { buf, n, 0 };
 
-	b.p = xmalloc(b.n);
-	b.p[0] = 0;
+	if (n == 0)
+		return 0;
+	buf[0] = 0;
 	t_prefix(&b, "", r->family, r->dst, r->dst_len);
 	if (r->src_len)
 		t_prefix(&b, " from ", r->family, r->src, r->src_len);
@@ -440,13 +442,17 @@ static char *route_text(const struct np_route *r, np_ifname_fn name, void *cooki
 			t_hex(&b, r->extra, r->extra_len);
 		}
 	}
-	return b.p;
+	return b.len + 1 < n ? b.len : 0; /* full: cut short */
 }
 
 json_t *np_route_json(const struct np_route *r, np_ifname_fn name, void *cookie)
 {
-	char *text = route_text(r, name, cookie);
-	json_t *v = json_string(text);
+	size_t n = NP_ROUTE_TEXT_MAX + 1;
+	char *text = xmalloc(n);
+	json_t *v;
+
+	np_route_text(r, name, cookie, text, n);
+	v = json_string(text);
 
 	free(text);
 	/* a device name that is not UTF-8: a text no rollback accepts, loudly */
@@ -700,14 +706,13 @@ static int t_field(struct tparse *t, np_ifindex_fn index, void *cookie, struct n
 	return CUT_EINPUT;
 }
 
-#define NP_ROUTE_TEXT_MAX (1024 + 2 * NP_EXTRA_MAX)
-
-static int route_from_text(const char *s, np_ifindex_fn index, void *cookie, struct np_route *r,
-			   char *msg, size_t n)
+int np_route_parse(const char *s, np_ifindex_fn index, void *cookie, struct np_route *r,
+		   char *msg, size_t n)
 {
 	struct tparse t = { .p = s, .msg = msg, .n = n };
 	int ret = 0;
 
+	memset(r, 0, sizeof(*r));
 	if (strlen(s) > NP_ROUTE_TEXT_MAX)
 		return snprintf(msg, n, "route payload is too long"), CUT_EINPUT;
 	if (!t_next(&t) || t.len >= sizeof(t.tok) ||
@@ -740,7 +745,7 @@ int np_route_from_json(const json_t *v, np_ifindex_fn index, void *cookie, struc
 
 	memset(r, 0, sizeof(*r));
 	if (json_is_string(v))
-		return route_from_text(json_string_value(v), index, cookie, r, msg, n);
+		return np_route_parse(json_string_value(v), index, cookie, r, msg, n);
 	/* journals written before the payload text: one object per route */
 	if (!json_is_object(v))
 		return snprintf(msg, n, "route payload is neither a text nor an object"), CUT_EINPUT;

@@ -60,45 +60,26 @@ static int refuse_conflicts(const struct netplan_diff *diff, struct cut_err *err
 	return 0;
 }
 
+/* What became of each pending change of the plan. */
 static void count(struct night_route_result *res)
 {
 	size_t i;
 
-	for (i = 0; i < res->diff->nsteps; i++) {
-		int v = res->diff->steps[i].result;
-		if (v == 0)
+	for (i = 0; i < res->diff->n; i++) {
+		const struct netplan_item *it = &res->diff->items[i];
+		if (it->state != NETPLAN_PENDING)
+			continue;
+		if (it->result == 0)
 			res->applied++;
-		else if (v == STEP_PENDING)
+		else if (it->result == STEP_PENDING)
 			res->not_tried++;
-		else if (v == STEP_UNKNOWN)
+		else if (it->result == STEP_UNKNOWN)
 			res->unknown++;
-		else if (v == CUT_ECONFLICT)
+		else if (it->result == CUT_ECONFLICT)
 			res->conflicts++;
 		else
 			res->failed++;
 	}
-}
-
-/* One netlink batch per host: the steps of a host are contiguous. */
-static int apply_hosts(const struct step_ctx *ctx, struct netplan_diff *diff, struct cut_err *err)
-{
-	struct step **ptrs = xcalloc(diff->nsteps + 1, sizeof(*ptrs));
-	size_t i, from = 0;
-	int r = 0;
-
-	for (i = 0; i < diff->nsteps; i++)
-		ptrs[i] = &diff->steps[i];
-	while (from < diff->nsteps && r == 0) {
-		const char *host = diff->items[diff->step_item[from]].host;
-		size_t len = 1;
-		while (from + len < diff->nsteps &&
-		       strcmp(diff->items[diff->step_item[from + len]].host, host) == 0)
-			len++;
-		r = netplan_apply(ctx, ptrs + from, len, false, err);
-		from += len;
-	}
-	free(ptrs);
-	return r;
 }
 
 static int switch_journaled(struct night_route_result *res, const struct step_ctx *ctx,
@@ -112,7 +93,7 @@ static int switch_journaled(struct night_route_result *res, const struct step_ct
 	if (r < 0)
 		return r;
 	res->journaled = true;
-	r = apply_hosts(ctx, res->diff, &apply_err);
+	r = netplan_switch(ctx, res->diff, &apply_err);
 	w = journal_write_outcomes(j, res->diff->steps, res->diff->nsteps, false, err);
 	if (r < 0) {
 		*err = apply_err;
@@ -145,10 +126,8 @@ int night_route_switch(const char *path, const struct night_route_opts *o,
 		r = refuse_conflicts(res->diff, err);
 	if (r < 0 || res->diff->nsteps == 0)
 		return r;
-	if (o->dry_run) {
-		r = apply_hosts(&ctx, res->diff, err);
-		return r;
-	}
+	if (o->dry_run)
+		return netplan_switch(&ctx, res->diff, err);
 	r = journal_open(res->np->plan->journal, JOURNAL_CREATE, res->np->plan->change, &j, err);
 	if (r < 0)
 		return r;

@@ -32,7 +32,7 @@ struct night_route_result {
 	struct night_plan *np;       /* owned */
 	struct netplan_diff *diff;   /* owned; NULL when the plan could not be compared */
 	bool journaled;              /* intents are on disk: rollback can undo */
-	size_t applied, already, failed, conflicts, not_tried, unknown; /* steps */
+	size_t applied, already, failed, conflicts, not_tried, unknown; /* changes */
 };
 
 /* Reads the plan and every host's kernel, and compares: no change is made.

@@ -80,7 +80,7 @@ int journal_write_new_intents(struct journal *j, struct step *const *steps, size
 
 static enum journal_phase outcome_phase(int result, bool undo)
 {
-	if (result == 0)
+	if (result == 0 || (result == STEP_PARTIAL && !undo))
 		return undo ? JOURNAL_UNDONE : JOURNAL_DONE;
 	if (result == CUT_ECONFLICT && undo)
 		return JOURNAL_UNDO_CONFLICT;
@@ -119,9 +119,11 @@ static int add_to_run(struct journal *j, enum journal_phase phase, struct id_run
 
 static int failure_record(struct journal *j, const struct step *s, bool undo)
 {
+	bool partial = s->result == STEP_PARTIAL; /* a done record saying which parts */
 	json_t *body = json_pack("{s:I,s:s,s:s,s:s}", "step", (json_int_t)s->id, "kind", s->kind,
-				 "error", s->message ? s->message : cut_strerror(s->result), "code",
-				 cut_strerror(s->result));
+				 partial ? "partial" : "error",
+				 s->message ? s->message : cut_strerror(s->result), "code",
+				 partial ? "partial" : cut_strerror(s->result));
 	int r = journal_append(j, outcome_phase(s->result, undo), body, NULL);
 
 	json_decref(body);

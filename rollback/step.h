@@ -23,6 +23,9 @@
 
 #define STEP_PENDING 1 /* result of a step not (yet) attempted */
 #define STEP_UNKNOWN 2 /* attempted, outcome unknown (a timeout): rollback undoes it */
+#define STEP_PARTIAL 3 /* a step of many changes, some in effect and some not (the
+                        * message says which): journaled as done, so rollback undoes
+                        * it, its kind skipping the parts already as they were */
 
 struct step {
 	const char *kind;   /* a registered kind's name (static string) */
@@ -30,8 +33,9 @@ struct step {
 	json_t *inverse;    /* owned reference: its exact inverse */
 	char *describe;     /* owned: one line for humans */
 	uint64_t id;        /* seq of its intent record, once journaled */
-	int result;         /* STEP_PENDING, STEP_UNKNOWN, 0 in effect, CUT_ECONFLICT left
-	                     * alone, <0 failed: known NOT to be in effect */
+	int result;         /* STEP_PENDING, STEP_UNKNOWN, STEP_PARTIAL, 0 in effect,
+	                     * CUT_ECONFLICT left alone, <0 failed: known NOT to be in
+	                     * effect */
 	char *message;      /* owned: why, for failures and conflicts; no secrets */
 };
 

@@ -210,7 +210,7 @@ test_cli() {
 	ip -n "$ns" route replace 10.0.3.0/24 via 192.0.2.77 dev v0a
 	"$NP_ROLLBACK" "$tmp/cli.journal" >"$tmp/cli.rb" 2>&1
 	check "cli: rollback leaves a route changed since alone (exit 3)" test $? = 3
-	check "cli: and names it" grep -q "conflict: routes.hosts\[0\].routes\[3\]" "$tmp/cli.rb"
+	check "cli: and names it" grep -q "conflict: .*: routes.hosts\[0\].routes\[3\] (route 10.0.3.0/24 table main metric 0): the kernel has 10.0.3.0/24 via 192.0.2.77" "$tmp/cli.rb"
 	check "cli: the other routes are back" \
 		grep -q "192.0.2.254" <(ip -n "$ns" route show 10.0.4.0/24)
 	"$NP_ROLLBACK" "$tmp/cli.journal" --force >"$tmp/cli.rb2" 2>&1
