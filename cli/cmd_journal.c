@@ -23,6 +23,7 @@ static const char *record_text(const struct journal_record *r, char *buf, size_t
 {
 	const char *describe = json_string_value(json_object_get(r->body, "describe"));
 	const char *error = json_string_value(json_object_get(r->body, "error"));
+	const char *partial = json_string_value(json_object_get(r->body, "partial"));
 	const char *text = json_string_value(json_object_get(r->body, "text"));
 	const char *event = json_string_value(json_object_get(r->body, "event"));
 
@@ -38,8 +39,12 @@ static const char *record_text(const struct journal_record *r, char *buf, size_t
 		snprintf(buf, len, "%s%s%s", event ?: "note", text ? ": " : "", text ?: "");
 		break;
 	default:
-		snprintf(buf, len, "step %llu%s%s", (unsigned long long)r->step,
-			 error ? ": " : "", error ?: "");
+		if (partial) /* a done step of which only some changes went through */
+			snprintf(buf, len, "step %llu, partly: %s", (unsigned long long)r->step,
+				 partial);
+		else
+			snprintf(buf, len, "step %llu%s%s", (unsigned long long)r->step,
+				 error ? ": " : "", error ?: "");
 		break;
 	}
 	return buf;

@@ -108,6 +108,10 @@ test_kernel_refuses() {
 		grep -q "198.51.100.254" <(ip -n "$ns" route show 10.0.1.0/24)
 	check "half: the switch stopped at a window boundary" \
 		grep -q "192.0.2.254" <(ip -n "$ns" route show 10.11.183.0/24)
+	"$CUTOVER" journal show "$tmp/half.journal" >"$tmp/half.show" 2>&1
+	check "half: the journal says which change of the table failed" \
+		grep -q "done .*partly: routes.hosts\[0\].routes\[1500\] .*Nexthop has invalid gateway" \
+		"$tmp/half.show"
 	"$NP_ROLLBACK" "$tmp/half.journal" >"$tmp/half.rb" 2>&1
 	check "half: rollback exits 0" test $? = 0
 	check "half: rollback restores the exact tables" same_as_before half
