@@ -134,6 +134,11 @@ struct reader {
 	struct diags *d;
 	struct pos_table *pos; /* NULL: positions are not recorded */
 	char path[JSONFILE_PATH_MAX];
+	/* Decoded strings go on a stack, not into a malloc each: a key stays
+	 * there while its value is read, then both are popped. Offsets, not
+	 * pointers: the stack moves as it grows. read_text() frees it. */
+	char *stack;
+	size_t top, cap;
 };
 
 static void syntax_error(struct reader *r, unsigned line, unsigned col, const char *fix,
@@ -332,40 +337,39 @@ static size_t plain_run(const struct reader *r, size_t i)
 	return k - i;
 }
 
-/* Reads a string token; returns a malloc'd UTF-8 string (its length in
- * *ret_len) or NULL after reporting an error. */
-static char *read_string(struct reader *r, size_t *ret_len)
+static void stack_reserve(struct reader *r, size_t n)
+{
+	if (r->top + n <= r->cap)
+		return;
+	r->cap = (r->top + n) * 2;
+	r->stack = xrealloc(r->stack, r->cap);
+}
+
+/* Reads a string token onto the stack: its bytes at r->stack + *ret_off,
+ * *ret_len of them and a NUL; the caller pops it (r->top = *ret_off).
+ * false after reporting an error (nothing pushed). */
+static bool read_string(struct reader *r, size_t *ret_off, size_t *ret_len)
 {
 	unsigned line = r->line, col = r->col;
-	size_t cap, n = 0, run;
+	size_t off = r->top, n = 0, run;
 	char *out;
 
 	advance(r); /* opening quote */
-	run = plain_run(r, r->i);
-	cap = run + 32;
-	out = xmalloc(cap);
 	for (;;) {
 		char c;
 
 		run = plain_run(r, r->i);
-		if (n + run + 8 > cap) {
-			cap = (n + run + 8) * 2;
-			out = xrealloc(out, cap);
-		}
+		stack_reserve(r, n + run + 8);
+		out = r->stack + off;
 		memcpy(out + n, r->s + r->i, run); /* no newline in it: one line */
 		n += run;
 		r->i += run;
 		r->col += (unsigned)run;
 		c = peek(r);
-		if (n + 8 > cap) {
-			cap *= 2;
-			out = xrealloc(out, cap);
-		}
 		if (at_end(r) || c == '\n') {
 			syntax_error(r, line, col, "close it with '\"'",
 				     "string not closed on its line");
-			free(out);
-			return NULL;
+			return false;
 		}
 		if (c == '"') {
 			advance(r);
@@ -374,9 +378,8 @@ static char *read_string(struct reader *r, size_t *ret_len)
 		if ((unsigned char)c < 0x20) {
 			syntax_error(r, r->line, r->col, "escape it (\\t, \\u00XX)",
 				     "control character in a string");
-			free(out);
 			skip_string(r);
-			return NULL;
+			return false;
 		}
 		if (c == '\\') {
 			unsigned el = r->line, ec = r->col;
@@ -386,11 +389,10 @@ static char *read_string(struct reader *r, size_t *ret_len)
 			if (k < 0) {
 				syntax_error(r, el, ec, "use \\\" \\\\ \\/ \\b \\f \\n \\r \\t or \\uXXXX",
 					     "invalid escape in a string");
-				free(out);
 				while (!at_end(r) && peek(r) != '"' && peek(r) != '\n')
 					advance(r);
 				advance(r);
-				return NULL;
+				return false;
 			}
 			n += (size_t)k;
 			continue;
@@ -399,9 +401,10 @@ static char *read_string(struct reader *r, size_t *ret_len)
 		advance(r);
 	}
 	out[n] = '\0';
-	if (ret_len)
-		*ret_len = n;
-	return out;
+	r->top = off + n + 1;
+	*ret_off = off;
+	*ret_len = n;
+	return true;
 }
 
 static bool ascii(const char *s, size_t n)
@@ -616,8 +619,8 @@ static json_t *read_object(struct reader *r)
 	}
 	for (;;) {
 		unsigned kline, kcol, vline, vcol;
-		size_t klen;
-		char *key;
+		size_t koff, klen;
+		const char *key;
 		json_t *v;
 
 		skip_ws(r);
@@ -635,13 +638,13 @@ static json_t *read_object(struct reader *r)
 				break;
 			continue;
 		}
-		key = read_string(r, &klen);
-		if (!key) {
+		if (!read_string(r, &koff, &klen)) {
 			sync_to_separator(r);
 			if (!after_element(r, '}', oline, ocol))
 				break;
 			continue;
 		}
+		key = r->stack + koff;
 		path_put_key(r, plen, key, klen);
 		skip_ws(r);
 		if (peek(r) == ':') {
@@ -657,11 +660,16 @@ static json_t *read_object(struct reader *r)
 			syntax_error(r, kline, kcol, "keep one of them",
 				     "key \"%s\" appears twice", key);
 		v = read_value(r);
+		key = r->stack + koff; /* the stack may have moved */
 		if (v) {
 			record_pos(r, vline, vcol, kline, kcol);
-			json_object_set_new(obj, key, v);
+			if (ascii(key, klen))
+				json_object_setn_new_nocheck(obj, key, klen, v);
+			else if (json_object_set_new(obj, key, v) < 0)
+				syntax_error(r, kline, kcol, "save the file as UTF-8",
+					     "key is not valid UTF-8");
 		}
-		free(key);
+		r->top = koff;
 		r->path[plen] = '\0';
 		if (!after_element(r, '}', oline, ocol))
 			break;
@@ -733,12 +741,12 @@ static json_t *read_value(struct reader *r)
 	}
 	if (c == '"') {
 		unsigned line = r->line, col = r->col;
-		size_t n;
-		char *s = read_string(r, &n);
-		if (!s)
+		size_t off, n;
+		if (!read_string(r, &off, &n))
 			return NULL;
-		v = json_text(s, n); /* no NUL inside: read_escape() refuses \u0000 */
-		free(s);
+		/* no NUL inside: read_escape() refuses \u0000 */
+		v = json_text(r->stack + off, n);
+		r->top = off;
 		if (!v)
 			syntax_error(r, line, col, "save the file as UTF-8", "string is not valid UTF-8");
 		return v;
@@ -774,6 +782,9 @@ static json_t *read_text(struct reader *r)
 	if (!at_end(r))
 		syntax_error(r, r->line, r->col, "remove it, or wrap both in one object",
 			     "text after the end of the top-level value");
+	free(r->stack);
+	r->stack = NULL;
+	r->top = r->cap = 0;
 	return root;
 }
 
