@@ -144,7 +144,7 @@ static void print_switch(const char *path, const struct night_route_result *res,
 
 	if (!diff)
 		return;
-	if (diff->nsteps == 0) {
+	if (diff->pending == 0) {
 		printf("%s: nothing to change (%zu already done)\n", path, diff->done);
 		return;
 	}

@@ -79,11 +79,12 @@ struct netplan_item {
 struct netplan_diff {
 	struct netplan_item *items;
 	size_t n, pending, done, conflicts;
-	struct step *steps;   /* the pending changes, in the order to apply */
+	struct step *steps;   /* the journal's steps, made by netplan_switch() as it goes:
+	                       * none before it runs */
 	size_t nsteps;
 	struct np_op *ops;    /* the pending changes as the switch sends them */
 	size_t nops;
-	struct np_batch *batches; /* per host: its ops and steps */
+	struct np_batch *batches; /* per host: its kernel state and its ops */
 	size_t nbatches;
 };
 
@@ -95,12 +96,19 @@ int netplan_diff(const struct netplan_plan *p, const char *netns_override,
 		 struct netplan_diff **ret, struct cut_err *err) CUT_MUST_CHECK;
 void netplan_diff_free(struct netplan_diff *d);
 
-/* Brings the diff's steps into effect: one netlink batch per host, in the
- * plan's order of hosts, stopping at the first host that fails. The steps
- * must be journaled (or ctx->dry_run, which says each request instead). Sends
- * what netplan_diff() decided against the kernel it read, without reading
- * again; sets each step's result and each pending item's result. Returns 0,
- * or the first failure with *err naming the change and the kernel's words. */
+/* Brings the diff's pending changes into effect, host by host in the
+ * plan's order, stopping at the first host that fails. It makes the steps
+ * as it goes (a "routes" table of up to NP_TABLE_LINES_MAX changes, or an
+ * address) and hands each to ctx->before_send, which must journal it
+ * (synced) before any of its changes is sent; a sender thread meanwhile
+ * sends the changes journaled before over one netlink socket (windows of
+ * many requests, results by sequence number), so the journal and the
+ * kernel work at once. Sends what netplan_diff() decided against the kernel
+ * it read, without reading again. With ctx->dry_run it makes the steps,
+ * journals and sends nothing, and says each request through ctx->say. Sets
+ * each made step's result and each pending item's result. Returns 0, or the
+ * first failure (the kernel's refusal, or before_send's error) with *err
+ * naming the change and the kernel's words. */
 int netplan_switch(const struct step_ctx *ctx, struct netplan_diff *d, struct cut_err *err)
 	CUT_MUST_CHECK;
 

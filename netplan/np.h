@@ -16,6 +16,8 @@
 #include "error.h"
 #include "step.h"
 
+struct netplan_diff;
+
 #define NP_IFNAMSIZ 16
 #define NP_NETNS_MAX 64
 #define NP_EXTRA_MAX 4096        /* passthrough attributes of one route, bytes */
@@ -201,10 +203,12 @@ struct np_req_item {
 
 /* Sends the requests in windows of many requests per sendmsg; the kernel
  * answers each one that fails and the last of each window (its ACK), matched
- * by sequence number, so every request's outcome is known. Stops after the first window in
- * which the kernel refused one. Returns 0, or the first refusal (-errno)
- * with *err naming it, or an I/O error. CUTOVER_NETPLAN_CRASH_WINDOW=N in
- * the environment SIGKILLs the process after sending window N (tests). */
+ * by sequence number, so every request's outcome is known. Stops after the
+ * first window in which the kernel refused one. Returns 0, or the first
+ * refusal (-errno) with *err naming it, or an I/O error. One connection may
+ * send several batches, one after the other. CUTOVER_NETPLAN_CRASH_WINDOW=N
+ * in the environment SIGKILLs the process after the connection sent its
+ * N-th window (tests). */
 int np_conn_send(struct np_conn *c, struct np_req_item *items, size_t n, struct cut_err *err)
 	CUT_MUST_CHECK;
 
@@ -232,7 +236,7 @@ struct np_table_text {
 void np_table_add(struct np_table_text *t, const char *path, const char *before,
 		  const char *after);
 /* The payloads of the step, and t emptied for the next. 0, or CUT_EINPUT
- * when the text is not UTF-8 (a device name): *msg says so. */
+ * when the text is not UTF-8 (a device name). */
 int np_table_payloads(struct np_table_text *t, const char *netns, json_t **apply,
 		      json_t **inverse) CUT_MUST_CHECK;
 void np_table_free(struct np_table_text *t);
@@ -240,7 +244,8 @@ void np_table_free(struct np_table_text *t);
 /* One route or address change of a batch (one step, or one line of a
  * "routes" step) and what became of it. */
 struct np_op {
-	size_t step;             /* its step: an index into the batch's steps */
+	size_t step;             /* its step: an index into the batch's steps; SIZE_MAX
+	                          * while the switch has not made it yet */
 	size_t item;             /* its netplan_item (the forward switch), or SIZE_MAX */
 	const char *path;        /* in the plan, for messages; NULL when unknown */
 	bool is_addr, has_before, has_after;
@@ -255,6 +260,24 @@ struct np_op {
 };
 
 void np_op_clear(struct np_op *o);
+
+/* One host's part of a diff: its kernel state as read and its ops, in the
+ * order to send; steps are made from the ops as the switch goes. */
+struct np_batch {
+	char *netns;             /* owned; NULL: this host */
+	char *host;              /* owned: "netns gw1" */
+	struct np_state st;      /* owned: device names for payloads and listings */
+	size_t first_op, nops;   /* its ops in netplan_diff.ops */
+	size_t next_op;          /* the first op not in a step yet */
+};
+
+/* Makes the next step of b from its ops not in a step yet (np_diff.c): an
+ * address's own "addr" step, or a "routes" table of the route changes that
+ * follow (at most NP_TABLE_LINES_MAX). Sets those ops' step and *ret_step.
+ * Returns 0, 1 when every op of b is in a step, or CUT_EINPUT (a device name
+ * that is not UTF-8: the journal cannot hold it). */
+int np_batch_next_step(struct netplan_diff *d, struct np_batch *b, struct np_table_text *t,
+		       size_t *ret_step) CUT_MUST_CHECK;
 
 /* Ops read back from journaled payloads (device names resolved in st). */
 struct np_decoder {

@@ -1,8 +1,10 @@
 /* netplan/np_diff.c — the plan against each host's kernel: which changes
- * are pending, done or in conflict, and the steps of the pending ones with
- * the complete prior state of what they touch. */
+ * are pending, done or in conflict; the ops of the pending ones with the
+ * complete prior state of what they touch; and the steps (journal payloads)
+ * made from those ops as the switch goes (np_batch_next_step). */
 #include "np_plan.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,23 +12,13 @@
 
 #include "util.h"
 
-/* One host's part of a diff: its ops and its steps. */
-struct np_batch {
-	char *netns;   /* owned; NULL: this host */
-	char *host;    /* owned: "netns gw1" */
-	size_t first_op, nops, first_step, nsteps;
-};
-
 struct diff_ctx {
 	struct netplan_diff *d;
-	size_t cap_items, cap_steps, cap_ops, cap_batches;
+	size_t cap_items, cap_ops, cap_batches;
 	const struct np_host *h;
 	const char *netns;
 	struct np_state *st;
 	char host[NP_NETNS_MAX + 16];
-	struct np_table_text table;   /* the "routes" step being built */
-	size_t table_first_item;      /* its first line's item */
-	int error;                    /* CUT_EINPUT: a table the journal cannot hold */
 };
 
 static struct netplan_item *new_item(struct diff_ctx *x, const char *path, const char *what)
@@ -58,19 +50,7 @@ static void set_state(struct diff_ctx *x, struct netplan_item *it, enum netplan_
 		x->d->conflicts++;
 }
 
-static struct step *new_step(struct diff_ctx *x)
-{
-	struct netplan_diff *d = x->d;
-
-	if (d->nsteps == x->cap_steps) {
-		x->cap_steps = x->cap_steps ? 2 * x->cap_steps : 64;
-		d->steps = xrealloc(d->steps, x->cap_steps * sizeof(*d->steps));
-	}
-	return &d->steps[d->nsteps++];
-}
-
-/* An op of the step to come (the next one new_step makes), decided here:
- * the kernel holds its `before`, so it is sent. */
+/* An op, decided here: the kernel holds its `before`, so it is sent. */
 static struct np_op *new_op(struct diff_ctx *x, size_t item)
 {
 	struct netplan_diff *d = x->d;
@@ -82,7 +62,7 @@ static struct np_op *new_op(struct diff_ctx *x, size_t item)
 	}
 	o = &d->ops[d->nops++];
 	memset(o, 0, sizeof(*o));
-	o->step = d->nsteps;
+	o->step = SIZE_MAX;
 	o->item = item;
 	o->path = d->items[item].path;
 	o->result = STEP_PENDING;
@@ -90,14 +70,10 @@ static struct np_op *new_op(struct diff_ctx *x, size_t item)
 	return o;
 }
 
-/* ---- addresses' steps: one each ---- */
-
-static void addr_step(struct diff_ctx *x, size_t item, const struct np_addr *before,
-		      const struct np_addr *after, const char *text)
+static void addr_op(struct diff_ctx *x, size_t item, const struct np_addr *before,
+		    const struct np_addr *after)
 {
 	struct np_op *o = new_op(x, item);
-	struct step *s;
-	json_t *apply, *inverse;
 
 	o->is_addr = true;
 	o->has_before = before != NULL;
@@ -108,48 +84,13 @@ static void addr_step(struct diff_ctx *x, size_t item, const struct np_addr *bef
 		o->aa = *after;
 	o->req = after ? NP_REQ_ADD : NP_REQ_DEL;
 	o->asend = after ? *after : *before;
-	np_addr_payloads(x->netns, before, after, x->st, &apply, &inverse);
-	s = new_step(x);
-	step_init(s, "addr", apply, inverse, "%s (%s): %s", x->d->items[item].path, x->host, text);
 }
 
-/* ---- routes' steps: tables of up to NP_TABLE_LINES_MAX lines ---- */
-
-static void flush_table(struct diff_ctx *x)
-{
-	struct netplan_diff *d = x->d;
-	size_t lines = x->table.lines;
-	const char *first, *last;
-	json_t *apply, *inverse;
-	struct step *s;
-
-	if (!lines)
-		return;
-	first = d->items[x->table_first_item].path;
-	last = d->ops[d->nops - 1].path;
-	if (np_table_payloads(&x->table, x->netns, &apply, &inverse) < 0) {
-		x->error = CUT_EINPUT;
-		apply = json_null();
-		inverse = json_null();
-	}
-	s = new_step(x);
-	if (lines == 1)
-		step_init(s, "routes", apply, inverse, "%s (%s): 1 route change", first, x->host);
-	else
-		step_init(s, "routes", apply, inverse, "%s … %s (%s): %zu route changes", first,
-			  last, x->host, lines);
-}
-
-/* A line of the table for one op: prior and to as payload texts. */
 static void route_op(struct diff_ctx *x, size_t item, const struct np_route *prior,
 		     const struct np_route *to, enum np_req req)
 {
-	char b[NP_ROUTE_TEXT_MAX + 1], a[NP_ROUTE_TEXT_MAX + 1];
-	struct np_op *o;
+	struct np_op *o = new_op(x, item);
 
-	if (!x->table.lines)
-		x->table_first_item = item;
-	o = new_op(x, item);
 	o->has_before = prior != NULL;
 	o->has_after = to != NULL;
 	if (prior)
@@ -158,13 +99,84 @@ static void route_op(struct diff_ctx *x, size_t item, const struct np_route *pri
 		np_route_copy(&o->ra, to);
 	o->req = req;
 	np_route_copy(&o->rsend, to ? to : prior);
-	if (prior)
-		np_route_text(prior, np_state_ifname, x->st, b, sizeof(b));
-	if (to)
-		np_route_text(to, np_state_ifname, x->st, a, sizeof(a));
-	np_table_add(&x->table, x->d->items[item].path, prior ? b : "-", to ? a : "-");
-	if (x->table.lines >= NP_TABLE_LINES_MAX || x->table.fwd_len >= NP_TABLE_BYTES_MAX)
-		flush_table(x);
+}
+
+/* ---- steps from ops ---- */
+
+/* d->steps has room for one step per op (netplan_switch makes it so): the
+ * steps never move, so the pointers handed to before_send stay good. */
+static struct step *new_step(struct netplan_diff *d, size_t *ret)
+{
+	*ret = d->nsteps;
+	return &d->steps[d->nsteps++];
+}
+
+static void addr_step(struct netplan_diff *d, const struct np_batch *b, struct np_op *o)
+{
+	char a[NP_ROUTESTR];
+	json_t *apply, *inverse;
+	struct step *s;
+
+	np_addr_str(&o->asend, np_state_ifname, (void *)&b->st, a, sizeof(a));
+	np_addr_payloads(b->netns, o->has_before ? &o->ab : NULL, o->has_after ? &o->aa : NULL,
+			 &b->st, &apply, &inverse);
+	s = new_step(d, &o->step);
+	step_init(s, "addr", apply, inverse, "%s (%s): %s address %s", o->path, b->host,
+		  o->has_after ? "add" : "delete", a);
+}
+
+static void table_line(struct np_table_text *t, const struct np_batch *b, const struct np_op *o)
+{
+	char before[NP_ROUTE_TEXT_MAX + 1], after[NP_ROUTE_TEXT_MAX + 1];
+
+	if (o->has_before)
+		np_route_text(&o->rb, np_state_ifname, (void *)&b->st, before, sizeof(before));
+	if (o->has_after)
+		np_route_text(&o->ra, np_state_ifname, (void *)&b->st, after, sizeof(after));
+	np_table_add(t, o->path, o->has_before ? before : "-", o->has_after ? after : "-");
+}
+
+/* A "routes" step of the route ops from ops[first]. */
+static int table_step(struct netplan_diff *d, struct np_batch *b, struct np_table_text *t,
+		      size_t first, size_t *ret_step)
+{
+	size_t end = b->first_op + b->nops, i = first, lines;
+	json_t *apply, *inverse;
+	struct step *s;
+
+	while (i < end && !d->ops[i].is_addr && t->lines < NP_TABLE_LINES_MAX &&
+	       t->fwd_len < NP_TABLE_BYTES_MAX)
+		table_line(t, b, &d->ops[i++]);
+	lines = t->lines;
+	if (np_table_payloads(t, b->netns, &apply, &inverse) < 0)
+		return CUT_EINPUT;
+	s = new_step(d, ret_step);
+	if (lines == 1)
+		step_init(s, "routes", apply, inverse, "%s (%s): 1 route change", d->ops[first].path,
+			  b->host);
+	else
+		step_init(s, "routes", apply, inverse, "%s … %s (%s): %zu route changes",
+			  d->ops[first].path, d->ops[i - 1].path, b->host, lines);
+	for (; first < i; first++)
+		d->ops[first].step = *ret_step;
+	b->next_op = i;
+	return 0;
+}
+
+int np_batch_next_step(struct netplan_diff *d, struct np_batch *b, struct np_table_text *t,
+		       size_t *ret_step)
+{
+	struct np_op *o;
+
+	if (b->next_op == b->first_op + b->nops)
+		return 1;
+	o = &d->ops[b->next_op];
+	if (!o->is_addr)
+		return table_step(d, b, t, b->next_op, ret_step);
+	addr_step(d, b, o);
+	*ret_step = o->step;
+	b->next_op++;
+	return 0;
 }
 
 /* ---- routes ---- */
@@ -306,26 +318,19 @@ struct addr_todo {
 	uint32_t to;
 };
 
-static void addr_add_step(struct diff_ctx *x, const struct addr_todo *t)
+static void addr_add_op(struct diff_ctx *x, const struct addr_todo *t)
 {
-	char a[NP_ROUTESTR], text[NP_ROUTESTR + 32];
 	struct np_addr add = t->prior ? *t->prior : t->c->addr;
 
 	add.ifindex = t->to;
 	add.has_label = false; /* an IPv4 label starts with its device's name */
 	add.care = NP_C_FLAGS | NP_C_SCOPE | NP_C_PEER | NP_C_BCAST;
-	np_addr_str(&add, np_state_ifname, x->st, a, sizeof(a));
-	snprintf(text, sizeof(text), "add address %s", a);
-	addr_step(x, t->item, NULL, &add, text);
+	addr_op(x, t->item, NULL, &add);
 }
 
-static void addr_del_step(struct diff_ctx *x, const struct addr_todo *t)
+static void addr_del_op(struct diff_ctx *x, const struct addr_todo *t)
 {
-	char a[NP_ROUTESTR], text[NP_ROUTESTR + 32];
-
-	np_addr_str(t->prior, np_state_ifname, x->st, a, sizeof(a));
-	snprintf(text, sizeof(text), "delete address %s", a);
-	addr_step(x, t->item, t->prior, NULL, text);
+	addr_op(x, t->item, t->prior, NULL);
 }
 
 static void addr_conflict(struct diff_ctx *x, struct netplan_item *it, const char *fmt,
@@ -380,23 +385,32 @@ static void host_diff(struct diff_ctx *x)
 {
 	struct addr_todo *t = xcalloc(x->h->naddrs + 1, sizeof(*t));
 	struct netplan_diff *d = x->d;
-	struct np_batch *b;
-	size_t i, first_op = d->nops, first_step = d->nsteps;
+	size_t i;
 
 	for (i = 0; i < x->h->naddrs; i++)
 		addr_change(x, &x->h->addrs[i], &t[i]);
 	for (i = 0; i < x->h->naddrs; i++)
 		if (d->items[t[i].item].state == NETPLAN_PENDING && t[i].add)
-			addr_add_step(x, &t[i]);
+			addr_add_op(x, &t[i]);
 	for (i = 0; i < x->h->nroutes; i++)
 		route_change(x, &x->h->routes[i]);
-	flush_table(x);
 	for (i = 0; i < x->h->naddrs; i++)
 		if (d->items[t[i].item].state == NETPLAN_PENDING && t[i].prior)
-			addr_del_step(x, &t[i]);
+			addr_del_op(x, &t[i]);
 	free(t);
-	if (d->nsteps == first_step)
+}
+
+/* The host's ops and its kernel state (taken) as a batch; the state is
+ * freed when the host has nothing to change. */
+static void add_batch(struct diff_ctx *x, size_t first_op, struct np_state *st)
+{
+	struct netplan_diff *d = x->d;
+	struct np_batch *b;
+
+	if (d->nops == first_op) {
+		np_state_free(st);
 		return;
+	}
 	if (d->nbatches == x->cap_batches) {
 		x->cap_batches = x->cap_batches ? 2 * x->cap_batches : 8;
 		d->batches = xrealloc(d->batches, x->cap_batches * sizeof(*d->batches));
@@ -404,10 +418,9 @@ static void host_diff(struct diff_ctx *x)
 	b = &d->batches[d->nbatches++];
 	b->netns = x->netns ? xstrdup(x->netns) : NULL;
 	b->host = xstrdup(x->host);
-	b->first_op = first_op;
+	b->st = *st;
+	b->first_op = b->next_op = first_op;
 	b->nops = d->nops - first_op;
-	b->first_step = first_step;
-	b->nsteps = d->nsteps - first_step;
 }
 
 void netplan_diff_free(struct netplan_diff *d)
@@ -432,6 +445,7 @@ void netplan_diff_free(struct netplan_diff *d)
 	for (i = 0; i < d->nbatches; i++) {
 		free(d->batches[i].netns);
 		free(d->batches[i].host);
+		np_state_free(&d->batches[i].st);
 	}
 	free(d->items);
 	free(d->steps);
@@ -463,20 +477,16 @@ int netplan_diff(const struct netplan_plan *p, const char *netns_override,
 		if (r == 0)
 			r = np_state_read(c, what_host_needs(x.h), &st, err);
 		if (r == 0) {
+			size_t first_op = x.d->nops;
 			snprintf(x.host, sizeof(x.host), "%s", np_conn_host(c));
 			x.st = &st;
 			host_diff(&x);
-			np_state_free(&st);
+			add_batch(&x, first_op, &st);
 		}
 		np_conn_close(c);
-		if (r == 0 && x.error)
-			r = cut_errf(err, x.error, "rename the device to plain text (`ip link set "
-				     "dev OLD name NEW`)", "%s: a device name is not UTF-8 text; the "
-				     "journal cannot hold it", x.host);
 		if (r < 0)
 			cut_err_prefix(err, "%s", x.h->path);
 	}
-	np_table_free(&x.table);
 	if (r < 0) {
 		netplan_diff_free(x.d);
 		return r;
@@ -485,72 +495,3 @@ int netplan_diff(const struct netplan_plan *p, const char *netns_override,
 	return 0;
 }
 
-/* ---- the switch ---- */
-
-static int rank(int result)
-{
-	if (result == 0)
-		return 0;
-	if (result == STEP_PENDING)
-		return 1;
-	if (result == STEP_UNKNOWN)
-		return 2;
-	return result == CUT_ECONFLICT ? 3 : 4;
-}
-
-/* Each pending item's result: the worst of its ops' (a route whose key
- * changes has two: the add and the delete). */
-static void item_results(struct netplan_diff *d, const struct np_batch *b)
-{
-	size_t i;
-
-	for (i = b->first_op; i < b->first_op + b->nops; i++)
-		d->items[d->ops[i].item].result = 0;
-	for (i = b->first_op; i < b->first_op + b->nops; i++) {
-		const struct np_op *o = &d->ops[i];
-		struct netplan_item *it = &d->items[o->item];
-		if (rank(o->result) <= rank(it->result))
-			continue;
-		it->result = o->result;
-		free(it->outcome);
-		it->outcome = o->message ? xstrdup(o->message) : NULL;
-	}
-}
-
-static int switch_host(const struct step_ctx *ctx, struct netplan_diff *d,
-		       const struct np_batch *b, struct step *const *steps, struct cut_err *err)
-{
-	struct np_conn *c = NULL;
-	int r = np_conn_open(b->netns, &c, err);
-
-	struct np_state st = { 0 };
-
-	if (r == 0 && ctx->dry_run) /* device names for the listing */
-		r = np_state_read(c, 0, &st, err);
-	if (r < 0)
-		goto out;
-	r = np_ops_send(ctx, c, d->ops + b->first_op, b->nops, &st, err);
-	if (!ctx->dry_run) {
-		np_ops_settle(d->ops + b->first_op, b->nops, steps, d->nsteps, false);
-		item_results(d, b);
-		r = np_ops_error(d->ops + b->first_op, b->nops, steps, r, b->host, err);
-	}
-out:
-	np_state_free(&st);
-	np_conn_close(c);
-	return r;
-}
-
-int netplan_switch(const struct step_ctx *ctx, struct netplan_diff *d, struct cut_err *err)
-{
-	struct step **steps = xcalloc(d->nsteps + 1, sizeof(*steps));
-	size_t i;
-	int r = 0;
-
-	for (i = 0; i < d->nsteps; i++)
-		steps[i] = &d->steps[i];
-	for (i = 0; i < d->nbatches && r == 0; i++)
-		r = switch_host(ctx, d, &d->batches[i], steps, err);
-	free(steps);
-	return r;
-}

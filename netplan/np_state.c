@@ -48,6 +48,7 @@ struct np_conn {
 	int fd;
 	uint32_t pid, seq;
 	size_t window, window_bytes;
+	unsigned long windows_sent; /* over all batches: the crash hook counts these */
 	char host[NP_NETNS_MAX + 16];
 	unsigned char *rbuf;
 	unsigned char *wbuf;
@@ -546,7 +547,6 @@ static int read_acks(struct np_conn *c, struct acks *a)
 int np_conn_send(struct np_conn *c, struct np_req_item *items, size_t n, struct cut_err *err)
 {
 	struct acks a = { .items = items, .seq0 = c->seq + 1 };
-	unsigned long window = 0;
 	size_t i, bytes;
 	int r;
 
@@ -564,7 +564,7 @@ int np_conn_send(struct np_conn *c, struct np_req_item *items, size_t n, struct 
 			r = -errno;
 			return cut_errf(err, r, NULL, "%s: netlink send: %s", c->host, strerror(-r));
 		}
-		crash_check(++window);
+		crash_check(++c->windows_sent);
 		r = read_acks(c, &a);
 		if (r < 0)
 			return cut_errf(err, r, "roll back: the journal knows what was sent",

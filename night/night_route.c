@@ -82,18 +82,28 @@ static void count(struct night_route_result *res)
 	}
 }
 
+static int journal_ahead(void *cookie, struct step *const *steps, size_t n, struct cut_err *err)
+{
+	return journal_write_new_intents(cookie, steps, n, err);
+}
+
+/* Each step (a table of routes, or an address) is journaled and synced just
+ * before its changes are sent; the kernel applies one table while the next
+ * is journaled (netplan_switch). */
 static int switch_journaled(struct night_route_result *res, const struct step_ctx *ctx,
 			    struct journal *j, struct cut_err *err)
 {
+	struct step_ctx jctx = *ctx;
 	struct cut_err apply_err;
+	size_t i;
 	int r, w;
 
 	cut_err_clear(&apply_err);
-	r = journal_write_intents(j, res->diff->steps, res->diff->nsteps, err);
-	if (r < 0)
-		return r;
-	res->journaled = true;
-	r = netplan_switch(ctx, res->diff, &apply_err);
+	jctx.before_send = journal_ahead;
+	jctx.before_send_cookie = j;
+	r = netplan_switch(&jctx, res->diff, &apply_err);
+	for (i = 0; i < res->diff->nsteps; i++)
+		res->journaled = res->journaled || res->diff->steps[i].id != 0;
 	w = journal_write_outcomes(j, res->diff->steps, res->diff->nsteps, false, err);
 	if (r < 0) {
 		*err = apply_err;
@@ -124,7 +134,7 @@ int night_route_switch(const char *path, const struct night_route_opts *o,
 	r = netplan_diff(res->np->routes, o->netns, &res->diff, err);
 	if (r == 0)
 		r = refuse_conflicts(res->diff, err);
-	if (r < 0 || res->diff->nsteps == 0)
+	if (r < 0 || res->diff->pending == 0)
 		return r;
 	if (o->dry_run)
 		return netplan_switch(&ctx, res->diff, err);
