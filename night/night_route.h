@@ -2,12 +2,13 @@
  *
  *     night_plan_load → health gates (unless skipped) → read every host's
  *     kernel → compare-and-swap check of every `from` (any mismatch: refused,
- *     nothing changed) → journal the complete prior state and inverse of
- *     every step as intents, ONE fsync → one netlink batch per host →
- *     outcomes by sequence number, one fsync.
+ *     nothing changed) → per host, step by step (a table of up to 1,024 route
+ *     changes, or an address): journal its prior state and inverse, synced,
+ *     while the netlink batch of the step before goes to the kernel →
+ *     outcomes by sequence number, written at the end.
  *
  * Rollback is the generic rollback_run() over the journal: the step kinds
- * "route" and "addr" undo and then read back (netplan.h).
+ * "routes", "route" and "addr" undo and then read back (netplan.h).
  */
 #ifndef CUTOVER_NIGHT_ROUTE_H
 #define CUTOVER_NIGHT_ROUTE_H
