@@ -12,6 +12,7 @@
 #include "netplan.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -734,6 +735,53 @@ static int verify_error(const struct np_op *ops, size_t n, struct step *const *s
 	return 0;
 }
 
+struct read_job {
+	struct np_conn *c;
+	int what;
+	struct np_state *st;
+	int r;
+	struct cut_err err;
+};
+
+static void *read_job_main(void *arg)
+{
+	struct read_job *j = arg;
+
+	j->r = np_state_read(j->c, j->what, j->st, &j->err);
+	return NULL;
+}
+
+/* The kernel's state into st, and the payloads into ops at the same time:
+ * decoding (10,000 route texts) needs only the device names, so a second
+ * thread dumps the routes meanwhile. */
+static int read_and_decode(struct np_conn *c, int what, struct np_state *st,
+			   struct np_decoder *d, struct step *const *steps, size_t n, bool inverse,
+			   struct cut_err *err)
+{
+	const char *netns = payload_netns(inverse ? steps[0]->inverse : steps[0]->apply);
+	struct read_job job = { .c = c, .what = what, .st = st };
+	struct np_state links;
+	pthread_t thread;
+	bool threaded;
+	int r = np_state_read(c, 0, &links, err);
+
+	if (r < 0)
+		return r;
+	cut_err_clear(&job.err);
+	threaded = pthread_create(&thread, NULL, read_job_main, &job) == 0;
+	if (!threaded) /* no thread: one after the other */
+		read_job_main(&job);
+	d->st = &links;
+	decode_all(d, steps, n, inverse, netns);
+	if (threaded)
+		pthread_join(thread, NULL);
+	d->st = NULL;
+	np_state_free(&links);
+	if (job.r < 0)
+		*err = job.err;
+	return job.r;
+}
+
 int netplan_apply(const struct step_ctx *ctx, struct step *const *steps, size_t n, bool inverse,
 		  struct cut_err *err)
 {
@@ -747,11 +795,9 @@ int netplan_apply(const struct step_ctx *ctx, struct step *const *steps, size_t 
 		return 0;
 	r = np_conn_open(netns, &c, err);
 	if (r == 0)
-		r = np_state_read(c, kinds_read(steps, n), &st, err);
+		r = read_and_decode(c, kinds_read(steps, n), &st, &d, steps, n, inverse, err);
 	if (r < 0)
 		goto out;
-	d.st = &st;
-	decode_all(&d, steps, n, inverse, netns);
 	np_ops_classify(ctx, d.ops, d.n, &st);
 	r = np_ops_send(ctx, c, d.ops, d.n, &st, err);
 	if (inverse && !ctx->dry_run) {
