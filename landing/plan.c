@@ -457,17 +457,32 @@ static int hook_start(void *cookie, struct lz_action *const *acts, size_t n, str
 	return r;
 }
 
+/* A create or update that failed after one of its calls took effect (an
+ * object made, then its ownership tag refused; an update whose tag was
+ * refused) is partly in the cloud: its outcome is unknown, so a rollback
+ * checks and undoes it (compare-and-swap), where "failed" (known not in
+ * effect) would make a rollback skip it. */
+static bool partly_done(const struct lz_action *a)
+{
+	if (a->result >= 0)
+		return false;
+	if (a->verb == LZ_CREATE)
+		return a->op.exists;
+	return a->verb == LZ_UPDATE && !a->op.tag_only && a->op.stage > 0;
+}
+
 static int hook_end(void *cookie, struct lz_action *a, struct cut_err *err)
 {
 	struct journal_hook *h = cookie;
 	struct step *s = &h->steps[a - h->p->v];
+	int result = partly_done(a) ? STEP_UNKNOWN : a->result;
 
 	if (!s->kind)
 		return 0; /* never started: no intent, nothing to record */
-	if (a->result == 0)
+	if (result == 0)
 		step_set_result(s, 0, NULL);
 	else
-		step_set_result(s, a->result, "%s", a->message ? a->message : cut_strerror(a->result));
+		step_set_result(s, result, "%s", a->message ? a->message : cut_strerror(result));
 	return journal_write_outcomes(h->j, s, 1, false, err);
 }
 

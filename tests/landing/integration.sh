@@ -231,6 +231,29 @@ ok "409 in use and 400 invalid reported with the resource, Neutron's message and
 [ "$(owned web-dev)" = 0 ] || fail "objects of web-dev left after destroy"
 ok "destroy: nothing left with the zone's tag or marker"
 
+# 6b. a router of the zone without its gateway (a create Neutron failed to
+# undo after the gateway met a locked database, or a gateway cleared by hand):
+# made here by hand, marked and tagged, no gateway. The plan shows an update
+# that sets the gateway, apply converges with the gateway and SNAT of the
+# template, and a rollback of that apply clears the gateway again (the
+# update's journaled inverse).
+bare=$(api POST /routers '{"router":{"name":"web-dev-edge","description":"cutover:web-dev"}}' | jq_ 'd["router"]["id"]')
+api PUT "/routers/$bare/tags" '{"tags":["cutover:web-dev"]}' >/dev/null
+"$CUTOVER" landing plan --json two-tier.json >plan.json
+got=$(jq_ '" ".join(a["action"]+":"+a["name"] for a in d["actions"] if a["type"]=="router")' <plan.json)
+[ "$got" = "update:web-dev-edge" ] && grep -q "external_network (none) → public" plan.json ||
+	fail "router without its gateway: plan [$got]: $("$CUTOVER" landing plan two-tier.json | grep -v no-op)"
+"$CUTOVER" landing apply --journal bare.journal two-tier.json >out.txt 2>err.txt ||
+	fail "apply over a router without its gateway: $(cat out.txt err.txt)"
+[ "$("$CUTOVER" landing plan --json two-tier.json | summary)" = "0/0/0" ] || fail "router without its gateway: no convergence"
+gwinfo() { api GET "/routers/$bare" | jq_ 'd["router"]["external_gateway_info"] and "%s/%s" % (d["router"]["external_gateway_info"]["network_id"], d["router"]["external_gateway_info"]["enable_snat"])'; }
+[ "$(gwinfo)" = "$ext/True" ] || fail "router without its gateway: gateway after apply is [$(gwinfo)], want [$ext/True]"
+"$CUTOVER" rollback --journal bare.journal >out.txt 2>err.txt || fail "rollback of the gateway set: $(cat out.txt err.txt)"
+[ "$(gwinfo)" = "None" ] || fail "rollback did not clear the gateway it set: [$(gwinfo)]"
+"$CUTOVER" landing destroy two-tier.json >/dev/null 2>err.txt || fail "destroy after the gateway check: $(cat err.txt)"
+[ "$(owned web-dev)" = 0 ] || fail "objects of web-dev left after the gateway check"
+ok "a router left without its gateway plans as the gateway's update, converges, and rolls back to no gateway"
+
 # 7. SIGKILL mid-apply at several journal points -> apply converges, destroy cleans all
 for n in 3 9 17; do
 	set +e
