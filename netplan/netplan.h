@@ -14,7 +14,8 @@
  *             { "netns": "gw1" (absent: this host),
  *               "routes": "PATH\tBEFORE\tAFTER\n…" }
  *             BEFORE or AFTER "-": an add or a delete; both: a replace (same
- *             key). The inverse holds the lines swapped, in reverse order.
+ *             key). The inverse is { "netns", "inverse_of": "apply" }: the
+ *             same lines, last first, BEFORE and AFTER swapped.
  *             A ROUTE is one text,
  *             "10.0.0.0/24 table 254 metric 0 proto 3 via 192.0.2.254 dev v0a exact"
  *             (one text per step, not a JSON value per route, keeps the journal

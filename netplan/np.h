@@ -223,11 +223,12 @@ void np_addr_payloads(const char *netns, const struct np_addr *before,
 
 /* The table of a "routes" step being built: one line per route change,
  *     PATH <tab> BEFORE <tab> AFTER <newline>
- * (BEFORE, AFTER: payload texts, "-" for none), and the same lines swapped and
- * in reverse order for the inverse. */
+ * (BEFORE, AFTER: payload texts, "-" for none). The step's inverse payload,
+ * {"inverse_of": "apply"}, names it: the same lines, last first, BEFORE and
+ * AFTER swapped (written once, the journal stays half the size). */
 struct np_table_text {
-	char *fwd, *inv;        /* owned; inv is built from its end */
-	size_t fwd_len, inv_len, cap, lines;
+	char *text;             /* owned */
+	size_t len, cap, lines;
 };
 
 #define NP_TABLE_LINES_MAX 1024       /* route changes per "routes" step */
@@ -288,10 +289,12 @@ struct np_decoder {
 	struct np_state *st;
 };
 
-/* Appends one op per line of the "routes" payload p, for steps[step]. 0, or
- * CUT_EINPUT with msg saying what is wrong (ops made so far stay). Fuzzed. */
-int np_decode_table(struct np_decoder *d, size_t step, const json_t *p, char *msg, size_t n)
-	CUT_MUST_CHECK;
+/* Appends one op per line of the "routes" apply payload p, for steps[step]:
+ * with reverse, the lines last first and before/after swapped (the step's
+ * inverse). 0, or CUT_EINPUT with msg saying what is wrong (ops made so far
+ * stay). Fuzzed. */
+int np_decode_table(struct np_decoder *d, size_t step, const json_t *p, bool reverse, char *msg,
+		    size_t n) CUT_MUST_CHECK;
 void np_decoder_free(struct np_decoder *d);
 /* Decides each pending op against st: in effect already (result 0), to be
  * sent (send), or a conflict (left alone; with ctx->force sent anyway). */

@@ -145,7 +145,7 @@ static int table_step(struct netplan_diff *d, struct np_batch *b, struct np_tabl
 	struct step *s;
 
 	while (i < end && !d->ops[i].is_addr && t->lines < NP_TABLE_LINES_MAX &&
-	       t->fwd_len < NP_TABLE_BYTES_MAX)
+	       t->len < NP_TABLE_BYTES_MAX)
 		table_line(t, b, &d->ops[i++]);
 	lines = t->lines;
 	if (np_table_payloads(t, b->netns, &apply, &inverse) < 0)

@@ -48,79 +48,58 @@ static void table_reserve(struct np_table_text *t, size_t more)
 {
 	size_t cap = t->cap ? t->cap : 64 << 10;
 
-	if (t->fwd_len + more <= t->cap)
+	if (t->len + more <= t->cap)
 		return;
-	while (cap < t->fwd_len + more)
+	while (cap < t->len + more)
 		cap *= 2;
-	t->fwd = xrealloc(t->fwd, cap + 1);
-	/* inv is filled from its end: move what it holds to the new end */
-	t->inv = xrealloc(t->inv, cap + 1);
-	memmove(t->inv + cap - t->inv_len, t->inv + t->cap - t->inv_len, t->inv_len);
+	t->text = xrealloc(t->text, cap + 1);
 	t->cap = cap;
 }
 
-static void put(char *dst, size_t *len, const char *s, size_t n)
+static void put(struct np_table_text *t, const char *s)
 {
-	memcpy(dst + *len, s, n);
-	*len += n;
-}
+	size_t n = strlen(s);
 
-/* One line: PATH \t FIRST \t SECOND \n, at dst + *len. */
-static void put_line(char *dst, size_t *len, const char *path, const char *first,
-		     const char *second)
-{
-	put(dst, len, path, strlen(path));
-	put(dst, len, "\t", 1);
-	put(dst, len, first, strlen(first));
-	put(dst, len, "\t", 1);
-	put(dst, len, second, strlen(second));
-	put(dst, len, "\n", 1);
+	memcpy(t->text + t->len, s, n);
+	t->len += n;
 }
 
 void np_table_add(struct np_table_text *t, const char *path, const char *before,
 		  const char *after)
 {
-	size_t line = strlen(path) + strlen(before) + strlen(after) + 3, at = 0;
-
-	table_reserve(t, line);
-	put_line(t->fwd, &t->fwd_len, path, before, after);
-	/* the inverse: swapped, and in reverse order (undo the last change first) */
-	put_line(t->inv + t->cap - t->inv_len - line, &at, path, after, before);
-	t->inv_len += line;
+	table_reserve(t, strlen(path) + strlen(before) + strlen(after) + 3);
+	put(t, path);
+	put(t, "\t");
+	put(t, before);
+	put(t, "\t");
+	put(t, after);
+	put(t, "\n");
 	t->lines++;
-}
-
-static json_t *table_payload(const char *netns, const char *text, size_t len)
-{
-	json_t *v = json_text(text, len), *o;
-
-	if (!v)
-		return NULL;
-	o = json_object();
-	json_object_set_new(o, "routes", v);
-	if (netns)
-		json_object_set_new(o, "netns", json_string(netns));
-	return o;
 }
 
 int np_table_payloads(struct np_table_text *t, const char *netns, json_t **apply,
 		      json_t **inverse)
 {
-	*apply = table_payload(netns, t->fwd, t->fwd_len);
-	*inverse = table_payload(netns, t->inv + t->cap - t->inv_len, t->inv_len);
-	t->fwd_len = t->inv_len = t->lines = 0;
-	if (*apply && *inverse)
-		return 0;
-	json_decref(*apply);
-	json_decref(*inverse);
+	json_t *table = json_text(t->text, t->len);
+
+	t->len = t->lines = 0;
 	*apply = *inverse = NULL;
-	return CUT_EINPUT; /* a device name that is not UTF-8 */
+	if (!table)
+		return CUT_EINPUT; /* a device name that is not UTF-8 */
+	*apply = json_object();
+	*inverse = json_object();
+	json_object_set_new(*apply, "routes", table);
+	json_object_set_new(*inverse, "inverse_of", json_string("apply"));
+	if (netns) {
+		json_object_set_new(*apply, "netns", json_string(netns));
+		json_object_set_new(*inverse, "netns", json_string(netns));
+	}
+	return 0;
 }
 
 void np_table_free(struct np_table_text *t)
 {
-	free(t->fwd);
-	free(t->inv);
+	free(t->text);
 	memset(t, 0, sizeof(*t));
 }
 
@@ -587,39 +566,74 @@ static int split_line(char *line, char **f, char *msg, size_t n)
 	return 0;
 }
 
-/* A "routes" step: one op per line. On a bad line the ops made for this step
- * stay (pending) and the step fails as a whole: rollback applies no part of
- * a table it cannot read. */
-int np_decode_table(struct np_decoder *d, size_t step, const json_t *p, char *msg, size_t n)
+/* The lines of text (each ending in '\n', which becomes a NUL) into *ret. */
+static int split_lines(char *text, char ***ret, size_t *n, char *msg, size_t len)
+{
+	size_t k = 0, cap = count_lines(text);
+	char **v = xcalloc(cap + 1, sizeof(*v)), *line, *next;
+
+	for (line = text; *line; line = next + 1) {
+		next = strchr(line, '\n');
+		if (!next) {
+			free(v);
+			return snprintf(msg, len, "the table's last line has no end"), CUT_EINPUT;
+		}
+		*next = 0;
+		v[k++] = line;
+	}
+	*ret = v;
+	*n = k;
+	return 0;
+}
+
+/* A "routes" step: one op per line of its table (from the apply payload p),
+ * or with reverse the step's inverse: the lines last first, before and after
+ * swapped. On a bad line the ops made for this step stay (pending) and the
+ * step fails as a whole: rollback applies no part of a table it cannot read. */
+int np_decode_table(struct np_decoder *d, size_t step, const json_t *p, bool reverse, char *msg,
+		    size_t n)
 {
 	const json_t *v = json_object_get(p, "routes");
-	char *text, *line, *next, *f[3];
-	size_t lines = 0;
-	int r = 0;
+	char *text, **lines, *f[3];
+	size_t nlines, k;
+	int r;
 
 	if (!json_is_string(v))
 		return snprintf(msg, n, "payload has no \"routes\" table"), CUT_EINPUT;
 	text = xstrdup(json_string_value(v));
-	reserve_ops(d, count_lines(text));
 	d->texts = xrealloc(d->texts, (d->ntexts + 1) * sizeof(*d->texts));
 	d->texts[d->ntexts++] = text;
-	for (line = text; *line && r == 0; line = next) {
+	r = split_lines(text, &lines, &nlines, msg, n);
+	if (r < 0)
+		return r;
+	if (nlines == 0)
+		r = (snprintf(msg, n, "the table is empty"), CUT_EINPUT);
+	reserve_ops(d, nlines);
+	for (k = 0; k < nlines && r == 0; k++) {
 		struct np_op *o;
-		next = strchr(line, '\n');
-		if (!next)
-			return snprintf(msg, n, "the table's last line has no end"), CUT_EINPUT;
-		*next++ = 0;
-		r = split_line(line, f, msg, n);
+		r = split_line(lines[reverse ? nlines - 1 - k : k], f, msg, n);
 		if (r < 0)
 			break;
 		o = new_op(d, step);
 		o->path = f[0];
-		r = route_sides(d, o, f[1], f[2], msg, n);
-		lines++;
+		r = reverse ? route_sides(d, o, f[2], f[1], msg, n)
+			    : route_sides(d, o, f[1], f[2], msg, n);
 	}
-	if (r == 0 && lines == 0)
-		return snprintf(msg, n, "the table is empty"), CUT_EINPUT;
+	free(lines);
 	return r;
+}
+
+/* A "routes" step's payload for this direction: its table, read forward
+ * or (the inverse, {"inverse_of": "apply"}) backward. */
+static int decode_routes(struct np_decoder *d, size_t step, const struct step *s, bool inverse,
+			 char *msg, size_t n)
+{
+	const char *of = json_string_value(json_object_get(s->inverse, "inverse_of"));
+
+	if (inverse && (!of || strcmp(of, "apply") != 0))
+		return snprintf(msg, n, "the inverse payload is not {\"inverse_of\": \"apply\"}"),
+		       CUT_EINPUT;
+	return np_decode_table(d, step, s->apply, inverse, msg, n);
 }
 
 /* A "route" step (one route per step, as journals before "routes" hold) or
@@ -675,7 +689,7 @@ static void decode_all(struct np_decoder *d, struct step *const *steps, size_t n
 			continue;
 		}
 		if (strcmp(steps[i]->kind, "routes") == 0)
-			r = np_decode_table(d, i, p, msg, sizeof(msg));
+			r = decode_routes(d, i, steps[i], inverse, msg, sizeof(msg));
 		else
 			r = decode_one(d, i, strcmp(steps[i]->kind, "addr") == 0, p, msg,
 				       sizeof(msg));

@@ -1,7 +1,7 @@
 /* libFuzzer: the table of a journaled "routes" step, as a rollback reads it
- * back: lines of PATH, BEFORE and AFTER, each route a payload text. Device
- * names resolve against an empty host (no device), as on a host where they
- * are gone. */
+ * back, forward and as its inverse: lines of PATH, BEFORE and AFTER, each
+ * route a payload text. Device names resolve against an empty host (no
+ * device), as on a host where they are gone. */
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
@@ -25,7 +25,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	d.st = &st;
 	p = json_object();
 	json_object_set_new(p, "routes", text);
-	(void)np_decode_table(&d, 0, p, msg, sizeof(msg));
+	(void)np_decode_table(&d, 0, p, false, msg, sizeof(msg));
+	np_decoder_free(&d);
+	memset(&d, 0, sizeof(d));
+	d.st = &st;
+	(void)np_decode_table(&d, 0, p, true, msg, sizeof(msg)); /* the inverse */
 	np_decoder_free(&d);
 	json_decref(p);
 	return 0;
