@@ -65,6 +65,21 @@ static void print_items(const struct netplan_diff *diff)
 	       diff->conflicts);
 }
 
+static bool item_failed(const struct netplan_item *it)
+{
+	return it->state == NETPLAN_PENDING && it->result != 0 && it->result != STEP_PENDING;
+}
+
+static bool has_failed(const struct netplan_diff *diff)
+{
+	size_t i;
+
+	for (i = 0; i < diff->n; i++)
+		if (item_failed(&diff->items[i]))
+			return true;
+	return false;
+}
+
 /* After a switch: the changes that did not go through (the first 20). */
 static void print_failed_items(const struct netplan_diff *diff)
 {
@@ -72,7 +87,7 @@ static void print_failed_items(const struct netplan_diff *diff)
 
 	for (i = 0; i < diff->n; i++) {
 		const struct netplan_item *it = &diff->items[i];
-		if (it->state != NETPLAN_PENDING || it->result == 0 || it->result == STEP_PENDING)
+		if (!item_failed(it))
 			continue;
 		if (shown++ < 20)
 			fprintf(stderr, "  %s: %s (%s): %s: %s\n", cli_step_result_name(it->result),
@@ -154,6 +169,11 @@ static void print_switch(const char *path, const struct night_route_result *res,
 		       diff->nsteps == 1 ? "" : "s");
 		return;
 	}
+	if (!res->journaled) { /* refused (a conflict, a gate) or the journal failed */
+		printf("%zu change%s to make; nothing was changed\n", diff->pending,
+		       diff->pending == 1 ? "" : "s");
+		return;
+	}
 	printf("%zu change%s applied, %zu failed, %zu not tried, %zu unknown (%zu journal "
 	       "step%s); journal %s\n", res->applied, res->applied == 1 ? "" : "s",
 	       res->failed + res->conflicts, res->not_tried, res->unknown, diff->nsteps,
@@ -197,6 +217,9 @@ static int run(struct cli *cli, const char *verb, const char *path,
 	if (r < 0 && !err.code)
 		cut_errf(&err, r, NULL, "%s", cut_strerror(r));
 	status = r < 0 ? cut_exit_code(err.code) : CUT_EXIT_OK;
+	/* texts of every change for a listing; a switch says only what failed */
+	if (res && res->diff && (cli->json || !is_switch || has_failed(res->diff)))
+		netplan_diff_texts(res->diff);
 	if (cli->json) {
 		cli_print_json(result_json(verb, path, res, &err, &d));
 	} else {

@@ -12,6 +12,12 @@
 
 #include "util.h"
 
+/* Where a route item's texts come from, for netplan_diff_texts(). */
+struct np_item_src {
+	const struct np_route_change *change; /* NULL: not a route, or texts made */
+	size_t batch;                         /* its host's batch (kernel state) */
+};
+
 struct diff_ctx {
 	struct netplan_diff *d;
 	size_t cap_items, cap_ops, cap_batches;
@@ -29,12 +35,14 @@ static struct netplan_item *new_item(struct diff_ctx *x, const char *path, const
 	if (d->n == x->cap_items) {
 		x->cap_items = x->cap_items ? 2 * x->cap_items : 64;
 		d->items = xrealloc(d->items, x->cap_items * sizeof(*d->items));
+		d->srcs = xrealloc(d->srcs, x->cap_items * sizeof(*d->srcs));
 	}
+	memset(&d->srcs[d->n], 0, sizeof(*d->srcs));
 	it = &d->items[d->n++];
 	memset(it, 0, sizeof(*it));
 	it->path = xstrdup(path);
 	it->host = xstrdup(x->host);
-	it->what = xstrdup(what);
+	it->what = what ? xstrdup(what) : NULL;
 	return it;
 }
 
@@ -248,30 +256,58 @@ static bool resolve_route(struct diff_ctx *x, const struct np_route_change *c,
 	return true;
 }
 
-static void route_change(struct diff_ctx *x, const struct np_route_change *c)
+/* "route 10.0.3.0/24 table main metric 0" */
+static void route_what(const struct np_route_change *c, char *buf, size_t n)
 {
-	char what[NP_ROUTESTR], pfx[NP_ADDRSTR], tb[16], now[NP_ROUTESTR], msg[NP_ROUTESTR + 128];
-	struct np_route from, to;
-	const struct np_route *prior = NULL;
-	struct netplan_item *it;
-	bool same_key, to_there, from_gone;
+	char pfx[NP_ADDRSTR], tb[16];
 
 	np_table_str(c->from.table, tb, sizeof(tb));
-	snprintf(what, sizeof(what), "route %s table %s metric %u",
+	snprintf(buf, n, "route %s table %s metric %u",
 		 np_prefix_str(c->from.family, c->from.dst, c->from.dst_len, pfx, sizeof(pfx)), tb,
 		 c->from.metric);
-	it = new_item(x, c->path, what);
-	now_at(x, &c->from, now, sizeof(now));
-	it->now = xstrdup(now);
+}
+
+/* An item's texts for people: what, and what the kernel has and the plan
+ * wants. Made when a listing asks (netplan_diff_texts), or for a conflict. */
+static void route_texts(struct diff_ctx *x, struct netplan_item *it,
+			const struct np_route_change *c, const struct np_route *to)
+{
+	char buf[NP_ROUTESTR + 128];
+
+	if (!it->what) {
+		route_what(c, buf, sizeof(buf));
+		it->what = xstrdup(buf);
+	}
+	now_at(x, &c->from, buf, sizeof(buf));
+	it->now = xstrdup(buf);
+	buf[0] = 0;
+	if (c->has_to && to)
+		rstr(x, to, buf, sizeof(buf));
+	it->want = xstrdup(buf);
+}
+
+static void route_conflict(struct diff_ctx *x, struct netplan_item *it,
+			   const struct np_route_change *c, const struct np_route *to,
+			   const char *msg)
+{
+	route_texts(x, it, c, to);
+	it->message = xstrdup(msg);
+	set_state(x, it, NETPLAN_CONFLICT);
+}
+
+static void route_change(struct diff_ctx *x, const struct np_route_change *c)
+{
+	char what[NP_ROUTESTR], now[NP_ROUTESTR], msg[NP_ROUTESTR + 128];
+	struct np_route from, to;
+	const struct np_route *prior = NULL;
+	struct netplan_item *it = new_item(x, c->path, NULL);
+	bool same_key, to_there, from_gone;
+
+	x->d->srcs[x->d->n - 1] = (struct np_item_src){ c, x->d->nbatches };
 	if (!resolve_route(x, c, &from, &to, msg, sizeof(msg))) {
-		it->want = xstrdup("");
-		it->message = xstrdup(msg);
-		set_state(x, it, NETPLAN_CONFLICT);
+		route_conflict(x, it, c, NULL, msg);
 		return;
 	}
-	if (c->has_to)
-		rstr(x, &to, msg, sizeof(msg));
-	it->want = xstrdup(c->has_to ? msg : "");
 	same_key = np_route_key_cmp(&from, &to) == 0;
 	to_there = c->has_to ? find_route(x->st, &to) != NULL : routes_at(x->st, &from) == 0;
 	from_gone = !c->has_from || (!same_key && !find_route(x->st, &from)) || !c->has_to;
@@ -290,8 +326,7 @@ static void route_change(struct diff_ctx *x, const struct np_route_change *c)
 			 "the kernel has %s, the plan expects `from` %s" :
 			 "the kernel already has %s where the plan adds a route",
 			 now[0] ? now : "no such route", what);
-		it->message = xstrdup(msg);
-		set_state(x, it, NETPLAN_CONFLICT);
+		route_conflict(x, it, c, &to, msg);
 		return;
 	}
 	set_state(x, it, NETPLAN_PENDING);
@@ -400,17 +435,13 @@ static void host_diff(struct diff_ctx *x)
 	free(t);
 }
 
-/* The host's ops and its kernel state (taken) as a batch; the state is
- * freed when the host has nothing to change. */
+/* The host's ops and its kernel state (taken) as a batch; a host with
+ * nothing to change has one too (its state makes the listing's texts). */
 static void add_batch(struct diff_ctx *x, size_t first_op, struct np_state *st)
 {
 	struct netplan_diff *d = x->d;
 	struct np_batch *b;
 
-	if (d->nops == first_op) {
-		np_state_free(st);
-		return;
-	}
 	if (d->nbatches == x->cap_batches) {
 		x->cap_batches = x->cap_batches ? 2 * x->cap_batches : 8;
 		d->batches = xrealloc(d->batches, x->cap_batches * sizeof(*d->batches));
@@ -438,6 +469,7 @@ void netplan_diff_free(struct netplan_diff *d)
 		free(d->items[i].message);
 		free(d->items[i].outcome);
 	}
+	free(d->srcs);
 	for (i = 0; i < d->nsteps; i++)
 		step_clear(&d->steps[i]);
 	for (i = 0; i < d->nops; i++)
@@ -495,3 +527,24 @@ int netplan_diff(const struct netplan_plan *p, const char *netns_override,
 	return 0;
 }
 
+
+void netplan_diff_texts(struct netplan_diff *d)
+{
+	struct diff_ctx x = { .d = d };
+	size_t i;
+
+	for (i = 0; d && i < d->n; i++) {
+		const struct np_route_change *c = d->srcs[i].change;
+		struct np_batch *b;
+		struct np_route from, to;
+		char msg[NP_ROUTESTR + 128];
+
+		if (!c || d->items[i].what)
+			continue;
+		b = &d->batches[d->srcs[i].batch];
+		x.st = &b->st;
+		snprintf(x.host, sizeof(x.host), "%s", b->host);
+		route_texts(&x, &d->items[i], c,
+			    resolve_route(&x, c, &from, &to, msg, sizeof(msg)) ? &to : NULL);
+	}
+}

@@ -149,8 +149,11 @@ static int switch_host(const struct step_ctx *ctx, struct netplan_diff *d, struc
 	struct sender s = { .ctx = ctx, .ops = d->ops + b->first_op };
 	struct np_conn *c = NULL;
 	pthread_t thread;
-	int r = np_conn_open(b->netns, &c, err), rs;
+	int r, rs;
 
+	if (b->nops == 0)
+		return 0; /* nothing to change on this host */
+	r = np_conn_open(b->netns, &c, err);
 	if (r < 0)
 		return r;
 	if (ctx->dry_run) {
