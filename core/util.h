@@ -7,6 +7,7 @@
 #define CUTOVER_CORE_UTIL_H
 
 #include <stdbool.h>
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -18,6 +19,10 @@ void *xrealloc(void *p, size_t n);
 char *xstrdup(const char *s);
 char *xstrndup(const char *s, size_t n);
 char *xasprintf(const char *fmt, ...) CUT_PRINTF(1, 2);
+char *xvasprintf(const char *fmt, va_list ap) CUT_PRINTF(1, 0);
+/* Frees *dst and sets it to the formatted text, or to NULL when fmt is NULL
+ * (a result's message: "ok" carries none). */
+void replace_text(char **dst, const char *fmt, va_list ap) CUT_PRINTF(2, 0);
 
 /* Reads a whole file (at most max bytes, else CUT_ELIMIT) into a NUL-terminated
  * buffer the caller frees. */

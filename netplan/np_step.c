@@ -120,13 +120,8 @@ static void op_set(struct np_op *o, int result, const char *fmt, ...)
 	va_list ap;
 
 	o->result = result;
-	free(o->message);
-	o->message = NULL;
-	if (!fmt)
-		return;
 	va_start(ap, fmt);
-	if (vasprintf(&o->message, fmt, ap) < 0)
-		o->message = NULL;
+	replace_text(&o->message, fmt, ap);
 	va_end(ap);
 }
 

@@ -31,13 +31,8 @@ void step_set_result(struct step *s, int result, const char *fmt, ...)
 	va_list ap;
 
 	s->result = result;
-	free(s->message);
-	s->message = NULL;
-	if (!fmt)
-		return;
 	va_start(ap, fmt);
-	if (vasprintf(&s->message, fmt, ap) < 0)
-		s->message = NULL;
+	replace_text(&s->message, fmt, ap);
 	va_end(ap);
 }
 
