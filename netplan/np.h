@@ -132,6 +132,8 @@ typedef uint32_t (*np_ifindex_fn)(void *cookie, const char *name); /* UINT32_MAX
 void np_route_str(const struct np_route *r, np_ifname_fn name, void *cookie, char *buf,
 		  size_t n);
 void np_addr_str(const struct np_addr *a, np_ifname_fn name, void *cookie, char *buf, size_t n);
+/* A route by its key, as changes are named: "route 10.0.3.0/24 table main metric 0". */
+void np_route_key_str(const struct np_route *r, char *buf, size_t n);
 
 /* Payload JSON of a route (a text: destination, then keyword-value pairs,
  * see netplan.h) or address (an object), every field it cares about. */

@@ -256,17 +256,6 @@ static bool resolve_route(struct diff_ctx *x, const struct np_route_change *c,
 	return true;
 }
 
-/* "route 10.0.3.0/24 table main metric 0" */
-static void route_what(const struct np_route_change *c, char *buf, size_t n)
-{
-	char pfx[NP_ADDRSTR], tb[16];
-
-	np_table_str(c->from.table, tb, sizeof(tb));
-	snprintf(buf, n, "route %s table %s metric %u",
-		 np_prefix_str(c->from.family, c->from.dst, c->from.dst_len, pfx, sizeof(pfx)), tb,
-		 c->from.metric);
-}
-
 /* An item's texts for people: what, and what the kernel has and the plan
  * wants. Made when a listing asks (netplan_diff_texts), or for a conflict. */
 static void route_texts(struct diff_ctx *x, struct netplan_item *it,
@@ -275,7 +264,7 @@ static void route_texts(struct diff_ctx *x, struct netplan_item *it,
 	char buf[NP_ROUTESTR + 128];
 
 	if (!it->what) {
-		route_what(c, buf, sizeof(buf));
+		np_route_key_str(&c->from, buf, sizeof(buf));
 		it->what = xstrdup(buf);
 	}
 	now_at(x, &c->from, buf, sizeof(buf));

@@ -292,19 +292,14 @@ int np_ops_send(const struct step_ctx *ctx, struct np_conn *c, struct np_op *ops
  * change's key, which names it without the device names of one host. */
 static void op_name(const struct np_op *o, char *buf, size_t n)
 {
-	const struct np_route *r = o->has_after ? &o->ra : &o->rb;
 	const struct np_addr *a = o->has_after ? &o->aa : &o->ab;
-	char pfx[NP_ADDRSTR], table[16], what[NP_ADDRSTR + 64];
+	char pfx[NP_ADDRSTR], what[NP_ADDRSTR + 64];
 
-	if (o->is_addr) {
+	if (o->is_addr)
 		snprintf(what, sizeof(what), "address %s",
 			 np_prefix_str(a->family, a->local, a->prefixlen, pfx, sizeof(pfx)));
-	} else {
-		np_table_str(r->table, table, sizeof(table));
-		snprintf(what, sizeof(what), "route %s table %s metric %u",
-			 np_prefix_str(r->family, r->dst, r->dst_len, pfx, sizeof(pfx)), table,
-			 r->metric);
-	}
+	else
+		np_route_key_str(o->has_after ? &o->ra : &o->rb, what, sizeof(what));
 	if (o->path)
 		snprintf(buf, n, "%s (%s)", o->path, what);
 	else

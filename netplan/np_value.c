@@ -379,6 +379,15 @@ void np_route_str(const struct np_route *r, np_ifname_fn name, void *cookie, cha
 		t_str(&b, " onlink");
 }
 
+void np_route_key_str(const struct np_route *r, char *buf, size_t n)
+{
+	char pfx[NP_ADDRSTR], table[16];
+
+	np_table_str(r->table, table, sizeof(table));
+	snprintf(buf, n, "route %s table %s metric %u",
+		 np_prefix_str(r->family, r->dst, r->dst_len, pfx, sizeof(pfx)), table, r->metric);
+}
+
 void np_addr_str(const struct np_addr *a, np_ifname_fn name, void *cookie, char *buf, size_t n)
 {
 	char tmp[NP_ADDRSTR], dev[NP_ADDRSTR];
