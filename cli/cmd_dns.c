@@ -193,7 +193,8 @@ static int run(struct cli *cli, const char *verb, const char *path, const struct
 		if (err.hint[0])
 			fprintf(stderr, "  what to do: %s\n", err.hint);
 	}
-	night_dns_result_free(res);
+	if (CUT_FREE_AT_EXIT)
+		night_dns_result_free(res);
 	diags_free(&d);
 	return status;
 }

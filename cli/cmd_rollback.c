@@ -142,7 +142,8 @@ int cmd_rollback(struct cli *cli, int argc, char **argv)
 	}
 	r = rollback_run(j, &cli->reg, &ctx, &rep, &err);
 	print_report(cli, &rep, path);
-	rollback_report_free(&rep);
+	if (CUT_FREE_AT_EXIT)
+		rollback_report_free(&rep);
 	journal_close(j);
 	if (r < 0)
 		return cli_fail(cli, &err);

@@ -5,6 +5,7 @@
 #include "after_switch.h"
 #include "cli.h"
 #include "night_route.h"
+#include "util.h"
 
 static const char usage[] =
 	"usage: cutover route plan [--json] [--netns NAME] PLAN\n"
@@ -235,7 +236,8 @@ static int run(struct cli *cli, const char *verb, const char *path,
 		if (err.hint[0])
 			fprintf(stderr, "  what to do: %s\n", err.hint);
 	}
-	night_route_result_free(res);
+	if (CUT_FREE_AT_EXIT)
+		night_route_result_free(res);
 	diags_free(&d);
 	return status;
 }

@@ -1,4 +1,5 @@
 /* cutover — the binary: a table of subcommands, nothing else. */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -39,6 +40,23 @@ static void usage(FILE *out)
 		     "--dry-run;\n--json prints one JSON document on stdout.\n\n%s", exit_codes);
 }
 
+/* Ends the process after a command: output flushed, and — unless this
+ * build frees at exit (core/util.h) — without the libraries' exit handlers,
+ * which would free what the kernel is about to take back anyway. Every
+ * journal is synced and closed by then. */
+static int finish(int code)
+{
+	if (fflush(stdout) != 0) {
+		fprintf(stderr, "cutover: cannot write the output: %s\n", strerror(errno));
+		if (code == CUT_EXIT_OK)
+			code = CUT_EXIT_FAILED;
+	}
+	fflush(stderr);
+	if (!CUT_FREE_AT_EXIT)
+		_exit(code);
+	return code;
+}
+
 int main(int argc, char **argv)
 {
 	struct cli cli = { .prog = "cutover" };
@@ -65,7 +83,7 @@ int main(int argc, char **argv)
 		return cli_fail(&cli, &err);
 	for (i = 0; i < ARRAY_SIZE(commands); i++)
 		if (strcmp(argv[1], commands[i].name) == 0)
-			return commands[i].run(&cli, argc - 1, argv + 1);
+			return finish(commands[i].run(&cli, argc - 1, argv + 1));
 	fprintf(stderr, "cutover: unknown command \"%s\"\n\n", argv[1]);
 	usage(stderr);
 	return CUT_EXIT_INPUT;

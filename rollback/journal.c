@@ -124,6 +124,19 @@ static void crash_point(struct journal *j, const void *buf, size_t len)
 
 /* ---- the lock ---- */
 
+/* "pid P, user@host, since T\n", padded with newlines to len. */
+static void lock_note(const struct journal *j, char *info, size_t len)
+{
+	char when[32];
+	int n;
+
+	format_utc(now_realtime_ms(), when, sizeof(when));
+	n = snprintf(info, len, "pid %ld, %s, since %s\n", (long)getpid(), j->by, when);
+	if (n < 0 || (size_t)n >= len)
+		n = (int)len - 1;
+	memset(info + n, '\n', len - (size_t)n);
+}
+
 static int take_lock(struct journal *j, struct cut_err *err)
 {
 	char lock_path[4200], info[512], holder[512] = "";
@@ -148,12 +161,10 @@ static int take_lock(struct journal *j, struct cut_err *err)
 				"journal %s is in use by another cutover (%s)", j->path,
 				holder[0] ? holder : "holder unknown");
 	}
-	{
-		char when[32];
-		format_utc(now_realtime_ms(), when, sizeof(when));
-		snprintf(info, sizeof(info), "pid %ld, %s, since %s\n", (long)getpid(), j->by, when);
-	}
-	if (ftruncate(fd, 0) < 0 || pwrite(fd, info, strlen(info), 0) < 0) {
+	lock_note(j, info, sizeof(info));
+	/* The whole padded buffer, so it covers the note before it without a
+	 * truncation (which costs ext4 a couple of milliseconds). */
+	if (pwrite(fd, info, sizeof(info), 0) < 0) {
 		/* the lock holds even if the note about its holder cannot be written */
 	}
 	j->lock_fd = fd;

@@ -6,10 +6,16 @@
 
 #include "util.h"
 
+/* Member by member: json_pack would parse its format for each of
+ * thousands of steps. */
 static json_t *intent_body(const struct step *s)
 {
-	return json_pack("{s:O,s:O,s:s}", "apply", s->apply, "inverse", s->inverse, "describe",
-			 s->describe ? s->describe : s->kind);
+	json_t *b = json_object(), *d = s->describe ? json_string(s->describe) : NULL;
+
+	json_object_set_nocheck(b, "apply", s->apply);
+	json_object_set_nocheck(b, "inverse", s->inverse);
+	json_object_set_new_nocheck(b, "describe", d ? d : json_string(s->kind));
+	return b;
 }
 
 /* Length of the run of steps[0..n) that shares the first one's kind. */
