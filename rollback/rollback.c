@@ -7,11 +7,16 @@
 #include "util.h"
 
 /* Member by member: json_pack would parse its format for each of
- * thousands of steps. */
+ * thousands of steps. NULL (refused by the journal) for a step without
+ * both payloads: its intent would not be enough to undo it. */
 static json_t *intent_body(const struct step *s)
 {
-	json_t *b = json_object(), *d = s->describe ? json_string(s->describe) : NULL;
+	json_t *b, *d;
 
+	if (!json_is_object(s->apply) || !json_is_object(s->inverse))
+		return NULL;
+	b = json_object();
+	d = s->describe ? json_string(s->describe) : NULL;
 	json_object_set_nocheck(b, "apply", s->apply);
 	json_object_set_nocheck(b, "inverse", s->inverse);
 	json_object_set_new_nocheck(b, "describe", d ? d : json_string(s->kind));
