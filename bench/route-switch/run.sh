@@ -8,12 +8,12 @@
 # and prints the ratios. Needs root; creates and deletes cut-rt-bench-PID.
 #
 #   bash bench/route-switch/run.sh [BUILD_DIR] [ROUTES] [ROUNDS]
-# Times are the best of ROUNDS (default 3) runs of each.
+# Times are the best of ROUNDS (default 5) runs of each.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 build=${1:-$root/build-routes}
 n=${2:-10000}
-rounds=${3:-3}
+rounds=${3:-5}
 cutover=$build/cli/cutover
 ns=cut-rt-bench-$$
 tmp=$(mktemp -d)
