@@ -84,6 +84,14 @@ static void test_check_missing_file(void **state)
 	assert_non_null(strstr(out, "/nonexistent/plan.json"));
 }
 
+/* Output that cannot be written is an error, not lost in silence. */
+static void test_output_write_failure(void **state)
+{
+	(void)state;
+	assert_int_equal(run(true, "( %s check %s/examples/plan.json >/dev/full )", cutover(), src()), 1);
+	assert_non_null(strstr(out, "cannot write the output: No space left on device"));
+}
+
 static void test_help_everywhere(void **state)
 {
 	static const char *const cmds[] = { "check", "dns", "route", "health", "landing",
@@ -152,6 +160,7 @@ int main(void)
 		cmocka_unit_test(test_check_gates_name_real_checks),
 		cmocka_unit_test(test_check_json),
 		cmocka_unit_test(test_check_missing_file),
+		cmocka_unit_test(test_output_write_failure),
 		cmocka_unit_test(test_help_everywhere),
 		cmocka_unit_test(test_journal_verify_and_damage),
 		cmocka_unit_test(test_rollback_usage),
