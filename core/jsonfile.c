@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "json_arena.h"
 #include "util.h"
 
 /* The position table: every value's JSON path -> where it stands. A plan of
@@ -843,7 +844,9 @@ int jsonfile_load(const char *path, struct jsonfile **ret, struct diags *d, stru
 		return cut_errf(err, CUT_EINPUT, "give a JSON text file",
 				"%s: the file holds a NUL byte: not a text file", path);
 	}
+	json_arena_begin(); /* a plan or template is kept to the end */
 	*ret = parse_owned(path, text, len, d);
+	json_arena_end();
 	return 0;
 }
 

@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -108,6 +109,53 @@ static void test_values_and_positions(void **state)
 	diags_free(&d);
 }
 
+/* A file's values (made in core/json_arena's region outside sanitizer
+ * builds) behave as any jansson value: kept, changed, grown, freed. */
+static void test_loaded_values_live_and_change(void **state)
+{
+	char path[] = "/tmp/cutover-jsonfile-XXXXXX";
+	struct cut_err err;
+	struct jsonfile *jf;
+	struct diags d;
+	json_t *recs, *copy;
+	char key[16];
+	FILE *f;
+	int fd, i;
+
+	(void)state;
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	f = fdopen(fd, "w");
+	assert_non_null(f);
+	fputs("{\"records\": [", f);
+	for (i = 0; i < 500; i++)
+		fprintf(f, "%s{\"name\": \"h%d.example.com\", \"to\": [\"192.0.2.%d\"]}", i ? ", " : "", i,
+			i % 250);
+	fputs("]}", f);
+	fclose(f);
+	diags_init(&d);
+	assert_int_equal(jsonfile_load(path, &jf, &d, &err), 0);
+	unlink(path);
+	assert_int_equal(d.errors, 0);
+	recs = json_object_get(jf->root, "records");
+	assert_int_equal(json_array_size(recs), 500);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(recs, 499), "name")),
+			    "h499.example.com");
+	/* grown after the reading (new hash buckets), shrunk, shared, freed */
+	for (i = 0; i < 64; i++) {
+		snprintf(key, sizeof(key), "k%d", i);
+		json_object_set_new(jf->root, key, json_integer(i));
+	}
+	json_object_del(jf->root, "k3");
+	assert_int_equal(json_integer_value(json_object_get(jf->root, "k63")), 63);
+	copy = json_deep_copy(json_array_get(recs, 7));
+	json_array_clear(recs);
+	assert_string_equal(json_string_value(json_object_get(copy, "name")), "h7.example.com");
+	json_decref(copy);
+	jsonfile_free(jf);
+	diags_free(&d);
+}
+
 static void test_depth_limit(void **state)
 {
 	char text[JSONFILE_MAX_DEPTH * 2 + 8];
@@ -132,6 +180,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_syntax_errors),
 		cmocka_unit_test(test_values_and_positions),
+		cmocka_unit_test(test_loaded_values_live_and_change),
 		cmocka_unit_test(test_depth_limit),
 	};
 	return cmocka_run_group_tests_name("jsonfile", tests, NULL, NULL);
