@@ -5,8 +5,9 @@
 
 /* Between begin and end, jansson values made on this thread come from the
  * region; they are never freed one by one. Use it only for values kept to
- * the end of the process (a plan, a template, a journal being rolled back).
- * Calls nest. No effect in sanitizer builds. */
+ * the end of the command (a plan, a template), never for what is read again
+ * and again (journals, server answers). Calls nest. No effect in sanitizer
+ * builds. */
 void json_arena_begin(void);
 void json_arena_end(void);
 
