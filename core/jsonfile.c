@@ -33,12 +33,22 @@ struct pos_table {
 	size_t nslots;
 };
 
+/* An array left as text: the empty array in the tree (a reference of its
+ * own: a key given twice drops the first value, and its address must not
+ * come back for another) and where it stands. */
+struct deferred {
+	json_t *v;
+	size_t off, len;
+};
+
 struct jsonfile_impl {
 	struct jsonfile pub;
 	char *text;       /* owned: the file's text, for building pos */
 	size_t len;
 	bool pos_built;
 	struct pos_table pos;
+	struct deferred *deferred;
+	size_t ndeferred;
 };
 
 static size_t path_hash(const char *p, size_t len)
@@ -134,6 +144,8 @@ struct reader {
 	const char *name;
 	struct diags *d;
 	struct pos_table *pos; /* NULL: positions are not recorded */
+	const char *const *defer;     /* path patterns of arrays to leave as text */
+	struct jsonfile_impl *impl;   /* records them; NULL when defer is */
 	char path[JSONFILE_PATH_MAX];
 	/* Decoded strings go on a stack, not into a malloc each: a key stays
 	 * there while its value is read, then both are popped. Offsets, not
@@ -717,6 +729,57 @@ static json_t *read_array(struct reader *r)
 	return arr;
 }
 
+/* path matches pattern, where "[*]" stands for any "[N]". */
+static bool path_matches(const char *path, const char *pattern)
+{
+	while (*pattern) {
+		if (strncmp(pattern, "[*]", 3) == 0) {
+			if (*path != '[')
+				return false;
+			path += strspn(path + 1, "0123456789") + 1;
+			if (*path++ != ']')
+				return false;
+			pattern += 3;
+		} else if (*path++ != *pattern++) {
+			return false;
+		}
+	}
+	return *path == '\0';
+}
+
+/* At an array: when its path is one to defer and it is plain, steps over it
+ * (as read_array would, line and column too) and returns the empty array
+ * that stands for it; else NULL. */
+static json_t *defer_array(struct reader *r)
+{
+	const char *const *p;
+	struct deferred *dv;
+	size_t end, i;
+
+	for (p = r->defer; p && *p && !path_matches(r->path, *p); p++)
+		;
+	if (!p || !*p)
+		return NULL;
+	end = json_plain_check(r->s, r->len, r->i, JSONFILE_MAX_DEPTH - r->depth);
+	if (!end)
+		return NULL;
+	r->impl->deferred = xrealloc(r->impl->deferred,
+				     (r->impl->ndeferred + 1) * sizeof(*r->impl->deferred));
+	dv = &r->impl->deferred[r->impl->ndeferred++];
+	*dv = (struct deferred){ .v = json_array(), .off = r->i, .len = end - r->i };
+	json_incref(dv->v);
+	for (i = r->i; i < end; i++) {
+		if (r->s[i] == '\n') {
+			r->line++;
+			r->col = 1;
+		} else {
+			r->col++;
+		}
+	}
+	r->i = end;
+	return dv->v;
+}
+
 static json_t *read_value(struct reader *r)
 {
 	char c, what[32];
@@ -728,6 +791,8 @@ static json_t *read_value(struct reader *r)
 		syntax_error(r, r->line, r->col, "complete the file", "a value is missing at the end of the file");
 		return NULL;
 	}
+	if (c == '[' && r->defer && (v = defer_array(r)))
+		return v;
 	if (c == '{' || c == '[') {
 		if (r->depth >= JSONFILE_MAX_DEPTH) {
 			syntax_error(r, r->line, r->col, "flatten the file",
@@ -790,11 +855,13 @@ static json_t *read_text(struct reader *r)
 }
 
 /* Takes ownership of text (len bytes and a NUL after them). */
-static struct jsonfile *parse_owned(const char *name, char *text, size_t len, struct diags *d)
+static struct jsonfile *parse_owned(const char *name, char *text, size_t len,
+				    const char *const defer[], struct diags *d)
 {
 	struct jsonfile_impl *impl = xcalloc(1, sizeof(*impl));
 	struct reader r = {
 		.s = text, .len = len, .line = 1, .col = 1, .name = name, .d = d,
+		.defer = defer, .impl = impl,
 	};
 
 	impl->pub.name = xstrdup(name);
@@ -804,13 +871,34 @@ static struct jsonfile *parse_owned(const char *name, char *text, size_t len, st
 	return &impl->pub;
 }
 
-struct jsonfile *jsonfile_parse(const char *name, const char *text, size_t len, struct diags *d)
+struct jsonfile *jsonfile_parse_deferring(const char *name, const char *text, size_t len,
+					  const char *const defer[], struct diags *d)
 {
 	char *copy = xmalloc(len + 1);
 
 	memcpy(copy, text, len);
 	copy[len] = '\0';
-	return parse_owned(name, copy, len, d);
+	return parse_owned(name, copy, len, defer, d);
+}
+
+struct jsonfile *jsonfile_parse(const char *name, const char *text, size_t len, struct diags *d)
+{
+	return jsonfile_parse_deferring(name, text, len, NULL, d);
+}
+
+bool jsonfile_deferred(const struct jsonfile *jf, const json_t *v, struct json_plain *ret)
+{
+	const struct jsonfile_impl *impl = (const struct jsonfile_impl *)jf;
+	size_t i;
+
+	for (i = 0; jf && v && i < impl->ndeferred; i++) {
+		if (impl->deferred[i].v == v) {
+			*ret = (struct json_plain){ impl->text + impl->deferred[i].off,
+						    impl->deferred[i].len };
+			return true;
+		}
+	}
+	return false;
 }
 
 json_t *json_parse_strict(const char *text, size_t len)
@@ -829,7 +917,8 @@ json_t *json_parse_strict(const char *text, size_t len)
 	return root;
 }
 
-int jsonfile_load(const char *path, struct jsonfile **ret, struct diags *d, struct cut_err *err)
+int jsonfile_load_deferring(const char *path, const char *const defer[], struct jsonfile **ret,
+			    struct diags *d, struct cut_err *err)
 {
 	char *text;
 	size_t len;
@@ -845,9 +934,14 @@ int jsonfile_load(const char *path, struct jsonfile **ret, struct diags *d, stru
 				"%s: the file holds a NUL byte: not a text file", path);
 	}
 	json_arena_begin(); /* a plan or template is kept to the end */
-	*ret = parse_owned(path, text, len, d);
+	*ret = parse_owned(path, text, len, defer, d);
 	json_arena_end();
 	return 0;
+}
+
+int jsonfile_load(const char *path, struct jsonfile **ret, struct diags *d, struct cut_err *err)
+{
+	return jsonfile_load_deferring(path, NULL, ret, d, err);
 }
 
 /* The second reading, with positions; its errors were reported by the first. */
@@ -867,12 +961,18 @@ static void build_positions(struct jsonfile_impl *impl)
 
 void jsonfile_free(struct jsonfile *jf)
 {
+	struct jsonfile_impl *impl = (struct jsonfile_impl *)jf;
+	size_t i;
+
 	if (!jf)
 		return;
 	free(jf->name);
 	json_decref(jf->root);
-	pos_free(&((struct jsonfile_impl *)jf)->pos);
-	free(((struct jsonfile_impl *)jf)->text);
+	pos_free(&impl->pos);
+	for (i = 0; i < impl->ndeferred; i++)
+		json_decref(impl->deferred[i].v);
+	free(impl->deferred);
+	free(impl->text);
 	free(jf);
 }
 

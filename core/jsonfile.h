@@ -18,6 +18,7 @@
 
 #include "diag.h"
 #include "error.h"
+#include "json_plain.h"
 
 #define JSONFILE_MAX_BYTES (16u << 20)
 #define JSONFILE_MAX_DEPTH 64
@@ -37,6 +38,19 @@ int jsonfile_load(const char *path, struct jsonfile **ret, struct diags *d,
 /* Parses text already in memory; name is used in messages. Never fails
  * outright: errors go to d. */
 struct jsonfile *jsonfile_parse(const char *name, const char *text, size_t len, struct diags *d);
+
+/* The same, leaving as text every array whose path matches one of defer
+ * (NULL-terminated; "[*]" matches any index, as in "routes.hosts[*].routes")
+ * and which is plain JSON (json_plain.h): the tree holds an empty array in
+ * its place, and jsonfile_deferred() gives its text. An array that is not
+ * plain is read as usual. Messages and positions are the same either way. */
+int jsonfile_load_deferring(const char *path, const char *const defer[], struct jsonfile **ret,
+			    struct diags *d, struct cut_err *err) CUT_MUST_CHECK;
+struct jsonfile *jsonfile_parse_deferring(const char *name, const char *text, size_t len,
+					  const char *const defer[], struct diags *d);
+
+/* When v is an array left as text, true and its text in *ret. */
+bool jsonfile_deferred(const struct jsonfile *jf, const json_t *v, struct json_plain *ret);
 
 /* The same reader for JSON that machines wrote, read in bulk (journal
  * records): text[0..len) need not end in a NUL; the value, or NULL at any

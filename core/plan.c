@@ -61,13 +61,14 @@ struct plan *plan_from_jsonfile(struct jsonfile *jf, const char *path, struct di
 	return p;
 }
 
-int plan_load(const char *path, struct plan **ret, struct diags *d, struct cut_err *err)
+int plan_load(const char *path, const char *const defer[], struct plan **ret, struct diags *d,
+	      struct cut_err *err)
 {
 	struct jsonfile *jf;
 	int r;
 
 	*ret = NULL;
-	r = jsonfile_load(path, &jf, d, err);
+	r = jsonfile_load_deferring(path, defer, &jf, d, err);
 	if (r < 0)
 		return r;
 	*ret = plan_from_jsonfile(jf, path, d);

@@ -31,9 +31,11 @@ struct plan {
 
 /* Loads a plan file and checks its top level. Every input error goes to d;
  * returns 0 with *ret set (even when d holds errors, so section checks can go
- * on) or a negative code when the file cannot be read or is no object. */
-int plan_load(const char *path, struct plan **ret, struct diags *d, struct cut_err *err)
-	CUT_MUST_CHECK;
+ * on) or a negative code when the file cannot be read or is no object. The
+ * arrays matching defer (NULL: none) are left as text for the rooms that
+ * read them so (jsonfile_load_deferring). */
+int plan_load(const char *path, const char *const defer[], struct plan **ret, struct diags *d,
+	      struct cut_err *err) CUT_MUST_CHECK;
 
 /* Checks the top level of a document already read (takes ownership of jf;
  * for tests and fuzzing). Never fails: errors go to d. */

@@ -45,6 +45,10 @@
 
 struct netplan_plan;
 
+/* The arrays of a plan netplan_plan_parse() reads straight from the text
+ * when the plan's reader leaves them so (plan_load's defer): NULL-ended. */
+extern const char *const netplan_text_arrays[];
+
 /* Checks the "routes" section (errors into sc->d, all of them) and returns a
  * plan that borrows nothing from section. Returns 0 with *ret set even when
  * errors were reported (check sc->d->errors), or a negative code. */

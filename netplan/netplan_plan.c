@@ -117,19 +117,24 @@ static bool string_value(struct schema *sc, const char *path, json_t *obj, const
 	return schema_string(sc, path, obj, key, required, NULL, ret);
 }
 
-/* A device name: at most 15 bytes, no '/', no blanks. */
+bool np_dev_name_ok(const char *s)
+{
+	size_t i;
+
+	for (i = 0; s[i]; i++)
+		if (s[i] == '/' || s[i] == ' ' || s[i] == ':' || (unsigned char)s[i] < 0x21)
+			return false;
+	return i > 0 && i < NP_IFNAMSIZ;
+}
+
 static const char *dev_value(struct schema *sc, const char *path, json_t *obj, const char *key)
 {
 	char kpath[JSONFILE_PATH_MAX];
 	const char *s = NULL;
-	size_t i;
 
 	if (!string_value(sc, path, obj, key, SCHEMA_OPTIONAL, &s) || !s)
 		return NULL;
-	for (i = 0; s[i]; i++)
-		if (s[i] == '/' || s[i] == ' ' || s[i] == ':' || (unsigned char)s[i] < 0x21)
-			break;
-	if (s[i] || i >= NP_IFNAMSIZ || i == 0) {
+	if (!np_dev_name_ok(s)) {
 		json_path_key(kpath, sizeof(kpath), path, key);
 		schema_error(sc, kpath, "give an interface name as `ip link` shows it (at most 15 "
 			     "characters)", "\"%s\" is not a device name", s);
@@ -237,6 +242,12 @@ static const char *const side_keys[] = {
 	"via", "dev", "metric", "type", "protocol", "scope", "src", "onlink", NULL,
 };
 
+uint8_t np_default_scope(const struct np_route *r)
+{
+	return (r->family == AF_INET && !r->has_gw && r->type == RTN_UNICAST) ? RT_SCOPE_LINK
+									       : RT_SCOPE_UNIVERSE;
+}
+
 /* `from` or `to` of a route: fields into r, r->care naming those given. */
 static void route_side(struct schema *sc, const char *path, json_t *side, bool is_to,
 		       struct np_route *r, char **dev)
@@ -274,8 +285,7 @@ static void route_side(struct schema *sc, const char *path, json_t *side, bool i
 		r->scope = (uint8_t)v;
 		r->care |= NP_C_SCOPE;
 	} else {
-		r->scope = (r->family == AF_INET && !r->has_gw && r->type == RTN_UNICAST)
-				   ? RT_SCOPE_LINK : RT_SCOPE_UNIVERSE;
+		r->scope = np_default_scope(r);
 	}
 	if (ip_value(sc, path, side, "src", r->family, r->prefsrc)) {
 		r->has_prefsrc = true;
@@ -294,6 +304,25 @@ static void route_side(struct schema *sc, const char *path, json_t *side, bool i
 	}
 }
 
+/* A gateway or device on a route of a type that has none. */
+static bool gateway_refused(const struct np_route *r, bool has_dev)
+{
+	return r->type != RTN_UNICAST && (r->has_gw || has_dev) && r->type != RTN_THROW;
+}
+
+/* Types the kernel makes itself. */
+static bool type_refused(uint8_t type)
+{
+	return type == RTN_LOCAL || type == RTN_BROADCAST || type == RTN_MULTICAST ||
+	       type == RTN_ANYCAST || type == RTN_NAT;
+}
+
+bool np_to_route_ok(const struct np_route *r, bool has_dev)
+{
+	return !(r->type == RTN_UNICAST && !r->has_gw && !has_dev) &&
+	       !gateway_refused(r, has_dev) && !type_refused(r->type);
+}
+
 static void check_to(struct schema *sc, const char *path, json_t *side, const struct np_route *r,
 		     const char *dev)
 {
@@ -305,11 +334,10 @@ static void check_to(struct schema *sc, const char *path, json_t *side, const st
 	if (r->type == RTN_UNICAST && !json_object_get(side, "via") && !json_object_get(side, "dev"))
 		schema_error(sc, path, "give \"via\", \"dev\" or both, or a \"type\" such as "
 			     "\"blackhole\"", "a unicast route needs a gateway or a device");
-	if (r->type != RTN_UNICAST && (r->has_gw || dev) && r->type != RTN_THROW)
+	if (gateway_refused(r, dev != NULL))
 		schema_error(sc, path, "remove \"via\" and \"dev\"",
 			     "a %s route has no gateway or device", np_rtype_name(r->type));
-	if (r->type == RTN_LOCAL || r->type == RTN_BROADCAST || r->type == RTN_MULTICAST ||
-	    r->type == RTN_ANYCAST || r->type == RTN_NAT)
+	if (type_refused(r->type))
 		schema_error(sc, path, "use unicast, blackhole, unreachable, prohibit or throw",
 			     "cutover does not write %s routes", np_rtype_name(r->type));
 }
@@ -432,6 +460,48 @@ static void check_duplicates(struct schema *sc, const struct np_host *h)
 	free(k);
 }
 
+static size_t plain_length(struct json_plain arr)
+{
+	struct json_plain elem;
+	size_t pos = 0, n = 0;
+
+	while (json_plain_next(arr, &pos, NULL, &elem))
+		n++;
+	return n;
+}
+
+/* A "routes" array the plan's reader left as text: each entry the quick way
+ * (np_plan_text.c), else as jansson values with every error reported. */
+static void routes_from_text(struct schema *sc, const char *path, struct json_plain arr,
+			     struct np_host *h)
+{
+	char ipath[JSONFILE_PATH_MAX];
+	size_t n = plain_length(arr), pos = 0, i;
+	struct json_plain elem;
+
+	if (n > NETPLAN_CHANGES_MAX) {
+		schema_error(sc, path, "split the plan into several changes",
+			     "%zu entries: at most %d", n, NETPLAN_CHANGES_MAX);
+		return;
+	}
+	h->routes = xcalloc(n + 1, sizeof(*h->routes));
+	for (i = 0; json_plain_next(arr, &pos, NULL, &elem); i++) {
+		struct np_route_change *c = &h->routes[h->nroutes];
+		json_t *v;
+
+		json_path_index(ipath, sizeof(ipath), path, i);
+		if (np_route_change_plain(elem, c)) {
+			c->path = xstrdup(ipath);
+			h->nroutes++;
+			continue;
+		}
+		v = json_plain_value(elem);
+		if (route_change(sc, ipath, v, c))
+			h->nroutes++;
+		json_decref(v);
+	}
+}
+
 static void host_list(struct schema *sc, const char *path, json_t *v, const char *key,
 		      struct np_host *h)
 {
@@ -439,8 +509,13 @@ static void host_list(struct schema *sc, const char *path, json_t *v, const char
 	json_t *arr = schema_member(sc, path, v, key, JSON_ARRAY, SCHEMA_OPTIONAL);
 	size_t i, n = arr ? json_array_size(arr) : 0;
 	bool routes = strcmp(key, "routes") == 0;
+	struct json_plain text;
 
 	json_path_key(kpath, sizeof(kpath), path, key);
+	if (routes && jsonfile_deferred(sc->jf, arr, &text)) {
+		routes_from_text(sc, kpath, text, h);
+		return;
+	}
 	if (n > NETPLAN_CHANGES_MAX) {
 		schema_error(sc, kpath, "split the plan into several changes",
 			     "%zu entries: at most %d", n, NETPLAN_CHANGES_MAX);
@@ -522,6 +597,8 @@ static void same_hosts(struct schema *sc, const struct netplan_plan *p)
 }
 
 static const char *const section_keys[] = { "hosts", "gates", NULL };
+
+const char *const netplan_text_arrays[] = { "routes.hosts[*].routes", NULL };
 
 int netplan_plan_parse(struct schema *sc, json_t *section, struct netplan_plan **ret)
 {

@@ -39,4 +39,14 @@ struct netplan_plan {
 	size_t ngates;
 };
 
+/* The checks both ways of reading a route change share (netplan_plan.c). */
+bool np_dev_name_ok(const char *s);          /* 1-15 bytes, no '/', ':' or blank */
+uint8_t np_default_scope(const struct np_route *r); /* when the plan names none */
+bool np_to_route_ok(const struct np_route *r, bool has_dev); /* a `to` cutover writes */
+
+/* A route change from its plain JSON text, the quick way (np_plan_text.c):
+ * true with *c filled (but c->path), or false with *c left zeroed for
+ * anything it does not take — route_change() then reads it and says why. */
+bool np_route_change_plain(struct json_plain v, struct np_route_change *c);
+
 #endif

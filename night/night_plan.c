@@ -50,7 +50,7 @@ int night_plan_load(const char *path, struct night_plan **ret, struct diags *d,
 
 	*ret = NULL;
 	np = xcalloc(1, sizeof(*np));
-	r = plan_load(path, &np->plan, d, err);
+	r = plan_load(path, netplan_text_arrays, &np->plan, d, err);
 	if (r < 0) {
 		free(np);
 		return r;

@@ -156,6 +156,158 @@ static void test_loaded_values_live_and_change(void **state)
 	diags_free(&d);
 }
 
+/* a (read the usual way) and b (read deferring) hold the same values, the
+ * arrays b left as text included; counts those in *deferred. */
+static void same_values(const struct jsonfile *jfb, json_t *a, json_t *b, size_t *deferred)
+{
+	struct json_plain text;
+	const char *key;
+	json_t *v;
+	size_t i;
+
+	if (jsonfile_deferred(jfb, b, &text)) {
+		json_t *whole = json_plain_value(text);
+		assert_non_null(whole);
+		assert_int_equal(json_array_size(b), 0);
+		assert_true(json_equal(a, whole));
+		json_decref(whole);
+		(*deferred)++;
+		return;
+	}
+	assert_int_equal(json_typeof(a), json_typeof(b));
+	if (json_is_object(a)) {
+		assert_int_equal(json_object_size(a), json_object_size(b));
+		json_object_foreach(a, key, v)
+			same_values(jfb, v, json_object_get(b, key), deferred);
+	} else if (json_is_array(a)) {
+		assert_int_equal(json_array_size(a), json_array_size(b));
+		for (i = 0; i < json_array_size(a); i++)
+			same_values(jfb, json_array_get(a, i), json_array_get(b, i), deferred);
+	} else {
+		assert_true(json_equal(a, b));
+	}
+}
+
+struct defer_case {
+	const char *text;
+	const char *pattern;
+	size_t deferred;      /* arrays left as text */
+	const char *where;    /* a path whose position must be the same both ways */
+};
+
+static const struct defer_case defer_cases[] = {
+	{ "{\"d\": [1, -2, 0, \"x\", true, false, null, {\"a\": [1, {\"b\": \"c\"}]}, []],\n \"e\": tru}", "d", 1, "d[7].a[1].b" },
+	{ "{\"d\": [\n  {\"k\": \"v\"},\n\t{\"k\": 123456789012345678}\r\n],\n\"e\": [1,]\n}", "d", 1, "d[1].k" },
+	{ "{\"d\": [\"\\u0041\"], \"e\": tru}", "d", 0, "e" },                       /* an escape */
+	{ "{\"d\": [\"\xc3\xa9\"], \"e\": 1}", "d", 0, "d[0]" },                            /* not ASCII */
+	{ "{\"d\": [1.5], \"e\": 1}", "d", 0, "d[0]" },                                 /* not an integer */
+	{ "{\"d\": [1234567890123456789]}", "d", 0, "d[0]" },                          /* 19 digits */
+	{ "{\"d\": [{\"a\": 1, \"a\": 2}]}", "d", 0, "d[0].a" },                         /* a key twice */
+	{ "{\"d\": [{\"a\": 1 \"b\": 2}]}", "d", 0, "d[0].b" },                          /* syntax */
+	{ "{\"d\": [01]}", "d", 0, "d" },
+	{ "{\"d\": [tru]}", "d", 0, "d" },
+	{ "{\"d\": [1,]}", "d", 0, "d" },
+	{ "{\"d\": [1 2]}", "d", 0, "d" },
+	{ "{\"d\": [{\"a\":1,\"b\":2,\"c\":3,\"d\":4,\"e\":5,\"f\":6,\"g\":7,\"h\":8,\"i\":9,\"j\":10,\"k\":11,\"l\":12,\"m\":13,\"n\":14,\"o\":15,\"p\":16,\"q\":17}]}", "d", 0, "d[0].q" },
+	{ "{\"h\": [{\"r\": [1, 2]}, {\"r\": [3]}, {\"q\": [4]}, {\"r\": {\"x\": [5]}}], \"r\": [6]}", "h[*].r", 2, "h[1].r[0]" },
+	{ "{\"h\": [{\"r\": [1]}], \"hh\": [{\"r\": [2]}], \"h0\": {\"r\": [3]}}", "h[*].r", 1, "hh[0].r[0]" },
+	{ "{\"d\": [[[[[[[[[[[[1]]]]]]]]]]]]}", "d", 1, "d[0][0][0][0][0][0][0][0][0][0][0][0]" },
+};
+
+static void check_defer_case(const struct defer_case *c)
+{
+	const char *const defer[] = { c->pattern, NULL };
+	struct jsonfile *a, *b;
+	struct diags da, db;
+	unsigned la, ca, lb, cb;
+	size_t deferred = 0, k;
+
+	diags_init(&da);
+	diags_init(&db);
+	a = jsonfile_parse("t.json", c->text, strlen(c->text), &da);
+	b = jsonfile_parse_deferring("t.json", c->text, strlen(c->text), defer, &db);
+	assert_int_equal(da.n, db.n);
+	for (k = 0; k < da.n; k++) {
+		assert_int_equal(da.v[k].line, db.v[k].line);
+		assert_int_equal(da.v[k].col, db.v[k].col);
+		assert_string_equal(da.v[k].msg, db.v[k].msg);
+	}
+	if (a->root)
+		same_values(b, a->root, b->root, &deferred);
+	assert_int_equal(deferred, c->deferred);
+	jsonfile_where(a, c->where, false, &la, &ca);
+	jsonfile_where(b, c->where, false, &lb, &cb);
+	assert_true(la > 0);
+	assert_int_equal(la, lb);
+	assert_int_equal(ca, cb);
+	jsonfile_free(a);
+	jsonfile_free(b);
+	diags_free(&da);
+	diags_free(&db);
+}
+
+/* Arrays left as text: the same values, messages and positions as when
+ * everything is read as values, and only plain arrays are left. */
+static void test_deferred_arrays(void **state)
+{
+	char deep[3 * JSONFILE_MAX_DEPTH + 16];
+	size_t i;
+	int depth, k;
+
+	(void)state;
+	for (i = 0; i < ARRAY_SIZE(defer_cases); i++) {
+		print_message("case %zu\n", i);
+		check_defer_case(&defer_cases[i]);
+	}
+	/* at the reader's depth limit and one past it */
+	for (depth = JSONFILE_MAX_DEPTH; depth <= JSONFILE_MAX_DEPTH + 1; depth++) {
+		struct defer_case c = { deep, "d", depth == JSONFILE_MAX_DEPTH, "d" };
+		size_t n = (size_t)snprintf(deep, sizeof(deep), "{\"d\": ");
+		for (k = 1; k < depth; k++)
+			deep[n++] = '[';
+		for (k = 1; k < depth; k++)
+			deep[n++] = ']';
+		snprintf(deep + n, sizeof(deep) - n, "}");
+		print_message("depth %d\n", depth);
+		check_defer_case(&c);
+	}
+}
+
+/* The plain subset, walked. */
+static void test_plain_walk(void **state)
+{
+	static const char text[] = "{\"a\" : [ 1 , \"two\" ,{\"x\":null} ] ,\"b\":-7,\"c\":\"\"}";
+	struct json_plain obj = { text, sizeof(text) - 1 }, key, val, elem;
+	size_t pos = 0, apos = 0;
+	long long n;
+	char buf[8];
+
+	(void)state;
+	assert_int_equal(json_plain_check(text, sizeof(text) - 1, 0, 3), sizeof(text) - 1);
+	assert_int_equal(json_plain_check(text, sizeof(text) - 1, 0, 2), 0); /* too deep */
+	assert_true(json_plain_next(obj, &pos, &key, &val));
+	assert_true(json_plain_is(key, "a"));
+	assert_int_equal(json_plain_type(val), JSON_ARRAY);
+	assert_true(json_plain_next(val, &apos, NULL, &elem));
+	assert_true(json_plain_integer(elem, &n));
+	assert_int_equal(n, 1);
+	assert_true(json_plain_next(val, &apos, NULL, &elem));
+	assert_true(json_plain_string(elem, buf, sizeof(buf)));
+	assert_string_equal(buf, "two");
+	assert_false(json_plain_string(elem, buf, 3)); /* does not fit */
+	assert_true(json_plain_next(val, &apos, NULL, &elem));
+	assert_int_equal(json_plain_type(elem), JSON_OBJECT);
+	assert_false(json_plain_next(val, &apos, NULL, &elem));
+	assert_true(json_plain_next(obj, &pos, &key, &val));
+	assert_true(json_plain_is(key, "b"));
+	assert_true(json_plain_integer(val, &n));
+	assert_int_equal(n, -7);
+	assert_true(json_plain_next(obj, &pos, &key, &val));
+	assert_true(json_plain_string(val, buf, sizeof(buf)));
+	assert_string_equal(buf, "");
+	assert_false(json_plain_next(obj, &pos, &key, &val));
+}
+
 static void test_depth_limit(void **state)
 {
 	char text[JSONFILE_MAX_DEPTH * 2 + 8];
@@ -182,6 +334,8 @@ int main(void)
 		cmocka_unit_test(test_values_and_positions),
 		cmocka_unit_test(test_loaded_values_live_and_change),
 		cmocka_unit_test(test_depth_limit),
+		cmocka_unit_test(test_deferred_arrays),
+		cmocka_unit_test(test_plain_walk),
 	};
 	return cmocka_run_group_tests_name("jsonfile", tests, NULL, NULL);
 }

@@ -47,38 +47,129 @@ static const struct case_ cases[] = {
 	{ "three errors at once", H("\"routes\": [{\"destination\": \"x\", \"to\": {}}, {\"destination\": \"10.0.0.0/8\", \"table\": 0, \"to\": {\"via\": \"::1\"}}]"), 3, "routes[0].destination" },
 };
 
-static void run_case(const struct case_ *c)
+/* Parses the section, the usual way (jansson values) or with each host's
+ * "routes" array left as text (np_plan_text.c's quick way, as `cutover`
+ * reads a plan); the diagnostics rendered into lines. */
+static struct netplan_plan *parse(const char *text, bool deferring, struct jsonfile **ret_jf,
+				  char ***ret_lines, size_t *ret_n)
 {
-	char *text = xasprintf("{\"routes\": %s}", c->text);
 	struct netplan_plan *p = NULL;
 	struct jsonfile *jf;
 	struct schema sc;
 	struct diags d;
 	char line[1024];
+	size_t i;
 
 	diags_init(&d);
-	jf = jsonfile_parse("t.json", text, strlen(text), &d);
-	assert_int_equal(d.errors, 0);
+	jf = jsonfile_parse_deferring("t.json", text, strlen(text),
+				      deferring ? netplan_text_arrays : NULL, &d);
 	sc.jf = jf;
 	sc.d = &d;
 	assert_int_equal(netplan_plan_parse(&sc, json_object_get(jf->root, "routes"), &p), 0);
 	assert_non_null(p);
-	if (d.errors != c->errors) {
-		size_t i;
-		for (i = 0; i < d.n; i++) {
-			diag_format(&d.v[i], line, sizeof(line));
-			print_message("  got: %s\n", line);
+	*ret_lines = xcalloc(d.n + 1, sizeof(char *));
+	for (i = 0; i < d.n; i++) {
+		diag_format(&d.v[i], line, sizeof(line));
+		(*ret_lines)[i] = xstrdup(line);
+	}
+	*ret_n = d.errors;
+	*ret_jf = jf;
+	diags_free(&d);
+	return p;
+}
+
+static void free_lines(char **lines)
+{
+	size_t i;
+
+	for (i = 0; lines[i]; i++)
+		free(lines[i]);
+	free(lines);
+}
+
+static void same_route(const struct np_route *a, const struct np_route *b)
+{
+	assert_int_equal(a->family, b->family);
+	assert_int_equal(a->dst_len, b->dst_len);
+	assert_memory_equal(a->dst, b->dst, sizeof(a->dst));
+	assert_int_equal(a->table, b->table);
+	assert_int_equal(a->metric, b->metric);
+	assert_int_equal(a->protocol, b->protocol);
+	assert_int_equal(a->scope, b->scope);
+	assert_int_equal(a->type, b->type);
+	assert_int_equal(a->has_gw, b->has_gw);
+	assert_memory_equal(a->gw, b->gw, sizeof(a->gw));
+	assert_int_equal(a->has_prefsrc, b->has_prefsrc);
+	assert_memory_equal(a->prefsrc, b->prefsrc, sizeof(a->prefsrc));
+	assert_int_equal(a->flags, b->flags);
+	assert_int_equal(a->care, b->care);
+	assert_int_equal(a->src_len, b->src_len);
+	assert_int_equal(a->tos, b->tos);
+	assert_int_equal(a->oif, b->oif);
+	assert_int_equal(a->extra_len, b->extra_len);
+}
+
+static void same_text(const char *a, const char *b)
+{
+	if (!a || !b)
+		assert_ptr_equal(a, b);
+	else
+		assert_string_equal(a, b);
+}
+
+/* Both ways make the same changes and say the same things. */
+static void same_both_ways(const char *text, size_t *ret_errors, char ***ret_lines)
+{
+	struct netplan_plan *a, *b;
+	struct jsonfile *jfa, *jfb;
+	char **la, **lb;
+	size_t ea, eb, i, j;
+
+	a = parse(text, false, &jfa, &la, &ea);
+	b = parse(text, true, &jfb, &lb, &eb);
+	assert_int_equal(ea, eb);
+	for (i = 0; la[i] || lb[i]; i++)
+		same_text(la[i], lb[i]);
+	assert_int_equal(a->nhosts, b->nhosts);
+	for (i = 0; i < a->nhosts; i++) {
+		const struct np_host *ha = &a->hosts[i], *hb = &b->hosts[i];
+		assert_int_equal(ha->nroutes, hb->nroutes);
+		for (j = 0; j < ha->nroutes; j++) {
+			const struct np_route_change *x = &ha->routes[j], *y = &hb->routes[j];
+			assert_string_equal(x->path, y->path);
+			assert_int_equal(x->has_from, y->has_from);
+			assert_int_equal(x->has_to, y->has_to);
+			same_text(x->from_dev, y->from_dev);
+			same_text(x->to_dev, y->to_dev);
+			same_route(&x->from, &y->from);
+			same_route(&x->to, &y->to);
 		}
 	}
-	assert_int_equal(d.errors, c->errors);
+	*ret_errors = ea;
+	*ret_lines = la;
+	netplan_plan_free(a);
+	netplan_plan_free(b);
+	jsonfile_free(jfa);
+	jsonfile_free(jfb);
+	free_lines(lb);
+}
+
+static void run_case(const struct case_ *c)
+{
+	char *text = xasprintf("{\"routes\": %s}", c->text);
+	size_t errors, i;
+	char **lines;
+
+	same_both_ways(text, &errors, &lines);
+	if (errors != c->errors)
+		for (i = 0; lines[i]; i++)
+			print_message("  got: %s\n", lines[i]);
+	assert_int_equal(errors, c->errors);
 	if (c->first) {
-		diag_format(&d.v[0], line, sizeof(line));
-		print_message("  %s\n", line);
-		assert_non_null(strstr(line, c->first));
+		print_message("  %s\n", lines[0]);
+		assert_non_null(strstr(lines[0], c->first));
 	}
-	netplan_plan_free(p);
-	jsonfile_free(jf);
-	diags_free(&d);
+	free_lines(lines);
 	free(text);
 }
 
@@ -127,11 +218,102 @@ static void test_values(void **state)
 	diags_free(&d);
 }
 
+/* Entries the quick way takes, and near misses it hands to the usual way:
+ * every field and form the section allows, read the same both ways. */
+static const char *const shapes[] = {
+	"{\"destination\": \"10.1.0.0/16\", \"table\": 100, \"metric\": 7, \"from\": {\"via\": \"192.0.2.1\", \"dev\": \"v0a\", \"metric\": 7}, \"to\": {\"via\": \"198.51.100.1\", \"dev\": \"v1a\", \"metric\": 9, \"protocol\": \"bgp\", \"scope\": \"global\", \"src\": \"198.51.100.7\", \"onlink\": true}}",
+	"{\"destination\": \"2001:db8:1::/48\", \"table\": \"main\", \"to\": {\"via\": \"fe80::1\", \"dev\": \"v1a\", \"onlink\": false}, \"comment\": {\"why\": [1, \"x\", null, true, {\"a\": -3}]}}",
+	"{\"comment\": \"first\", \"to\": {\"type\": \"blackhole\"}, \"destination\": \"10.9.0.0/16\"}",
+	"{\"destination\": \"10.9.0.0/16\", \"to\": {\"type\": \"throw\", \"via\": \"192.0.2.1\"}}",
+	"{\"destination\": \"10.9.0.0/16\", \"to\": {\"type\": \"unreachable\", \"protocol\": \"186\", \"scope\": \"link\"}}",
+	"{\"destination\": \"10.9.0.0/16\", \"from\": {\"dev\": \"v0a\", \"scope\": \"host\"}}",
+	"{\"destination\": \"10.9.0.0/16\", \"table\": \"local\", \"metric\": 4294967295, \"to\": {\"dev\": \"v0a\"}}",
+	"{\"destination\": \"0.0.0.0/0\", \"table\": \"default\", \"from\": {}, \"to\": {\"via\": \"192.0.2.254\"}}",
+#define QUICK 8 /* the shapes above are taken the quick way, those below not */
+	/* near misses: each goes the usual way and is reported */
+	"{\"destination\": \"10.9.0.0/16\", \"metric\": 4294967296, \"to\": {\"dev\": \"v0a\"}}",
+	"{\"destination\": \"10.9.0.0/16\", \"table\": 0, \"to\": {\"dev\": \"v0a\"}}",
+	"{\"destination\": \"10.9.0.0/16\", \"table\": \"\", \"to\": {\"dev\": \"v0a\"}}",
+	"{\"destination\": \"\", \"to\": {\"dev\": \"v0a\"}}",
+	"{\"destination\": 10, \"to\": {\"dev\": \"v0a\"}}",
+	"{\"destination\": \"10.9.0.0/16\", \"to\": {\"dev\": \"v0a\", \"onlink\": 1}}",
+	"{\"destination\": \"10.9.0.0/16\", \"to\": {\"dev\": \"v0a\", \"protocol\": 186}}",
+	"{\"destination\": \"10.9.0.0/16\", \"to\": {\"dev\": \"v0a\", \"type\": \"local\"}}",
+	"{\"destination\": \"10.9.0.0/16\", \"to\": {\"dev\": \"v0a\", \"type\": \"blackhole\"}}",
+	"{\"destination\": \"10.9.0.0/16\", \"to\": {\"dev\": \"v:0\"}}",
+	"{\"destination\": \"10.9.0.0/16\", \"to\": {\"via\": \"\"}}",
+	"{\"destination\": \"10.9.0.0/16\", \"to\": {\"via\": \"192.0.2.1\", \"src\": \"2001:db8::1\"}}",
+	"{\"destination\": \"10.9.0.0/16\", \"to\": \"v0a\"}",
+	"{\"destination\": \"10.9.0.0/16\", \"to\": null}",
+	"{\"destination\": \"10.9.0.0/16\", \"from\": {\"dev\": \"v0a\"}, \"via\": \"192.0.2.1\"}",
+	"{\"destination\": \"10.9.0.0/16\", \"to\": {\"dev\": \"v0a\", \"metric\": -1}}",
+	"{\"destination\": \"10.9.0.0/16\", \"to\": {\"dev\": \"v0a\"}, \"to\": {\"dev\": \"v1a\"}}",
+	"{\"destination\": \"10.9.0.0/16\", \"to\": {\"dev\": \"v\\u0030a\"}}",
+	"{\"destination\": \"10.9.0.0/16\", \"metric\": 1.5, \"to\": {\"dev\": \"v0a\"}}",
+	"\"10.9.0.0/16\"",
+	"[]",
+};
+
+/* Each shape alone, then all the plain ones in one array (the quick way and
+ * the usual way side by side in one list: paths and indexes stay right). */
+static void test_both_ways(void **state)
+{
+	char *all = xstrdup(""), *text, *next, **lines;
+	size_t i, errors;
+
+	(void)state;
+	for (i = 0; i < ARRAY_SIZE(shapes); i++) {
+		print_message("shape %zu\n", i);
+		text = xasprintf("{\"routes\": " H("\"routes\": [%s]") "}", shapes[i]);
+		same_both_ways(text, &errors, &lines);
+		free_lines(lines);
+		free(text);
+		if (json_plain_check(shapes[i], strlen(shapes[i]), 0, 8) != strlen(shapes[i]))
+			continue; /* would keep the whole array from being left as text */
+		next = xasprintf("%s%s%s", all, all[0] ? ",\n  " : "", shapes[i]);
+		free(all);
+		all = next;
+	}
+	next = xasprintf("[%s]", all);
+	assert_int_equal(json_plain_check(next, strlen(next), 0, 8), strlen(next));
+	free(next);
+	text = xasprintf("{\"routes\": " H("\"routes\": [%s]") "}", all);
+	same_both_ways(text, &errors, &lines);
+	assert_true(errors >= ARRAY_SIZE(shapes) - QUICK - 3); /* 3 not plain */
+	for (i = 0; lines[i]; i++)
+		assert_non_null(strstr(lines[i], "t.json:")); /* every one with its place */
+	free_lines(lines);
+	free(text);
+	free(all);
+}
+
+/* Which shapes the quick way takes: the good ones, none of the others. */
+static void test_quick_way(void **state)
+{
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < ARRAY_SIZE(shapes); i++) {
+		struct json_plain v = { shapes[i], strlen(shapes[i]) };
+		struct np_route_change c;
+		bool plain = json_plain_check(v.s, v.len, 0, 8) == v.len, quick;
+
+		memset(&c, 0, sizeof(c));
+		quick = plain && np_route_change_plain(v, &c);
+		print_message("shape %zu: %s\n", i, quick ? "quick" : plain ? "usual" : "not plain");
+		assert_int_equal(quick, i < QUICK);
+		free(c.from_dev);
+		free(c.to_dev);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_cases),
 		cmocka_unit_test(test_values),
+		cmocka_unit_test(test_both_ways),
+		cmocka_unit_test(test_quick_way),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
