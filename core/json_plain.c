@@ -68,29 +68,41 @@ static size_t check_word(const char *s, size_t len, size_t i)
 	return 0;
 }
 
+/* Short texts: a loop beats a call to memcmp. */
+static bool same_bytes(const char *a, const char *b, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n && a[i] == b[i]; i++)
+		;
+	return i == n;
+}
+
 static bool key_seen(const char *s, const size_t *keys, size_t nkeys, size_t at, size_t n)
 {
 	size_t k;
 
 	for (k = 0; k < nkeys; k += 2)
-		if (keys[k + 1] == n && memcmp(s + keys[k], s + at, n) == 0)
+		if (keys[k + 1] == n && same_bytes(s + keys[k], s + at, n))
 			return true;
 	return false;
 }
 
-/* An object's or array's members from s[i] (its opening character). */
-static size_t check_container(const char *s, size_t len, size_t i, int depth_left)
+/* An object's or array's members from s[i] (its opening character); their
+ * number into *count. */
+static size_t check_container(const char *s, size_t len, size_t i, int depth_left, size_t *count)
 {
 	bool object = s[i] == '{';
 	char close = object ? '}' : ']';
 	size_t keys[2 * JSON_PLAIN_KEYS_MAX], nkeys = 0, end;
 
+	*count = 0;
 	if (depth_left <= 0)
 		return 0;
 	i = skip_blanks(s, len, i + 1);
 	if (i < len && s[i] == close)
 		return i + 1;
-	for (;;) {
+	for (;; ++*count) {
 		if (object) {
 			if (i >= len || s[i] != '"' || !(end = check_string(s, len, i)))
 				return 0;
@@ -104,26 +116,30 @@ static size_t check_container(const char *s, size_t len, size_t i, int depth_lef
 				return 0;
 			i = skip_blanks(s, len, i + 1);
 		}
-		end = json_plain_check(s, len, i, depth_left - 1);
+		end = json_plain_check(s, len, i, depth_left - 1, NULL);
 		if (!end)
 			return 0;
 		i = skip_blanks(s, len, end);
-		if (i < len && s[i] == close)
+		if (i < len && s[i] == close) {
+			++*count;
 			return i + 1;
+		}
 		if (i >= len || s[i] != ',')
 			return 0;
 		i = skip_blanks(s, len, i + 1);
 	}
 }
 
-size_t json_plain_check(const char *s, size_t len, size_t i, int depth_left)
+size_t json_plain_check(const char *s, size_t len, size_t i, int depth_left, size_t *count)
 {
+	size_t n;
+
 	if (i >= len)
 		return 0;
 	switch (s[i]) {
 	case '{':
 	case '[':
-		return check_container(s, len, i, depth_left);
+		return check_container(s, len, i, depth_left, count ? count : &n);
 	case '"':
 		return check_string(s, len, i);
 	case 't':
@@ -155,27 +171,40 @@ json_type json_plain_type(struct json_plain v)
 	}
 }
 
+/* What skip_value() stops at: quotes, brackets, and what ends a scalar. */
+static const unsigned char stops[256] = {
+	['"'] = 1, ['{'] = 2, ['['] = 2, ['}'] = 3, [']'] = 3,
+	[','] = 4, [' '] = 4, ['\t'] = 4, ['\n'] = 4, ['\r'] = 4,
+};
+
 /* The end of the checked value at s[i]: strings hold no escapes, so a quote
  * always closes one. */
 static size_t skip_value(const char *s, size_t len, size_t i)
 {
 	int nest = 0;
 
+	if (stops[(unsigned char)s[i]] != 1 && stops[(unsigned char)s[i]] != 2) {
+		while (i < len && !stops[(unsigned char)s[i]])
+			i++;
+		return i; /* a scalar */
+	}
 	do {
-		if (s[i] == '"') {
-			while (s[++i] != '"') /* short: a loop beats memchr's call */
+		switch (stops[(unsigned char)s[i]]) {
+		case 1:
+			while (s[++i] != '"')
 				;
-		} else if (s[i] == '{' || s[i] == '[') {
+			break;
+		case 2:
 			nest++;
-		} else if (s[i] == '}' || s[i] == ']') {
+			break;
+		case 3:
 			nest--;
-		} else if (!nest) {
-			while (i < len && !ends_scalar(s, len, i))
-				i++;
-			return i;
+			break;
+		default:
+			break;
 		}
 		i++;
-	} while (nest > 0 && i < len);
+	} while (nest > 0);
 	return i;
 }
 
@@ -212,9 +241,9 @@ bool json_plain_string(struct json_plain v, char *buf, size_t size)
 
 bool json_plain_is(struct json_plain v, const char *s)
 {
-	size_t n = strlen(s);
+	size_t n = v.len - 2;
 
-	return v.len == n + 2 && memcmp(v.s + 1, s, n) == 0;
+	return same_bytes(v.s + 1, s, n) && s[n] == '\0';
 }
 
 bool json_plain_integer(struct json_plain v, long long *ret)

@@ -29,8 +29,9 @@ struct json_plain {
 
 /* If s[i..len) starts with a plain value (no leading blanks), the offset just
  * after it; else 0. Containers may nest depth_left more levels (the reader's
- * limit minus where the value stands). */
-size_t json_plain_check(const char *s, size_t len, size_t i, int depth_left);
+ * limit minus where the value stands). When the value is an array or object
+ * and count is not NULL, *count is its number of elements or members. */
+size_t json_plain_check(const char *s, size_t len, size_t i, int depth_left, size_t *count);
 
 /* The kind of a plain value: JSON_STRING, JSON_INTEGER, JSON_TRUE, … */
 json_type json_plain_type(struct json_plain v);

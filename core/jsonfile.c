@@ -39,6 +39,7 @@ struct pos_table {
 struct deferred {
 	json_t *v;
 	size_t off, len;
+	size_t count;     /* its elements */
 };
 
 struct jsonfile_impl {
@@ -754,28 +755,25 @@ static json_t *defer_array(struct reader *r)
 {
 	const char *const *p;
 	struct deferred *dv;
-	size_t end, i;
+	size_t end, i, count;
+	const char *nl;
 
 	for (p = r->defer; p && *p && !path_matches(r->path, *p); p++)
 		;
 	if (!p || !*p)
 		return NULL;
-	end = json_plain_check(r->s, r->len, r->i, JSONFILE_MAX_DEPTH - r->depth);
+	end = json_plain_check(r->s, r->len, r->i, JSONFILE_MAX_DEPTH - r->depth, &count);
 	if (!end)
 		return NULL;
 	r->impl->deferred = xrealloc(r->impl->deferred,
 				     (r->impl->ndeferred + 1) * sizeof(*r->impl->deferred));
 	dv = &r->impl->deferred[r->impl->ndeferred++];
-	*dv = (struct deferred){ .v = json_array(), .off = r->i, .len = end - r->i };
+	*dv = (struct deferred){ .v = json_array(), .off = r->i, .len = end - r->i,
+				 .count = count };
 	json_incref(dv->v);
-	for (i = r->i; i < end; i++) {
-		if (r->s[i] == '\n') {
-			r->line++;
-			r->col = 1;
-		} else {
-			r->col++;
-		}
-	}
+	for (i = r->i; (nl = memchr(r->s + i, '\n', end - i)); i = (size_t)(nl - r->s) + 1)
+		r->line++;
+	r->col = i == r->i ? r->col + (unsigned)(end - i) : (unsigned)(end - i) + 1;
 	r->i = end;
 	return dv->v;
 }
@@ -886,7 +884,8 @@ struct jsonfile *jsonfile_parse(const char *name, const char *text, size_t len, 
 	return jsonfile_parse_deferring(name, text, len, NULL, d);
 }
 
-bool jsonfile_deferred(const struct jsonfile *jf, const json_t *v, struct json_plain *ret)
+bool jsonfile_deferred(const struct jsonfile *jf, const json_t *v, struct json_plain *ret,
+		       size_t *count)
 {
 	const struct jsonfile_impl *impl = (const struct jsonfile_impl *)jf;
 	size_t i;
@@ -895,6 +894,8 @@ bool jsonfile_deferred(const struct jsonfile *jf, const json_t *v, struct json_p
 		if (impl->deferred[i].v == v) {
 			*ret = (struct json_plain){ impl->text + impl->deferred[i].off,
 						    impl->deferred[i].len };
+			if (count)
+				*count = impl->deferred[i].count;
 			return true;
 		}
 	}

@@ -49,8 +49,10 @@ int jsonfile_load_deferring(const char *path, const char *const defer[], struct 
 struct jsonfile *jsonfile_parse_deferring(const char *name, const char *text, size_t len,
 					  const char *const defer[], struct diags *d);
 
-/* When v is an array left as text, true and its text in *ret. */
-bool jsonfile_deferred(const struct jsonfile *jf, const json_t *v, struct json_plain *ret);
+/* When v is an array left as text, true, its text in *ret and its number of
+ * elements in *count (when not NULL). */
+bool jsonfile_deferred(const struct jsonfile *jf, const json_t *v, struct json_plain *ret,
+		       size_t *count);
 
 /* The same reader for JSON that machines wrote, read in bulk (journal
  * records): text[0..len) need not end in a NUL; the value, or NULL at any

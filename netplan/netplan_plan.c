@@ -423,14 +423,14 @@ static bool addr_change(struct schema *sc, const char *path, json_t *v, struct n
 
 /* Two changes of one host on the same route or address are refused. */
 struct keyref {
-	struct np_route key;
+	const struct np_route *key; /* in the host's changes: 16 bytes to sort, not 120 */
 	const char *path;
 };
 
 static int cmp_keyref(const void *a, const void *b)
 {
 	const struct keyref *x = a, *y = b;
-	int c = np_route_key_cmp(&x->key, &y->key);
+	int c = np_route_key_cmp(x->key, y->key);
 
 	return c ? c : strcmp(x->path, y->path) < 0 ? -1 : 1;
 }
@@ -442,41 +442,32 @@ static void check_duplicates(struct schema *sc, const struct np_host *h)
 	char buf[NP_ADDRSTR];
 
 	for (i = 0; i < h->nroutes; i++) {
-		k[n].key = h->routes[i].from;
+		k[n].key = &h->routes[i].from;
 		k[n++].path = h->routes[i].path;
 		if (h->routes[i].to.metric != h->routes[i].from.metric) {
-			k[n].key = h->routes[i].to;
+			k[n].key = &h->routes[i].to;
 			k[n++].path = h->routes[i].path;
 		}
 	}
 	qsort(k, n, sizeof(*k), cmp_keyref);
 	for (i = 1; i < n; i++)
-		if (np_route_key_cmp(&k[i - 1].key, &k[i].key) == 0 && strcmp(k[i - 1].path, k[i].path))
+		if (np_route_key_cmp(k[i - 1].key, k[i].key) == 0 && strcmp(k[i - 1].path, k[i].path))
 			schema_error(sc, k[i].path, "merge the two changes into one",
 				     "route %s table %u metric %u is also changed by %s",
-				     np_prefix_str(k[i].key.family, k[i].key.dst, k[i].key.dst_len, buf,
-						   sizeof(buf)),
-				     k[i].key.table, k[i].key.metric, k[i - 1].path);
+				     np_prefix_str(k[i].key->family, k[i].key->dst, k[i].key->dst_len,
+						   buf, sizeof(buf)),
+				     k[i].key->table, k[i].key->metric, k[i - 1].path);
 	free(k);
 }
 
-static size_t plain_length(struct json_plain arr)
-{
-	struct json_plain elem;
-	size_t pos = 0, n = 0;
-
-	while (json_plain_next(arr, &pos, NULL, &elem))
-		n++;
-	return n;
-}
-
-/* A "routes" array the plan's reader left as text: each entry the quick way
- * (np_plan_text.c), else as jansson values with every error reported. */
+/* A "routes" array the plan's reader left as text (n entries): each entry
+ * the quick way (np_plan_text.c), else as jansson values with every error
+ * reported. */
 static void routes_from_text(struct schema *sc, const char *path, struct json_plain arr,
-			     struct np_host *h)
+			     size_t n, struct np_host *h)
 {
 	char ipath[JSONFILE_PATH_MAX];
-	size_t n = plain_length(arr), pos = 0, i;
+	size_t pos = 0, i;
 	struct json_plain elem;
 
 	if (n > NETPLAN_CHANGES_MAX) {
@@ -512,8 +503,8 @@ static void host_list(struct schema *sc, const char *path, json_t *v, const char
 	struct json_plain text;
 
 	json_path_key(kpath, sizeof(kpath), path, key);
-	if (routes && jsonfile_deferred(sc->jf, arr, &text)) {
-		routes_from_text(sc, kpath, text, h);
+	if (routes && jsonfile_deferred(sc->jf, arr, &text, &n)) {
+		routes_from_text(sc, kpath, text, n, h);
 		return;
 	}
 	if (n > NETPLAN_CHANGES_MAX) {

@@ -252,12 +252,19 @@ struct np_op {
 	size_t item;             /* its netplan_item (the forward switch), or SIZE_MAX */
 	const char *path;        /* in the plan, for messages; NULL when unknown */
 	bool is_addr, has_before, has_after;
-	struct np_route rb, ra;  /* before, after (routes) */
-	struct np_addr ab, aa;   /* before, after (addresses) */
 	bool send;               /* to be sent as req with rsend / asend */
 	enum np_req req;
-	struct np_route rsend;
-	struct np_addr asend;
+	union {                  /* an op is a route's or an address's: ~40 % less
+				  * memory for the 10,000s of ops of a switch */
+		struct {         /* !is_addr */
+			struct np_route rb, ra;  /* before, after */
+			struct np_route rsend;
+		};
+		struct {         /* is_addr */
+			struct np_addr ab, aa;   /* before, after */
+			struct np_addr asend;
+		};
+	};
 	int result;              /* STEP_PENDING, 0, CUT_ECONFLICT, STEP_UNKNOWN, <0 */
 	char *message;           /* owned */
 };

@@ -484,10 +484,17 @@ int netplan_diff(const struct netplan_plan *p, const char *netns_override,
 		 struct netplan_diff **ret, struct cut_err *err)
 {
 	struct diff_ctx x = { .d = xcalloc(1, sizeof(*x.d)) };
-	size_t i;
+	size_t i, changes = 0;
 	int r = 0;
 
 	*ret = NULL;
+	/* one op per change as a rule: sized once, not grown by copying 10,000s */
+	for (i = 0; p && i < p->nhosts; i++)
+		changes += p->hosts[i].nroutes + p->hosts[i].naddrs;
+	if (changes) {
+		x.cap_ops = changes;
+		x.d->ops = xmalloc(changes * sizeof(*x.d->ops));
+	}
 	for (i = 0; p && i < p->nhosts && r == 0; i++) {
 		struct np_conn *c = NULL;
 		struct np_state st;

@@ -107,9 +107,11 @@ void np_table_free(struct np_table_text *t)
 
 void np_op_clear(struct np_op *o)
 {
-	np_route_free(&o->rb);
-	np_route_free(&o->ra);
-	np_route_free(&o->rsend);
+	if (!o->is_addr) {
+		np_route_free(&o->rb);
+		np_route_free(&o->ra);
+		np_route_free(&o->rsend);
+	}
 	free(o->message);
 	o->message = NULL;
 }

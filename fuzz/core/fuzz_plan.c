@@ -16,11 +16,12 @@ static void same_values(const struct jsonfile *jfb, json_t *a, json_t *b)
 	struct json_plain text;
 	const char *key;
 	json_t *v;
-	size_t i;
+	size_t i, count;
 
-	if (jsonfile_deferred(jfb, b, &text)) {
+	if (jsonfile_deferred(jfb, b, &text, &count)) {
 		json_t *whole = json_plain_value(text);
-		if (!whole || !json_equal(a, whole) || json_array_size(b) != 0)
+		if (!whole || !json_equal(a, whole) || json_array_size(b) != 0 ||
+		    count != json_array_size(a))
 			abort();
 		json_decref(whole);
 		return;

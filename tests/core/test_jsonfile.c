@@ -163,13 +163,14 @@ static void same_values(const struct jsonfile *jfb, json_t *a, json_t *b, size_t
 	struct json_plain text;
 	const char *key;
 	json_t *v;
-	size_t i;
+	size_t i, count;
 
-	if (jsonfile_deferred(jfb, b, &text)) {
+	if (jsonfile_deferred(jfb, b, &text, &count)) {
 		json_t *whole = json_plain_value(text);
 		assert_non_null(whole);
 		assert_int_equal(json_array_size(b), 0);
 		assert_true(json_equal(a, whole));
+		assert_int_equal(count, json_array_size(a));
 		json_decref(whole);
 		(*deferred)++;
 		return;
@@ -283,8 +284,8 @@ static void test_plain_walk(void **state)
 	char buf[8];
 
 	(void)state;
-	assert_int_equal(json_plain_check(text, sizeof(text) - 1, 0, 3), sizeof(text) - 1);
-	assert_int_equal(json_plain_check(text, sizeof(text) - 1, 0, 2), 0); /* too deep */
+	assert_int_equal(json_plain_check(text, sizeof(text) - 1, 0, 3, NULL), sizeof(text) - 1);
+	assert_int_equal(json_plain_check(text, sizeof(text) - 1, 0, 2, NULL), 0); /* too deep */
 	assert_true(json_plain_next(obj, &pos, &key, &val));
 	assert_true(json_plain_is(key, "a"));
 	assert_int_equal(json_plain_type(val), JSON_ARRAY);
