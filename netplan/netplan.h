@@ -44,6 +44,7 @@
 #define NETPLAN_GATES_MAX 64
 
 struct netplan_plan;
+struct netplan_prefetch;
 
 /* The arrays of a plan netplan_plan_parse() reads straight from the text
  * when the plan's reader leaves them so (plan_load's defer): NULL-ended. */
@@ -97,12 +98,22 @@ struct netplan_diff {
 };
 
 /* Reads the kernel state of every host of p (in netns_override instead of
- * each host's netns when not NULL) and compares. Returns 0 with *ret set
+ * each host's netns when not NULL) and compares; a host's state read ahead
+ * by pf (may be NULL) is taken instead of reading it. Returns 0 with *ret set
  * (conflicts are in the diff, not an error), or a negative code when a host
  * cannot be read. */
 int netplan_diff(const struct netplan_plan *p, const char *netns_override,
-		 struct netplan_diff **ret, struct cut_err *err) CUT_MUST_CHECK;
+		 struct netplan_prefetch *pf, struct netplan_diff **ret,
+		 struct cut_err *err) CUT_MUST_CHECK;
 void netplan_diff_free(struct netplan_diff *d);
+
+/* Starts reading, on a thread of its own, the kernel state of the hosts
+ * that section (the plan's "routes" section as read, not checked yet) names,
+ * for netplan_diff() to take while the caller checks the plan (np_prefetch.c).
+ * Read only when the diff comes right after: a health gate in between would
+ * make it stale. NULL when there is nothing to read. */
+struct netplan_prefetch *netplan_prefetch(const json_t *section, const char *netns_override);
+void netplan_prefetch_free(struct netplan_prefetch *pf); /* NULL-safe; waits for it */
 
 /* Makes the texts (what, now, want) of every item that has none yet: a
  * listing needs them, a switch of 10,000 routes does not (~15 ms). */

@@ -193,6 +193,11 @@ const struct np_addr *np_state_addr_at(const struct np_state *st, const struct n
 const char *np_state_ifname(void *st, uint32_t ifindex);  /* np_ifname_fn */
 uint32_t np_state_ifindex(void *st, const char *name);    /* np_ifindex_fn */
 
+/* np_prefetch.c: the state read ahead for the host in netns (NULL: this
+ * host), moved into *st; false when there is none (then read it). */
+struct netplan_prefetch;
+bool np_prefetched(struct netplan_prefetch *pf, const char *netns, struct np_state *st);
+
 /* One request of a batch and what became of it. */
 struct np_req_item {
 	enum np_req op;

@@ -481,7 +481,7 @@ static int what_host_needs(const struct np_host *h)
 }
 
 int netplan_diff(const struct netplan_plan *p, const char *netns_override,
-		 struct netplan_diff **ret, struct cut_err *err)
+		 struct netplan_prefetch *pf, struct netplan_diff **ret, struct cut_err *err)
 {
 	struct diff_ctx x = { .d = xcalloc(1, sizeof(*x.d)) };
 	size_t i, changes = 0;
@@ -502,7 +502,7 @@ int netplan_diff(const struct netplan_plan *p, const char *netns_override,
 		x.h = &p->hosts[i];
 		x.netns = netns_override ? netns_override : x.h->netns;
 		r = np_conn_open(x.netns, &c, err);
-		if (r == 0)
+		if (r == 0 && !np_prefetched(pf, x.netns, &st))
 			r = np_state_read(c, what_host_needs(x.h), &st, err);
 		if (r == 0) {
 			size_t first_op = x.d->nops;

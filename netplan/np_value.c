@@ -3,6 +3,7 @@
 #include "np.h"
 
 #include <arpa/inet.h>
+#include <endian.h>
 #include <errno.h>
 #include <linux/rtnetlink.h>
 #include <stdio.h>
@@ -37,13 +38,29 @@ static int cmp_u(uint64_t a, uint64_t b)
 	return a < b ? -1 : a > b;
 }
 
+/* memcmp()'s order of two 16-byte addresses, without its call: sorting and
+ * searching 10,000s of routes compares them ~30 times each. */
+static int cmp_addr16(const uint8_t *a, const uint8_t *b)
+{
+	uint64_t x, y;
+	int half;
+
+	for (half = 0; half < 16; half += 8) {
+		memcpy(&x, a + half, 8);
+		memcpy(&y, b + half, 8);
+		if (x != y)
+			return be64toh(x) < be64toh(y) ? -1 : 1;
+	}
+	return 0;
+}
+
 int np_route_key_cmp(const struct np_route *a, const struct np_route *b)
 {
 	int c;
 
 	if ((c = cmp_u(a->family, b->family)) || (c = cmp_u(a->table, b->table)) ||
-	    (c = cmp_u(a->dst_len, b->dst_len)) || (c = memcmp(a->dst, b->dst, 16)) ||
-	    (c = cmp_u(a->src_len, b->src_len)) || (c = memcmp(a->src, b->src, 16)) ||
+	    (c = cmp_u(a->dst_len, b->dst_len)) || (c = cmp_addr16(a->dst, b->dst)) ||
+	    (c = cmp_u(a->src_len, b->src_len)) || (c = cmp_addr16(a->src, b->src)) ||
 	    (c = cmp_u(a->tos, b->tos)) || (c = cmp_u(a->metric, b->metric)))
 		return c;
 	return 0;
@@ -110,10 +127,8 @@ struct tbuf {
 	size_t n, len;
 };
 
-static void t_str(struct tbuf *b, const char *s)
+static void t_put(struct tbuf *b, const char *s, size_t l)
 {
-	size_t l = strlen(s);
-
 	if (b->len + l >= b->n)
 		l = b->len + 1 < b->n ? b->n - b->len - 1 : 0;
 	memcpy(b->p + b->len, s, l);
@@ -121,16 +136,20 @@ static void t_str(struct tbuf *b, const char *s)
 	b->p[b->len] = 0;
 }
 
+static void t_str(struct tbuf *b, const char *s)
+{
+	t_put(b, s, strlen(s));
+}
+
 static void t_u32(struct tbuf *b, uint32_t v)
 {
 	char tmp[12];
-	size_t i = sizeof(tmp) - 1;
+	size_t i = sizeof(tmp);
 
-	tmp[i] = 0;
 	do
 		tmp[--i] = (char)('0' + v % 10);
 	while ((v /= 10) && i);
-	t_str(b, tmp + i);
+	t_put(b, tmp + i, sizeof(tmp) - i); /* the length is known: no strlen */
 }
 
 static void t_key_u32(struct tbuf *b, const char *key, uint32_t v)
@@ -148,7 +167,7 @@ static void t_ip(struct tbuf *b, const char *key, uint8_t family, const uint8_t 
 	if (family == AF_INET) { /* glibc's inet_ntop formats IPv4 with sprintf */
 		for (i = 0; i < 4; i++) {
 			if (i)
-				t_str(b, ".");
+				t_put(b, ".", 1);
 			t_u32(b, a[i]);
 		}
 		return;
@@ -160,7 +179,7 @@ static void t_prefix(struct tbuf *b, const char *key, uint8_t family, const uint
 		     uint8_t len)
 {
 	t_ip(b, key, family, a);
-	t_str(b, "/");
+	t_put(b, "/", 1);
 	t_u32(b, len);
 }
 

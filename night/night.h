@@ -30,6 +30,14 @@ int night_plan_load(const char *path, struct night_plan **ret, struct diags *d,
 		    struct cut_err *err) CUT_MUST_CHECK;
 void night_plan_free(struct night_plan *np);
 
+/* night_plan_load in two halves, for a command that starts work between
+ * them: the file read (its top level checked) into a new *ret, then every
+ * section checked. night_plan_check's negative code leaves np to free. */
+int night_plan_read(const char *path, struct night_plan **ret, struct diags *d,
+		    struct cut_err *err) CUT_MUST_CHECK;
+int night_plan_check(struct night_plan *np, const char *path, struct diags *d,
+		     struct cut_err *err) CUT_MUST_CHECK;
+
 /* night_plan_load for commands that act: a plan with input errors is
  * refused with CUT_EINPUT (the first error, and how many more); the
  * diagnostics stay in d for the caller to print. */

@@ -41,34 +41,50 @@ static void check_gates(struct schema *sc, const struct night_plan *np)
 	}
 }
 
-int night_plan_load(const char *path, struct night_plan **ret, struct diags *d,
+int night_plan_read(const char *path, struct night_plan **ret, struct diags *d,
 		    struct cut_err *err)
 {
-	struct night_plan *np;
-	struct schema sc;
+	struct night_plan *np = xcalloc(1, sizeof(*np));
 	int r;
 
 	*ret = NULL;
-	np = xcalloc(1, sizeof(*np));
 	r = plan_load(path, netplan_text_arrays, &np->plan, d, err);
 	if (r < 0) {
 		free(np);
 		return r;
 	}
-	sc = plan_schema(np->plan, d);
-	if (r == 0 && np->plan->health)
+	*ret = np;
+	return 0;
+}
+
+int night_plan_check(struct night_plan *np, const char *path, struct diags *d,
+		     struct cut_err *err)
+{
+	struct schema sc = plan_schema(np->plan, d);
+	int r = 0;
+
+	if (np->plan->health)
 		r = health_plan_parse(&sc, np->plan->health, &np->health);
 	if (r == 0 && np->plan->dns)
 		r = dns_plan_parse(&sc, np->plan->dns, path, &np->dns);
 	if (r == 0 && np->plan->routes)
 		r = netplan_plan_parse(&sc, np->plan->routes, &np->routes);
-	if (r < 0) {
-		night_plan_free(np);
+	if (r < 0)
 		return cut_errf(err, r, NULL, "%s: %s", path, cut_strerror(r));
-	}
 	check_gates(&sc, np);
-	*ret = np;
 	return 0;
+}
+
+int night_plan_load(const char *path, struct night_plan **ret, struct diags *d,
+		    struct cut_err *err)
+{
+	int r = night_plan_read(path, ret, d, err);
+
+	if (r == 0 && (r = night_plan_check(*ret, path, d, err)) < 0) {
+		night_plan_free(*ret);
+		*ret = NULL;
+	}
+	return r;
 }
 
 int night_plan_load_valid(const char *path, struct night_plan **ret, struct diags *d,

@@ -17,11 +17,25 @@ void night_route_result_free(struct night_route_result *r)
 	free(r);
 }
 
-static int load(const char *path, struct night_route_result *res, struct diags *d,
+/* Reads and checks the plan; meanwhile every host's kernel state is read
+ * (*pf, for netplan_diff) unless health gates will run first (gated): the
+ * state compared must be read after them. */
+static int load(const char *path, const struct night_route_opts *o, bool gated,
+		struct night_route_result *res, struct netplan_prefetch **pf, struct diags *d,
 		struct cut_err *err)
 {
-	int r = night_plan_load_valid(path, &res->np, d, err);
+	int r = night_plan_read(path, &res->np, d, err);
+	const json_t *routes;
 
+	*pf = NULL;
+	if (r < 0)
+		return r;
+	routes = res->np->plan->routes;
+	if (routes && !(gated && json_array_size(json_object_get(routes, "gates"))))
+		*pf = netplan_prefetch(routes, o->netns);
+	r = night_plan_check(res->np, path, d, err);
+	if (r == 0 && d->errors)
+		r = diags_to_err(d, err);
 	if (r < 0)
 		return r;
 	if (!res->np->routes || netplan_hosts(res->np->routes) == 0)
@@ -34,12 +48,14 @@ int night_route_plan(const char *path, const struct night_route_opts *o,
 		     struct night_route_result **ret, struct diags *d, struct cut_err *err)
 {
 	struct night_route_result *res = xcalloc(1, sizeof(*res));
+	struct netplan_prefetch *pf;
 	int r;
 
 	*ret = res;
-	r = load(path, res, d, err);
+	r = load(path, o, false, res, &pf, d, err);
 	if (r == 0)
-		r = netplan_diff(res->np->routes, o->netns, &res->diff, err);
+		r = netplan_diff(res->np->routes, o->netns, pf, &res->diff, err);
+	netplan_prefetch_free(pf);
 	return r;
 }
 
@@ -119,19 +135,18 @@ int night_route_switch(const char *path, const struct night_route_opts *o,
 	struct night_route_result *res;
 	const char *const *gates;
 	struct journal *j = NULL;
+	struct netplan_prefetch *pf;
 	size_t ngates;
 	int r;
 
-	r = load(path, (*ret = res = xcalloc(1, sizeof(*res))), d, err);
-	if (r < 0)
-		return r;
-	ngates = netplan_gates(res->np->routes, &gates);
-	if (!o->skip_health && ngates) {
-		r = night_gate(res->np, gates, ngates, err);
-		if (r < 0)
-			return r;
-	}
-	r = netplan_diff(res->np->routes, o->netns, &res->diff, err);
+	*ret = res = xcalloc(1, sizeof(*res));
+	r = load(path, o, !o->skip_health, res, &pf, d, err);
+	ngates = r == 0 ? netplan_gates(res->np->routes, &gates) : 0;
+	if (r == 0 && !o->skip_health && ngates)
+		r = night_gate(res->np, gates, ngates, err); /* no state was read ahead */
+	if (r == 0)
+		r = netplan_diff(res->np->routes, o->netns, pf, &res->diff, err);
+	netplan_prefetch_free(pf);
 	if (r == 0)
 		r = refuse_conflicts(res->diff, err);
 	if (r < 0 || res->diff->pending == 0)

@@ -250,6 +250,14 @@ test_cli() {
 	check "cli: a bad plan exits 2" test $? = 2
 	check "cli: and names file:line:col and path" \
 		grep -q "badplan.json:1:[0-9]*: routes.hosts\[0\].routes\[0\].destination" "$tmp/badplan.err"
+	# the kernel is read while the plan is checked: a bad plan still changes nothing
+	sed 's/"destination": "10.0.7.0\/24"/"destination": "10.0.7.1\/24"/' "$tmp/cli.json" \
+		>"$tmp/cli-bad.json"
+	cp "$tmp/cli.journal" "$tmp/cli.journal.kept"
+	"$CUTOVER" route switch "$tmp/cli-bad.json" >/dev/null 2>"$tmp/cli-bad.err"
+	check "cli: a switch of a plan with one bad route exits 2" test $? = 2
+	check "cli: and names the route" grep -q "routes\[7\].destination" "$tmp/cli-bad.err"
+	check "cli: and writes nothing to the journal" cmp -s "$tmp/cli.journal" "$tmp/cli.journal.kept"
 	"$CUTOVER" route plan --netns "cut-rt-none-$tag" "$tmp/cli.json" >/dev/null 2>"$tmp/nons.err"
 	check "cli: a namespace that does not exist: exit 1, named" \
 		grep -q "cut-rt-none-$tag" "$tmp/nons.err"
