@@ -146,7 +146,7 @@ struct reader {
 	struct diags *d;
 	struct pos_table *pos; /* NULL: positions are not recorded */
 	const char *const *defer;     /* path patterns of arrays to leave as text */
-	struct jsonfile_impl *impl;   /* records them; NULL when defer is */
+	struct jsonfile_impl *impl;   /* where they are recorded */
 	char path[JSONFILE_PATH_MAX];
 	/* Decoded strings go on a stack, not into a malloc each: a key stays
 	 * there while its value is read, then both are popped. Offsets, not

@@ -193,6 +193,18 @@ const struct np_addr *np_state_addr_at(const struct np_state *st, const struct n
 const char *np_state_ifname(void *st, uint32_t ifindex);  /* np_ifname_fn */
 uint32_t np_state_ifindex(void *st, const char *name);    /* np_ifindex_fn */
 
+/* np_sender.c: a thread sending ops [0, ready) over c as the caller moves
+ * ready up (np_sender_offer: false once the sender stopped); ops must not
+ * move meanwhile. np_sender_finish waits for it and returns np_ops_send's
+ * outcome (its error into *err). */
+struct np_sender;
+struct np_op;
+int np_sender_start(const struct step_ctx *ctx, struct np_conn *c, struct np_op *ops,
+		    const struct np_state *st, struct np_sender **ret,
+		    struct cut_err *err) CUT_MUST_CHECK;
+bool np_sender_offer(struct np_sender *s, size_t ready);
+int np_sender_finish(struct np_sender *s, struct cut_err *err);
+
 /* np_prefetch.c: the state read ahead for the host in netns (NULL: this
  * host), moved into *st; false when there is none (then read it). */
 struct netplan_prefetch;

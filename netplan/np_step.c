@@ -671,9 +671,14 @@ static void decode_all(struct np_decoder *d, struct step *const *steps, size_t n
 		       const char *netns)
 {
 	char msg[256];
-	size_t i;
+	size_t i, ops = 0;
 	int r;
 
+	for (i = 0; i < n; i++) { /* sized once: 10,000s of ops are not grown by copying */
+		const char *t = json_string_value(json_object_get(steps[i]->apply, "routes"));
+		ops += t ? count_lines(t) : 1;
+	}
+	reserve_ops(d, ops);
 	for (i = 0; i < n; i++) {
 		const json_t *p = inverse ? steps[i]->inverse : steps[i]->apply;
 		if (!same_netns(payload_netns(p), netns)) {

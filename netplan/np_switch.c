@@ -3,83 +3,24 @@
  * sender thread hands the changes journaled before to the kernel.
  *
  * Two threads, one job each: the caller's thread makes steps and journals
- * them (text, write, fdatasync); the sender owns the netlink socket and the
- * ops' results. They share one watermark: ops [0, ready) of the batch are
- * journaled and may be sent. Nothing is sent that was not journaled first;
+ * them (text, write, fdatasync); the sender (np_sender.c) owns the netlink
+ * socket and the ops' results. Ops [0, ready) of the batch are journaled and
+ * may be sent. Nothing is sent that was not journaled first;
  * what was journaled and not sent is undone by a rollback as a no-op
  * (compare-and-swap finds the route as it was).
  */
 #include "np.h"
 #include "netplan.h"
 
-#include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "util.h"
 
-struct sender {
-	pthread_mutex_t lock;
-	pthread_cond_t cond;
-	const struct step_ctx *ctx;
-	struct np_conn *c;
-	struct np_op *ops;       /* the batch's ops */
-	size_t ready;            /* ops [0, ready) are journaled: send them */
-	bool closed;             /* no more will be ready */
-	bool stopped;            /* the sender stopped: the kernel refused, or I/O failed */
-	int r;                   /* its outcome */
-	struct cut_err err;
-};
-
-static void *sender_main(void *arg)
-{
-	struct sender *s = arg;
-	size_t sent = 0, upto;
-
-	for (;;) {
-		pthread_mutex_lock(&s->lock);
-		while (sent == s->ready && !s->closed)
-			pthread_cond_wait(&s->cond, &s->lock);
-		upto = s->ready;
-		pthread_mutex_unlock(&s->lock);
-		if (sent == upto)
-			break; /* closed, all sent */
-		s->r = np_ops_send(s->ctx, s->c, s->ops + sent, upto - sent, NULL, &s->err);
-		sent = upto;
-		if (s->r < 0)
-			break;
-	}
-	pthread_mutex_lock(&s->lock);
-	s->stopped = s->r < 0;
-	pthread_mutex_unlock(&s->lock);
-	return NULL;
-}
-
-/* Ops [0, ready) may leave. false when the sender has stopped. */
-static bool sender_offer(struct sender *s, size_t ready)
-{
-	bool go;
-
-	pthread_mutex_lock(&s->lock);
-	s->ready = ready;
-	go = !s->stopped;
-	pthread_cond_signal(&s->cond);
-	pthread_mutex_unlock(&s->lock);
-	return go;
-}
-
-static void sender_close(struct sender *s)
-{
-	pthread_mutex_lock(&s->lock);
-	s->closed = true;
-	pthread_cond_signal(&s->cond);
-	pthread_mutex_unlock(&s->lock);
-}
-
 /* Makes the batch's steps one by one; each is journaled, then offered. */
 static int make_and_offer(const struct step_ctx *ctx, struct netplan_diff *d,
-			  struct np_batch *b, struct sender *s, struct cut_err *err)
+			  struct np_batch *b, struct np_sender *s, struct cut_err *err)
 {
 	struct np_table_text t = { 0 };
 	size_t step;
@@ -92,7 +33,7 @@ static int make_and_offer(const struct step_ctx *ctx, struct netplan_diff *d,
 			if (r < 0)
 				break;
 		}
-		if (s && !sender_offer(s, b->next_op - b->first_op))
+		if (s && !np_sender_offer(s, b->next_op - b->first_op))
 			break;
 	}
 	np_table_free(&t);
@@ -146,10 +87,10 @@ static int dry_run(const struct step_ctx *ctx, struct netplan_diff *d, struct np
 static int switch_host(const struct step_ctx *ctx, struct netplan_diff *d, struct np_batch *b,
 		       struct step *const *steps, struct cut_err *err)
 {
-	struct sender s = { .ctx = ctx, .ops = d->ops + b->first_op };
+	struct np_sender *s;
 	struct np_conn *c = NULL;
-	pthread_t thread;
-	int r, rs;
+	struct cut_err send_err;
+	int r, sent_r = 0, rs;
 
 	if (b->nops == 0)
 		return 0; /* nothing to change on this host */
@@ -161,27 +102,18 @@ static int switch_host(const struct step_ctx *ctx, struct netplan_diff *d, struc
 		np_conn_close(c);
 		return r;
 	}
-	s.c = c;
-	cut_err_clear(&s.err);
-	pthread_mutex_init(&s.lock, NULL);
-	pthread_cond_init(&s.cond, NULL);
-	rs = pthread_create(&thread, NULL, sender_main, &s);
-	if (rs != 0) {
-		r = cut_errf(err, -rs, NULL, "%s: cannot start a thread: %s", b->host,
-			     strerror(rs));
-	} else {
-		r = make_and_offer(ctx, d, b, &s, err);
-		sender_close(&s);
-		pthread_join(thread, NULL);
+	cut_err_clear(&send_err);
+	r = np_sender_start(ctx, c, d->ops + b->first_op, NULL, &s, err);
+	if (r == 0) {
+		r = make_and_offer(ctx, d, b, s, err);
+		sent_r = np_sender_finish(s, &send_err);
 	}
-	pthread_cond_destroy(&s.cond);
-	pthread_mutex_destroy(&s.lock);
 	np_ops_settle(d->ops + b->first_op, b->nops, steps, d->nsteps, false);
 	item_results(d, b);
-	rs = np_ops_error(d->ops + b->first_op, b->nops, steps, s.r, b->host, &s.err);
+	rs = np_ops_error(d->ops + b->first_op, b->nops, steps, sent_r, b->host, &send_err);
 	np_conn_close(c);
 	if (rs < 0) { /* the kernel's answer comes first: it says what happened */
-		*err = s.err;
+		*err = send_err;
 		return rs;
 	}
 	return r;
