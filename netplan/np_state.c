@@ -311,6 +311,19 @@ static int cmp_route(const void *a, const void *b)
 	return np_route_key_cmp(a, b);
 }
 
+/* The kernel dumps a table's routes in its trie's order, often already the
+ * order of their keys: a look costs 10,000 compares, a sort of 112-byte
+ * routes ~2 ms. */
+static bool routes_sorted(const struct np_state *st)
+{
+	size_t i;
+
+	for (i = 1; i < st->nroutes; i++)
+		if (np_route_key_cmp(&st->routes[i - 1], &st->routes[i]) > 0)
+			return false;
+	return true;
+}
+
 static int cmp_addr(const void *a, const void *b)
 {
 	return np_addr_key_cmp(a, b);
@@ -373,7 +386,7 @@ int np_state_read(struct np_conn *c, int what, struct np_state *st, struct cut_e
 		memcpy(st->by_name, st->links, st->nlinks * sizeof(*st->by_name));
 		qsort(st->by_name, st->nlinks, sizeof(*st->by_name), cmp_link_name);
 	}
-	if (st->nroutes)
+	if (st->nroutes && !routes_sorted(st))
 		qsort(st->routes, st->nroutes, sizeof(*st->routes), cmp_route);
 	if (st->naddrs)
 		qsort(st->addrs, st->naddrs, sizeof(*st->addrs), cmp_addr);
