@@ -76,9 +76,10 @@ struct netplan_prefetch *netplan_prefetch(const json_t *section, const char *net
 	pf = xcalloc(1, sizeof(*pf));
 	pf->hosts = xcalloc(n, sizeof(*pf->hosts));
 	for (i = 0; i < n; i++) {
-		const char *netns = netns_override;
-		if (!netns)
-			netns = json_string_value(json_object_get(json_array_get(hosts, i), "netns"));
+		const json_t *v = json_object_get(json_array_get(hosts, i), "netns");
+		const char *netns = netns_override ? netns_override : json_string_value(v);
+		if (!netns_override && v && !netns)
+			continue; /* not a name: the check reports it */
 		if (netns && !np_netns_name_ok(netns))
 			continue;
 		if (!listed(pf, netns))
