@@ -4,7 +4,9 @@
 #   2. builds with gcc and runs every suite (unit + integration)
 #   3. builds with clang + AddressSanitizer + UndefinedBehaviorSanitizer and
 #      runs every suite again (leaks fail the run)
-#   4. builds the libFuzzer targets and runs each for a bounded time
+#   4. builds with clang + ThreadSanitizer and runs the suites whose code runs
+#      threads (netplan: the sender and the read-ahead of the kernel's state)
+#   5. builds the libFuzzer targets and runs each for a bounded time
 # .ci/run calls exactly this. Exit status: 0 only if everything passed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -14,7 +16,7 @@ bash scripts/install-deps.sh
 step() { printf '\n=== %s ===\n' "$*"; }
 
 step "build (gcc)"
-rm -rf build-test build-asan build-fuzz
+rm -rf build-test build-asan build-tsan build-fuzz
 CC=gcc meson setup build-test -Dbuildtype=debugoptimized
 ninja -C build-test
 
@@ -28,6 +30,12 @@ ninja -C build-asan
 
 step "test suite (ASan + UBSan)"
 meson test -C build-asan --print-errorlogs --num-processes 2 --timeout-multiplier 3
+
+step "threads (clang, ThreadSanitizer)"
+CC=clang meson setup build-tsan -Db_sanitize=thread -Dbuildtype=debug
+ninja -C build-tsan
+TSAN_OPTIONS=halt_on_error=1 meson test -C build-tsan --print-errorlogs --num-processes 2 \
+	--timeout-multiplier 3 --suite netplan
 
 step "fuzz smoke"
 CC=clang meson setup build-fuzz -Dfuzz=true -Dtests=false -Db_sanitize=address,undefined \
