@@ -5,7 +5,8 @@
 #   3. builds with clang + AddressSanitizer + UndefinedBehaviorSanitizer and
 #      runs every suite again (leaks fail the run)
 #   4. builds with clang + ThreadSanitizer and runs the suites whose code runs
-#      threads (netplan: the sender and the read-ahead of the kernel's state)
+#      threads (netplan: the sender and the read-ahead of the kernel's state;
+#      dnsctl: verify's one thread per server)
 #   5. builds the libFuzzer targets and runs each for a bounded time
 # .ci/run calls exactly this. Exit status: 0 only if everything passed.
 set -euo pipefail
@@ -35,7 +36,7 @@ step "threads (clang, ThreadSanitizer)"
 CC=clang meson setup build-tsan -Db_sanitize=thread -Dbuildtype=debug
 ninja -C build-tsan
 TSAN_OPTIONS=halt_on_error=1 meson test -C build-tsan --print-errorlogs --num-processes 2 \
-	--timeout-multiplier 3 --suite netplan
+	--timeout-multiplier 3 --suite netplan --suite dnsctl
 
 step "fuzz smoke"
 CC=clang meson setup build-fuzz -Dfuzz=true -Dtests=false -Db_sanitize=address,undefined \
