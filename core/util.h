@@ -74,4 +74,20 @@ void freezero(void *p, size_t len);
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
+/* True when none of the 8 bytes of w needs an escape in a JSON string
+ * (below 0x20, '"' or '\\'): the has-less-than and has-zero-byte bit tricks,
+ * which never miss a byte (they may flag a clean word, which the caller then
+ * checks byte by byte). Bytes of UTF-8 sequences (>= 0x80) pass. Lets JSON
+ * writers and readers step over plain text a word at a time. */
+static inline bool json_unescaped8(uint64_t w)
+{
+	const uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
+	uint64_t ctl = (w - ones * 0x20) & ~w & highs;
+	uint64_t q = w ^ (ones * '"'), b = w ^ (ones * '\\');
+
+	q = (q - ones) & ~q & highs;
+	b = (b - ones) & ~b & highs;
+	return !(ctl | q | b);
+}
+
 #endif

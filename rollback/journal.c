@@ -512,21 +512,6 @@ static void text_int(struct text *t, json_int_t v)
 	text_put(t, num + i, sizeof(num) - i);
 }
 
-/* Whether none of the 8 bytes of w needs an escape (a control character,
- * '"' or '\\'): the has-less-than and has-zero-byte bit tricks, which
- * never miss a byte (they may flag a clean word, which is then checked
- * byte by byte). Bytes of UTF-8 sequences (>= 0x80) pass. */
-static bool plain8(uint64_t w)
-{
-	const uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
-	uint64_t ctl = (w - ones * 0x20) & ~w & highs;
-	uint64_t q = w ^ (ones * '"'), b = w ^ (ones * '\\');
-
-	q = (q - ones) & ~q & highs;
-	b = (b - ones) & ~b & highs;
-	return !(ctl | q | b);
-}
-
 static void text_string(struct text *t, const char *s, size_t n)
 {
 	static const char hex[] = "0123456789ABCDEF";
@@ -541,7 +526,7 @@ static void text_string(struct text *t, const char *s, size_t n)
 		uint64_t w;
 
 		/* plain text (nearly all of it) is skipped a word at a time */
-		while (i + 8 <= n && (memcpy(&w, s + i, 8), plain8(w)))
+		while (i + 8 <= n && (memcpy(&w, s + i, 8), json_unescaped8(w)))
 			i += 8;
 		if (i == n)
 			break;

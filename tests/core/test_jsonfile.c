@@ -274,6 +274,44 @@ static void test_deferred_arrays(void **state)
 	}
 }
 
+/* Strings are scanned a word at a time: an escape, a quote or a control
+ * character is found at every offset, and the value is right. */
+static void test_string_scan_offsets(void **state)
+{
+	char text[96], want[64];
+	size_t pos, k;
+
+	(void)state;
+	for (pos = 0; pos < 40; pos++) {
+		struct diags d;
+		struct jsonfile *jf;
+
+		/* an escape at pos: decoded */
+		memset(want, 'a', 40);
+		want[pos] = '"';
+		want[40] = '\0';
+		k = (size_t)snprintf(text, sizeof(text), "{\"s\": \"%.*s\\\"%s\"}", (int)pos, want,
+				     want + pos + 1);
+		diags_init(&d);
+		jf = jsonfile_parse("t.json", text, k, &d);
+		assert_int_equal(d.errors, 0);
+		assert_string_equal(json_string_value(json_object_get(jf->root, "s")), want);
+		jsonfile_free(jf);
+		diags_free(&d);
+		/* a tab at pos: refused, at its column */
+		memset(want, 'a', 40);
+		want[pos] = '\t';
+		k = (size_t)snprintf(text, sizeof(text), "{\"s\": \"%s\"}", want);
+		diags_init(&d);
+		jf = jsonfile_parse("t.json", text, k, &d);
+		assert_int_equal(d.errors, 1);
+		assert_int_equal(d.v[0].col, 8 + pos);
+		assert_non_null(strstr(d.v[0].msg, "control character"));
+		jsonfile_free(jf);
+		diags_free(&d);
+	}
+}
+
 /* The plain subset, walked. */
 static void test_plain_walk(void **state)
 {
@@ -337,6 +375,7 @@ int main(void)
 		cmocka_unit_test(test_depth_limit),
 		cmocka_unit_test(test_deferred_arrays),
 		cmocka_unit_test(test_plain_walk),
+		cmocka_unit_test(test_string_scan_offsets),
 	};
 	return cmocka_run_group_tests_name("jsonfile", tests, NULL, NULL);
 }
