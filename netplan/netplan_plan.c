@@ -460,37 +460,22 @@ static void check_duplicates(struct schema *sc, const struct np_host *h)
 	free(k);
 }
 
-/* A "routes" array the plan's reader left as text (n entries): each entry
- * the quick way (np_plan_text.c), else as jansson values with every error
- * reported. */
-static void routes_from_text(struct schema *sc, const char *path, struct json_plain arr,
-			     size_t n, struct np_host *h)
+/* An entry of a "routes" array the plan's reader left as text: the quick
+ * way (np_plan_text.c), else as jansson values with every error reported. */
+static bool route_change_text(struct schema *sc, const char *path, struct json_plain elem,
+			      struct np_route_change *c)
 {
-	char ipath[JSONFILE_PATH_MAX];
-	size_t pos = 0, i;
-	struct json_plain elem;
+	json_t *v;
+	bool ok;
 
-	if (n > NETPLAN_CHANGES_MAX) {
-		schema_error(sc, path, "split the plan into several changes",
-			     "%zu entries: at most %d", n, NETPLAN_CHANGES_MAX);
-		return;
+	if (np_route_change_plain(elem, c)) {
+		c->path = xstrdup(path);
+		return true;
 	}
-	h->routes = xcalloc(n + 1, sizeof(*h->routes));
-	for (i = 0; json_plain_next(arr, &pos, NULL, &elem); i++) {
-		struct np_route_change *c = &h->routes[h->nroutes];
-		json_t *v;
-
-		json_path_index(ipath, sizeof(ipath), path, i);
-		if (np_route_change_plain(elem, c)) {
-			c->path = xstrdup(ipath);
-			h->nroutes++;
-			continue;
-		}
-		v = json_plain_value(elem);
-		if (route_change(sc, ipath, v, c))
-			h->nroutes++;
-		json_decref(v);
-	}
+	v = json_plain_value(elem);
+	ok = route_change(sc, path, v, c);
+	json_decref(v);
+	return ok;
 }
 
 static void host_list(struct schema *sc, const char *path, json_t *v, const char *key,
@@ -498,15 +483,12 @@ static void host_list(struct schema *sc, const char *path, json_t *v, const char
 {
 	char kpath[JSONFILE_PATH_MAX], ipath[JSONFILE_PATH_MAX];
 	json_t *arr = schema_member(sc, path, v, key, JSON_ARRAY, SCHEMA_OPTIONAL);
-	size_t i, n = arr ? json_array_size(arr) : 0;
+	size_t i, n = arr ? json_array_size(arr) : 0, pos = 0;
 	bool routes = strcmp(key, "routes") == 0;
-	struct json_plain text;
+	struct json_plain text, elem;
+	bool as_text = routes && jsonfile_deferred(sc->jf, arr, &text, &n);
 
 	json_path_key(kpath, sizeof(kpath), path, key);
-	if (routes && jsonfile_deferred(sc->jf, arr, &text, &n)) {
-		routes_from_text(sc, kpath, text, n, h);
-		return;
-	}
 	if (n > NETPLAN_CHANGES_MAX) {
 		schema_error(sc, kpath, "split the plan into several changes",
 			     "%zu entries: at most %d", n, NETPLAN_CHANGES_MAX);
@@ -517,8 +499,12 @@ static void host_list(struct schema *sc, const char *path, json_t *v, const char
 	else
 		h->addrs = xcalloc(n + 1, sizeof(*h->addrs));
 	for (i = 0; i < n; i++) {
+		struct np_route_change *c = routes ? &h->routes[h->nroutes] : NULL;
 		json_path_index(ipath, sizeof(ipath), kpath, i);
-		if (routes && route_change(sc, ipath, json_array_get(arr, i), &h->routes[h->nroutes]))
+		if (as_text && json_plain_next(text, &pos, NULL, &elem) &&
+		    route_change_text(sc, ipath, elem, c))
+			h->nroutes++;
+		else if (routes && !as_text && route_change(sc, ipath, json_array_get(arr, i), c))
 			h->nroutes++;
 		else if (!routes && addr_change(sc, ipath, json_array_get(arr, i), &h->addrs[h->naddrs]))
 			h->naddrs++;

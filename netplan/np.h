@@ -175,6 +175,8 @@ struct np_state {
 
 /* A name `ip netns` can have: [A-Za-z0-9._-], at most NP_NETNS_MAX, not . or .. */
 bool np_netns_name_ok(const char *s);
+/* The same host: both NULL (this host) or the same netns name. */
+bool np_same_netns(const char *a, const char *b);
 
 /* Opens a NETLINK_ROUTE socket in the named namespace (NULL: this one),
  * with extended ACKs and buffers sized for a window of requests. */

@@ -50,17 +50,12 @@ static void *prefetch_main(void *arg)
 	return NULL;
 }
 
-static bool same_netns(const char *a, const char *b)
-{
-	return (!a && !b) || (a && b && strcmp(a, b) == 0);
-}
-
 static bool listed(const struct netplan_prefetch *pf, const char *netns)
 {
 	size_t i;
 
 	for (i = 0; i < pf->n; i++)
-		if (same_netns(netns, pf->hosts[i].netns))
+		if (np_same_netns(netns, pf->hosts[i].netns))
 			return true;
 	return false;
 }
@@ -106,7 +101,7 @@ bool np_prefetched(struct netplan_prefetch *pf, const char *netns, struct np_sta
 	join(pf);
 	for (i = 0; i < pf->n; i++) {
 		struct prefetched *h = &pf->hosts[i];
-		if (!h->ok || h->taken || !same_netns(netns, h->netns))
+		if (!h->ok || h->taken || !np_same_netns(netns, h->netns))
 			continue;
 		*st = h->st;
 		h->taken = true;

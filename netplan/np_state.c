@@ -72,6 +72,11 @@ bool np_netns_name_ok(const char *s)
 	return true;
 }
 
+bool np_same_netns(const char *a, const char *b)
+{
+	return (!a && !b) || (a && b && strcmp(a, b) == 0);
+}
+
 /* Connects sk inside netns: the socket stays there after we leave. */
 static int connect_in(struct nl_sock *sk, const char *netns, struct cut_err *err)
 {

@@ -508,11 +508,6 @@ static const char *payload_netns(const json_t *p)
 	return json_string_value(json_object_get(p, "netns"));
 }
 
-static bool same_netns(const char *a, const char *b)
-{
-	return (!a && !b) || (a && b && strcmp(a, b) == 0);
-}
-
 static int route_side(struct np_decoder *d, const char *text, bool *has, struct np_route *r,
 		      char *msg, size_t n)
 {
@@ -681,7 +676,7 @@ static void decode_all(struct np_decoder *d, struct step *const *steps, size_t n
 	reserve_ops(d, ops);
 	for (i = 0; i < n; i++) {
 		const json_t *p = inverse ? steps[i]->inverse : steps[i]->apply;
-		if (!same_netns(payload_netns(p), netns)) {
+		if (!np_same_netns(payload_netns(p), netns)) {
 			step_set_result(steps[i], CUT_EINTERNAL, "a batch must hold one host's steps");
 			continue;
 		}
