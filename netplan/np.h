@@ -191,6 +191,13 @@ int np_state_read(struct np_conn *c, int what, struct np_state *st, struct cut_e
 void np_state_free(struct np_state *st);
 /* Routes with the same key as r: [*first, *first + count). */
 size_t np_state_routes_at(const struct np_state *st, const struct np_route *key, size_t *first);
+/* The same, looking first beside *near (where the last look found its key;
+ * start at 0), and moving it: looks in key order, forward or backward,
+ * cost a compare or four instead of a binary search. */
+size_t np_state_routes_near(const struct np_state *st, const struct np_route *key, size_t *near,
+			    size_t *first);
+/* Sorts routes by key (np_route_key_cmp), cheaply when most are in order. */
+void np_routes_sort(struct np_route *r, size_t n);
 const struct np_addr *np_state_addr_at(const struct np_state *st, const struct np_addr *key);
 const char *np_state_ifname(void *st, uint32_t ifindex);  /* np_ifname_fn */
 uint32_t np_state_ifindex(void *st, const char *name);    /* np_ifindex_fn */

@@ -24,6 +24,7 @@ struct diff_ctx {
 	const struct np_host *h;
 	const char *netns;
 	struct np_state *st;
+	size_t near;          /* np_state_routes_near's place in st */
 	char host[NP_NETNS_MAX + 16];
 };
 
@@ -189,9 +190,12 @@ int np_batch_next_step(struct netplan_diff *d, struct np_batch *b, struct np_tab
 
 /* ---- routes ---- */
 
-static const struct np_route *find_route(const struct np_state *st, const struct np_route *want)
+/* The plan's changes come mostly in the order of their keys: each look
+ * starts where the one before found its key (x->near). */
+static const struct np_route *find_route(struct diff_ctx *x, const struct np_route *want)
 {
-	size_t first, k = np_state_routes_at(st, want, &first), i;
+	const struct np_state *st = x->st;
+	size_t first, k = np_state_routes_near(st, want, &x->near, &first), i;
 
 	for (i = 0; i < k; i++)
 		if (np_route_match(want, &st->routes[first + i]))
@@ -199,10 +203,10 @@ static const struct np_route *find_route(const struct np_state *st, const struct
 	return NULL;
 }
 
-static size_t routes_at(const struct np_state *st, const struct np_route *key)
+static size_t routes_at(struct diff_ctx *x, const struct np_route *key)
 {
 	size_t first;
-	return np_state_routes_at(st, key, &first);
+	return np_state_routes_near(x->st, key, &x->near, &first);
 }
 
 static void rstr(const struct diff_ctx *x, const struct np_route *r, char *buf, size_t n)
@@ -298,16 +302,16 @@ static void route_change(struct diff_ctx *x, const struct np_route_change *c)
 		return;
 	}
 	same_key = np_route_key_cmp(&from, &to) == 0;
-	to_there = c->has_to ? find_route(x->st, &to) != NULL : routes_at(x->st, &from) == 0;
-	from_gone = !c->has_from || (!same_key && !find_route(x->st, &from)) || !c->has_to;
+	to_there = c->has_to ? find_route(x, &to) != NULL : routes_at(x, &from) == 0;
+	from_gone = !c->has_from || (!same_key && !find_route(x, &from)) || !c->has_to;
 	if (to_there && (from_gone || same_key)) {
 		set_state(x, it, NETPLAN_DONE);
 		return;
 	}
 	if (c->has_from)
-		prior = find_route(x->st, &from);
-	if ((c->has_from && !prior) || (!c->has_from && routes_at(x->st, &to) != 0) ||
-	    (c->has_from && c->has_to && !same_key && routes_at(x->st, &to) != 0)) {
+		prior = find_route(x, &from);
+	if ((c->has_from && !prior) || (!c->has_from && routes_at(x, &to) != 0) ||
+	    (c->has_from && c->has_to && !same_key && routes_at(x, &to) != 0)) {
 		const struct np_route *k = (c->has_from && !prior) ? &from : &to;
 		now_at(x, k, now, sizeof(now));
 		rstr(x, &from, what, sizeof(what));
@@ -508,6 +512,7 @@ int netplan_diff(const struct netplan_plan *p, const char *netns_override,
 			size_t first_op = x.d->nops;
 			snprintf(x.host, sizeof(x.host), "%s", np_conn_host(c));
 			x.st = &st;
+			x.near = 0;
 			host_diff(&x);
 			add_batch(&x, first_op, &st);
 		}

@@ -163,10 +163,11 @@ static void key_only(struct np_route *dst, const struct np_route *r)
 	memcpy(dst->src, r->src, 16);
 }
 
-static void classify_route(const struct step_ctx *ctx, struct np_op *o, const struct np_state *st)
+static void classify_route(const struct step_ctx *ctx, struct np_op *o, const struct np_state *st,
+			   size_t *near)
 {
 	const struct np_route *key = o->has_after ? &o->ra : &o->rb;
-	size_t first, at = np_state_routes_at(st, key, &first); /* before and after: one key */
+	size_t first, at = np_state_routes_near(st, key, near, &first); /* before, after: one key */
 	bool in_effect = o->has_after ? route_among(st, first, at, &o->ra) : at == 0;
 	bool pre = o->has_before ? route_among(st, first, at, &o->rb) : at == 0;
 	char now[NP_ROUTESTR];
@@ -216,7 +217,7 @@ static void classify_addr(const struct step_ctx *ctx, struct np_op *o, const str
 void np_ops_classify(const struct step_ctx *ctx, struct np_op *ops, size_t n,
 		     const struct np_state *st)
 {
-	size_t i;
+	size_t i, near = 0;
 
 	for (i = 0; i < n; i++) {
 		if (ops[i].result != STEP_PENDING)
@@ -224,7 +225,7 @@ void np_ops_classify(const struct step_ctx *ctx, struct np_op *ops, size_t n,
 		if (ops[i].is_addr)
 			classify_addr(ctx, &ops[i], st);
 		else
-			classify_route(ctx, &ops[i], st);
+			classify_route(ctx, &ops[i], st, &near);
 	}
 }
 
@@ -439,7 +440,7 @@ int np_ops_error(const struct np_op *ops, size_t n, struct step *const *steps, i
 static void verify(struct np_op *ops, size_t n, const struct np_state *st)
 {
 	char now[NP_ROUTESTR], want[NP_ROUTESTR];
-	size_t i;
+	size_t i, near = 0;
 
 	for (i = 0; i < n; i++) {
 		struct np_op *o = &ops[i];
@@ -458,7 +459,7 @@ static void verify(struct np_op *ops, size_t n, const struct np_state *st)
 			       o->has_after ? "missing or differs" : "still there");
 			continue;
 		}
-		at = np_state_routes_at(st, o->has_after ? &o->ra : &o->rb, &first);
+		at = np_state_routes_near(st, o->has_after ? &o->ra : &o->rb, &near, &first);
 		if (o->has_after ? at == 1 && np_route_match(&o->ra, &st->routes[first]) : at == 0)
 			continue;
 		route_now(st, o->has_after ? &o->ra : &o->rb, now, sizeof(now));

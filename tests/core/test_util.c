@@ -4,6 +4,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -56,6 +57,50 @@ static void test_parse_int(void **state)
 	assert_int_equal(parse_int("99999999999999999999", 0, 100, &v), -ERANGE);
 }
 
+/* What parse_int answered when it always went through strtoll: the oracle
+ * for its plain-digits shortcut. */
+static int strtoll_way(const char *s, long long min, long long max, long long *ret)
+{
+	char *end;
+	long long v;
+
+	if (!*s)
+		return -EINVAL;
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (errno == ERANGE || v < min || v > max)
+		return -ERANGE;
+	if (*end || errno)
+		return -EINVAL;
+	*ret = v;
+	return 0;
+}
+
+static void test_parse_int_shortcut(void **state)
+{
+	static const char *const cases[] = {
+		"0", "7", "00", "007", "255", "256", "4294967295", "4294967296", "+5", "-5", " 5",
+		"5 ", "1e3", "0x10", "999999999999999999", "1000000000000000000",
+		"9223372036854775807", "9223372036854775808", "00000000000000000001",
+		"123456789012345678901234", "-9223372036854775808",
+	};
+	static const long long bounds[][2] = {
+		{ 0, 255 }, { 1, 4294967295LL }, { -10, 10 }, { LLONG_MIN, LLONG_MAX },
+	};
+	size_t i, b;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(*cases); i++)
+		for (b = 0; b < sizeof(bounds) / sizeof(*bounds); b++) {
+			long long got = -1, want = -1;
+			int r = parse_int(cases[i], bounds[b][0], bounds[b][1], &got);
+			int w = strtoll_way(cases[i], bounds[b][0], bounds[b][1], &want);
+			assert_int_equal(r, w);
+			if (r == 0)
+				assert_true(got == want);
+		}
+}
+
 static void test_edit_distance(void **state)
 {
 	(void)state;
@@ -86,6 +131,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_durations),
 		cmocka_unit_test(test_parse_int),
+		cmocka_unit_test(test_parse_int_shortcut),
 		cmocka_unit_test(test_edit_distance),
 		cmocka_unit_test(test_path_relative),
 	};
