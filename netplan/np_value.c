@@ -727,16 +727,18 @@ enum t_key { K_TABLE, K_METRIC, K_PROTO, K_VIA, K_DEV, K_EXACT, K_TYPE, K_SCOPE,
 	     K_ONLINK, K_PREFSRC, K_FROM, K_RTATTRS, K_UNKNOWN };
 
 /* The common ones first, in the order np_route_text writes them. */
+#define T_KEY(name) { name, sizeof(name) - 1 }
 static const struct {
 	const char *name;
 	size_t len;
 } t_keys[K_UNKNOWN] = {
-	[K_TABLE] = { "table", 5 },     [K_METRIC] = { "metric", 6 }, [K_PROTO] = { "proto", 5 },
-	[K_VIA] = { "via", 3 },         [K_DEV] = { "dev", 3 },       [K_EXACT] = { "exact", 5 },
-	[K_TYPE] = { "type", 4 },       [K_SCOPE] = { "scope", 5 },   [K_TOS] = { "tos", 3 },
-	[K_ONLINK] = { "onlink", 6 },   [K_PREFSRC] = { "prefsrc", 7 }, [K_FROM] = { "from", 4 },
-	[K_RTATTRS] = { "rtattrs", 7 },
+	[K_TABLE] = T_KEY("table"),     [K_METRIC] = T_KEY("metric"),   [K_PROTO] = T_KEY("proto"),
+	[K_VIA] = T_KEY("via"),         [K_DEV] = T_KEY("dev"),         [K_EXACT] = T_KEY("exact"),
+	[K_TYPE] = T_KEY("type"),       [K_SCOPE] = T_KEY("scope"),     [K_TOS] = T_KEY("tos"),
+	[K_ONLINK] = T_KEY("onlink"),   [K_PREFSRC] = T_KEY("prefsrc"), [K_FROM] = T_KEY("from"),
+	[K_RTATTRS] = T_KEY("rtattrs"),
 };
+#undef T_KEY
 
 static enum t_key t_which(const struct tparse *t)
 {
