@@ -605,21 +605,32 @@ static void path_put_key(struct reader *r, size_t plen, const char *key, size_t 
 	r->path[plen + dot + klen] = '\0';
 }
 
-static void path_put_index(struct reader *r, size_t plen, size_t idx)
+/* "[idx]" at the end of num[INDEX_TEXT_MAX] (no printf: every element of a
+ * big array passes here); returns where it starts. */
+#define INDEX_TEXT_MAX 24
+static char *index_text(char *num, size_t idx)
 {
-	char num[24];
-	size_t i = sizeof(num);
+	char *p = num + INDEX_TEXT_MAX - 1;
 
+	*p = '\0';
+	*--p = ']';
 	do {
-		num[--i] = (char)('0' + idx % 10);
+		*--p = (char)('0' + idx % 10);
 		idx /= 10;
 	} while (idx);
-	if (plen + (sizeof(num) - i) + 3 > sizeof(r->path))
+	*--p = '[';
+	return p;
+}
+
+static void path_put_index(struct reader *r, size_t plen, size_t idx)
+{
+	char num[INDEX_TEXT_MAX];
+	const char *t = index_text(num, idx);
+	size_t n = (size_t)(num + INDEX_TEXT_MAX - 1 - t);
+
+	if (plen + n + 1 > sizeof(r->path))
 		return;
-	r->path[plen] = '[';
-	memcpy(r->path + plen + 1, num + i, sizeof(num) - i);
-	r->path[plen + 1 + (sizeof(num) - i)] = ']';
-	r->path[plen + 2 + (sizeof(num) - i)] = '\0';
+	memcpy(r->path + plen, t, n + 1);
 }
 
 static json_t *read_object(struct reader *r)
@@ -1068,11 +1079,10 @@ void json_path_key(char *buf, size_t len, const char *parent, const char *key)
 
 void json_path_index(char *buf, size_t len, const char *parent, size_t i)
 {
-	char num[32];
+	char num[INDEX_TEXT_MAX];
 
 	if (!len)
 		return;
-	snprintf(num, sizeof(num), "[%zu]", i);
 	path_join(buf, (len < JSONFILE_PATH_MAX ? len : JSONFILE_PATH_MAX) - 1, parent ? parent : "",
-		  num, "");
+		  index_text(num, i), "");
 }

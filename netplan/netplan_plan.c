@@ -27,11 +27,8 @@ static void free_host(struct np_host *h)
 {
 	size_t i;
 
-	for (i = 0; i < h->nroutes; i++) {
+	for (i = 0; i < h->nroutes; i++)
 		free(h->routes[i].path);
-		free(h->routes[i].from_dev);
-		free(h->routes[i].to_dev);
-	}
 	for (i = 0; i < h->naddrs; i++) {
 		free(h->addrs[i].path);
 		free(h->addrs[i].from_dev);
@@ -250,7 +247,7 @@ uint8_t np_default_scope(const struct np_route *r)
 
 /* `from` or `to` of a route: fields into r, r->care naming those given. */
 static void route_side(struct schema *sc, const char *path, json_t *side, bool is_to,
-		       struct np_route *r, char **dev)
+		       struct np_route *r, char dev[NP_IFNAMSIZ])
 {
 	const char *s = NULL;
 	int v;
@@ -263,7 +260,7 @@ static void route_side(struct schema *sc, const char *path, json_t *side, bool i
 		r->care |= NP_C_GW;
 	}
 	if ((s = dev_value(sc, path, side, "dev"))) {
-		*dev = xstrdup(s);
+		memcpy(dev, s, strlen(s) + 1); /* dev_value: shorter than NP_IFNAMSIZ */
 		r->care |= NP_C_DEV;
 	}
 	if (json_object_get(side, "metric"))
@@ -299,7 +296,7 @@ static void route_side(struct schema *sc, const char *path, json_t *side, bool i
 	if (is_to) {
 		/* the route written is the whole route: compare all of it */
 		r->care = NP_C_GW | NP_C_PREFSRC | NP_C_PROTO | NP_C_SCOPE | NP_C_TYPE | NP_C_FLAGS;
-		if (*dev)
+		if (dev[0])
 			r->care |= NP_C_DEV; /* else the kernel picks the device */
 	}
 }
@@ -334,7 +331,7 @@ static void check_to(struct schema *sc, const char *path, json_t *side, const st
 	if (r->type == RTN_UNICAST && !json_object_get(side, "via") && !json_object_get(side, "dev"))
 		schema_error(sc, path, "give \"via\", \"dev\" or both, or a \"type\" such as "
 			     "\"blackhole\"", "a unicast route needs a gateway or a device");
-	if (gateway_refused(r, dev != NULL))
+	if (gateway_refused(r, dev[0] != '\0'))
 		schema_error(sc, path, "remove \"via\" and \"dev\"",
 			     "a %s route has no gateway or device", np_rtype_name(r->type));
 	if (type_refused(r->type))
@@ -377,10 +374,10 @@ static bool route_change(struct schema *sc, const char *path, json_t *v,
 			     "both", "a route change needs \"from\" or \"to\"");
 	json_path_key(kpath, sizeof(kpath), path, "from");
 	if (from)
-		route_side(sc, kpath, from, false, &c->from, &c->from_dev);
+		route_side(sc, kpath, from, false, &c->from, c->from_dev);
 	json_path_key(kpath, sizeof(kpath), path, "to");
 	if (to) {
-		route_side(sc, kpath, to, true, &c->to, &c->to_dev);
+		route_side(sc, kpath, to, true, &c->to, c->to_dev);
 		check_to(sc, kpath, to, &c->to, c->to_dev);
 	}
 	c->path = xstrdup(path);
@@ -435,6 +432,18 @@ static int cmp_keyref(const void *a, const void *b)
 	return c ? c : strcmp(x->path, y->path) < 0 ? -1 : 1;
 }
 
+/* Plans are mostly written in key order (generated from a routing table):
+ * then there is nothing to sort. */
+static bool in_order(const struct keyref *k, size_t n)
+{
+	size_t i;
+
+	for (i = 1; i < n; i++)
+		if (cmp_keyref(&k[i - 1], &k[i]) > 0)
+			return false;
+	return true;
+}
+
 static void check_duplicates(struct schema *sc, const struct np_host *h)
 {
 	struct keyref *k = xcalloc(2 * h->nroutes + 1, sizeof(*k));
@@ -449,7 +458,8 @@ static void check_duplicates(struct schema *sc, const struct np_host *h)
 			k[n++].path = h->routes[i].path;
 		}
 	}
-	qsort(k, n, sizeof(*k), cmp_keyref);
+	if (!in_order(k, n))
+		qsort(k, n, sizeof(*k), cmp_keyref);
 	for (i = 1; i < n; i++)
 		if (np_route_key_cmp(k[i - 1].key, k[i].key) == 0 && strcmp(k[i - 1].path, k[i].path))
 			schema_error(sc, k[i].path, "merge the two changes into one",

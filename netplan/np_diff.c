@@ -190,23 +190,30 @@ int np_batch_next_step(struct netplan_diff *d, struct np_batch *b, struct np_tab
 
 /* ---- routes ---- */
 
+/* The kernel's routes at one key: st->routes[first, first + n). */
+struct routes_at {
+	size_t first, n;
+};
+
 /* The plan's changes come mostly in the order of their keys: each look
  * starts where the one before found its key (x->near). */
-static const struct np_route *find_route(struct diff_ctx *x, const struct np_route *want)
+static struct routes_at look_up(struct diff_ctx *x, const struct np_route *key)
 {
-	const struct np_state *st = x->st;
-	size_t first, k = np_state_routes_near(st, want, &x->near, &first), i;
+	struct routes_at at;
 
-	for (i = 0; i < k; i++)
-		if (np_route_match(want, &st->routes[first + i]))
-			return &st->routes[first + i];
-	return NULL;
+	at.n = np_state_routes_near(x->st, key, &x->near, &at.first);
+	return at;
 }
 
-static size_t routes_at(struct diff_ctx *x, const struct np_route *key)
+static const struct np_route *match_at(const struct diff_ctx *x, const struct np_route *want,
+				       struct routes_at at)
 {
-	size_t first;
-	return np_state_routes_near(x->st, key, &x->near, &first);
+	size_t i;
+
+	for (i = 0; i < at.n; i++)
+		if (np_route_match(want, &x->st->routes[at.first + i]))
+			return &x->st->routes[at.first + i];
+	return NULL;
 }
 
 static void rstr(const struct diff_ctx *x, const struct np_route *r, char *buf, size_t n)
@@ -249,11 +256,11 @@ static bool resolve_route(struct diff_ctx *x, const struct np_route_change *c,
 {
 	*from = c->from;
 	*to = c->to;
-	if (c->from_dev)
+	if (c->from_dev[0])
 		from->oif = np_state_ifindex(x->st, c->from_dev);
-	if (c->to_dev)
+	if (c->to_dev[0])
 		to->oif = np_state_ifindex(x->st, c->to_dev);
-	if (c->has_to && c->to_dev && to->oif == UINT32_MAX) {
+	if (c->has_to && c->to_dev[0] && to->oif == UINT32_MAX) {
 		snprintf(msg, n, "device %s does not exist on %s", c->to_dev, x->host);
 		return false;
 	}
@@ -292,7 +299,8 @@ static void route_change(struct diff_ctx *x, const struct np_route_change *c)
 {
 	char what[NP_ROUTESTR], now[NP_ROUTESTR], msg[NP_ROUTESTR + 128];
 	struct np_route from, to;
-	const struct np_route *prior = NULL;
+	const struct np_route *prior;
+	struct routes_at at_from, at_to;
 	struct netplan_item *it = new_item(x, c->path, NULL);
 	bool same_key, to_there, from_gone;
 
@@ -302,16 +310,17 @@ static void route_change(struct diff_ctx *x, const struct np_route_change *c)
 		return;
 	}
 	same_key = np_route_key_cmp(&from, &to) == 0;
-	to_there = c->has_to ? find_route(x, &to) != NULL : routes_at(x, &from) == 0;
-	from_gone = !c->has_from || (!same_key && !find_route(x, &from)) || !c->has_to;
+	at_from = look_up(x, &from);
+	at_to = same_key ? at_from : look_up(x, &to); /* one look for a replacement */
+	to_there = c->has_to ? match_at(x, &to, at_to) != NULL : at_from.n == 0;
+	prior = c->has_from ? match_at(x, &from, at_from) : NULL;
+	from_gone = !c->has_from || (!same_key && !prior) || !c->has_to;
 	if (to_there && (from_gone || same_key)) {
 		set_state(x, it, NETPLAN_DONE);
 		return;
 	}
-	if (c->has_from)
-		prior = find_route(x, &from);
-	if ((c->has_from && !prior) || (!c->has_from && routes_at(x, &to) != 0) ||
-	    (c->has_from && c->has_to && !same_key && routes_at(x, &to) != 0)) {
+	if ((c->has_from && !prior) || (!c->has_from && at_to.n != 0) ||
+	    (c->has_from && c->has_to && !same_key && at_to.n != 0)) {
 		const struct np_route *k = (c->has_from && !prior) ? &from : &to;
 		now_at(x, k, now, sizeof(now));
 		rstr(x, &from, what, sizeof(what));

