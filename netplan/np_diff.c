@@ -107,7 +107,7 @@ static void route_op(struct diff_ctx *x, size_t item, const struct np_route *pri
 	if (to)
 		np_route_copy(&o->ra, to);
 	o->req = req;
-	np_route_copy(&o->rsend, to ? to : prior);
+	o->send_as = to ? NP_SEND_AFTER : NP_SEND_BEFORE;
 }
 
 /* ---- steps from ops ---- */

@@ -110,7 +110,6 @@ void np_op_clear(struct np_op *o)
 	if (!o->is_addr) {
 		np_route_free(&o->rb);
 		np_route_free(&o->ra);
-		np_route_free(&o->rsend);
 	}
 	free(o->message);
 	o->message = NULL;
@@ -180,12 +179,7 @@ static void classify_route(const struct step_ctx *ctx, struct np_op *o, const st
 		o->send = true;
 		o->req = o->has_after ? (o->has_before || ctx->force ? NP_REQ_REPLACE : NP_REQ_ADD)
 				      : NP_REQ_DEL;
-		if (o->has_after)
-			np_route_copy(&o->rsend, &o->ra);
-		else if (pre)
-			np_route_copy(&o->rsend, &o->rb);
-		else
-			key_only(&o->rsend, &o->rb);
+		o->send_as = o->has_after ? NP_SEND_AFTER : pre ? NP_SEND_BEFORE : NP_SEND_KEY;
 		return;
 	}
 	route_now(st, key, now, sizeof(now));
@@ -233,16 +227,28 @@ static const char *const req_verb[] = {
 	[NP_REQ_ADD] = "add", [NP_REQ_REPLACE] = "replace", [NP_REQ_DEL] = "delete",
 };
 
+/* The route o's request sends; a key-only one is made in *key. */
+static const struct np_route *route_sent(const struct np_op *o, struct np_route *key)
+{
+	if (o->send_as == NP_SEND_AFTER)
+		return &o->ra;
+	if (o->send_as == NP_SEND_BEFORE)
+		return &o->rb;
+	key_only(key, &o->rb);
+	return key;
+}
+
 static void say_op(const struct step_ctx *ctx, const struct np_op *o, const struct np_state *st)
 {
 	char what[NP_ROUTESTR], line[NP_ROUTESTR + 64];
+	struct np_route key;
 
 	if (!ctx->say)
 		return;
 	if (o->is_addr)
 		np_addr_str(&o->asend, np_state_ifname, (void *)st, what, sizeof(what));
 	else
-		np_route_str(&o->rsend, np_state_ifname, (void *)st, what, sizeof(what));
+		np_route_str(route_sent(o, &key), np_state_ifname, (void *)st, what, sizeof(what));
 	snprintf(line, sizeof(line), "would %s %s", req_verb[o->req], what);
 	ctx->say(ctx->say_cookie, line);
 }
@@ -251,6 +257,7 @@ int np_ops_send(const struct step_ctx *ctx, struct np_conn *c, struct np_op *ops
 		const struct np_state *st, struct cut_err *err)
 {
 	struct np_req_item *items;
+	struct np_route *keys;
 	size_t *map, k = 0, i;
 	int r;
 
@@ -262,12 +269,14 @@ int np_ops_send(const struct step_ctx *ctx, struct np_conn *c, struct np_op *ops
 	}
 	items = xcalloc(n + 1, sizeof(*items));
 	map = xcalloc(n + 1, sizeof(*map));
+	keys = xmalloc((n + 1) * sizeof(*keys)); /* written only for key-only deletes */
 	for (i = 0; i < n; i++) {
 		if (!ops[i].send)
 			continue;
 		items[k].op = ops[i].req;
 		items[k].is_addr = ops[i].is_addr;
-		items[k].route = &ops[i].rsend;
+		if (!ops[i].is_addr)
+			items[k].route = route_sent(&ops[i], &keys[k]);
 		items[k].addr = &ops[i].asend;
 		map[k++] = i;
 	}
@@ -286,6 +295,7 @@ int np_ops_send(const struct step_ctx *ctx, struct np_conn *c, struct np_op *ops
 	}
 	free(items);
 	free(map);
+	free(keys);
 	return r;
 }
 
@@ -365,10 +375,40 @@ static void tally_text(const struct tally *t, bool inverse, char *buf, size_t n)
 		snprintf(buf + len, n - (size_t)len, ", %zu unknown", t->unknown);
 }
 
+#define NP_BAD_NAMED 10 /* changes a step's message names; the rest are counted */
+
+/* "NAME: WHY; NAME: WHY; … and 3 more" for the ops of a step that failed
+ * (first) or were left alone: every route someone changed by hand is named,
+ * not only the first of its table. */
+static void bad_list(const struct np_op *ops, size_t n, const struct tally *t, char *buf,
+		     size_t size)
+{
+	char name[NP_ROUTESTR];
+	size_t i, named = 0, len = 0;
+	int pass;
+
+	buf[0] = '\0';
+	for (pass = 0; pass < 2; pass++) {
+		for (i = 0; i < n && named < NP_BAD_NAMED; i++) {
+			bool conflict = ops[i].result == CUT_ECONFLICT;
+			if (ops[i].result >= 0 || conflict != (pass == 1))
+				continue;
+			op_name(&ops[i], name, sizeof(name));
+			len += (size_t)snprintf(buf + len, size - len, "%s%s: %s", named ? "; " : "",
+						name, ops[i].message ? ops[i].message : "");
+			named++;
+			if (len >= size)
+				return; /* cut: snprintf ended it */
+		}
+	}
+	if (t->failed + t->conflicts > named)
+		snprintf(buf + len, size - len, "; … and %zu more", t->failed + t->conflicts - named);
+}
+
 static void settle_step(struct step *s, const struct np_op *ops, size_t n, bool inverse)
 {
 	struct tally t = { 0 };
-	char name[NP_ROUTESTR], counts[256];
+	char bad[NP_BAD_NAMED * (2 * NP_ROUTESTR)], counts[256];
 	size_t i;
 
 	for (i = 0; i < n; i++)
@@ -386,9 +426,8 @@ static void settle_step(struct step *s, const struct np_op *ops, size_t n, bool 
 		step_set_result(s, tally_result(&t, inverse), "%s", counts);
 		return;
 	}
-	op_name(t.first_bad, name, sizeof(name));
-	step_set_result(s, tally_result(&t, inverse), "%s: %s (%s)", name,
-			t.first_bad->message ? t.first_bad->message : "", counts);
+	bad_list(ops, n, &t, bad, sizeof(bad));
+	step_set_result(s, tally_result(&t, inverse), "%s (%s)", bad, counts);
 }
 
 void np_ops_settle(struct np_op *ops, size_t n, struct step *const *steps, size_t nsteps,

@@ -81,6 +81,26 @@ test_big() {
 	check "big: a second rollback changes nothing" grep -q "^undone 0," "$tmp/big.rb2"
 }
 
+# ---- many routes of one table changed by hand: the rollback names each ----
+test_many_conflicts() {
+	local ns="cut-rt-many-$tag" i
+	gateway many 30 0 0 || { bad "many: set-up"; return; }
+	"$CUTOVER" route switch "$tmp/many.json" >/dev/null 2>&1
+	check "many: switch exits 0" test $? = 0
+	for i in $(seq 0 11); do
+		ip -n "$ns" route replace "10.0.$i.0/24" via 192.0.2.77 dev v0a
+	done
+	"$CUTOVER" rollback --journal "$tmp/many.journal" >"$tmp/many.rb" 2>&1
+	check "many: rollback leaves the 12 alone (exit 3)" test $? = 3
+	check "many: names ten of them" \
+		test "$(grep -o "the kernel has 10.0.[0-9]*.0/24 via 192.0.2.77" "$tmp/many.rb" | sort -u | wc -l)" = 10
+	check "many: and counts the rest" grep -q "… and 2 more" "$tmp/many.rb"
+	check "many: the routes nobody touched are back" \
+		grep -q "192.0.2.254" <(ip -n "$ns" route show 10.0.20.0/24)
+	"$CUTOVER" rollback --journal "$tmp/many.journal" --force >/dev/null 2>&1
+	check "many: --force puts them back" same_as_before many
+}
+
 # ---- a `from` that does not match: refused, nothing changed ----
 test_refused() {
 	gateway refused 100 0 0 --bad-from 50 || { bad "refused: set-up"; return; }
@@ -236,13 +256,18 @@ test_cli() {
 		test "$(json_get "$tmp/cli.sw.json" "d['ok']")" = True
 	# someone changes a switched route by hand: rollback leaves it alone
 	ip -n "$ns" route replace 10.0.3.0/24 via 192.0.2.77 dev v0a
+	# and the blackhole the switch added becomes unreachable: --force deletes it by its key
+	ip -n "$ns" route replace unreachable 10.250.0.0/16
 	"$NP_ROLLBACK" "$tmp/cli.journal" >"$tmp/cli.rb" 2>&1
 	check "cli: rollback leaves a route changed since alone (exit 3)" test $? = 3
-	check "cli: and names it" grep -q "conflict: .*: routes.hosts\[0\].routes\[3\] (route 10.0.3.0/24 table main metric 0): the kernel has 10.0.3.0/24 via 192.0.2.77" "$tmp/cli.rb"
+	check "cli: and names it" grep -q "conflict: .*[:;] routes.hosts\[0\].routes\[3\] (route 10.0.3.0/24 table main metric 0): the kernel has 10.0.3.0/24 via 192.0.2.77" "$tmp/cli.rb"
+	check "cli: and the other one of the same table too" grep -q "conflict: .*[:;] routes.hosts\[0\].routes\[10\] (route 10.250.0.0/16 table main metric 0): the kernel has unreachable 10.250.0.0/16" "$tmp/cli.rb"
 	check "cli: the other routes are back" \
 		grep -q "192.0.2.254" <(ip -n "$ns" route show 10.0.4.0/24)
 	"$NP_ROLLBACK" "$tmp/cli.journal" --force >"$tmp/cli.rb2" 2>&1
 	check "cli: rollback --force puts it back too" test $? = 0
+	check "cli: --force deleted the added route changed by hand" \
+		test -z "$(ip -n "$ns" route show 10.250.0.0/16)"
 	check "cli: and the tables are exactly as before" same_as_before cli
 	echo '{"change": "X", "journal": "j", "routes": {"hosts": [{"routes": [{"destination": "10.0.0.1/8"}]}]}}' \
 		>"$tmp/badplan.json"
@@ -265,6 +290,7 @@ test_cli() {
 
 cd "$tmp" || exit 1
 test_cli
+test_many_conflicts
 test_refused
 test_kernel_refuses
 test_crash
