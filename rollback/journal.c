@@ -678,38 +678,36 @@ static int text_value(struct text *t, json_t *v, int depth)
 	}
 }
 
-/* malloc'd text of body, or NULL. */
-static char *body_text(json_t *body, size_t *ret_len)
+/* The next frame at the end of j->pending: body's text written in place,
+ * after room for the frame's head (no second buffer and copy of a record
+ * that can be megabytes), then the head. Nothing is added to pending_len:
+ * *ret_len is the body's length for frame_seal(), or <0 when it cannot be
+ * written. */
+static int frame_text(struct journal *j, json_t *body, size_t *ret_len)
 {
-	struct text t = { .cap = 1024 };
+	size_t at = j->pending_len + FRAME_HEAD_LEN;
+	struct text t = { .p = (char *)j->pending, .len = at, .cap = j->pending_cap };
 	int r;
 
-	t.p = xmalloc(t.cap);
+	text_reserve(&t, 1024);
 	r = text_value(&t, body, 0);
 	free(t.seen);
-	if (r < 0) {
-		free(t.p);
-		return NULL;
-	}
-	*ret_len = t.len;
-	return t.p;
+	j->pending = (unsigned char *)t.p;
+	j->pending_cap = t.cap;
+	*ret_len = t.len - at;
+	return r;
 }
 
-static void frame_append(struct journal *j, uint64_t seq, const char *body, size_t len)
+/* The head of the frame frame_text() wrote, which joins the pending ones. */
+static void frame_seal(struct journal *j, uint64_t seq, size_t len)
 {
-	unsigned char *f;
+	unsigned char *f = j->pending + j->pending_len;
 
-	if (j->pending_len + FRAME_HEAD_LEN + len > j->pending_cap) {
-		j->pending_cap = (j->pending_len + FRAME_HEAD_LEN + len) * 2;
-		j->pending = xrealloc(j->pending, j->pending_cap);
-	}
-	f = j->pending + j->pending_len;
 	put32(f, JOURNAL_FRAME_MAGIC);
 	put32(f + 4, (uint32_t)len);
 	put64(f + 8, seq);
-	put32(f + 16, crc32c(0, body, len));
+	put32(f + 16, crc32c(0, f + FRAME_HEAD_LEN, len));
 	put32(f + 20, crc32c(0, f, 20));
-	memcpy(f + FRAME_HEAD_LEN, body, len);
 	j->pending_len += FRAME_HEAD_LEN + len;
 }
 
@@ -720,7 +718,6 @@ static int append_frame(struct journal *j, enum journal_phase phase, json_t *rec
 {
 	uint64_t seq = j->next_seq;
 	char when[32];
-	char *text;
 	size_t len;
 	int64_t ms = now_realtime_ms();
 
@@ -739,21 +736,17 @@ static int append_frame(struct journal *j, enum journal_phase phase, json_t *rec
 	json_object_set(rec, "time", j->time_json);
 	json_object_set_new(rec, "time_ms", json_integer(ms));
 	json_object_set(rec, "by", j->by_json);
-	text = body_text(rec, &len);
-	if (!text || len > JOURNAL_RECORD_MAX) {
-		int r = text ? -E2BIG : -EINVAL;
-		free(text);
+	if (frame_text(j, rec, &len) < 0 || len > JOURNAL_RECORD_MAX) {
+		int r = len > JOURNAL_RECORD_MAX ? -E2BIG : -EINVAL;
 		json_decref(rec);
 		return r;
 	}
 	/* in memory first: a record the reader would refuse is never written */
 	if (add_frame(j, seq, j->end + j->pending_len, rec) != used) {
-		free(text);
 		json_decref(rec);
 		return -E2BIG; /* past JOURNAL_RECORDS_MAX */
 	}
-	frame_append(j, seq, text, len);
-	free(text);
+	frame_seal(j, seq, len);
 	j->next_seq += used;
 	if (ret_seq)
 		*ret_seq = seq;

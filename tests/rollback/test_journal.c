@@ -410,6 +410,62 @@ static void test_string_escapes(void **state)
 	json_decref(body);
 }
 
+/* Each frame's body is, byte for byte, what json_dumps(JSON_COMPACT |
+ * JSON_SORT_KEYS) makes of the record read back — also when a big record
+ * grows the buffer that holds the frames not yet written before it. */
+static void test_frame_bytes(void **state)
+{
+	enum { BIG = 40000 };
+	json_t *arr = json_array(), *small, *big;
+	struct journal *j;
+	struct cut_err err;
+	char *file;
+	size_t len, i, seen = 0;
+	uint64_t last = UINT64_MAX;
+
+	(void)state;
+	for (i = 0; i < BIG; i++)
+		json_array_append_new(arr, json_sprintf("10.%zu.%zu.0/24\tvia 192.0.2.1\n", i / 250,
+							  i % 250));
+	small = json_pack("{s:s,s:{s:i},s:{s:i},s:s}", "kind", "test.file", "apply", "v", 1,
+			  "inverse", "v", -1, "describe", "small \"one\"");
+	big = json_pack("{s:s,s:{s:o},s:{s:b},s:s}", "kind", "test.file", "apply", "lines", arr,
+			"inverse", "none", 1, "describe", "big");
+	unlink(path);
+	assert_int_equal(journal_open(path, JOURNAL_CREATE, "CHG-1", &j, &err), 0);
+	assert_int_equal(journal_append(j, JOURNAL_INTENT, small, NULL), 0);
+	assert_int_equal(journal_append(j, JOURNAL_INTENT, big, NULL), 0);
+	assert_int_equal(journal_append(j, JOURNAL_INTENT, small, NULL), 0);
+	assert_int_equal(journal_sync(j, &err), 0);
+	journal_close(j);
+
+	assert_int_equal(read_file(path, 64u << 20, &file, &len, &err), 0);
+	assert_int_equal(journal_open(path, JOURNAL_READONLY, "CHG-1", &j, &err), 0);
+	for (i = 0; i < journal_count(j); i++) {
+		const struct journal_record *r = journal_get(j, i);
+		char *want;
+		uint32_t blen;
+		if (r->offset == last)
+			continue;
+		last = r->offset;
+		blen = (uint32_t)((unsigned char)file[r->offset + 4] << 24 |
+				  (unsigned char)file[r->offset + 5] << 16 |
+				  (unsigned char)file[r->offset + 6] << 8 |
+				  (unsigned char)file[r->offset + 7]);
+		want = json_dumps(r->frame, JSON_COMPACT | JSON_SORT_KEYS);
+		assert_non_null(want);
+		assert_int_equal(blen, strlen(want));
+		assert_memory_equal(file + r->offset + 24, want, blen);
+		free(want);
+		seen++;
+	}
+	assert_int_equal(seen, 4); /* the header and the three */
+	journal_close(j);
+	free(file);
+	json_decref(small);
+	json_decref(big);
+}
+
 /* A new journal's header is synced with the first intents, not on its own:
  * a crash (or power cut) before then may leave only the file's head, and
  * the next writer starts the journal afresh. */
@@ -554,6 +610,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_group_split, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_shared_values, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_string_escapes, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_frame_bytes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_created_not_yet_synced, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_groups, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_torn_tails, setup, teardown),
