@@ -70,6 +70,7 @@ static void print_report(struct cli *cli, const struct rollback_report *rep, con
 		       rep->conflicts, rep->failed, rep->skipped);
 }
 
+/* The journal's note that a rollback starts: by whom, why, with --force or not. */
 static int note_start(struct journal *j, const char *reason, bool force, struct cut_err *err)
 {
 	json_t *body = json_pack("{s:s,s:s?,s:b}", "event", "rollback", "text", reason, "force",
@@ -79,7 +80,41 @@ static int note_start(struct journal *j, const char *reason, bool force, struct 
 	json_decref(body);
 	if (r < 0)
 		return cut_errf(err, r, NULL, "journal %s: %s", journal_path(j), cut_strerror(r));
-	return journal_sync(j, err);
+	return 0; /* durable with the first undo intents (one fsync, not two), or at close */
+}
+
+/* The rollback of the open journal j; returns the exit code. */
+static int roll_back(struct cli *cli, struct journal *j, struct step_ctx *ctx,
+		     struct rollback_ahead *ahead, const char *path, const char *reason)
+{
+	struct rollback_report rep;
+	struct cut_err err;
+	int r;
+
+	cut_err_clear(&err);
+	if (journal_warning(j))
+		cli_warn(cli, "%s", journal_warning(j));
+	if (journal_count(j) == 0) {
+		/* a crash while the journal was being created: nothing was done */
+		if (cli->json)
+			cli_print_json(json_pack("{s:s,s:o,s:i}", "journal", path, "steps", json_array(),
+						 "undone", 0));
+		else
+			printf("nothing to undo: the journal holds no record\n");
+		return CUT_EXIT_OK;
+	}
+	if (!cli->dry_run) {
+		r = note_start(j, reason, ctx->force, &err);
+		if (r < 0)
+			return cli_fail(cli, &err);
+	}
+	r = rollback_run_ahead(j, &cli->reg, ctx, ahead, &rep, &err);
+	print_report(cli, &rep, path);
+	if (CUT_FREE_AT_EXIT)
+		rollback_report_free(&rep);
+	if (r < 0)
+		return cli_fail(cli, &err);
+	return CUT_EXIT_OK;
 }
 
 int cmd_rollback(struct cli *cli, int argc, char **argv)
@@ -94,7 +129,7 @@ int cmd_rollback(struct cli *cli, int argc, char **argv)
 	};
 	struct step_ctx ctx = { .say = cli_say, .say_cookie = cli };
 	const char *path = NULL, *reason = NULL;
-	struct rollback_report rep;
+	struct rollback_ahead *ahead;
 	struct journal *j;
 	struct cut_err err;
 	int c, r;
@@ -118,34 +153,15 @@ int cmd_rollback(struct cli *cli, int argc, char **argv)
 		return cli_usage_error(cli, usage, "rollback: give --journal JOURNAL (and nothing else)");
 	ctx.dry_run = cli->dry_run;
 	cut_err_clear(&err);
-	r = journal_open(path, cli->dry_run ? JOURNAL_READONLY : 0, NULL, &j, &err);
-	if (r < 0)
+	ahead = rollback_ahead_new(&cli->reg); /* kinds start reading while the journal is read */
+	r = journal_open_watched(path, cli->dry_run ? JOURNAL_READONLY : 0, NULL,
+				 rollback_ahead_watch(ahead), &j, &err);
+	if (r < 0) {
+		rollback_ahead_free(ahead);
 		return cli_fail(cli, &err);
-	if (journal_warning(j))
-		cli_warn(cli, "%s", journal_warning(j));
-	if (journal_count(j) == 0) {
-		/* a crash while the journal was being created: nothing was done */
-		journal_close(j);
-		if (cli->json)
-			cli_print_json(json_pack("{s:s,s:o,s:i}", "journal", path, "steps", json_array(),
-						 "undone", 0));
-		else
-			printf("nothing to undo: the journal holds no record\n");
-		return CUT_EXIT_OK;
 	}
-	if (!cli->dry_run) {
-		r = note_start(j, reason, ctx.force, &err);
-		if (r < 0) {
-			journal_close(j);
-			return cli_fail(cli, &err);
-		}
-	}
-	r = rollback_run(j, &cli->reg, &ctx, &rep, &err);
-	print_report(cli, &rep, path);
-	if (CUT_FREE_AT_EXIT)
-		rollback_report_free(&rep);
+	r = roll_back(cli, j, &ctx, ahead, path, reason);
+	rollback_ahead_free(ahead);
 	journal_close(j);
-	if (r < 0)
-		return cli_fail(cli, &err);
-	return CUT_EXIT_OK;
+	return r;
 }

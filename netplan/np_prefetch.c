@@ -1,5 +1,5 @@
 /* netplan/np_prefetch.c — the hosts' kernel state, read while the plan is
- * being checked.
+ * being checked (or, for a rollback, while its journal is read).
  *
  * Dumping a 10,000-route host takes ~10 ms, and checking the plan's route
  * changes as long; neither needs the other. So once the plan's file is read
@@ -60,6 +60,13 @@ static bool listed(const struct netplan_prefetch *pf, const char *netns)
 	return false;
 }
 
+static struct netplan_prefetch *start(struct netplan_prefetch *pf)
+{
+	if (pthread_create(&pf->thread, NULL, prefetch_main, pf) != 0)
+		pf->joined = true; /* nothing read: the caller reads */
+	return pf;
+}
+
 struct netplan_prefetch *netplan_prefetch(const json_t *section, const char *netns_override)
 {
 	const json_t *hosts = json_object_get(section, "hosts");
@@ -80,9 +87,19 @@ struct netplan_prefetch *netplan_prefetch(const json_t *section, const char *net
 		if (!listed(pf, netns))
 			pf->hosts[pf->n++].netns = netns ? xstrdup(netns) : NULL;
 	}
-	if (pthread_create(&pf->thread, NULL, prefetch_main, pf) != 0)
-		pf->joined = true; /* nothing read: the diff reads */
-	return pf;
+	return start(pf);
+}
+
+struct netplan_prefetch *np_prefetch_one(const char *netns)
+{
+	struct netplan_prefetch *pf;
+
+	if (netns && !np_netns_name_ok(netns))
+		return NULL;
+	pf = xcalloc(1, sizeof(*pf));
+	pf->hosts = xcalloc(1, sizeof(*pf->hosts));
+	pf->hosts[pf->n++].netns = netns ? xstrdup(netns) : NULL;
+	return start(pf);
 }
 
 static void join(struct netplan_prefetch *pf)

@@ -799,28 +799,32 @@ static void *read_job_main(void *arg)
 
 /* The kernel's state into st, and the payloads into ops at the same time:
  * decoding (10,000 route texts) needs only the device names, so a second
- * thread dumps the routes meanwhile. */
+ * thread dumps the routes meanwhile — or has done so already, for a
+ * rollback that read this host ahead (pf, from kind_read_ahead). */
 static int read_and_decode(struct np_conn *c, int what, struct np_state *st,
 			   struct np_decoder *d, struct step *const *steps, size_t n, bool inverse,
-			   struct cut_err *err)
+			   struct netplan_prefetch *pf, struct cut_err *err)
 {
 	const char *netns = payload_netns(inverse ? steps[0]->inverse : steps[0]->apply);
 	struct read_job job = { .c = c, .what = what, .st = st };
 	struct np_state links;
 	pthread_t thread;
-	bool threaded;
+	bool threaded = false;
 	int r = np_state_read(c, 0, &links, err);
 
 	if (r < 0)
 		return r;
 	cut_err_clear(&job.err);
-	threaded = pthread_create(&thread, NULL, read_job_main, &job) == 0;
-	if (!threaded) /* no thread: one after the other */
+	if (!pf)
+		threaded = pthread_create(&thread, NULL, read_job_main, &job) == 0;
+	if (!pf && !threaded) /* no thread: one after the other */
 		read_job_main(&job);
 	d->st = &links;
 	decode_all(d, steps, n, inverse, netns);
 	if (threaded)
 		pthread_join(thread, NULL);
+	if (pf && !np_prefetched(pf, netns, st)) /* taken already, or its read failed */
+		read_job_main(&job);
 	d->st = NULL;
 	np_state_free(&links);
 	if (job.r < 0)
@@ -841,7 +845,8 @@ int netplan_apply(const struct step_ctx *ctx, struct step *const *steps, size_t 
 		return 0;
 	r = np_conn_open(netns, &c, err);
 	if (r == 0)
-		r = read_and_decode(c, kinds_read(steps, n), &st, &d, steps, n, inverse, err);
+		r = read_and_decode(c, kinds_read(steps, n), &st, &d, steps, n, inverse, ctx->ahead,
+				    err);
 	if (r < 0)
 		goto out;
 	np_ops_classify(ctx, d.ops, d.n, &st);
@@ -883,16 +888,33 @@ static int kind_apply(const struct step_ctx *ctx, struct step *const *steps, siz
 	return netplan_apply(ctx, steps, n, inverse, err);
 }
 
-/* One netlink batch per host whatever the mix of kinds: they share the key. */
-static const struct step_kind routes_kind = {
-	.name = "routes", .apply = kind_apply, .batch_key = batch_key, .batch_max = 0,
-};
-static const struct step_kind route_kind = {
-	.name = "route", .apply = kind_apply, .batch_key = batch_key, .batch_max = 0,
-};
-static const struct step_kind addr_kind = {
-	.name = "addr", .apply = kind_apply, .batch_key = batch_key, .batch_max = 0,
-};
+/* A rollback reads the first host its journal names while it reads the
+ * rest of the journal; later hosts are read when their turn comes. The
+ * state read is used by the first batch of that host only (np_prefetched). */
+static void *kind_read_ahead(void *ahead, const json_t *step)
+{
+	const json_t *inverse = json_object_get(step, "inverse");
+
+	if (ahead || !json_is_object(inverse))
+		return ahead;
+	return np_prefetch_one(payload_netns(inverse));
+}
+
+static void kind_read_ahead_free(void *ahead)
+{
+	netplan_prefetch_free(ahead);
+}
+
+/* One netlink batch per host whatever the mix of kinds: they share the key
+ * (and what they read ahead). */
+#define NETPLAN_KIND(NAME)                                                               \
+	{                                                                                \
+		.name = NAME, .apply = kind_apply, .batch_key = batch_key, .batch_max = 0, \
+		.read_ahead = kind_read_ahead, .read_ahead_free = kind_read_ahead_free,  \
+	}
+static const struct step_kind routes_kind = NETPLAN_KIND("routes");
+static const struct step_kind route_kind = NETPLAN_KIND("route");
+static const struct step_kind addr_kind = NETPLAN_KIND("addr");
 
 int netplan_register_steps(struct step_registry *reg)
 {

@@ -42,6 +42,7 @@ struct journal {
 	int64_t time_sec;
 	long crash_at, crash_count;
 	bool crash_torn;
+	const struct journal_watch *watch; /* while opening only */
 };
 
 static const char *const phase_names[] = {
@@ -332,10 +333,22 @@ static int bad_frame(struct journal *j, const unsigned char *buf, size_t size, s
 	return 0;
 }
 
+/* The watcher, of the intents among the records from first on. */
+static void tell_intents(const struct journal *j, size_t first)
+{
+	size_t i;
+
+	if (!j->watch || !j->watch->intent)
+		return;
+	for (i = first; i < j->n; i++)
+		if (j->recs[i].phase == JOURNAL_INTENT && j->recs[i].kind)
+			j->watch->intent(j->watch->cookie, j->recs[i].kind, j->recs[i].body);
+}
+
 static int parse_frames(struct journal *j, const unsigned char *buf, size_t size,
 			size_t *torn_at, struct cut_err *err)
 {
-	size_t off = FILE_HEAD_LEN;
+	size_t off = FILE_HEAD_LEN, first;
 	uint64_t want_seq = 1;
 
 	*torn_at = size;
@@ -364,11 +377,13 @@ static int parse_frames(struct journal *j, const unsigned char *buf, size_t size
 		if (get64(buf + off + 8) != want_seq)
 			return corrupt(j, off, "record out of sequence", err);
 		body = json_parse_strict((const char *)buf + off + FRAME_HEAD_LEN, len);
+		first = j->n;
 		used = add_frame(j, want_seq, off, body);
 		if (used == 0) {
 			json_decref(body);
 			return corrupt(j, off, "record is not a journal record", err);
 		}
+		tell_intents(j, first);
 		want_seq += used;
 		j->next_seq = want_seq;
 		off += FRAME_HEAD_LEN + len;
@@ -941,12 +956,19 @@ static int create_new(struct journal *j, const char *change, struct cut_err *err
 int journal_open(const char *path, int flags, const char *change, struct journal **ret,
 		 struct cut_err *err)
 {
+	return journal_open_watched(path, flags, change, NULL, ret, err);
+}
+
+int journal_open_watched(const char *path, int flags, const char *change,
+			 const struct journal_watch *watch, struct journal **ret, struct cut_err *err)
+{
 	struct journal *j = xcalloc(1, sizeof(*j));
 	bool readonly = flags & JOURNAL_READONLY;
 	struct stat st;
 	int r;
 
 	*ret = NULL;
+	j->watch = watch;
 	j->path = xstrdup(path);
 	j->fd = j->lock_fd = -1;
 	j->flags = flags;
@@ -973,6 +995,7 @@ int journal_open(const char *path, int flags, const char *change, struct journal
 		r = create_new(j, change, err); /* new, or a crash during creation */
 	else
 		r = load_existing(j, change, err);
+	j->watch = NULL;
 	if (r < 0)
 		goto fail;
 	*ret = j;

@@ -89,6 +89,20 @@ enum {
 int journal_open(const char *path, int flags, const char *change, struct journal **ret,
 		 struct cut_err *err) CUT_MUST_CHECK;
 
+/* Told of each intent step as opening reads it, before the records after
+ * it are read: lets a rollback start reading ahead what undoing it will
+ * need (rollback.h). step is the step's object (apply, inverse, describe),
+ * borrowed for the call. */
+struct journal_watch {
+	void (*intent)(void *cookie, const char *kind, const json_t *step);
+	void *cookie;
+};
+
+/* journal_open, telling watch (may be NULL) of every intent it reads. */
+int journal_open_watched(const char *path, int flags, const char *change,
+			 const struct journal_watch *watch, struct journal **ret,
+			 struct cut_err *err) CUT_MUST_CHECK;
+
 /* Closes, releasing the lock. NULL-safe. */
 void journal_close(struct journal *j);
 

@@ -351,8 +351,91 @@ static void tally(struct rollback_report *rep, struct step *steps, size_t n, siz
 	}
 }
 
+/* ---- reading ahead ---- */
+
+/* One state per distinct read_ahead function (a room's kinds share one). */
+struct ahead_slot {
+	void *(*read)(void *ahead, const json_t *step);
+	void (*free)(void *ahead);
+	void *state;
+};
+
+struct rollback_ahead {
+	const struct step_registry *reg;
+	struct journal_watch watch;
+	struct ahead_slot slots[STEP_REGISTRY_MAX];
+	size_t n;
+	const char *last_name;        /* the kind of the intent before, found once */
+	const struct step_kind *last;
+};
+
+static struct ahead_slot *ahead_slot(struct rollback_ahead *a, const struct step_kind *kind,
+				     bool make)
+{
+	size_t i;
+
+	if (!kind || !kind->read_ahead)
+		return NULL;
+	for (i = 0; i < a->n; i++)
+		if (a->slots[i].read == kind->read_ahead)
+			return &a->slots[i];
+	if (!make || a->n == STEP_REGISTRY_MAX)
+		return NULL;
+	a->slots[a->n] = (struct ahead_slot){ kind->read_ahead, kind->read_ahead_free, NULL };
+	return &a->slots[a->n++];
+}
+
+static void ahead_intent(void *cookie, const char *kind_name, const json_t *step)
+{
+	struct rollback_ahead *a = cookie;
+	struct ahead_slot *slot;
+
+	if (!a->last_name || strcmp(a->last_name, kind_name) != 0) {
+		a->last = step_registry_find(a->reg, kind_name);
+		a->last_name = kind_name;
+	}
+	slot = ahead_slot(a, a->last, true);
+	if (slot)
+		slot->state = slot->read(slot->state, step);
+}
+
+struct rollback_ahead *rollback_ahead_new(const struct step_registry *reg)
+{
+	struct rollback_ahead *a = xcalloc(1, sizeof(*a));
+
+	a->reg = reg;
+	a->watch = (struct journal_watch){ ahead_intent, a };
+	return a;
+}
+
+const struct journal_watch *rollback_ahead_watch(struct rollback_ahead *a)
+{
+	return a ? &a->watch : NULL;
+}
+
+void rollback_ahead_free(struct rollback_ahead *a)
+{
+	size_t i;
+
+	if (!a)
+		return;
+	for (i = 0; i < a->n; i++)
+		if (a->slots[i].state && a->slots[i].free)
+			a->slots[i].free(a->slots[i].state);
+	free(a);
+}
+
+/* ---- the rollback ---- */
+
 int rollback_run(struct journal *j, const struct step_registry *reg, const struct step_ctx *ctx,
 		 struct rollback_report *rep, struct cut_err *err)
+{
+	return rollback_run_ahead(j, reg, ctx, NULL, rep, err);
+}
+
+int rollback_run_ahead(struct journal *j, const struct step_registry *reg,
+		       const struct step_ctx *ctx, struct rollback_ahead *a,
+		       struct rollback_report *rep, struct cut_err *err)
 {
 	const struct journal_record **recs;
 	struct step *steps;
@@ -376,6 +459,8 @@ int rollback_run(struct journal *j, const struct step_registry *reg, const struc
 	while (done < n) {
 		const struct step_kind *kind = step_registry_find(reg, steps[done].kind);
 		size_t len = batch_len(kind, ptrs + done, n - done, true);
+		struct ahead_slot *slot = a ? ahead_slot(a, kind, false) : NULL;
+		struct step_ctx bctx = *ctx;
 		struct cut_err batch_err;
 
 		cut_err_clear(&batch_err);
@@ -384,7 +469,9 @@ int rollback_run(struct journal *j, const struct step_registry *reg, const struc
 			if (r < 0)
 				goto out;
 		}
-		r = run_kind(reg, ctx, ptrs + done, len, true, &batch_err);
+		/* only the first batch: after others ran, what was read is old */
+		bctx.ahead = slot && done == 0 ? slot->state : NULL;
+		r = run_kind(reg, &bctx, ptrs + done, len, true, &batch_err);
 		if (r < 0 && r != CUT_ECONFLICT && !first_fail) {
 			first_fail = r;
 			fail_err = batch_err;

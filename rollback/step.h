@@ -66,6 +66,8 @@ struct step_ctx {
 			   struct cut_err *err);
 	void *before_send_cookie;
 	void *user;          /* for the kind: options of its own room */
+	void *ahead;         /* for the kind: what its read_ahead started (a
+			      * rollback reading ahead, rollback.h), or NULL */
 };
 
 struct step_kind {
@@ -83,6 +85,15 @@ struct step_kind {
 	char *(*batch_key)(const json_t *payload);
 	/* Largest batch the kind takes at once; 0 for no limit. */
 	size_t batch_max;
+	/* Optional, for speed. Given what it returned before (NULL the first
+	 * time) and an intent's step object (apply, inverse, describe) as a
+	 * rollback reads its journal, starts reading in the background what
+	 * undoing that step will need (a host's kernel state) and returns its
+	 * state; apply then finds it in ctx->ahead (in the rollback's first
+	 * batch only: later, it could be old). Kinds with the same
+	 * read_ahead share one state. apply must work as well without it. */
+	void *(*read_ahead)(void *ahead, const json_t *step);
+	void (*read_ahead_free)(void *ahead); /* waits for the reading to end */
 };
 
 #define STEP_REGISTRY_MAX 64

@@ -200,6 +200,74 @@ static void test_unknown_kind_fails_clearly(void **state)
 	assert_all("source", 0, 2);
 }
 
+/* Reading ahead: the kind's read_ahead sees every intent while the journal
+ * is opened, before the run starts; the run's first batch gets its state in
+ * ctx->ahead, later batches do not (what was read could be old by then);
+ * freeing the read-ahead frees the state once. */
+struct ahead_state {
+	int intents;
+};
+static const void *ahead_seen[NFILES];
+static int ahead_batches, ahead_freed;
+
+static void *count_intents(void *ahead, const json_t *step)
+{
+	struct ahead_state *a = ahead ? ahead : xcalloc(1, sizeof(*a));
+
+	assert_non_null(json_object_get(step, "inverse"));
+	a->intents++;
+	return a;
+}
+
+static void free_ahead(void *ahead)
+{
+	ahead_freed++;
+	free(ahead);
+}
+
+static int apply_seeing_ahead(const struct step_ctx *ctx, struct step *const *steps, size_t n,
+			      bool inverse, struct cut_err *err)
+{
+	ahead_seen[ahead_batches++] = ctx->ahead;
+	return test_file_kind.apply(ctx, steps, n, inverse, err);
+}
+
+static void test_read_ahead(void **state)
+{
+	struct step_kind kind = test_file_kind;
+	struct step_registry reg2;
+	struct rollback_ahead *a;
+	struct rollback_report rep;
+	struct step_ctx ctx = { 0 };
+	struct ahead_state *st;
+	struct journal *j;
+	struct cut_err err;
+
+	(void)state;
+	assert_int_equal(apply(5, NULL), 0); /* two batches back: 3 (batch_max) and 2 */
+	kind.apply = apply_seeing_ahead;
+	kind.read_ahead = count_intents;
+	kind.read_ahead_free = free_ahead;
+	step_registry_init(&reg2);
+	assert_int_equal(step_registry_add(&reg2, &kind), 0);
+	a = rollback_ahead_new(&reg2);
+	assert_int_equal(journal_open_watched(jpath, 0, NULL, rollback_ahead_watch(a), &j, &err),
+			 0);
+	assert_int_equal(ahead_batches, 0);
+	assert_int_equal(rollback_run_ahead(j, &reg2, &ctx, a, &rep, &err), 0);
+	assert_int_equal(ahead_batches, 2);
+	st = (struct ahead_state *)ahead_seen[0];
+	assert_non_null(st);
+	assert_int_equal(st->intents, 5); /* all read while opening */
+	assert_null(ahead_seen[1]);
+	assert_int_equal(rep.undone, 5);
+	rollback_report_free(&rep);
+	journal_close(j);
+	rollback_ahead_free(a);
+	assert_int_equal(ahead_freed, 1);
+	assert_all("source", 0, 5);
+}
+
 static void test_registry(void **state)
 {
 	struct step_registry r;
@@ -221,6 +289,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_dry_run_changes_nothing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unknown_kind_fails_clearly, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_registry, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_read_ahead, setup, teardown),
 	};
 	return cmocka_run_group_tests_name("rollback engine", tests, NULL, NULL);
 }
