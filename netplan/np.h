@@ -218,6 +218,8 @@ int np_sender_finish(struct np_sender *s, struct cut_err *err);
  * host), moved into *st; false when there is none (then read it). */
 struct netplan_prefetch;
 bool np_prefetched(struct netplan_prefetch *pf, const char *netns, struct np_state *st);
+/* Is netns among the hosts pf reads (read or not yet)? Does not wait. */
+bool np_prefetch_has(const struct netplan_prefetch *pf, const char *netns);
 /* Reads one host's state ahead (a rollback's first host); NULL for a netns
  * that is no valid name. Free with netplan_prefetch_free(). */
 struct netplan_prefetch *np_prefetch_one(const char *netns);

@@ -109,6 +109,11 @@ static void join(struct netplan_prefetch *pf)
 	pf->joined = true;
 }
 
+bool np_prefetch_has(const struct netplan_prefetch *pf, const char *netns)
+{
+	return pf && listed(pf, netns);
+}
+
 bool np_prefetched(struct netplan_prefetch *pf, const char *netns, struct np_state *st)
 {
 	size_t i;

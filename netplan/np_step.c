@@ -815,6 +815,8 @@ static int read_and_decode(struct np_conn *c, int what, struct np_state *st,
 	if (r < 0)
 		return r;
 	cut_err_clear(&job.err);
+	if (!np_prefetch_has(pf, netns))
+		pf = NULL; /* read ahead for another host: dump this one beside decoding */
 	if (!pf)
 		threaded = pthread_create(&thread, NULL, read_job_main, &job) == 0;
 	if (!pf && !threaded) /* no thread: one after the other */
