@@ -227,7 +227,8 @@ static const char *const req_verb[] = {
 	[NP_REQ_ADD] = "add", [NP_REQ_REPLACE] = "replace", [NP_REQ_DEL] = "delete",
 };
 
-/* The route o's request sends; a key-only one is made in *key. */
+/* The route o's request sends; a key-only one is made in *key (NULL for
+ * the others). */
 static const struct np_route *route_sent(const struct np_op *o, struct np_route *key)
 {
 	if (o->send_as == NP_SEND_AFTER)
@@ -257,8 +258,8 @@ int np_ops_send(const struct step_ctx *ctx, struct np_conn *c, struct np_op *ops
 		const struct np_state *st, struct cut_err *err)
 {
 	struct np_req_item *items;
-	struct np_route *keys;
-	size_t *map, k = 0, i;
+	struct np_route *keys = NULL;
+	size_t *map, k = 0, i, nkeys = 0;
 	int r;
 
 	if (ctx->dry_run) {
@@ -269,14 +270,19 @@ int np_ops_send(const struct step_ctx *ctx, struct np_conn *c, struct np_op *ops
 	}
 	items = xcalloc(n + 1, sizeof(*items));
 	map = xcalloc(n + 1, sizeof(*map));
-	keys = xmalloc((n + 1) * sizeof(*keys)); /* written only for key-only deletes */
+	for (i = 0; i < n; i++) /* key-only deletes (--force) are rare: room for those only */
+		nkeys += ops[i].send && !ops[i].is_addr && ops[i].send_as == NP_SEND_KEY;
+	if (nkeys)
+		keys = xcalloc(nkeys, sizeof(*keys));
+	nkeys = 0;
 	for (i = 0; i < n; i++) {
 		if (!ops[i].send)
 			continue;
 		items[k].op = ops[i].req;
 		items[k].is_addr = ops[i].is_addr;
 		if (!ops[i].is_addr)
-			items[k].route = route_sent(&ops[i], &keys[k]);
+			items[k].route = route_sent(&ops[i], ops[i].send_as == NP_SEND_KEY
+								 ? &keys[nkeys++] : NULL);
 		items[k].addr = &ops[i].asend;
 		map[k++] = i;
 	}
@@ -891,8 +897,8 @@ static int kind_apply(const struct step_ctx *ctx, struct step *const *steps, siz
 }
 
 /* A rollback reads the first host its journal names while it reads the
- * rest of the journal; later hosts are read when their turn comes. The
- * state read is used by the first batch of that host only (np_prefetched). */
+ * rest of the journal. The rollback's first batch uses that state when it
+ * is that host's (np_prefetch_has); every other batch reads its own. */
 static void *kind_read_ahead(void *ahead, const json_t *step)
 {
 	const json_t *inverse = json_object_get(step, "inverse");
