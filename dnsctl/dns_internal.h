@@ -195,6 +195,15 @@ struct dns_change {
 /* Decodes a payload; 0 or CUT_EINPUT with *err naming the key. */
 int dns_change_decode(const json_t *payload, struct dns_change *c, struct cut_err *err)
 	CUT_MUST_CHECK;
+/* Decodes a step's change for one direction: its apply payload, or with
+ * inverse its inverse — which names the apply payload ({"inverse_of":
+ * "apply", "ttl": N}: the same change reversed) or, in journals written
+ * before that, is a payload in full. */
+int dns_step_decode(const struct step *s, bool inverse, struct dns_change *c,
+		    struct cut_err *err) CUT_MUST_CHECK;
+/* The payload holding what the step's changes share (server, zone, verify
+ * options): the apply payload, unless the inverse is one in full. */
+const json_t *dns_step_payload(const struct step *s, bool inverse);
 void dns_change_clear(struct dns_change *c);
 
 struct dns_server_ref {

@@ -42,11 +42,6 @@ struct batch {
 	const char *zone;
 };
 
-static const json_t *payload_of(const struct step *s, bool inverse)
-{
-	return inverse ? s->inverse : s->apply;
-}
-
 /* ---- reading the RRsets back to explain a refusal ---- */
 
 struct readback {
@@ -511,9 +506,9 @@ static int decode_all(struct batch *b, struct cut_err *err)
 	size_t i;
 	int r;
 
-	r = dns_server_decode(payload_of(b->steps[0], b->inverse), &b->srv, err);
+	r = dns_server_decode(dns_step_payload(b->steps[0], b->inverse), &b->srv, err);
 	for (i = 0; i < b->n && r == 0; i++) {
-		r = dns_change_decode(payload_of(b->steps[i], b->inverse), &b->ch[i], err);
+		r = dns_step_decode(b->steps[i], b->inverse, &b->ch[i], err);
 		if (r == 0 && strcmp(b->ch[i].zone, b->ch[0].zone) != 0)
 			r = cut_errf(err, CUT_EINTERNAL, NULL, "one batch with two zones");
 	}
@@ -550,22 +545,22 @@ static void batch_free(struct batch *b)
 
 static int verify_after_rollback(struct batch *b, struct cut_err *err)
 {
-	json_t **payloads = xcalloc(b->n + 1, sizeof(*payloads));
+	const struct step **done = xcalloc(b->n + 1, sizeof(*done));
 	struct dns_verify_report rep;
-	json_int_t wait = json_integer_value(json_object_get(payload_of(b->steps[0], true),
+	json_int_t wait = json_integer_value(json_object_get(dns_step_payload(b->steps[0], true),
 							     "verify_wait_ms"));
-	size_t i, np = 0;
+	size_t i, nd = 0;
 	int r = 0;
 
 	for (i = 0; i < b->n; i++)
 		if (b->steps[i]->result == 0)
-			payloads[np++] = (json_t *)payload_of(b->steps[i], true);
-	if (np)
-		r = dns_verify(payloads, np, wait > 0 ? wait : DNS_ROLLBACK_WAIT_MS, b->ctx->say, b->ctx->say_cookie,
-			       &rep, err);
-	if (np)
+			done[nd++] = b->steps[i];
+	if (nd)
+		r = dns_verify(done, nd, true, wait > 0 ? wait : DNS_ROLLBACK_WAIT_MS, b->ctx->say,
+			       b->ctx->say_cookie, &rep, err);
+	if (nd)
 		dns_verify_report_free(&rep);
-	free(payloads);
+	free(done);
 	return r;
 }
 
@@ -617,8 +612,9 @@ out:
 	return r;
 }
 
-static char *batch_key(const json_t *payload)
+static char *batch_key(const struct step *s, bool inverse)
 {
+	const json_t *payload = dns_step_payload(s, inverse);
 	const json_t *srv = json_object_get(payload, "server");
 
 	return xasprintf("%s#%lld|%s|%s|%s", json_string_value(json_object_get(srv, "address")) ?: "",

@@ -14,6 +14,15 @@
  * Defaults may be left out (and are, when cutover writes a payload):
  * server.timeout_ms 5000, to_type = type, verify [], verify_ns false,
  * verify_wait_ms 30000.
+ *
+ * A step's inverse names its apply payload rather than repeating it:
+ *
+ *   { "inverse_of": "apply", "ttl": 3600 }
+ *
+ * is the apply's change reversed — "from" and "to", "type" and "to_type"
+ * swapped — with that TTL (a dns.ttl step's apply has from = to, so its
+ * inverse is the same RRset at the old TTL). Journals written before this
+ * hold the inverse in full, as a payload of the form above; both are read.
  */
 #include <errno.h>
 #include <string.h>
@@ -108,6 +117,56 @@ int dns_change_decode(const json_t *payload, struct dns_change *c, struct cut_er
 		r = decode_sets(payload, c, err);
 	if (r < 0)
 		dns_change_clear(c);
+	return r;
+}
+
+/* Journals before inverses named their apply payload hold them in full. */
+static bool inverse_in_full(const struct step *s)
+{
+	return !json_object_get(s->inverse, "inverse_of");
+}
+
+const json_t *dns_step_payload(const struct step *s, bool inverse)
+{
+	return inverse && inverse_in_full(s) ? s->inverse : s->apply;
+}
+
+static void reverse(struct dns_change *c, uint32_t ttl)
+{
+	struct dns_rdset set = c->from;
+	const json_t *text = c->from_text;
+	uint16_t type = c->type;
+
+	c->from = c->to;
+	c->to = set;
+	c->from_text = c->to_text;
+	c->to_text = text;
+	c->type = c->to_type;
+	c->to_type = type;
+	c->ttl = ttl;
+}
+
+int dns_step_decode(const struct step *s, bool inverse, struct dns_change *c, struct cut_err *err)
+{
+	const char *of;
+	const json_t *ttl;
+	int r;
+
+	if (!inverse)
+		return dns_change_decode(s->apply, c, err);
+	if (inverse_in_full(s))
+		return dns_change_decode(s->inverse, c, err);
+	memset(c, 0, sizeof(*c));
+	of = json_string_value(json_object_get(s->inverse, "inverse_of"));
+	ttl = json_object_get(s->inverse, "ttl");
+	if (!of || strcmp(of, "apply") != 0)
+		return bad(err, "inverse_of", "is not \"apply\"");
+	if (!json_is_integer(ttl) || json_integer_value(ttl) < 0 ||
+	    json_integer_value(ttl) > (json_int_t)DNS_TTL_MAX)
+		return bad(err, "ttl", "of the inverse is not a TTL");
+	r = dns_change_decode(s->apply, c, err);
+	if (r == 0)
+		reverse(c, (uint32_t)json_integer_value(ttl));
 	return r;
 }
 

@@ -52,7 +52,7 @@ static json_t *strv_json(char *const *v, size_t n)
 }
 
 /* Defaults are left out of payloads (dns_payload.c fills them back in): a
- * journal holds two payloads per record, and 1,000 records are 2,000 of them. */
+ * journal holds a payload per record, and 1,000 records are 1,000 of them. */
 static json_t *server_json(const struct dns_server *s, const struct dns_step_opts *o)
 {
 	json_t *j = json_pack("{s:s,s:i}", "address", s->address, "port", (int)s->port);
@@ -149,6 +149,17 @@ static json_t *payload(const struct dns_plan *p, const struct dns_record *r, con
 	return j;
 }
 
+/* The inverse names the apply payload: the same change reversed, with this
+ * TTL (dns_payload.c). Half the payloads to build, journal and free. */
+static json_t *inverse_payload(json_t *apply_name, uint32_t ttl)
+{
+	json_t *j = json_object();
+
+	json_object_set_nocheck(j, "inverse_of", apply_name);
+	json_object_set_new_nocheck(j, "ttl", json_integer((json_int_t)ttl));
+	return j;
+}
+
 static char *join(char *const *v, size_t n)
 {
 	size_t i, len = 1, o = 0;
@@ -193,11 +204,13 @@ int dns_switch_steps(const struct dns_plan *p, const struct dns_step_opts *o, st
 {
 	struct zone_json *zj;
 	struct step *steps;
+	json_t *apply_name;
 	size_t *order, i;
 	int r = check_plan(p, err);
 
 	if (r < 0)
 		return r;
+	apply_name = json_string_nocheck("apply");
 	order = by_zone(p);
 	steps = xcalloc(p->nrecords + 1, sizeof(*steps));
 	zj = xcalloc(p->nzones + 1, sizeof(*zj));
@@ -208,12 +221,11 @@ int dns_switch_steps(const struct dns_plan *p, const struct dns_step_opts *o, st
 		json_t *tt = rec->to_type == rec->type ? json_incref(t)
 						       : json_string(dns_type_name(rec->to_type));
 		struct side fwd = { rec->type, rec->to_type, owner, t, tt, from, to, rec->ttl };
-		struct side inv = { rec->to_type, rec->type, owner, tt, t, to, from, rec->restore_ttl };
 		char *a = join(rec->from, rec->nfrom), *b = join(rec->to, rec->nto);
 
 		zone_json_init(&zj[rec->zone], p, rec->zone, o);
 		step_init(&steps[i], dns_rrset_kind.name, payload(p, rec, &fwd, &zj[rec->zone], o),
-			  payload(p, rec, &inv, &zj[rec->zone], o), "%s %s %s -> %s %s", rec->owner,
+			  inverse_payload(apply_name, rec->restore_ttl), "%s %s %s -> %s %s", rec->owner,
 			  dns_type_name(rec->type), a, dns_type_name(rec->to_type), b);
 		json_decref(from);
 		json_decref(to);
@@ -223,6 +235,7 @@ int dns_switch_steps(const struct dns_plan *p, const struct dns_step_opts *o, st
 		free(a);
 		free(b);
 	}
+	json_decref(apply_name);
 	zone_json_free(zj, p->nzones);
 	free(order);
 	*ret = steps;
@@ -236,18 +249,20 @@ int dns_prelower_steps(const struct dns_plan *p, const struct dns_current *cur,
 {
 	struct zone_json *zj;
 	struct step *steps;
+	json_t *apply_name;
 	size_t *order, i, n = 0;
 	int r = check_plan(p, err);
 
 	if (r < 0)
 		return r;
+	apply_name = json_string_nocheck("apply");
 	order = by_zone(p);
 	steps = xcalloc(p->nrecords + 1, sizeof(*steps));
 	zj = xcalloc(p->nzones + 1, sizeof(*zj));
 	for (i = 0; i < p->nrecords; i++) {
 		const struct dns_record *rec = &p->records[order[i]];
 		const struct dns_current *c = &cur[order[i]];
-		struct side low, back;
+		struct side low;
 		json_t *from, *owner, *t;
 
 		if (rec->nfrom == 0 || !c->matches || c->ttl <= p->lowered_ttl)
@@ -256,16 +271,15 @@ int dns_prelower_steps(const struct dns_plan *p, const struct dns_current *cur,
 		owner = json_string(rec->owner);
 		t = json_string(dns_type_name(rec->type));
 		low = (struct side){ rec->type, rec->type, owner, t, t, from, from, p->lowered_ttl };
-		back = low;
-		back.ttl = c->ttl;
 		zone_json_init(&zj[rec->zone], p, rec->zone, o);
 		step_init(&steps[n++], dns_ttl_kind.name, payload(p, rec, &low, &zj[rec->zone], o),
-			  payload(p, rec, &back, &zj[rec->zone], o), "%s %s TTL %u -> %u", rec->owner,
+			  inverse_payload(apply_name, c->ttl), "%s %s TTL %u -> %u", rec->owner,
 			  dns_type_name(rec->type), c->ttl, p->lowered_ttl);
 		json_decref(from);
 		json_decref(owner);
 		json_decref(t);
 	}
+	json_decref(apply_name);
 	zone_json_free(zj, p->nzones);
 	free(order);
 	*ret = steps;

@@ -152,19 +152,21 @@ static size_t new_zone(struct vctx *v, const struct dns_change *c, const struct 
 	return v->nzones++;
 }
 
-static int group(struct vctx *v, json_t *const *payloads, size_t n, struct cut_err *err)
+static int group(struct vctx *v, const struct step *const *steps, size_t n, bool inverse,
+		 struct cut_err *err)
 {
 	size_t i;
 	int r = 0;
 
 	v->ch = xcalloc(n + 1, sizeof(*v->ch));
 	for (i = 0; i < n && r == 0; i++) {
+		const json_t *shared = dns_step_payload(steps[i], inverse);
 		struct dns_server_ref s;
 		size_t z;
 
-		r = dns_change_decode(payloads[i], &v->ch[i], err);
+		r = dns_step_decode(steps[i], inverse, &v->ch[i], err);
 		if (r == 0)
-			r = dns_server_decode(payloads[i], &s, err);
+			r = dns_server_decode(shared, &s, err);
 		if (r < 0)
 			break;
 		v->nch++;
@@ -174,7 +176,7 @@ static int group(struct vctx *v, json_t *const *payloads, size_t n, struct cut_e
 			z = new_zone(v, &v->ch[i], &s);
 			si = add_server(v, &s.t, s.timeout_ms);
 			server_add_zone(&v->servers[si], z);
-			r = add_verify_servers(v, z, payloads[i], err);
+			r = add_verify_servers(v, z, shared, err);
 		}
 		v->zones[z].recs = xrealloc(v->zones[z].recs,
 					    (v->zones[z].nrecs + 1) * sizeof(*v->zones[z].recs));
@@ -619,8 +621,9 @@ static void vctx_free(struct vctx *v)
 	pthread_mutex_destroy(&v->mu);
 }
 
-int dns_verify(json_t *const *payloads, size_t n, int64_t wait_ms, step_say_fn say,
-	       void *say_cookie, struct dns_verify_report *rep, struct cut_err *err)
+int dns_verify(const struct step *const *steps, size_t n, bool inverse, int64_t wait_ms,
+	       step_say_fn say, void *say_cookie, struct dns_verify_report *rep,
+	       struct cut_err *err)
 {
 	struct vctx v = { 0 };
 	int64_t start = now_monotonic_ms();
@@ -634,7 +637,7 @@ int dns_verify(json_t *const *payloads, size_t n, int64_t wait_ms, step_say_fn s
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
 	pthread_cond_init(&v.done_cv, &ca);
 	pthread_condattr_destroy(&ca);
-	r = group(&v, payloads, n, err);
+	r = group(&v, steps, n, inverse, err);
 	for (i = 0; i < v.nzones && r == 0; i++)
 		r = read_primary(&v, i, say, say_cookie, err);
 	if (r == 0 && v.nservers > THREADS_MAX)

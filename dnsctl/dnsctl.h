@@ -8,8 +8,9 @@
  *                (a change of type included: A -> CNAME);
  *   "dns.ttl"    rewrite one RRset with the same data and another TTL
  *                (prelower; its inverse puts the old TTL back).
- * A payload holds everything a rollback on another machine needs with only
- * the journal and the key file: server address/port, key FILE and key NAME
+ * A step's apply payload (its inverse names it and adds a TTL) holds
+ * everything a rollback on another machine needs with only the journal and
+ * the key file: server address/port, key FILE and key NAME
  * (never key material), zone, owner, types, both RRsets, TTL, the servers to
  * verify. docs/dns.md documents the section and the payload.
  *
@@ -141,9 +142,10 @@ int dns_prelower_steps(const struct dns_plan *p, const struct dns_current *cur,
 /* Verification: on every server of each zone (the primary, the plan's
  * servers, with verify_ns the NS RRset's addresses), in parallel, one
  * pipelined TCP connection per server: the SOA serial has reached the
- * primary's and every payload's owner answers its `to` RRset (and no longer
- * its old type when the type changed). Retries until wait_ms has passed.
- * payloads are dns.rrset/dns.ttl apply payloads (or inverses). */
+ * primary's and every step's owner answers its `to` RRset (and no longer
+ * its old type when the type changed) — for a rollback's steps (inverse)
+ * their inverse. Retries until wait_ms has passed. steps are dns.rrset or
+ * dns.ttl steps. */
 struct dns_lag {
 	char *server;        /* "127.0.0.1#15302" */
 	char *zone;
@@ -158,8 +160,9 @@ struct dns_verify_report {
 	int64_t elapsed_ms;
 };
 
-int dns_verify(json_t *const *payloads, size_t n, int64_t wait_ms, step_say_fn say,
-	       void *say_cookie, struct dns_verify_report *rep, struct cut_err *err) CUT_MUST_CHECK;
+int dns_verify(const struct step *const *steps, size_t n, bool inverse, int64_t wait_ms,
+	       step_say_fn say, void *say_cookie, struct dns_verify_report *rep,
+	       struct cut_err *err) CUT_MUST_CHECK;
 void dns_verify_report_free(struct dns_verify_report *rep);
 
 #endif

@@ -42,8 +42,10 @@ json_t *lz_action_payload(const struct lz_client *c, const struct lz_action *a, 
 	return p;
 }
 
-static char *batch_key(const json_t *payload)
+static char *batch_key(const struct step *s, bool inverse)
 {
+	const json_t *payload = inverse ? s->inverse : s->apply;
+
 	return xasprintf("%s %s", json_string_value(json_object_get(payload, "endpoint")) ?: "",
 			 json_string_value(json_object_get(payload, "zone")) ?: "");
 }

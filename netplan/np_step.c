@@ -884,9 +884,9 @@ out:
 	return r;
 }
 
-static char *batch_key(const json_t *payload)
+static char *batch_key(const struct step *s, bool inverse)
 {
-	const char *ns = payload_netns(payload);
+	const char *ns = payload_netns(inverse ? s->inverse : s->apply);
 	return xstrdup(ns ? ns : "");
 }
 

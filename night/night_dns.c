@@ -365,18 +365,19 @@ static int open_checked(struct night_dns_result *res, const struct night_dns_opt
 static int verify_steps(struct night_dns_result *res, const struct night_dns_opts *o,
 			bool only_applied, struct cut_err *err)
 {
-	json_t **payloads = xcalloc(res->nsteps + 1, sizeof(*payloads));
+	const struct step **which = xcalloc(res->nsteps + 1, sizeof(*which));
 	size_t i, n = 0;
 	int r = 0;
 
 	for (i = 0; i < res->nsteps; i++)
 		if (!only_applied || res->steps[i].result == 0)
-			payloads[n++] = res->steps[i].apply;
+			which[n++] = &res->steps[i];
 	if (n) {
-		r = dns_verify(payloads, n, o->wait_ms, o->say, o->say_cookie, &res->verify, err);
+		r = dns_verify(which, n, false, o->wait_ms, o->say, o->say_cookie, &res->verify,
+			       err);
 		res->verified = true;
 	}
-	free(payloads);
+	free(which);
 	return r;
 }
 

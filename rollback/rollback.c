@@ -172,11 +172,11 @@ static size_t batch_len(const struct step_kind *kind, struct step *const *steps,
 	size_t len = 1;
 
 	if (kind && kind->batch_key)
-		key0 = kind->batch_key(inverse ? steps[0]->inverse : steps[0]->apply);
+		key0 = kind->batch_key(steps[0], inverse);
 	while (len < n && strcmp(steps[len]->kind, steps[0]->kind) == 0 &&
 	       (!kind || !kind->batch_max || len < kind->batch_max)) {
 		if (kind && kind->batch_key) {
-			char *key = kind->batch_key(inverse ? steps[len]->inverse : steps[len]->apply);
+			char *key = kind->batch_key(steps[len], inverse);
 			bool same = key && key0 && strcmp(key, key0) == 0;
 			free(key);
 			if (!same)

@@ -79,10 +79,11 @@ struct step_kind {
 	 * with *err describing it for the batch. */
 	int (*apply)(const struct step_ctx *ctx, struct step *const *steps, size_t n, bool inverse,
 		     struct cut_err *err);
-	/* Steps of one kind whose payloads give the same key may share a batch
-	 * (e.g. same server and zone). NULL: all steps of the kind may. Returns a
-	 * malloc'd string. */
-	char *(*batch_key)(const json_t *payload);
+	/* Steps of one kind that give the same key may share a batch (e.g. same
+	 * server and zone), for the forward direction or with inverse=true the
+	 * rollback's (an inverse may name its apply payload rather than repeat
+	 * it). NULL: all steps of the kind may. Returns a malloc'd string. */
+	char *(*batch_key)(const struct step *s, bool inverse);
 	/* Largest batch the kind takes at once; 0 for no limit. */
 	size_t batch_max;
 	/* Optional, for speed. Given what it returned before (NULL the first

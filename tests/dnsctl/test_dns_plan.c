@@ -4,10 +4,12 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
 
+#include "dns_internal.h"
 #include "dnsctl.h"
 #include "jsonfile.h"
 #include "schema.h"
@@ -115,26 +117,36 @@ static void test_rows(void **state)
 	}
 }
 
-static void test_typed(void **state)
+static const char typed_plan[] =
+	"{\"dns\":{" PRIM ",\"servers\":[{\"name\":\"s\",\"address\":"
+	"\"127.0.0.2\",\"port\":5301}],\"zones\":[{\"name\":\"Example.COM.\","
+	"\"primary\":\"p\",\"verify\":[\"s\"],\"verify_ns\":false}],"
+	"\"lowered_ttl\":\"2m\",\"records\":[{\"name\":\"API.example.com\","
+	"\"type\":\"a\",\"to_type\":\"CNAME\",\"from\":[\"192.0.2.1\"],\"to\":"
+	"[\"LB.Example.NET.\"],\"restore_ttl\":\"1h\",\"gates\":[\"web\"]}]}}";
+
+static struct dns_plan *parse_typed(struct jsonfile **jf, struct diags *d)
 {
-	const char *text = "{\"dns\":{" PRIM ",\"servers\":[{\"name\":\"s\",\"address\":"
-			   "\"127.0.0.2\",\"port\":5301}],\"zones\":[{\"name\":\"Example.COM.\","
-			   "\"primary\":\"p\",\"verify\":[\"s\"],\"verify_ns\":false}],"
-			   "\"lowered_ttl\":\"2m\",\"records\":[{\"name\":\"API.example.com\","
-			   "\"type\":\"a\",\"to_type\":\"CNAME\",\"from\":[\"192.0.2.1\"],\"to\":"
-			   "[\"LB.Example.NET.\"],\"restore_ttl\":\"1h\",\"gates\":[\"web\"]}]}}";
-	struct diags d;
-	struct jsonfile *jf;
 	struct dns_plan *p;
 	struct schema sc;
 
+	diags_init(d);
+	*jf = jsonfile_parse("plan.json", typed_plan, strlen(typed_plan), d);
+	sc = (struct schema){ .jf = *jf, .d = d };
+	assert_int_equal(dns_plan_parse(&sc, json_object_get((*jf)->root, "dns"), "/etc/plan.json",
+					&p), 0);
+	assert_int_equal(d->errors, 0);
+	return p;
+}
+
+static void test_typed(void **state)
+{
+	struct diags d;
+	struct jsonfile *jf;
+	struct dns_plan *p;
+
 	(void)state;
-	diags_init(&d);
-	jf = jsonfile_parse("plan.json", text, strlen(text), &d);
-	sc = (struct schema){ .jf = jf, .d = &d };
-	assert_int_equal(dns_plan_parse(&sc, json_object_get(jf->root, "dns"), "/etc/plan.json", &p),
-			 0);
-	assert_int_equal(d.errors, 0);
+	p = parse_typed(&jf, &d);
 	assert_string_equal(p->zones[0].name, "example.com.");
 	assert_false(p->zones[0].verify_ns);
 	assert_int_equal(p->zones[0].nverify, 1);
@@ -150,11 +162,103 @@ static void test_typed(void **state)
 	diags_free(&d);
 }
 
+static void assert_set(uint16_t type, const struct dns_rdset *set, const char *want)
+{
+	char *text = dns_rdset_to_text(type, set);
+
+	assert_string_equal(text, want);
+	free(text);
+}
+
+/* The switch step of typed_plan with inverse as given, decoded backward:
+ * 0 or the error, whose message must hold words. */
+static int decode_inverse(const struct step *built, json_t *inverse, const char *words)
+{
+	struct step s = *built;
+	struct dns_change c;
+	struct cut_err err;
+	int r;
+
+	s.inverse = inverse;
+	cut_err_clear(&err);
+	r = dns_step_decode(&s, true, &c, &err);
+	if (r == 0)
+		dns_change_clear(&c);
+	else if (!strstr(err.msg, words))
+		fail_msg("\"%s\" lacks \"%s\"", err.msg, words);
+	json_decref(inverse);
+	return r;
+}
+
+/* A switch step's inverse names its apply payload; decoded, it is the
+ * apply's change reversed with the TTL to restore, batched alike. An
+ * inverse in full (journals written before) still reads; a damaged one
+ * is refused naming the key. */
+static void test_step_inverse(void **state)
+{
+	struct dns_step_opts o = { .verify_wait_ms = DNS_ROLLBACK_WAIT_MS };
+	struct dns_change fwd, inv;
+	struct cut_err err;
+	struct jsonfile *jf;
+	struct step *steps;
+	struct diags d;
+	struct dns_plan *p;
+	char *k1, *k2;
+	size_t n;
+
+	(void)state;
+	p = parse_typed(&jf, &d);
+	assert_int_equal(dns_switch_steps(p, &o, &steps, &n, &err), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(json_object_size(steps[0].inverse), 2);
+	assert_int_equal(dns_step_decode(&steps[0], false, &fwd, &err), 0);
+	assert_int_equal(dns_step_decode(&steps[0], true, &inv, &err), 0);
+	assert_string_equal(dns_type_name(fwd.type), "A");
+	assert_string_equal(dns_type_name(fwd.to_type), "CNAME");
+	assert_int_equal(fwd.ttl, 120);
+	assert_set(fwd.type, &fwd.from, "192.0.2.1");
+	assert_set(fwd.to_type, &fwd.to, "lb.example.net.");
+	assert_string_equal(inv.owner, "api.example.com.");
+	assert_string_equal(dns_type_name(inv.type), "CNAME");
+	assert_string_equal(dns_type_name(inv.to_type), "A");
+	assert_int_equal(inv.ttl, 3600);
+	assert_set(inv.type, &inv.from, "lb.example.net.");
+	assert_set(inv.to_type, &inv.to, "192.0.2.1");
+	assert_string_equal(json_string_value(json_array_get(inv.to_text, 0)), "192.0.2.1");
+	k1 = dns_rrset_kind.batch_key(&steps[0], false);
+	k2 = dns_rrset_kind.batch_key(&steps[0], true);
+	assert_string_equal(k1, k2);
+	free(k1);
+	free(k2);
+	dns_change_clear(&fwd);
+	dns_change_clear(&inv);
+
+	assert_int_equal(decode_inverse(&steps[0], json_pack(
+		"{s:{s:s,s:i,s:s},s:s,s:s,s:s,s:s,s:[s],s:[s],s:i}", "server", "address",
+		"127.0.0.1", "port", 5300, "key_file", "/k", "zone", "example.com.", "owner",
+		"api.example.com.", "type", "CNAME", "to_type", "A", "from", "lb.example.net.",
+		"to", "192.0.2.1", "ttl", 3600), NULL), 0);
+	assert_int_equal(decode_inverse(&steps[0], json_pack("{s:s,s:i}", "inverse_of", "to",
+							    "ttl", 60), "inverse_of"), CUT_EINPUT);
+	assert_int_equal(decode_inverse(&steps[0], json_pack("{s:s}", "inverse_of", "apply"),
+					"ttl"), CUT_EINPUT);
+	assert_int_equal(decode_inverse(&steps[0], json_pack("{s:s,s:i}", "inverse_of", "apply",
+							    "ttl", -1), "ttl"), CUT_EINPUT);
+	assert_int_equal(decode_inverse(&steps[0], json_pack("{s:s,s:s}", "inverse_of", "apply",
+							    "ttl", "1h"), "ttl"), CUT_EINPUT);
+	step_clear(&steps[0]);
+	free(steps);
+	dns_plan_free(p);
+	jsonfile_free(jf);
+	diags_free(&d);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_rows),
 		cmocka_unit_test(test_typed),
+		cmocka_unit_test(test_step_inverse),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
