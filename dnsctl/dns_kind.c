@@ -265,54 +265,19 @@ static int ensure_conn(struct batch *b, struct cut_err *err)
 	return 0;
 }
 
-/* One UPDATE message: todo[from..from+count), built, then signed. */
+/* One UPDATE message: todo[from..from+count), built and ready to sign. */
 struct out_msg {
 	uint8_t *msg;
 	size_t len, cap, from, count;
 	uint16_t id;
 	uint8_t mac[64];
 	size_t mac_len;
-	bool is_signed;
-	int sign_r;
 };
-
-/* Signs m in place (its TSIG appended, its length prefix updated) when the
- * server has a key; m->sign_r is 0 or the error. */
-static void sign_msg(struct batch *b, struct out_msg *m)
-{
-	size_t mlen = m->len - 2;
-
-	m->is_signed = true;
-	m->sign_r = 0;
-	if (!b->key)
-		return;
-	m->sign_r = dns_tsig_sign(b->key, m->msg + 2, &mlen, m->cap - 2,
-				  (uint64_t)(now_realtime_ms() / 1000), m->mac, &m->mac_len);
-	if (m->sign_r < 0)
-		return;
-	m->len = mlen + 2;
-	m->msg[0] = (uint8_t)(mlen >> 8);
-	m->msg[1] = (uint8_t)mlen;
-}
-
-struct sign_job {
-	struct batch *b;
-	struct out_msg *m;
-};
-
-static void sign_meanwhile(void *arg)
-{
-	struct sign_job *job = arg;
-
-	sign_msg(job->b, job->m);
-}
 
 /* Builds the message for todo[from..) and has the caller make its steps'
- * intents durable (ctx->before_send) before it may leave, signing it while
- * the journal waits for the disk. */
+ * intents durable (ctx->before_send) before it may leave. */
 static int build_msg(struct batch *b, size_t from, struct out_msg *m, struct cut_err *err)
 {
-	struct sign_job job = { b, m };
 	struct step **ready;
 	long fit;
 	size_t k;
@@ -335,8 +300,7 @@ static int build_msg(struct batch *b, size_t from, struct out_msg *m, struct cut
 	ready = xcalloc(m->count + 1, sizeof(*ready));
 	for (k = 0; k < m->count; k++)
 		ready[k] = b->steps[b->todo_idx[from + k]];
-	r = b->ctx->before_send(b->ctx->before_send_cookie, ready, m->count, sign_meanwhile, &job,
-				err);
+	r = b->ctx->before_send(b->ctx->before_send_cookie, ready, m->count, err);
 	free(ready);
 	if (r < 0) {
 		free(m->msg);
@@ -345,18 +309,23 @@ static int build_msg(struct batch *b, size_t from, struct out_msg *m, struct cut
 	return r;
 }
 
-/* Signs m (unless that was done while its intents were synced) and sends
- * it; STEP_UNKNOWN when part of it may have left. */
+/* Signs and sends m; STEP_UNKNOWN when part of it may have left. */
 static int send_msg(struct batch *b, struct out_msg *m, struct cut_err *err)
 {
+	size_t mlen = m->len - 2;
 	int r;
 
-	if (!m->is_signed)
-		sign_msg(b, m);
-	if (m->sign_r < 0)
-		return cut_errf(err, CUT_EINPUT, "use hmac-sha256, -sha384 or -sha512",
-				"key \"%s\": cannot sign with %s", b->key->name, b->key->algorithm);
-	r = dns_conn_send(&b->conn, m->msg, m->len, now_monotonic_ms() + b->srv.timeout_ms, err);
+	if (b->key) {
+		r = dns_tsig_sign(b->key, m->msg + 2, &mlen, m->cap - 2,
+				  (uint64_t)(now_realtime_ms() / 1000), m->mac, &m->mac_len);
+		if (r < 0)
+			return cut_errf(err, CUT_EINPUT, "use hmac-sha256, -sha384 or -sha512",
+					"key \"%s\": cannot sign with %s", b->key->name,
+					b->key->algorithm);
+		m->msg[0] = (uint8_t)(mlen >> 8);
+		m->msg[1] = (uint8_t)mlen;
+	}
+	r = dns_conn_send(&b->conn, m->msg, mlen + 2, now_monotonic_ms() + b->srv.timeout_ms, err);
 	return r < 0 ? STEP_UNKNOWN : 0;
 }
 

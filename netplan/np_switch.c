@@ -29,7 +29,7 @@ static int make_and_offer(const struct step_ctx *ctx, struct netplan_diff *d,
 	while ((r = np_batch_next_step(d, b, &t, &step)) == 0) {
 		struct step *p = &d->steps[step];
 		if (ctx->before_send && !ctx->dry_run) {
-			r = ctx->before_send(ctx->before_send_cookie, &p, 1, NULL, NULL, err);
+			r = ctx->before_send(ctx->before_send_cookie, &p, 1, err);
 			if (r < 0)
 				break;
 		}

@@ -97,10 +97,9 @@ static int apply_zones(const struct step_ctx *ctx, const struct step_kind *kind,
 	return r;
 }
 
-static int journal_ahead(void *cookie, struct step *const *steps, size_t n,
-			 void (*meanwhile)(void *), void *arg, struct cut_err *err)
+static int journal_ahead(void *cookie, struct step *const *steps, size_t n, struct cut_err *err)
 {
-	return journal_write_new_intents(cookie, steps, n, meanwhile, arg, err);
+	return journal_write_new_intents(cookie, steps, n, err);
 }
 
 /* Each UPDATE's steps are journaled (and synced) just before it is sent,

@@ -98,10 +98,9 @@ static void count(struct night_route_result *res)
 	}
 }
 
-static int journal_ahead(void *cookie, struct step *const *steps, size_t n,
-			 void (*meanwhile)(void *), void *arg, struct cut_err *err)
+static int journal_ahead(void *cookie, struct step *const *steps, size_t n, struct cut_err *err)
 {
-	return journal_write_new_intents(cookie, steps, n, meanwhile, arg, err);
+	return journal_write_new_intents(cookie, steps, n, err);
 }
 
 /* Each step (a table of routes, or an address) is journaled and synced just

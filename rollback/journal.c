@@ -2,7 +2,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -913,43 +912,6 @@ written:
 int journal_sync(struct journal *j, struct cut_err *err)
 {
 	return write_pending(j, true, err);
-}
-
-struct sync_job {
-	struct journal *j;
-	struct cut_err err;
-	int r;
-};
-
-static void *sync_thread(void *arg)
-{
-	struct sync_job *job = arg;
-
-	job->r = write_pending(job->j, true, &job->err);
-	return NULL;
-}
-
-/* The write and the fdatasync (with the folder's fsync for a new journal:
- * ~1 ms on this kind of machine) leave the CPU idle; the caller's own work
- * fills that time. */
-int journal_sync_meanwhile(struct journal *j, void (*meanwhile)(void *arg), void *arg,
-			   struct cut_err *err)
-{
-	struct sync_job job = { .j = j };
-	pthread_t t;
-
-	if (!meanwhile)
-		return journal_sync(j, err);
-	cut_err_clear(&job.err);
-	if (pthread_create(&t, NULL, sync_thread, &job) != 0) {
-		meanwhile(arg);
-		return journal_sync(j, err);
-	}
-	meanwhile(arg);
-	pthread_join(t, NULL);
-	if (job.r < 0)
-		*err = job.err;
-	return job.r;
 }
 
 int journal_flush(struct journal *j, struct cut_err *err)

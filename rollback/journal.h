@@ -140,14 +140,6 @@ uint64_t journal_last_seq(const struct journal *j);
 /* fsync: everything appended is durable when this returns 0. */
 int journal_sync(struct journal *j, struct cut_err *err) CUT_MUST_CHECK;
 
-/* journal_sync(), while another thread writes and waits for the disk,
- * running meanwhile(arg) on this one: work that needs neither the journal
- * nor the disk (signing the request the intents are about). Returns when
- * both are done; meanwhile runs exactly once, and must not touch j.
- * meanwhile NULL: journal_sync(). */
-int journal_sync_meanwhile(struct journal *j, void (*meanwhile)(void *arg), void *arg,
-			   struct cut_err *err) CUT_MUST_CHECK;
-
 /* Writes what was appended without waiting for the disk: for outcomes,
  * which a crash of the process cannot lose (the kernel has them) and a power
  * cut only turns back into "unknown" — a rollback then checks those steps

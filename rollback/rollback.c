@@ -34,7 +34,7 @@ static size_t same_kind(struct step *const *steps, size_t n)
 }
 
 static int write_intents(struct journal *j, struct step *const *steps, size_t n,
-			 void (*meanwhile)(void *), void *arg, struct cut_err *err)
+			 struct cut_err *err)
 {
 	json_t **bodies = xcalloc(n + 1, sizeof(*bodies));
 	size_t i = 0, k, len;
@@ -57,12 +57,7 @@ static int write_intents(struct journal *j, struct step *const *steps, size_t n,
 		i += len;
 	}
 	free(bodies);
-	if (r < 0) {
-		if (meanwhile)
-			meanwhile(arg);
-		return r;
-	}
-	return journal_sync_meanwhile(j, meanwhile, arg, err);
+	return r < 0 ? r : journal_sync(j, err);
 }
 
 int journal_write_intents(struct journal *j, struct step *steps, size_t n, struct cut_err *err)
@@ -73,13 +68,13 @@ int journal_write_intents(struct journal *j, struct step *steps, size_t n, struc
 
 	for (i = 0; i < n; i++)
 		ptrs[i] = &steps[i];
-	r = write_intents(j, ptrs, n, NULL, NULL, err);
+	r = write_intents(j, ptrs, n, err);
 	free(ptrs);
 	return r;
 }
 
 int journal_write_new_intents(struct journal *j, struct step *const *steps, size_t n,
-			      void (*meanwhile)(void *), void *arg, struct cut_err *err)
+			      struct cut_err *err)
 {
 	struct step **fresh = xcalloc(n + 1, sizeof(*fresh));
 	size_t i, nf = 0;
@@ -89,9 +84,7 @@ int journal_write_new_intents(struct journal *j, struct step *const *steps, size
 		if (steps[i]->id == 0)
 			fresh[nf++] = steps[i];
 	if (nf)
-		r = write_intents(j, fresh, nf, meanwhile, arg, err);
-	else if (meanwhile)
-		meanwhile(arg);
+		r = write_intents(j, fresh, nf, err);
 	free(fresh);
 	return r;
 }

@@ -25,11 +25,8 @@ int journal_write_intents(struct journal *j, struct step *steps, size_t n,
 			  struct cut_err *err) CUT_MUST_CHECK;
 
 /* The same for those of steps[0..n) not journaled yet (id 0); nothing
- * (no sync) when there are none. meanwhile(arg), when not NULL, runs once
- * on this thread while another waits for the disk (journal_sync_meanwhile).
- * Fits step_ctx.before_send. */
+ * (no sync) when there are none. Fits step_ctx.before_send. */
 int journal_write_new_intents(struct journal *j, struct step *const *steps, size_t n,
-			      void (*meanwhile)(void *), void *arg,
 			      struct cut_err *err) CUT_MUST_CHECK;
 
 /* Appends the outcome of each step that was attempted (result != STEP_PENDING)

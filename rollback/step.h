@@ -60,13 +60,10 @@ struct step_ctx {
 	 * requests calls this with the steps of each request before that
 	 * request leaves, and prepares the next while the peer works on the
 	 * one before. The caller journals the steps not journaled yet (id 0)
-	 * and syncs; an error stops the batch there. meanwhile(arg), when not
-	 * NULL, is the kind's work that needs no journal (signing the request):
-	 * it runs once, on this thread, while the disk syncs, before
-	 * before_send returns whatever it returns. NULL: the caller journaled
+	 * and syncs; an error stops the batch there. NULL: the caller journaled
 	 * the whole batch before apply. */
 	int (*before_send)(void *cookie, struct step *const *steps, size_t n,
-			   void (*meanwhile)(void *arg), void *arg, struct cut_err *err);
+			   struct cut_err *err);
 	void *before_send_cookie;
 	void *user;          /* for the kind: options of its own room */
 	void *ahead;         /* for the kind: what its read_ahead started (a

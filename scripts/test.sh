@@ -36,7 +36,7 @@ step "threads (clang, ThreadSanitizer)"
 CC=clang meson setup build-tsan -Db_sanitize=thread -Dbuildtype=debug
 ninja -C build-tsan
 TSAN_OPTIONS=halt_on_error=1 meson test -C build-tsan --print-errorlogs --num-processes 2 \
-	--timeout-multiplier 3 --suite netplan --suite dnsctl --suite rollback
+	--timeout-multiplier 3 --suite netplan --suite dnsctl
 
 step "fuzz smoke"
 CC=clang meson setup build-fuzz -Dfuzz=true -Dtests=false -Db_sanitize=address,undefined \

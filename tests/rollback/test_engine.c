@@ -5,7 +5,6 @@
 #include <stddef.h>
 #include <stdio.h>
 #include <errno.h>
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -269,54 +268,6 @@ static void test_read_ahead(void **state)
 	assert_all("source", 0, 5);
 }
 
-struct meanwhile_seen {
-	int runs;
-	pthread_t thread;
-};
-
-static void note_meanwhile(void *arg)
-{
-	struct meanwhile_seen *seen = arg;
-
-	seen->runs++;
-	seen->thread = pthread_self();
-}
-
-/* journal_write_new_intents (step_ctx.before_send): the caller's work runs
- * once, on the caller's thread, also when there is nothing new to journal;
- * when it returns the intents are on disk and have their ids. */
-static void test_intents_meanwhile(void **state)
-{
-	struct meanwhile_seen seen = { 0 };
-	struct step steps[3], *ptrs[3];
-	struct journal *j;
-	struct cut_err err;
-	int i;
-
-	(void)state;
-	assert_int_equal(journal_open(jpath, JOURNAL_CREATE, "CHG-T", &j, &err), 0);
-	for (i = 0; i < 3; i++) {
-		test_file_step(&steps[i], files[i], "source", "target");
-		ptrs[i] = &steps[i];
-	}
-	assert_int_equal(journal_write_new_intents(j, ptrs, 2, note_meanwhile, &seen, &err), 0);
-	assert_int_equal(seen.runs, 1);
-	assert_true(pthread_equal(seen.thread, pthread_self()));
-	assert_int_equal(steps[0].id, 2);
-	assert_int_equal(steps[1].id, 3);
-	assert_int_equal(records(), 3); /* header and two intents, durable */
-	assert_int_equal(journal_write_new_intents(j, ptrs, 2, note_meanwhile, &seen, &err), 0);
-	assert_int_equal(seen.runs, 2);
-	assert_int_equal(records(), 3); /* nothing new */
-	assert_int_equal(journal_write_new_intents(j, ptrs, 3, note_meanwhile, &seen, &err), 0);
-	assert_int_equal(seen.runs, 3);
-	assert_int_equal(steps[2].id, 4);
-	assert_int_equal(records(), 4);
-	for (i = 0; i < 3; i++)
-		step_clear(&steps[i]);
-	journal_close(j);
-}
-
 static void test_registry(void **state)
 {
 	struct step_registry r;
@@ -339,7 +290,6 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_unknown_kind_fails_clearly, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_registry, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_read_ahead, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_intents_meanwhile, setup, teardown),
 	};
 	return cmocka_run_group_tests_name("rollback engine", tests, NULL, NULL);
 }
