@@ -4,7 +4,7 @@ in one run, on a local BIND (with Knot and PowerDNS secondaries for verify).
 
     python3 bench/dns-switch/run.py [path/to/cutover] [--repeat N] [--only switch|verify]
 
-Measures (median of N runs, default 7, wall time of the whole command):
+Measures (median of N runs, default 11, wall time of the whole command):
   switch 1,000 records, prerequisites:  cutover | nsupdate one message
   switch 990 records:                   cutover | knsupdate one message
     (the switch alone, `--no-verify`: nsupdate and knsupdate do not read the
@@ -32,9 +32,10 @@ sys.path.insert(0, os.path.join(HERE, "..", "..", "tests", "dnsctl"))
 from dnslab import KEY_NAME, Lab, dig, run, wait_for  # noqa: E402
 
 BIND, KNOT, PDNS = 15390, 15391, 15392
-# BIND's time for one message swings 40-120 ms on a 2-core VM: fewer pairs than
-# this left the ratios drifting by 0.1 from one run to the next.
-REPEAT = 7
+# BIND's time for one message swings 40-120 ms on a 2-core VM: with 7 pairs the
+# ratios still drifted by ~0.1 from one run to the next (0.57-0.71 against
+# nsupdate, 0.73-0.93 against knsupdate); 11 pairs halve the spread.
+REPEAT = 11
 
 
 def addr(prefix, i):
