@@ -96,6 +96,14 @@ int lz_http_submit(struct lz_http *h, struct lz_req *req, struct cut_err *err)
 	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(e, CURLOPT_USERAGENT, "cutover/" CUTOVER_VERSION);
 	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
+	/* Keep-alive, but a connection is reused for one second at most: a
+	 * connection stays with the server process that accepted it, and a
+	 * server whose workers share one socket (Neutron's) gives the first
+	 * burst of connections to one worker, which then served nearly all of
+	 * an apply while the other idled. Renewed, each connection goes to a
+	 * worker free at that moment: the parallel apply on two workers went
+	 * from ~7.8 s to ~6.5 s (median of 6). */
+	curl_easy_setopt(e, CURLOPT_MAXLIFETIME_CONN, 1L);
 	if (req->body) {
 		curl_easy_setopt(e, CURLOPT_POSTFIELDS, req->body);
 		curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE, (long)req->body_len);

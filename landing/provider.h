@@ -125,11 +125,9 @@ struct lz_provider {
 	/* The expected seconds of an operation (its calls, server side), so the
 	 * engine starts the longest chains first. */
 	double (*cost)(enum lz_verb v, enum lz_type t);
-	/* Operations the cloud runs one at a time anyway (a router's interfaces):
-	 * the same malloc'd key for those that must not be sent together, NULL
-	 * for the rest. Sending them together only queues them in the server,
-	 * where they hold up everything else; one at a time, longest chain
-	 * first, what waits for some of them can start sooner. May be NULL. */
+	/* Operations that must not run side by side (a router's routes): the
+	 * same malloc'd key for those sent one at a time, NULL for the rest.
+	 * May be NULL. */
 	char *(*queue)(enum lz_type t, const json_t *attrs);
 };
 
