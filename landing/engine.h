@@ -56,8 +56,10 @@ struct lz_client {
 	uint64_t rng;
 	step_say_fn say;
 	void *say_cookie;
-	size_t lost_creates; /* creates retried after an answer that never came
-			      * right: the cloud may hold a stray second copy */
+	size_t lost_creates; /* creates retried while the first try's outcome was
+			      * unknown (no answer, a proxy's 5xx), or whose lookup
+			      * saw a half-made object: the cloud may hold a stray
+			      * second copy */
 };
 
 int lz_client_open(struct lz_client *c, const struct landing_conn *conn, const char *zone,

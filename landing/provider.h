@@ -74,6 +74,8 @@ struct lz_call {
 	const char *method; /* static */
 	char *path;         /* owned: appended to the endpoint */
 	char *body;         /* owned: may be NULL; wiped when freed */
+	bool own_connection; /* a long call (it keeps a server worker busy for
+			      * about a second): sent on a new connection */
 };
 
 /* One operation on one object, run as stages. */
@@ -89,6 +91,9 @@ struct lz_op {
 	int fix;              /* provider's own: a repair under way within the stage
 			       * (e.g. freeing what a half-failed earlier call left) */
 	char *fix_id;         /* owned: the object that repair works on */
+	bool stray_seen;      /* set by op_answer when a lookup found an object of
+			       * this name it could not adopt (a half-made router):
+			       * the apply looks for strays at its end */
 	bool exists;          /* set by op_answer once a create's object exists and its id
 			       * is known: what depends on it need not wait for later
 			       * stages (tags are no dependency of anything) */

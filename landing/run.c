@@ -103,6 +103,7 @@ static void fill_req(const struct lz_client *c, struct lz_req *req, struct lz_ca
 	lz_req_clear(req);
 	req->method = call->method;
 	req->url = xasprintf("%s%s", c->endpoint, call->path);
+	req->own_connection = call->own_connection;
 	if (call->body) {
 		req->body = call->body;
 		req->body_len = strlen(call->body);
@@ -212,7 +213,9 @@ struct runner {
 	size_t n, running, finished;
 	size_t inflight;  /* requests sent and not answered (running counts
 			   * actions, also those waiting to retry) */
-	int parallel;
+	int parallel;     /* the most actions at once (--parallel; 1 after a 5xx) */
+	int window;       /* actions allowed at once now: starts at two, one more
+			   * per clean answer, up to parallel (see lz_run) */
 	const struct lz_hooks *hooks;
 	int first_error;
 	struct cut_err first_err;
@@ -377,7 +380,7 @@ static int start_ready(struct runner *rn)
 	struct cut_err e;
 	int r = 0;
 
-	for (i = 0; i < rn->n && rn->running < (size_t)rn->parallel; i++) {
+	for (i = 0; i < rn->n && rn->running < (size_t)rn->window; i++) {
 		struct lz_action *a = &rn->acts[i];
 		bool blocked;
 		if (a->state != LZ_WAIT)
@@ -388,7 +391,7 @@ static int start_ready(struct runner *rn)
 			r = finish(rn, a, STEP_PENDING, NULL);
 	}
 	qsort(batch, nb, sizeof(*batch), by_prio);
-	room = rn->running < (size_t)rn->parallel ? (size_t)rn->parallel - rn->running : 0;
+	room = rn->running < (size_t)rn->window ? (size_t)rn->window - rn->running : 0;
 	for (i = 0, k = 0; i < nb && k < room; i++)
 		if (!queue_busy(rn, batch[i], batch, k))
 			batch[k++] = batch[i];
@@ -413,15 +416,27 @@ static int start_ready(struct runner *rn)
 	return 0;
 }
 
+/* Whether the server had finished with the call when its answer came: an
+ * answer from the API itself (a 500 included: Neutron answers it after its
+ * own clean-up). Not so for no answer or a proxy's 502/503/504: the call
+ * may still be under way behind it. */
+static bool outcome_known(const struct lz_req *q)
+{
+	return q->status != 0 && q->status != 502 && q->status != 503 && q->status != 504;
+}
+
 static void retry_later(struct runner *rn, struct lz_action *a)
 {
 	a->attempts++;
 	a->retry_at = now_monotonic_ms() + backoff_ms(rn->c, a->attempts);
-	/* a create whose answer was lost may have happened: look before retrying */
+	/* a create that failed may have made its object: look before retrying.
+	 * The look is final when the server had finished; else the object may
+	 * still appear after it, and the apply looks for strays at its end. */
 	if (a->verb == LZ_CREATE && a->op.stage == 0 && a->type != LZ_INTERFACE &&
 	    a->type != LZ_ROUTE && a->type != LZ_RULE) {
 		a->op.lookup = true;
-		rn->c->lost_creates++;
+		if (!outcome_known(&a->req))
+			rn->c->lost_creates++;
 	}
 }
 
@@ -435,7 +450,7 @@ static void on_answer(struct runner *rn, struct lz_action *a)
 		if (q->status >= 500 && rn->parallel > 1) {
 			/* a server that fails under concurrent writes (SQLite's
 			 * "database is locked"): go on one write at a time */
-			rn->parallel = 1;
+			rn->parallel = rn->window = 1;
 			say(rn->c, "  the cloud answered %ld under parallel writes: going on one "
 				   "at a time", q->status);
 		}
@@ -451,12 +466,18 @@ static void on_answer(struct runner *rn, struct lz_action *a)
 		return;
 	}
 	r = rn->c->prov->op_answer(&a->op, q->status, q->answer, q->answer_len, &e);
+	if (a->op.stray_seen) {
+		a->op.stray_seen = false;
+		rn->c->lost_creates++;
+	}
 	if (r < 0) {
 		rn->running--;
 		finish(rn, a, r, &e);
 		return;
 	}
 	a->attempts = 0;
+	if (q->status >= 200 && q->status < 300 && rn->window < rn->parallel)
+		rn->window++;
 	if (a->verb == LZ_CREATE && a->op.exists)
 		record(rn->c, a); /* dependents go on while its tag is put */
 	advance(rn, a);
@@ -470,7 +491,7 @@ static void retry_due(struct runner *rn, int64_t now, int64_t *next)
 		struct lz_action *a = &rn->acts[i];
 		if (a->state != LZ_RUN || !a->retry_at)
 			continue;
-		if (a->retry_at <= now && rn->inflight >= (size_t)rn->parallel) {
+		if (a->retry_at <= now && rn->inflight >= (size_t)rn->window) {
 			continue; /* one write at a time: retries wait their turn too */
 		} else if (a->retry_at <= now) {
 			a->retry_at = 0;
@@ -519,6 +540,13 @@ int lz_run(struct lz_client *c, struct lz_action *acts, size_t n, int parallel,
 	size_t i;
 	int r;
 
+	/* Slow start (as TCP's): two at first, one more per clean answer. A
+	 * server that cannot take concurrent writes then shows it on a
+	 * collision of two requests, not of eight: on a SQLite-backed Neutron
+	 * eight at once stalled the whole server for 10 s (its busy timeout) in
+	 * about one apply in four, two or three never did; the window is at
+	 * eight after six answers, a fraction of a second. */
+	rn.window = rn.parallel < 2 ? rn.parallel : 2;
 	cut_err_clear(&rn.first_err);
 	compute_prio(c, acts, n);
 	for (i = 0; i < n; i++)
