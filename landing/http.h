@@ -4,9 +4,11 @@
  * owns the connection cache). A request marked own_connection opens a new
  * one instead, and such openings are spaced out (LZ_HTTP_SPREAD_MS): a
  * server whose worker processes share one listening socket gives a burst of
- * new connections all to the one worker that wakes first. A request is submitted, runs alongside the
- * others, and comes back from lz_http_wait() with its status and answer.
- * Nothing here retries or interprets answers: the engine does.
+ * new connections all to the one worker that wakes first.
+ *
+ * A request is submitted, runs alongside the others, and comes back from
+ * lz_http_wait() with its status and answer. Nothing here retries or
+ * interprets answers: the engine does.
  */
 #ifndef CUTOVER_LANDING_HTTP_H
 #define CUTOVER_LANDING_HTTP_H
