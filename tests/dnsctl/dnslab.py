@@ -21,6 +21,16 @@ CUTOVER = os.environ.get("CUTOVER", "cutover")
 KEY_NAME = "cutover-key"
 
 
+def _unwind_on_sigterm(signum, frame):
+    """meson's timeout sends SIGTERM: unwind (SystemExit) so that every Lab
+    stops its servers, rather than die and leave them on their ports for the
+    next test (seen when a CI run was stopped half-way)."""
+    raise SystemExit(128 + signum)
+
+
+signal.signal(signal.SIGTERM, _unwind_on_sigterm)
+
+
 class Fail(Exception):
     pass
 
