@@ -201,11 +201,11 @@ static void own_connections_spaced(void **state)
 	assert_int_equal(s->nconn, 5);
 	for (i = 0; i < s->nconn; i++)
 		assert_int_equal(s->requests[i], 1);
-	/* one opening per LZ_HTTP_SPREAD_MS at most (the client counts whole
-	 * milliseconds: allow one less) */
-	for (i = 2; i < s->nconn; i++)
-		assert_true(s->accepted_us[i] - s->accepted_us[i - 1] >=
-			    (LZ_HTTP_SPREAD_MS - 1) * 1000);
+	/* the four opened LZ_HTTP_SPREAD_MS apart: 3 gaps. Checked on their
+	 * span, with one gap of slack: a server thread that is late to one
+	 * accept (a loaded CI machine) shortens one gap, not the span of all
+	 * (all at once, they come within a millisecond or two) */
+	assert_true(s->accepted_us[4] - s->accepted_us[1] >= 2 * LZ_HTTP_SPREAD_MS * 1000);
 }
 
 int main(void)
