@@ -44,7 +44,7 @@ json_t *lz_action_payload(const struct lz_client *c, const struct lz_action *a, 
 
 static char *batch_key(const struct step *s, bool inverse)
 {
-	const json_t *payload = inverse ? s->inverse : s->apply;
+	const json_t *payload = step_payload(s, inverse);
 
 	return xasprintf("%s %s", json_string_value(json_object_get(payload, "endpoint")) ?: "",
 			 json_string_value(json_object_get(payload, "zone")) ?: "");
@@ -210,7 +210,7 @@ static int apply_pass(struct lz_client *c, const struct step_ctx *ctx, struct st
 	int r, first = 0;
 
 	for (i = 0; i < n; i++) {
-		r = apply_one(c, ctx, steps[i], inverse ? steps[i]->inverse : steps[i]->apply);
+		r = apply_one(c, ctx, steps[i], step_payload(steps[i], inverse));
 		if (r < 0 && !first) {
 			first = r;
 			cut_errf(err, r, NULL, "%s: %s", steps[i]->describe,
@@ -229,7 +229,7 @@ static int kind_apply(const struct step_ctx *ctx, struct step *const *steps, siz
 
 	if (n == 0)
 		return 0;
-	r = open_for(&c, inverse ? steps[0]->inverse : steps[0]->apply, err);
+	r = open_for(&c, step_payload(steps[0], inverse), err);
 	if (r < 0) {
 		if (c.http)
 			lz_client_close(&c);

@@ -721,7 +721,7 @@ static void decode_all(struct np_decoder *d, struct step *const *steps, size_t n
 	}
 	reserve_ops(d, ops);
 	for (i = 0; i < n; i++) {
-		const json_t *p = inverse ? steps[i]->inverse : steps[i]->apply;
+		const json_t *p = step_payload(steps[i], inverse);
 		if (!np_same_netns(payload_netns(p), netns)) {
 			step_set_result(steps[i], CUT_EINTERNAL, "a batch must hold one host's steps");
 			continue;
@@ -811,7 +811,7 @@ static int read_and_decode(struct np_conn *c, int what, struct np_state *st,
 			   struct np_decoder *d, struct step *const *steps, size_t n, bool inverse,
 			   struct netplan_prefetch *pf, struct cut_err *err)
 {
-	const char *netns = payload_netns(inverse ? steps[0]->inverse : steps[0]->apply);
+	const char *netns = payload_netns(step_payload(steps[0], inverse));
 	struct read_job job = { .c = c, .what = what, .st = st };
 	struct np_state links;
 	pthread_t thread;
@@ -843,7 +843,7 @@ static int read_and_decode(struct np_conn *c, int what, struct np_state *st,
 int netplan_apply(const struct step_ctx *ctx, struct step *const *steps, size_t n, bool inverse,
 		  struct cut_err *err)
 {
-	const char *netns = n ? payload_netns(inverse ? steps[0]->inverse : steps[0]->apply) : NULL;
+	const char *netns = n ? payload_netns(step_payload(steps[0], inverse)) : NULL;
 	struct np_decoder d = { 0 };
 	struct np_conn *c = NULL;
 	struct np_state st = { 0 };
@@ -886,7 +886,7 @@ out:
 
 static char *batch_key(const struct step *s, bool inverse)
 {
-	const char *ns = payload_netns(inverse ? s->inverse : s->apply);
+	const char *ns = payload_netns(step_payload(s, inverse));
 	return xstrdup(ns ? ns : "");
 }
 

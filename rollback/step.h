@@ -46,6 +46,13 @@ void step_set_result(struct step *s, int result, const char *fmt, ...) CUT_PRINT
 /* Releases what s owns; s may be reused after step_init. */
 void step_clear(struct step *s);
 
+/* The payload of one direction: apply, or with inverse the inverse (as
+ * journaled: a kind may make it name its apply payload). */
+static inline const json_t *step_payload(const struct step *s, bool inverse)
+{
+	return inverse ? s->inverse : s->apply;
+}
+
 /* A line from a kind for the person at the terminal (dry-run listing,
  * progress). The CLI decides where it goes. */
 typedef void (*step_say_fn)(void *cookie, const char *line);
