@@ -33,7 +33,11 @@ struct lz_action {
 	/* running */
 	struct lz_op op;
 	struct lz_req req;
-	int attempts;
+	int attempts;       /* failed tries of the current call (a lookup in
+			     * between does not reset it) */
+	bool maybe_sent;    /* a changing call got no answer, or a proxy's
+			     * 502/503/504: the cloud may have made the change,
+			     * so a failure is journaled as unknown */
 	int64_t retry_at;   /* monotonic ms; 0 when not waiting to retry */
 	size_t step;        /* index in the runner's steps, SIZE_MAX when none */
 	bool released;      /* made (id known): dependents may start while the

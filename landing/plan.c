@@ -466,6 +466,8 @@ static bool partly_done(const struct lz_action *a)
 {
 	if (a->result >= 0)
 		return false;
+	if (a->maybe_sent)
+		return true; /* a call's outcome never came: the cloud may have it */
 	if (a->verb == LZ_CREATE)
 		return a->op.exists;
 	return a->verb == LZ_UPDATE && !a->op.tag_only && a->op.stage > 0;

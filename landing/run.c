@@ -326,6 +326,7 @@ static void start_op(struct runner *rn, struct lz_action *a)
 	a->op.dir = rn->c->dir;
 	a->state = LZ_RUN;
 	a->attempts = 0;
+	a->maybe_sent = false;
 	a->released = false;
 	rn->running++;
 }
@@ -425,6 +426,17 @@ static bool outcome_known(const struct lz_req *q)
 	return q->status != 0 && q->status != 502 && q->status != 503 && q->status != 504;
 }
 
+/* Whether the call may have reached the cloud and changed something there
+ * without our knowing: a write whose outcome is unknown, unless the
+ * connection was never made. */
+static bool may_have_changed(const struct lz_req *q)
+{
+	if (outcome_known(q) || strcmp(q->method, "GET") == 0)
+		return false;
+	return !(q->status == 0 && (q->curl_code == CURLE_COULDNT_CONNECT ||
+				    q->curl_code == CURLE_COULDNT_RESOLVE_HOST));
+}
+
 static void retry_later(struct runner *rn, struct lz_action *a)
 {
 	a->attempts++;
@@ -444,8 +456,11 @@ static void on_answer(struct runner *rn, struct lz_action *a)
 {
 	struct lz_req *q = &a->req;
 	struct cut_err e;
-	int r;
+	bool was_lookup = a->op.lookup;
+	int stage = a->op.stage, r;
 
+	if (may_have_changed(q))
+		a->maybe_sent = true;
 	if (may_retry(rn->c, q, a->attempts + 1)) {
 		if (q->status >= 500 && rn->parallel > 1) {
 			/* a server that fails under concurrent writes (SQLite's
@@ -475,7 +490,10 @@ static void on_answer(struct runner *rn, struct lz_action *a)
 		finish(rn, a, r, &e);
 		return;
 	}
-	a->attempts = 0;
+	/* a lookup that found nothing sends the failed call again: its tries
+	 * go on counting, or a call that always fails would be sent for ever */
+	if (!was_lookup || a->op.stage != stage)
+		a->attempts = 0;
 	if (q->status >= 200 && q->status < 300 && rn->window < rn->parallel)
 		rn->window++;
 	if (a->verb == LZ_CREATE && a->op.exists)
@@ -555,10 +573,12 @@ int lz_run(struct lz_client *c, struct lz_action *acts, size_t n, int parallel,
 	while (rn.finished < n) {
 		struct lz_req *done = NULL;
 		int64_t next = 0, now = now_monotonic_ms();
-		if (!rn.first_error || rn.running) {
-			r = rn.first_error ? 0 : start_ready(&rn);
-			if (r < 0)
-				break;
+		if (!rn.first_error) {
+			r = start_ready(&rn);
+			if (r < 0 && !rn.first_error)
+				rn.first_error = cut_errf(&rn.first_err, r, NULL, "cannot start actions");
+			/* on a failure (the intents could not be journaled) no new
+			 * action starts; those in flight still finish below */
 		}
 		if (!rn.running) {
 			/* nothing in flight and nothing startable: a failure stopped new

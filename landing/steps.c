@@ -223,7 +223,7 @@ static int apply_pass(struct lz_client *c, const struct step_ctx *ctx, struct st
 static int kind_apply(const struct step_ctx *ctx, struct step *const *steps, size_t n,
 		      bool inverse, struct cut_err *err)
 {
-	struct lz_client c;
+	struct lz_client c = { 0 }; /* closed below also when open_for failed early */
 	size_t i;
 	int r, first = 0;
 

@@ -1,0 +1,254 @@
+/* Unit tests of landing/run.c (the engine that sends an apply's calls)
+ * against a small scripted HTTP/1.1 server on 127.0.0.1, a thread here:
+ * lists answer empty, creates answer as the test says. Checks what a
+ * failing cloud must not do to an apply: retry a failing create for ever,
+ * or journal a create whose answer never came as "not made". */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <pthread.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "engine.h"
+#include "util.h"
+
+#define MAXCONN 64
+/* Past this many creates the server answers 400, so that an engine that
+ * would retry for ever ends and the test fails on the count, not a hang. */
+#define POST_CAP 30
+
+enum post_mode { POST_500, POST_SILENT };
+
+struct server {
+	int lfd, wake[2];
+	unsigned short port;
+	pthread_t thread;
+	enum post_mode mode;
+	int posts;
+};
+
+static void reply(int fd, const char *status, const char *body)
+{
+	char head[256];
+	int n = snprintf(head, sizeof(head),
+			 "HTTP/1.1 %s\r\nContent-Type: application/json\r\nContent-Length: %zu\r\n\r\n",
+			 status, strlen(body));
+
+	if (write(fd, head, (size_t)n) < 0 || write(fd, body, strlen(body)) < 0)
+		return;
+}
+
+/* Answers the complete request at the start of buf, if there is one:
+ * returns the bytes it used, 0 when incomplete, -1 when the connection
+ * is to be closed without an answer. */
+static ssize_t answer_one(struct server *s, int fd, const char *buf, size_t len)
+{
+	const char *end = strstr(buf, "\r\n\r\n"), *cl;
+	size_t head, body = 0;
+
+	if (!end)
+		return 0;
+	head = (size_t)(end + 4 - buf);
+	cl = strstr(buf, "Content-Length:");
+	if (cl && cl < end)
+		body = strtoul(cl + 15, NULL, 10);
+	if (len < head + body)
+		return 0;
+	if (strncmp(buf, "GET ", 4) == 0) {
+		reply(fd, "200 OK", "{\"networks\": []}");
+	} else if (++s->posts > POST_CAP) {
+		reply(fd, "400 Bad Request",
+		      "{\"NeutronError\": {\"type\": \"Cap\", \"message\": \"enough\"}}");
+	} else if (s->mode == POST_SILENT) {
+		return -1;
+	} else {
+		reply(fd, "500 Internal Server Error",
+		      "{\"NeutronError\": {\"type\": \"DBError\", \"message\": \"boom\"}}");
+	}
+	return (ssize_t)(head + body);
+}
+
+static void *serve(void *cookie)
+{
+	struct server *s = cookie;
+	struct pollfd p[MAXCONN + 2];
+	static char buf[MAXCONN][8192];
+	size_t len[MAXCONN] = { 0 }, n = 0, i;
+
+	for (;;) {
+		p[0] = (struct pollfd){ .fd = s->wake[0], .events = POLLIN };
+		p[1] = (struct pollfd){ .fd = s->lfd, .events = POLLIN };
+		if (poll(p, n + 2, -1) < 0 || p[0].revents)
+			break;
+		for (i = 0; i < n; i++) {
+			ssize_t got, used;
+			if (p[i + 2].fd < 0 || !(p[i + 2].revents & (POLLIN | POLLHUP)))
+				continue;
+			got = read(p[i + 2].fd, buf[i] + len[i], sizeof(buf[i]) - 1 - len[i]);
+			if (got <= 0)
+				goto drop;
+			len[i] += (size_t)got;
+			buf[i][len[i]] = '\0';
+			while ((used = answer_one(s, p[i + 2].fd, buf[i], len[i])) > 0) {
+				memmove(buf[i], buf[i] + used, len[i] - (size_t)used + 1);
+				len[i] -= (size_t)used;
+			}
+			if (used == 0)
+				continue;
+drop:
+			close(p[i + 2].fd);
+			p[i + 2].fd = -1;
+		}
+		if ((p[1].revents & POLLIN) && n < MAXCONN) {
+			int fd = accept(s->lfd, NULL, NULL);
+			if (fd >= 0) {
+				p[n + 2] = (struct pollfd){ .fd = fd, .events = POLLIN };
+				len[n++] = 0;
+			}
+		}
+		for (i = 0; i < n; i++)
+			p[i + 2].events = POLLIN;
+	}
+	for (i = 0; i < n; i++)
+		if (p[i + 2].fd >= 0)
+			close(p[i + 2].fd);
+	return NULL;
+}
+
+static int setup(void **state)
+{
+	struct server *s = calloc(1, sizeof(*s));
+	struct sockaddr_in a = { .sin_family = AF_INET };
+	socklen_t alen = sizeof(a);
+
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	s->lfd = socket(AF_INET, SOCK_STREAM, 0);
+	if (s->lfd < 0 || bind(s->lfd, (struct sockaddr *)&a, sizeof(a)) < 0 ||
+	    listen(s->lfd, 64) < 0 || getsockname(s->lfd, (struct sockaddr *)&a, &alen) < 0 ||
+	    pipe(s->wake) < 0)
+		return -1;
+	s->port = ntohs(a.sin_port);
+	*state = s;
+	return 0;
+}
+
+static void start(struct server *s, enum post_mode mode)
+{
+	s->mode = mode;
+	assert_int_equal(pthread_create(&s->thread, NULL, serve, s), 0);
+}
+
+static void stop(struct server *s)
+{
+	assert_int_equal(write(s->wake[1], "x", 1), 1);
+	pthread_join(s->thread, NULL);
+}
+
+static int teardown(void **state)
+{
+	struct server *s = *state;
+
+	close(s->lfd);
+	close(s->wake[0]);
+	close(s->wake[1]);
+	free(s);
+	return 0;
+}
+
+/* Runs one "create network z-net" against endpoint with `retries`; returns
+ * lz_run's result, the action left in *a (clear it after). */
+static int run_create(const char *endpoint, int retries, struct lz_action *a)
+{
+	struct landing_conn conn = { .endpoint = endpoint };
+	struct lz_client c;
+	struct cut_err err;
+	int r;
+
+	assert_int_equal(lz_client_open(&c, &conn, "z", "", retries, &err), 0);
+	memset(a, 0, sizeof(*a));
+	a->verb = LZ_CREATE;
+	a->type = LZ_NETWORK;
+	a->key = xstrdup("network:z-net");
+	a->want = json_pack("{s:s}", "name", "z-net");
+	a->reason = xstrdup("test");
+	a->state = LZ_WAIT;
+	r = lz_run(&c, a, 1, 1, NULL, &err);
+	lz_client_close(&c);
+	return r;
+}
+
+/* A create answered 500 each time is looked up after each failure (it may
+ * have been made); the lookup finding nothing must not reset the count of
+ * tries: three tries with --retries 3, then the error. */
+static void failing_create_stops_after_retries(void **state)
+{
+	struct server *s = *state;
+	struct lz_action a;
+	char *url = xasprintf("http://127.0.0.1:%u", s->port);
+
+	start(s, POST_500);
+	assert_true(run_create(url, 3, &a) < 0);
+	stop(s);
+	assert_int_equal(s->posts, 3);
+	assert_int_equal(a.state, LZ_FAILED);
+	assert_false(a.maybe_sent); /* every answer came: known not made */
+	lz_action_clear(&a);
+	free(url);
+}
+
+/* A create whose connection closed without an answer may have been made:
+ * the action says so, and the journal records it as unknown (plan.c). */
+static void lost_answer_is_unknown(void **state)
+{
+	struct server *s = *state;
+	struct lz_action a;
+	char *url = xasprintf("http://127.0.0.1:%u", s->port);
+
+	start(s, POST_SILENT);
+	assert_true(run_create(url, 2, &a) < 0);
+	stop(s);
+	/* two tries; libcurl itself sends a request again once when a reused
+	 * connection closes before any answer */
+	assert_in_range(s->posts, 2, 4);
+	assert_int_equal(a.state, LZ_FAILED);
+	assert_true(a.maybe_sent);
+	lz_action_clear(&a);
+	free(url);
+}
+
+/* Nothing listening: the call never left, so the create is known not made. */
+static void refused_connection_is_not_unknown(void **state)
+{
+	struct server *s = *state;
+	struct lz_action a;
+	char *url = xasprintf("http://127.0.0.1:%u", s->port);
+
+	close(s->lfd); /* the port is ours and now closed: connections are refused */
+	s->lfd = socket(AF_INET, SOCK_STREAM, 0);
+	assert_true(run_create(url, 2, &a) < 0);
+	assert_int_equal(a.state, LZ_FAILED);
+	assert_false(a.maybe_sent);
+	lz_action_clear(&a);
+	free(url);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(failing_create_stops_after_retries, setup, teardown),
+		cmocka_unit_test_setup_teardown(lost_answer_is_unknown, setup, teardown),
+		cmocka_unit_test_setup_teardown(refused_connection_is_not_unknown, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
