@@ -1,5 +1,6 @@
 /* landing/plan.c — template graph against the cloud's state: actions with
  * reasons and dependencies; apply journals them and runs them. */
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -92,18 +93,53 @@ static void keep_secret_refs(const struct lz_res *r, struct lz_action *a)
  * sends the file's key; its inverse sends the old one, which apply saves
  * beside the key file first (have names that copy; secrets never enter
  * the journal). */
-static void plan_rotation(const struct lz_res *r, const struct lz_obj *o, struct lz_action *a)
+static void keep_old_key(const char *file, const struct lz_obj *o, struct lz_action *a)
 {
-	const char *field = lz_secret_field(r->type);
-	const char *file = json_string_value(json_object_get(r->attrs, field));
 	char stamp[32];
 	time_t now = time(NULL);
 	struct tm tm;
 
 	gmtime_r(&now, &tm);
 	strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%SZ", &tm);
-	json_object_set_new(a->have, field, json_sprintf("%s.before-%s", file, stamp));
+	json_object_set_new(a->have, lz_secret_field(o->type), json_sprintf("%s.before-%s", file, stamp));
 	(void)secret_buf_set(&a->old_secret, o->secret.data, o->secret.len);
+}
+
+static void plan_rotation(const struct lz_res *r, const struct lz_obj *o, struct lz_action *a)
+{
+	keep_old_key(json_string_value(json_object_get(r->attrs, lz_secret_field(r->type))), o, a);
+}
+
+/* A delete's inverse makes the object again with the key the cloud had:
+ * the key file the template names when it still holds that key, else a
+ * copy of the cloud's key saved at apply (an object the template no longer
+ * has names no file at all). Without the cloud's key (not shown), the
+ * template's file is the best there is. */
+static void keep_deleted_key(const struct landing_plan *p, struct lz_action *a)
+{
+	const char *field = lz_secret_field(a->type);
+	const struct lz_obj *o = lz_state_find(&p->c.st, a->key);
+	const char *file, *name;
+	char *base = NULL, *c;
+	struct cut_err ignored;
+	bool same = false;
+
+	if (a->verb != LZ_DELETE || a->duplicate || !field || !o || !o->secret.data || !a->have)
+		return;
+	file = json_string_value(json_object_get(a->have, field));
+	if (file && file[0] && lz_secret_same(p->c.dir, a->type, a->have, o, &same, &ignored) == 0 &&
+	    same)
+		return;
+	if (!file || !file[0]) {
+		name = json_string_value(json_object_get(a->have, "name"));
+		base = xasprintf("%s-%s.key", lz_type_name(a->type), name && name[0] ? name : "unnamed");
+		for (c = base; *c; c++)
+			if (!isalnum((unsigned char)*c) && *c != '.' && *c != '-' && *c != '_')
+				*c = '_'; /* a name from the cloud never makes a path */
+		file = base;
+	}
+	keep_old_key(file, o, a);
+	free(base);
 }
 
 static int plan_resource(struct landing_plan *p, const struct lz_res *r, struct cut_err *err)
@@ -336,6 +372,8 @@ int landing_plan_make(const struct lz_graph *g, const struct landing_opts *o, bo
 	for (i = 0; destroy && i < p->n; i++)
 		if (lz_graph_find(g, p->v[i].key) >= 0)
 			keep_secret_refs(&g->v[lz_graph_find(g, p->v[i].key)], &p->v[i]);
+	for (i = 0; i < p->n; i++)
+		keep_deleted_key(p, &p->v[i]);
 	cascade(p);
 	link_deps(p);
 	*ret = p;

@@ -283,4 +283,24 @@ left_after_rollback() { # names what is still there, for the failure message
 [ "$(owned shop-dev)" = 0 ] || fail "objects of shop-dev left after rollback: $(left_after_rollback); rollback said: $(cat out.txt)"
 "$CUTOVER" rollback --journal three-tier.json.shop-dev.journal >out.txt 2>err.txt || fail "second rollback"
 ok "cutover rollback --journal undoes the zone; a second rollback changes nothing"
+
+# 8b. a destroy's inverse makes the VPN connection again with the key the
+# cloud had, not the one the key file holds now: destroy saves that key
+# (0600) beside the file first; rolling the destroy back rebuilds the zone
+rm -f dc-vpn.psk.before-*
+"$CUTOVER" landing apply three-tier.json >/dev/null 2>err.txt || fail "apply before the destroy check: $(cat err.txt)"
+/usr/bin/python3 -c "import sqlite3; c = sqlite3.connect('n/neutron.sqlite', timeout=30); c.execute(\"UPDATE ipsec_site_connections SET status='DOWN'\"); c.commit()"
+printf '%s\n' "$NEWPSK" >dc-vpn.psk
+"$CUTOVER" landing destroy --journal destroy.journal three-tier.json >out.txt 2>err.txt ||
+	fail "destroy for the key check: $(cat out.txt err.txt)"
+saved=$(ls dc-vpn.psk.before-* 2>/dev/null) || fail "destroy saved no copy of the cloud's VPN key"
+[ "$(stat -c %a "$saved")" = 600 ] && [ "$(cat "$saved")" = "$PSK" ] || fail "destroy did not save the cloud's key 0600 in $saved"
+"$CUTOVER" rollback --journal destroy.journal >out.txt 2>err.txt || fail "rollback of the destroy: $(cat out.txt err.txt)"
+[ "$(conn_psk)" = "$PSK" ] || fail "the destroy's rollback made the connection with another key"
+! grep -q -e "$PSK" -e "$NEWPSK" destroy.journal out.txt err.txt || fail "a VPN key appears in the destroy's journal or output"
+printf '%s\n' "$PSK" >dc-vpn.psk
+[ "$("$CUTOVER" landing plan --json three-tier.json | summary)" = "0/0/0" ] || fail "the destroy's rollback did not rebuild the zone"
+"$CUTOVER" landing destroy three-tier.json >/dev/null 2>err.txt || fail "destroy after the key check: $(cat err.txt)"
+[ "$(owned shop-dev)" = 0 ] || fail "objects of shop-dev left after the key check"
+ok "a destroy's rollback rebuilds the zone, the VPN connection with the key the cloud had (saved 0600)"
 echo "all landing integration checks passed"
