@@ -20,6 +20,7 @@
 #include <cmocka.h>
 
 #include "engine.h"
+#include "loopback.h"
 #include "util.h"
 
 #define MAXCONN 64
@@ -128,16 +129,10 @@ drop:
 static int setup(void **state)
 {
 	struct server *s = calloc(1, sizeof(*s));
-	struct sockaddr_in a = { .sin_family = AF_INET };
-	socklen_t alen = sizeof(a);
 
-	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	s->lfd = socket(AF_INET, SOCK_STREAM, 0);
-	if (s->lfd < 0 || bind(s->lfd, (struct sockaddr *)&a, sizeof(a)) < 0 ||
-	    listen(s->lfd, 64) < 0 || getsockname(s->lfd, (struct sockaddr *)&a, &alen) < 0 ||
-	    pipe(s->wake) < 0)
+	s->lfd = loopback_listen(&s->port);
+	if (s->lfd < 0 || pipe(s->wake) < 0)
 		return -1;
-	s->port = ntohs(a.sin_port);
 	*state = s;
 	return 0;
 }
