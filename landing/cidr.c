@@ -136,12 +136,16 @@ int cidr_subnet(const struct cidr *base, unsigned newbits, uint64_t netnum, stru
 
 int cidr_host(const struct cidr *c, uint64_t host, struct cidr *ret)
 {
-	unsigned hostbits = width(c->family) - c->len;
+	unsigned hostbits = width(c->family) - c->len, n;
 	struct cidr a = *c;
 
 	if (hostbits < 64 && host >> hostbits)
 		return -ERANGE;
-	put_bits(a.addr, c->len, hostbits > 64 ? 64 : hostbits, host);
+	/* host (64 bits at most) fills the lowest bits; the host bits above it
+	 * are zero: a /48's host 1 is …::1, not …::1:0 */
+	n = hostbits > 64 ? 64 : hostbits;
+	put_bits(a.addr, c->len, hostbits - n, 0);
+	put_bits(a.addr, width(c->family) - n, n, host);
 	a.len = width(c->family);
 	*ret = a;
 	return 0;

@@ -41,7 +41,8 @@ bool cidr_is_any(const struct cidr *c);
  * family's width. */
 int cidr_subnet(const struct cidr *base, unsigned newbits, uint64_t netnum, struct cidr *ret);
 
-/* The host-th address of c (0 is the network address); -ERANGE if outside. */
+/* The host-th address of c (0 is the network address): host in the lowest
+ * bits, for any prefix length; -ERANGE if outside. */
 int cidr_host(const struct cidr *c, uint64_t host, struct cidr *ret);
 
 /* Network (host part zero) or, for IPv4 prefixes shorter than /31, broadcast address. */

@@ -9,6 +9,7 @@
 #include <cmocka.h>
 
 #include "cidr.h"
+#include "util.h"
 
 struct rel {
 	const char *name, *a, *b;
@@ -37,6 +38,51 @@ static void relation(void **state)
 	assert_int_equal(cidr_overlaps(&a, &b), r->overlaps);
 	assert_int_equal(cidr_overlaps(&b, &a), r->overlaps);
 	assert_int_equal(cidr_contains(&a, &b), r->a_contains_b);
+}
+
+/* cidr_host(): the host number lands in the lowest bits, whatever the length. */
+struct host {
+	const char *name, *prefix;
+	uint64_t host;
+	const char *want; /* NULL: -ERANGE */
+};
+
+static const struct host hosts[] = {
+	{ "v4 /24 first", "10.0.1.0/24", 1, "10.0.1.1/32" },
+	{ "v4 /16 host 258", "10.1.0.0/16", 258, "10.1.1.2/32" },
+	{ "v4 /8 last", "10.0.0.0/8", 0xffffff, "10.255.255.255/32" },
+	{ "v4 /0", "0.0.0.0/0", 0x01020304, "1.2.3.4/32" },
+	{ "v4 /31 second", "10.0.0.0/31", 1, "10.0.0.1/32" },
+	{ "v4 /32 itself", "10.0.0.7/32", 0, "10.0.0.7/32" },
+	{ "v4 /24 too far", "10.0.1.0/24", 256, NULL },
+	{ "v4 /32 too far", "10.0.0.7/32", 1, NULL },
+	{ "v6 /64 first", "2001:db8:1::/64", 1, "2001:db8:1::1/128" },
+	{ "v6 /48 first", "2001:db8:1::/48", 1, "2001:db8:1::1/128" },
+	{ "v6 /48 host 5", "2001:db8:1::/48", 5, "2001:db8:1::5/128" },
+	{ "v6 /32 big host", "2001:db8::/32", 0x0102030405060708ULL, "2001:db8::102:304:506:708/128" },
+	{ "v6 /0 first", "::/0", 1, "::1/128" },
+	{ "v6 /56 host 0x10000", "2001:db8:0:100::/56", 0x10000, "2001:db8:0:100::1:0/128" },
+	{ "v6 /96", "2001:db8::/96", 0xffffffff, "2001:db8::ffff:ffff/128" },
+	{ "v6 /96 too far", "2001:db8::/96", 0x100000000ULL, NULL },
+	{ "v6 /127", "2001:db8::/127", 1, "2001:db8::1/128" },
+	{ "v6 /128 too far", "2001:db8::1/128", 1, NULL },
+};
+
+static void host_number(void **state)
+{
+	const struct host *h = *state;
+	struct cidr c, a;
+	char buf[CIDR_STR_MAX];
+
+	assert_int_equal(cidr_parse(h->prefix, false, &c), 0);
+	if (!h->want) {
+		assert_int_equal(cidr_host(&c, h->host, &a), -ERANGE);
+		return;
+	}
+	assert_int_equal(cidr_host(&c, h->host, &a), 0);
+	cidr_format(&a, buf, sizeof(buf));
+	assert_string_equal(buf, h->want);
+	assert_true(cidr_contains(&c, &a));
 }
 
 static void parse_and_carve(void **state)
@@ -71,13 +117,17 @@ static void parse_and_carve(void **state)
 
 int main(void)
 {
-	struct CMUnitTest tests[sizeof(rels) / sizeof(rels[0]) + 1];
-	size_t i;
+	struct CMUnitTest tests[ARRAY_SIZE(rels) + ARRAY_SIZE(hosts) + 1];
+	size_t i, n = 0;
 
-	for (i = 0; i < sizeof(rels) / sizeof(rels[0]); i++) {
-		tests[i] = (struct CMUnitTest)cmocka_unit_test_prestate(relation, (void *)&rels[i]);
-		tests[i].name = rels[i].name;
+	for (i = 0; i < ARRAY_SIZE(rels); i++) {
+		tests[n] = (struct CMUnitTest)cmocka_unit_test_prestate(relation, (void *)&rels[i]);
+		tests[n++].name = rels[i].name;
 	}
-	tests[i++] = (struct CMUnitTest)cmocka_unit_test(parse_and_carve);
-	return _cmocka_run_group_tests("landing cidr", tests, i, NULL, NULL);
+	for (i = 0; i < ARRAY_SIZE(hosts); i++) {
+		tests[n] = (struct CMUnitTest)cmocka_unit_test_prestate(host_number, (void *)&hosts[i]);
+		tests[n++].name = hosts[i].name;
+	}
+	tests[n++] = (struct CMUnitTest)cmocka_unit_test(parse_and_carve);
+	return _cmocka_run_group_tests("landing cidr", tests, n, NULL, NULL);
 }
