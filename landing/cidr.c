@@ -111,6 +111,60 @@ bool cidr_is_any(const struct cidr *c)
 	return c->len == 0;
 }
 
+/* Address space no host on the internet sends from: IANA's special-purpose
+ * ranges that are not globally reachable, plus multicast (never a source). */
+static const struct cidr not_public[] = {
+	{ 4, { 0 }, 8 },                           /* "this network" */
+	{ 4, { 10 }, 8 },                          /* private, RFC 1918 */
+	{ 4, { 100, 64 }, 10 },                    /* shared (carrier NAT), RFC 6598 */
+	{ 4, { 127 }, 8 },                         /* loopback */
+	{ 4, { 169, 254 }, 16 },                   /* link-local */
+	{ 4, { 172, 16 }, 12 },                    /* private, RFC 1918 */
+	{ 4, { 192, 0, 2 }, 24 },                  /* documentation, TEST-NET-1 */
+	{ 4, { 192, 168 }, 16 },                   /* private, RFC 1918 */
+	{ 4, { 198, 18 }, 15 },                    /* benchmarking */
+	{ 4, { 198, 51, 100 }, 24 },               /* documentation, TEST-NET-2 */
+	{ 4, { 203, 0, 113 }, 24 },                /* documentation, TEST-NET-3 */
+	{ 4, { 224 }, 4 },                         /* multicast */
+	{ 4, { 240 }, 4 },                         /* reserved, broadcast */
+	{ 6, { 0 }, 128 },                         /* unspecified */
+	{ 6, { [15] = 1 }, 128 },                  /* loopback */
+	{ 6, { 0x01, 0x00 }, 64 },                 /* discard-only */
+	{ 6, { 0x20, 0x01, 0x0d, 0xb8 }, 32 },     /* documentation */
+	{ 6, { 0xfc }, 7 },                        /* unique local */
+	{ 6, { 0xfe, 0x80 }, 10 },                 /* link-local */
+	{ 6, { 0xfe, 0xc0 }, 10 },                 /* site-local (deprecated) */
+	{ 6, { 0xff }, 8 },                        /* multicast */
+};
+
+/* Every address of c lies in not_public[]: inside one range, or each half
+ * of c covered (a prefix may span two adjacent ranges). */
+static bool not_public_covers(const struct cidr *c)
+{
+	struct cidr half = *c;
+	bool partial = false;
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(not_public); i++) {
+		if (cidr_contains(&not_public[i], c))
+			return true;
+		partial |= cidr_overlaps(&not_public[i], c);
+	}
+	if (!partial || c->len >= width(c->family))
+		return false;
+	half.len = c->len + 1;
+	set_bit(half.addr, c->len, false);
+	if (!not_public_covers(&half))
+		return false;
+	set_bit(half.addr, c->len, true);
+	return not_public_covers(&half);
+}
+
+bool cidr_has_public(const struct cidr *c)
+{
+	return !not_public_covers(c);
+}
+
 /* Writes the low `nbits` bits of v into a at bit positions [from, from+nbits). */
 static void put_bits(uint8_t *a, unsigned from, unsigned nbits, uint64_t v)
 {

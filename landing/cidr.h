@@ -35,6 +35,12 @@ bool cidr_overlaps(const struct cidr *a, const struct cidr *b);
 bool cidr_contains(const struct cidr *outer, const struct cidr *inner);
 /* The prefix is 0.0.0.0/0 or ::/0. */
 bool cidr_is_any(const struct cidr *c);
+/* c holds at least one address a host on the internet may send from: one
+ * outside the private, shared, loopback, link-local, documentation,
+ * benchmarking, multicast and reserved ranges (IPv4: 10/8, 172.16/12,
+ * 192.168/16, 100.64/10, 127/8, 169.254/16, 0/8, 224/4, 240/4, …; IPv6:
+ * fc00::/7, fe80::/10, ::1, 2001:db8::/32, ff00::/8, …). 0.0.0.0/1 does. */
+bool cidr_has_public(const struct cidr *c);
 
 /* Terraform's cidrsubnet(): the netnum-th prefix of length base.len+newbits
  * inside base. -ERANGE when netnum does not fit or the length passes the

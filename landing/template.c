@@ -577,25 +577,33 @@ static bool read_ports(struct tpl *t, const char *path, json_t *rule, int *lo, i
 	return true;
 }
 
-/* Ingress open to every address: the remote is 0.0.0.0/0 or ::/0, or absent. */
+/* Ingress from the internet: no remote (any address), or a remote prefix
+ * holding any public address — 0.0.0.0/1 and 128.0.0.0/1 are the internet
+ * as much as 0.0.0.0/0 (cidr_has_public). */
 static bool public_ingress(const char *dir, const struct cidr *remote, bool has_remote,
 			   const char *rgroup)
 {
 	if (strcmp(dir, "ingress") != 0 || rgroup)
 		return false;
-	return !has_remote || cidr_is_any(remote);
+	return !has_remote || cidr_has_public(remote);
 }
 
 static void check_exposure(struct tpl *t, const char *path, const struct t_group *g,
-			   const char *proto, int lo, int hi, bool allow)
+			   const char *proto, int lo, int hi, bool allow, const char *remote_s)
 {
+	char from[CIDR_STR_MAX + 32];
 	int port = 0;
 
+	if (remote_s)
+		snprintf(from, sizeof(from), "\"%s\" holds public addresses", remote_s);
+	else
+		snprintf(from, sizeof(from), "no \"remote\": any address");
 	if (g->tier && strcmp(g->tier, "data") == 0) {
 		schema_error(&t->sc, path,
-			     "let only the app tier in (\"remote_group\"), or the VPN's prefixes",
+			     "let only the app tier in (\"remote_group\"), or private or VPN "
+			     "prefixes",
 			     "security group \"%s\" is data tier: it must not be reachable from "
-			     "the internet", g->name);
+			     "the internet (%s)", g->name, from);
 		return;
 	}
 	if (allow || g->allow_public_admin)
@@ -606,9 +614,10 @@ static void check_exposure(struct tpl *t, const char *path, const struct t_group
 		if (!port)
 			lz_is_admin_port(1, 65535, &port);
 		schema_error(&t->sc, path,
-			     "narrow \"remote\" to your admin network, or mark the rule "
+			     "narrow \"remote\" to a private or VPN network (10.0.0.0/8, "
+			     "172.16.0.0/12, 192.168.0.0/16, fc00::/7, ...), or mark the rule "
 			     "\"allow_public_admin\": true",
-			     "administrative port %d open to the whole internet", port);
+			     "administrative port %d open to the internet (%s)", port, from);
 	}
 }
 
@@ -681,7 +690,7 @@ static void read_rule(struct tpl *t, const char *path, json_t *rule, const struc
 	if (!ok || !g->name)
 		return;
 	if (public_ingress(dirs[dir], &remote, remote_s != NULL, rgroup))
-		check_exposure(t, path, g, protos[proto], lo, hi, allow);
+		check_exposure(t, path, g, protos[proto], lo, hi, allow, remote_s);
 	add_rule(t, path, rule_attrs(t, g, dirs[dir], protos[proto], lo, hi, &remote,
 				     remote_s != NULL, rgroup));
 }

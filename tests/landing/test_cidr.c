@@ -85,6 +85,52 @@ static void host_number(void **state)
 	assert_true(cidr_contains(&c, &a));
 }
 
+/* cidr_has_public(): does a prefix hold an address of the internet? */
+struct pub {
+	const char *name, *prefix;
+	bool public;
+};
+
+static const struct pub pubs[] = {
+	{ "pub v4 any", "0.0.0.0/0", true },
+	{ "pub v4 lower half", "0.0.0.0/1", true },
+	{ "pub v4 upper half", "128.0.0.0/1", true },
+	{ "pub v4 one address", "8.8.8.8/32", true },
+	{ "pub 10/8", "10.0.0.0/8", false },
+	{ "pub inside 10/8", "10.1.2.3/32", false },
+	{ "pub 172.16/12", "172.16.0.0/12", false },
+	{ "pub 172/8 spans public", "172.0.0.0/8", true },
+	{ "pub 192.168/16", "192.168.0.0/16", false },
+	{ "pub 192.168/15 spans public", "192.168.0.0/15", true },
+	{ "pub 100.64/10", "100.64.0.0/10", false },
+	{ "pub 100/8 spans public", "100.0.0.0/8", true },
+	{ "pub loopback", "127.0.0.0/8", false },
+	{ "pub link-local", "169.254.0.0/16", false },
+	{ "pub multicast and reserved together", "224.0.0.0/3", false },
+	{ "pub TEST-NET-3", "203.0.113.0/24", false },
+	{ "pub TEST-NET-3 and its neighbour", "203.0.112.0/23", true },
+	{ "pub v6 any", "::/0", true },
+	{ "pub v6 global unicast", "2000::/3", true },
+	{ "pub v6 one address", "2001:4860::8888/128", true },
+	{ "pub v6 unique local", "fc00::/7", false },
+	{ "pub v6 inside unique local", "fd12:3456::/32", false },
+	{ "pub v6 link- and site-local together", "fe80::/9", false },
+	{ "pub v6 fe00::/8 spans reserved", "fe00::/8", true },
+	{ "pub v6 loopback", "::1/128", false },
+	{ "pub v6 unspecified and loopback", "::/127", false },
+	{ "pub v6 documentation", "2001:db8::/32", false },
+	{ "pub v6 mapped v4", "::ffff:0.0.0.0/96", true },
+};
+
+static void public_space(void **state)
+{
+	const struct pub *p = *state;
+	struct cidr c;
+
+	assert_int_equal(cidr_parse(p->prefix, false, &c), 0);
+	assert_int_equal(cidr_has_public(&c), p->public);
+}
+
 static void parse_and_carve(void **state)
 {
 	struct cidr c, s, h;
@@ -117,7 +163,7 @@ static void parse_and_carve(void **state)
 
 int main(void)
 {
-	struct CMUnitTest tests[ARRAY_SIZE(rels) + ARRAY_SIZE(hosts) + 1];
+	struct CMUnitTest tests[ARRAY_SIZE(rels) + ARRAY_SIZE(hosts) + ARRAY_SIZE(pubs) + 1];
 	size_t i, n = 0;
 
 	for (i = 0; i < ARRAY_SIZE(rels); i++) {
@@ -127,6 +173,10 @@ int main(void)
 	for (i = 0; i < ARRAY_SIZE(hosts); i++) {
 		tests[n] = (struct CMUnitTest)cmocka_unit_test_prestate(host_number, (void *)&hosts[i]);
 		tests[n++].name = hosts[i].name;
+	}
+	for (i = 0; i < ARRAY_SIZE(pubs); i++) {
+		tests[n] = (struct CMUnitTest)cmocka_unit_test_prestate(public_space, (void *)&pubs[i]);
+		tests[n++].name = pubs[i].name;
 	}
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(parse_and_carve);
 	return _cmocka_run_group_tests("landing cidr", tests, n, NULL, NULL);

@@ -72,6 +72,38 @@ static const struct row rows[] = {
 	  VPC("10.0.0.0/16", SUB("a", "10.0.1.0/24", "data"))
 	  SG("data", "{\"protocol\":\"tcp\",\"ports\":443,\"remote\":\"0.0.0.0/0\",\"allow_public_admin\":true}") "}",
 	  1, "must not be reachable from the internet", 1 },
+	{ "ssh open to the two halves of the internet",
+	  VPC("10.0.0.0/16", SUB("a", "10.0.1.0/24", "app"))
+	  SG("app", "{\"ports\":22,\"remote\":\"0.0.0.0/1\"},\n{\"ports\":22,\"remote\":\"128.0.0.0/1\"}") "}",
+	  2, "administrative port 22", 1 },
+	{ "ssh open to one public address",
+	  VPC("10.0.0.0/16", SUB("a", "10.0.1.0/24", "app"))
+	  SG("app", "{\"ports\":22,\"remote\":\"8.8.8.8/32\"}") "}", 1, "\"8.8.8.8/32\" holds public", 1 },
+	{ "ssh open to a range spanning private and public",
+	  VPC("10.0.0.0/16", SUB("a", "10.0.1.0/24", "app"))
+	  SG("app", "{\"ports\":22,\"remote\":\"172.0.0.0/8\"}") "}", 1, "administrative port 22", 1 },
+	{ "ssh open to global IPv6",
+	  VPC("10.0.0.0/16", SUB("a", "10.0.1.0/24", "app"))
+	  SG("app", "{\"ports\":22,\"remote\":\"2000::/3\"}") "}", 1, "administrative port 22", 1 },
+	{ "ssh from private and VPN ranges is fine",
+	  VPC("10.0.0.0/16", SUB("a", "10.0.1.0/24", "app"))
+	  SG("app", "{\"ports\":22,\"remote\":\"10.0.0.0/8\"},{\"ports\":22,\"remote\":\"172.16.0.0/12\"},"
+	     "{\"ports\":22,\"remote\":\"192.168.0.0/16\"},{\"ports\":22,\"remote\":\"100.64.0.0/10\"},"
+	     "{\"ports\":22,\"remote\":\"fd00::/8\"}") "}", 0, NULL, 0 },
+	{ "ssh from a public office range with allow_public_admin",
+	  VPC("10.0.0.0/16", SUB("a", "10.0.1.0/24", "app"))
+	  SG("app", "{\"ports\":22,\"remote\":\"8.8.8.0/29\",\"allow_public_admin\":true}") "}", 0, NULL, 0 },
+	{ "postgres to the data tier from the two halves of the internet",
+	  VPC("10.0.0.0/16", SUB("a", "10.0.1.0/24", "data"))
+	  SG("data", "{\"ports\":5432,\"remote\":\"0.0.0.0/1\"},\n{\"ports\":5432,\"remote\":\"128.0.0.0/1\"}") "}",
+	  2, "must not be reachable from the internet", 1 },
+	{ "https to the data tier from a public range, even with the override",
+	  VPC("10.0.0.0/16", SUB("a", "10.0.1.0/24", "data"))
+	  SG("data", "{\"ports\":443,\"remote\":\"198.52.0.0/16\",\"allow_public_admin\":true}") "}",
+	  1, "must not be reachable from the internet", 1 },
+	{ "postgres to the data tier from the data centre is fine",
+	  VPC("10.0.0.0/16", SUB("a", "10.0.1.0/24", "data"))
+	  SG("data", "{\"ports\":5432,\"remote\":\"192.168.0.0/16\"}") "}", 0, NULL, 0 },
 	{ "unknown remote group",
 	  VPC("10.0.0.0/16", SUB("a", "10.0.1.0/24", "app"))
 	  SG("app", "{\"protocol\":\"tcp\",\"ports\":80,\"remote_group\":\"nope\"}") "}", 1,
