@@ -766,6 +766,34 @@ static bool router_has_subnet(json_t *router, const char *subnet)
 	return false;
 }
 
+/* The i-th interface of r names a subnet already listed before it on r, or
+ * attached to an earlier router: Neutron gives a subnet's gateway address
+ * to one router interface only, so the second add would fail in apply. */
+static bool interface_taken(struct tpl *t, const struct t_router *r, json_t *ifs, size_t i,
+			    const char *subnet, const char *path)
+{
+	size_t j;
+
+	for (j = 0; j < i; j++)
+		if (json_is_string(json_array_get(ifs, j)) &&
+		    strcmp(json_string_value(json_array_get(ifs, j)), subnet) == 0) {
+			schema_error(&t->sc, path, "list each subnet once",
+				     "subnet \"%s\" is listed twice on router \"%s\"", subnet, r->name);
+			return true;
+		}
+	for (j = 0; j < t->nrouters; j++)
+		if (&t->routers[j] != r && t->routers[j].name &&
+		    router_has_subnet(t->routers[j].obj, subnet)) {
+			schema_error(&t->sc, path,
+				     "attach it to one router only: its gateway address is that "
+				     "router's interface",
+				     "subnet \"%s\" is already attached to router \"%s\"", subnet,
+				     t->routers[j].name);
+			return true;
+		}
+	return false;
+}
+
 static void read_route(struct tpl *t, const char *path, json_t *obj, const struct t_router *r)
 {
 	static const char *const keys[] = { "destination", "nexthop", "description", NULL };
@@ -839,6 +867,8 @@ static void read_router(struct tpl *t, const char *path, json_t *obj, struct t_r
 			unknown_ref(t, ip, "subnet", json_is_string(v) ? json_string_value(v) : "?");
 			continue;
 		}
+		if (interface_taken(t, r, ifs, i, json_string_value(v), ip))
+			continue;
 		lz_graph_add(t->g, LZ_INTERFACE,
 			     json_pack("{s:o,s:o}", "router", full_name(t, r->name), "subnet",
 				       full_name(t, json_string_value(v))),

@@ -112,6 +112,18 @@ static const struct row rows[] = {
 	  VPC("10.0.0.0/16", SUB("a", "10.0.1.0/24", "app"))
 	  ",\"routers\":[{\"name\":\"r\",\"interfaces\":[\"a\",\"zz\"]}]}", 1,
 	  "no subnet named \"zz\"", 1 },
+	{ "subnet listed twice on one router",
+	  VPC("10.0.0.0/16", SUB("a", "10.0.1.0/24", "app") "," SUB("b", "10.0.2.0/24", "app"))
+	  ",\"routers\":[{\"name\":\"r\",\"interfaces\":[\"a\",\"b\",\n\"a\"]}]}", 1,
+	  "subnet \"a\" is listed twice on router \"r\"", 2 },
+	{ "subnet attached to two routers",
+	  VPC("10.0.0.0/16", SUB("a", "10.0.1.0/24", "app") "," SUB("b", "10.0.2.0/24", "app"))
+	  ",\"routers\":[{\"name\":\"r1\",\"interfaces\":[\"a\"]},\n{\"name\":\"r2\",\"interfaces\":[\"b\",\"a\"]}]}",
+	  1, "subnet \"a\" is already attached to router \"r1\"", 2 },
+	{ "two routers, one subnet each, is fine",
+	  VPC("10.0.0.0/16", SUB("a", "10.0.1.0/24", "app") "," SUB("b", "10.0.2.0/24", "app"))
+	  ",\"routers\":[{\"name\":\"r1\",\"interfaces\":[\"a\"]},{\"name\":\"r2\",\"interfaces\":[\"b\"]}]}",
+	  0, NULL, 0 },
 	{ "route next hop off the router",
 	  VPC("10.0.0.0/16", SUB("a", "10.0.1.0/24", "app"))
 	  ",\"routers\":[{\"name\":\"r\",\"interfaces\":[\"a\"],\"routes\":[{\"destination\":\"172.16.0.0/12\",\"nexthop\":\"10.0.9.1\"}]}]}",
