@@ -441,6 +441,47 @@ static void read_gateway(struct tpl *t, const char *path, json_t *obj, struct t_
 	}
 }
 
+/* "dns": name servers by address (Neutron takes no host name), of the
+ * subnet's family, each once — what Neutron refuses otherwise. */
+static void read_dns(struct tpl *t, const char *path, json_t *obj, struct t_subnet *s)
+{
+	char kpath[JSONFILE_PATH_MAX], buf[CIDR_STR_MAX];
+	struct cidr a, b;
+	json_t *v;
+	size_t i, j;
+
+	s->dns = schema_member(&t->sc, path, obj, "dns", JSON_ARRAY, SCHEMA_OPTIONAL);
+	json_array_foreach(s->dns, i, v) {
+		json_path_key(kpath, sizeof(kpath), path, "dns");
+		json_path_index(kpath, sizeof(kpath), kpath, i);
+		if (!json_is_string(v)) {
+			schema_error(&t->sc, kpath, "list name servers by address: \"192.0.2.53\"",
+				     "%s is not an IP address", schema_type_name(json_typeof(v)));
+			continue;
+		}
+		if (cidr_parse_addr(json_string_value(v), &a) < 0) {
+			schema_error(&t->sc, kpath, "list name servers by address: \"192.0.2.53\"",
+				     "\"%s\" is not an IP address", json_string_value(v));
+			continue;
+		}
+		if (s->ok && a.family != s->cidr.family) {
+			cidr_format(&s->cidr, buf, sizeof(buf));
+			schema_error(&t->sc, kpath, "give name servers of the subnet's family",
+				     "name server %s is IPv%d but subnet %s is IPv%d",
+				     json_string_value(v), a.family, buf, s->cidr.family);
+			continue;
+		}
+		for (j = 0; j < i; j++)
+			if (json_is_string(json_array_get(s->dns, j)) &&
+			    cidr_parse_addr(json_string_value(json_array_get(s->dns, j)), &b) == 0 &&
+			    cidr_contains(&a, &b)) {
+				schema_error(&t->sc, kpath, "list it once",
+					     "name server %s is listed twice", json_string_value(v));
+				break;
+			}
+	}
+}
+
 static void read_subnet(struct tpl *t, const char *path, json_t *obj, size_t vpc)
 {
 	static const char *const keys[] = { "name", "cidr", "newbits", "netnum", "tier", "zone",
@@ -470,7 +511,7 @@ static void read_subnet(struct tpl *t, const char *path, json_t *obj, size_t vpc
 	if (schema_enum(&t->sc, path, obj, "tier", SCHEMA_REQUIRED, tiers, 0, &tier))
 		s->tier = tiers[tier];
 	s->ok = read_cidr(t, path, obj, t->vpcs[vpc].ok ? &t->vpcs[vpc].cidr : NULL, &s->cidr);
-	s->dns = schema_member(&t->sc, path, obj, "dns", JSON_ARRAY, SCHEMA_OPTIONAL);
+	read_dns(t, path, obj, s);
 	if (s->ok)
 		read_gateway(t, path, obj, s);
 	t->nsubnets++;
@@ -816,6 +857,13 @@ static void read_route(struct tpl *t, const char *path, json_t *obj, const struc
 	json_path_key(kpath, sizeof(kpath), path, "nexthop");
 	if (cidr_parse_addr(hop, &h) < 0) {
 		schema_error(&t->sc, kpath, "write an address", "\"%s\" is not an address", hop);
+		return;
+	}
+	if (h.family != d.family) {
+		cidr_format(&d, dbuf, sizeof(dbuf));
+		schema_error(&t->sc, kpath, "give a next hop of the destination's family",
+			     "next hop %s is IPv%d but destination %s is IPv%d", hop, h.family, dbuf,
+			     d.family);
 		return;
 	}
 	for (i = 0; i < t->nsubnets; i++)
