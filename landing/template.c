@@ -1039,16 +1039,34 @@ static json_t *read_peer_cidrs(struct tpl *t, const char *path, json_t *vpn)
 	return out;
 }
 
+/* The key file exists, is 0600, can be read and holds a key: apply would
+ * otherwise build the whole zone and fail at the VPN connection. The key
+ * is read to be measured, wiped, and never put into a message. */
 static void check_psk_file(struct tpl *t, const char *path, const char *file)
 {
+	struct secret_buf key = { 0 };
 	struct cut_err err;
 	char *full = path_relative_to(t->dir, file);
 	char kpath[JSONFILE_PATH_MAX];
+	char *write_fix = xasprintf("write the VPN's pre-shared key into it, mode 0600: "
+				    "`(umask 077; head -c 24 /dev/urandom | base64 >'%s')`", full);
+	int r;
 
 	cut_err_clear(&err);
 	json_path_key(kpath, sizeof(kpath), path, "psk_file");
-	if (secret_check_mode(full, &err) == CUT_EPERM_FILE)
-		schema_error(&t->sc, kpath, err.hint[0] ? err.hint : "chmod 600 it", "%s", err.msg);
+	/* the mode check stats first: a folder or a FIFO is refused, never opened */
+	r = secret_check_mode(full, &err);
+	if (r == -ENOENT)
+		schema_error(&t->sc, kpath, write_fix, "%s: no such key file", full);
+	else if (r == 0)
+		r = secret_read_file(full, &key, &err);
+	if (r == 0 && key.len == 0)
+		schema_error(&t->sc, kpath, write_fix, "%s: the key file is empty", full);
+	else if (r < 0 && r != -ENOENT)
+		schema_error(&t->sc, kpath, err.hint[0] ? err.hint : "check the file and its permissions",
+			     "%s", err.msg);
+	secret_buf_free(&key);
+	free(write_fix);
 	free(full);
 }
 

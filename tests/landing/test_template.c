@@ -1,6 +1,8 @@
 /* Unit tests of landing/template.c: every check of `cutover landing check`,
  * one named row per case. Each row is a template; the test asserts the
- * number of errors and a fragment of the first one (with its line). */
+ * number of errors and a fragment of the first one (with its line). Key
+ * files a row names live in a scratch folder main() makes: ok.psk (0600, a
+ * key), empty.psk (0600, just a newline), open.psk (0644, a key). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -8,6 +10,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -23,6 +27,13 @@ struct row {
 
 #define VPC(c, subnets) "{\"name\":\"zone\",\"vpcs\":[{\"name\":\"v\",\"cidr\":\"" c "\",\"subnets\":[" subnets "]}]"
 #define SUB(n, c, tier) "{\"name\":\"" n "\",\"cidr\":\"" c "\",\"tier\":\"" tier "\"}"
+/* A valid zone with a VPN; extra goes into the "vpn" object. */
+#define VPN(psk, extra) \
+	"{\"name\":\"zone\",\"vpcs\":[{\"name\":\"v\",\"cidr\":\"10.20.0.0/16\",\"subnets\":[" \
+	SUB("a", "10.20.1.0/24", "app") "]}],\n\"datacentre\":{\"prefixes\":[\"192.168.0.0/16\"]}," \
+	"\"routers\":[{\"name\":\"r\",\"external_network\":\"public\",\"interfaces\":[\"a\"]}],\n" \
+	"\"vpn\":{\"router\":\"r\",\"peer_address\":\"198.51.100.1\",\"psk_file\":\"" psk "\"," \
+	"\"local_subnets\":[\"a\"]" extra "}"
 #define SG(tier, rule) ",\"security_groups\":[{\"name\":\"g\",\"tier\":\"" tier "\",\"rules\":[" rule "]}]"
 
 static const struct row rows[] = {
@@ -162,22 +173,73 @@ static const struct row rows[] = {
 	{ "vpn to a router without gateway",
 	  VPC("10.0.0.0/16", SUB("a", "10.0.1.0/24", "app"))
 	  ",\"datacentre\":{\"prefixes\":[\"192.168.0.0/16\"]},\"routers\":[{\"name\":\"r\",\"interfaces\":[\"a\"]}],"
-	  "\"vpn\":{\"router\":\"r\",\"peer_address\":\"198.51.100.1\",\"psk_file\":\"x.psk\",\"local_subnets\":[\"a\"]}}",
+	  "\"vpn\":{\"router\":\"r\",\"peer_address\":\"198.51.100.1\",\"psk_file\":\"ok.psk\",\"local_subnets\":[\"a\"]}}",
 	  1, "no external gateway", 1 },
+	{ "vpn is fine", VPN("ok.psk", "") "}", 0, NULL, 0 },
+	{ "vpn key file missing", VPN("missing.psk", "") "}", 1, "missing.psk: no such key file", 3 },
+	{ "vpn key file empty", VPN("empty.psk", "") "}", 1, "empty.psk: the key file is empty", 3 },
+	{ "vpn key file readable by others", VPN("open.psk", "") "}", 1, "chmod 600", 3 },
+	{ "vpn key file is a folder", VPN(".", "") "}", 1, "not a regular file", 3 },
 	{ "duplicate subnet names",
 	  VPC("10.0.0.0/16", SUB("a", "10.0.1.0/24", "app") "," SUB("a", "10.0.2.0/24", "app")) "}", 1,
 	  "declared twice", 1 },
 	{ "syntax error is positioned", "{\"name\": \"z\",\n \"vpcs\": [}\n", 2, "", 2 },
 };
 
+/* The scratch folder of key files, with a trailing '/'. */
+static char keydir[64];
+
+static void write_key(const char *name, const char *text, mode_t mode)
+{
+	char path[128];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s%s", keydir, name);
+	f = fopen(path, "w");
+	if (!f || fputs(text, f) < 0 || fclose(f) != 0 || chmod(path, mode) < 0) {
+		perror(path);
+		exit(1);
+	}
+}
+
+static void make_keys(void)
+{
+	char dir[] = "/tmp/cutover-test-template-XXXXXX";
+
+	if (!mkdtemp(dir)) {
+		perror("mkdtemp");
+		exit(1);
+	}
+	snprintf(keydir, sizeof(keydir), "%s/", dir);
+	write_key("ok.psk", "not-a-real-key-7Qx\n", 0600);
+	write_key("empty.psk", "\n", 0600);
+	write_key("open.psk", "not-a-real-key-7Qx\n", 0644);
+}
+
+static void remove_keys(void)
+{
+	static const char *const names[] = { "ok.psk", "empty.psk", "open.psk" };
+	char path[128];
+	size_t i;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		snprintf(path, sizeof(path), "%s%s", keydir, names[i]);
+		unlink(path);
+	}
+	rmdir(keydir);
+}
+
 static void run_row(void **state)
 {
 	const struct row *r = *state;
 	struct diags d;
 	struct lz_graph *g;
+	size_t i;
 
 	diags_init(&d);
-	g = lz_template_parse("t.json", "", r->text, strlen(r->text), NULL, 0, &d);
+	g = lz_template_parse("t.json", keydir, r->text, strlen(r->text), NULL, 0, &d);
+	for (i = 0; i < d.n; i++) /* no key ever reaches a message */
+		assert_null(strstr(d.v[i].msg, "not-a-real-key"));
 	if (d.errors != r->errors || (r->errors && g)) {
 		size_t i;
 		char line[1024];
@@ -233,24 +295,29 @@ static void params(void **state)
 	diags_free(&d);
 }
 
-/* The shipped templates are valid and have the resources the issue lists. */
+/* The shipped templates are valid and have the resources the issue lists.
+ * three-tier's VPN key is a file beside the template in use (not shipped):
+ * here the scratch folder's, given as the template's psk_file parameter. */
 static void shipped(void **state)
 {
-	static const struct { const char *file; size_t n; } t[] = {
-		{ "templates/two-tier.json", 11 }, { "templates/three-tier.json", 39 },
+	static const struct { const char *file; size_t n; bool vpn; } t[] = {
+		{ "templates/two-tier.json", 11, false }, { "templates/three-tier.json", 39, true },
 	};
 	const char *root = getenv("SOURCE_ROOT");
 	struct cut_err err;
+	char key[128];
+	struct lz_param psk = { "psk_file", key };
 	size_t i;
 
 	(void)state;
+	snprintf(key, sizeof(key), "%sok.psk", keydir);
 	for (i = 0; i < 2; i++) {
 		char path[1024];
 		struct lz_graph *g = NULL;
 		struct diags d;
 		snprintf(path, sizeof(path), "%s/%s", root ? root : ".", t[i].file);
 		diags_init(&d);
-		assert_int_equal(lz_template_load(path, NULL, 0, &g, &d, &err), 0);
+		assert_int_equal(lz_template_load(path, &psk, t[i].vpn ? 1 : 0, &g, &d, &err), 0);
 		assert_int_equal(d.errors, 0);
 		assert_non_null(g);
 		assert_int_equal(g->n, t[i].n);
@@ -291,6 +358,7 @@ int main(void)
 {
 	struct CMUnitTest tests[sizeof(rows) / sizeof(rows[0]) + 3];
 	size_t i, n = 0;
+	int failed;
 
 	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
 		tests[n] = (struct CMUnitTest)cmocka_unit_test_prestate(run_row, (void *)&rows[i]);
@@ -299,5 +367,8 @@ int main(void)
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(params);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(shipped);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(keys_and_refs);
-	return _cmocka_run_group_tests("landing template", tests, n, NULL, NULL);
+	make_keys();
+	failed = _cmocka_run_group_tests("landing template", tests, n, NULL, NULL);
+	remove_keys();
+	return failed;
 }
