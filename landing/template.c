@@ -381,6 +381,16 @@ static void unknown_ref(struct tpl *t, const char *path, const char *what, const
 	schema_error(&t->sc, path, "declare it, or fix the name", "no %s named \"%s\"", what, name);
 }
 
+static void overlap_error(struct tpl *t, const char *path, const struct cidr *a,
+			  const char *what, const struct cidr *b, const char *fix)
+{
+	char as[CIDR_STR_MAX], bs[CIDR_STR_MAX];
+
+	cidr_format(a, as, sizeof(as));
+	cidr_format(b, bs, sizeof(bs));
+	schema_error(&t->sc, path, fix, "%s overlaps %s %s", as, what, bs);
+}
+
 /* ---------- sections ---------- */
 
 static void read_datacentre(struct tpl *t, json_t *root)
@@ -1009,6 +1019,32 @@ static json_t *read_local_subnets(struct tpl *t, const char *path, json_t *vpn,
 	return out;
 }
 
+/* A peer prefix is the data centre's: traffic to it goes into the tunnel,
+ * so it must not take in the zone's own range (checked like the data
+ * centre's prefixes; a subnet of a VPC whose prefix is broken on its own). */
+static void check_peer_against_zone(struct tpl *t, const char *path, const struct cidr *c)
+{
+	static const char fix[] = "list only the data centre's prefixes: the zone's own range "
+				  "must not be sent into the tunnel";
+	char what[LZ_NAME_MAX + 16];
+	size_t k;
+
+	for (k = 0; k < t->nvpcs; k++) {
+		if (!t->vpcs[k].ok || !cidr_overlaps(c, &t->vpcs[k].cidr))
+			continue;
+		snprintf(what, sizeof(what), "VPC \"%s\"", t->vpcs[k].name ? t->vpcs[k].name : "?");
+		overlap_error(t, path, c, what, &t->vpcs[k].cidr, fix);
+	}
+	for (k = 0; k < t->nsubnets; k++) {
+		if (!t->subnets[k].ok || t->vpcs[t->subnets[k].vpc].ok ||
+		    !cidr_overlaps(c, &t->subnets[k].cidr))
+			continue;
+		snprintf(what, sizeof(what), "subnet \"%s\"",
+			 t->subnets[k].name ? t->subnets[k].name : "?");
+		overlap_error(t, path, c, what, &t->subnets[k].cidr, fix);
+	}
+}
+
 static json_t *read_peer_cidrs(struct tpl *t, const char *path, json_t *vpn)
 {
 	json_t *arr = schema_member(&t->sc, path, vpn, "peer_cidrs", JSON_ARRAY, SCHEMA_OPTIONAL);
@@ -1033,6 +1069,7 @@ static json_t *read_peer_cidrs(struct tpl *t, const char *path, json_t *vpn)
 				     "write a prefix such as 192.168.0.0/16", "not a valid CIDR");
 			continue;
 		}
+		check_peer_against_zone(t, item_path(t, path, "peer_cidrs", i), &c);
 		cidr_format(&c, buf, sizeof(buf));
 		json_array_append_new(out, json_string(buf));
 	}
@@ -1161,16 +1198,6 @@ static void read_vpn(struct tpl *t, json_t *root)
 }
 
 /* ---------- cross-section checks ---------- */
-
-static void overlap_error(struct tpl *t, const char *path, const struct cidr *a,
-			  const char *what, const struct cidr *b, const char *fix)
-{
-	char as[CIDR_STR_MAX], bs[CIDR_STR_MAX];
-
-	cidr_format(a, as, sizeof(as));
-	cidr_format(b, bs, sizeof(bs));
-	schema_error(&t->sc, path, fix, "%s overlaps %s %s", as, what, bs);
-}
 
 static void check_against_dc(struct tpl *t, const char *path, const struct cidr *c)
 {
