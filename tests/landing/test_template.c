@@ -59,19 +59,24 @@ static const struct row rows[] = {
 	  VPC("10.0.0.0/16", "{\"name\":\"a\",\"cidr\":\"10.0.1.0/24\",\"tier\":\"app\",\"gateway\":255}") "}",
 	  1, "gateway", 1 },
 	{ "dns entries that are not strings",
-	  VPC("10.0.0.0/16", "{\"name\":\"a\",\"cidr\":\"10.0.1.0/24\",\"tier\":\"app\",\n\"dns\":[42,{\"x\":1}]}") "}",
+	  VPC("10.0.0.0/16", "{\"name\":\"a\",\"cidr\":\"10.0.1.0/24\",\"tier\":\"app\",\n"
+			     "\"dns\":[42,{\"x\":1}]}") "}",
 	  2, "not an IP address", 2 },
 	{ "dns by host name",
-	  VPC("10.0.0.0/16", "{\"name\":\"a\",\"cidr\":\"10.0.1.0/24\",\"tier\":\"app\",\"dns\":[\"ns1.example.com\"]}") "}",
+	  VPC("10.0.0.0/16", "{\"name\":\"a\",\"cidr\":\"10.0.1.0/24\",\"tier\":\"app\","
+			     "\"dns\":[\"ns1.example.com\"]}") "}",
 	  1, "\"ns1.example.com\" is not an IP address", 1 },
 	{ "dns of the other family",
-	  VPC("10.0.0.0/16", "{\"name\":\"a\",\"cidr\":\"10.0.1.0/24\",\"tier\":\"app\",\"dns\":[\"2001:db8::53\"]}") "}",
+	  VPC("10.0.0.0/16", "{\"name\":\"a\",\"cidr\":\"10.0.1.0/24\",\"tier\":\"app\","
+			     "\"dns\":[\"2001:db8::53\"]}") "}",
 	  1, "is IPv6 but subnet 10.0.1.0/24 is IPv4", 1 },
 	{ "dns listed twice",
-	  VPC("10.0.0.0/16", "{\"name\":\"a\",\"cidr\":\"10.0.1.0/24\",\"tier\":\"app\",\"dns\":[\"192.0.2.53\",\"192.0.2.53\"]}") "}",
+	  VPC("10.0.0.0/16", "{\"name\":\"a\",\"cidr\":\"10.0.1.0/24\",\"tier\":\"app\","
+			     "\"dns\":[\"192.0.2.53\",\"192.0.2.53\"]}") "}",
 	  1, "listed twice", 1 },
 	{ "dns addresses are fine",
-	  VPC("10.0.0.0/16", "{\"name\":\"a\",\"cidr\":\"10.0.1.0/24\",\"tier\":\"app\",\"dns\":[\"192.0.2.53\",\"192.0.2.54\"]}") "}",
+	  VPC("10.0.0.0/16", "{\"name\":\"a\",\"cidr\":\"10.0.1.0/24\",\"tier\":\"app\","
+			     "\"dns\":[\"192.0.2.53\",\"192.0.2.54\"]}") "}",
 	  0, NULL, 0 },
 	{ "carved subnets", VPC("10.0.0.0/16", "{\"name\":\"a\",\"tier\":\"app\",\"newbits\":8,\"netnum\":3}") "}", 0, NULL, 0 },
 	{ "netnum too large", VPC("10.0.0.0/16", "{\"name\":\"a\",\"tier\":\"app\",\"newbits\":8,\"netnum\":300}") "}",
@@ -100,11 +105,13 @@ static const struct row rows[] = {
 	  1, "must not be reachable from the internet", 1 },
 	{ "ssh open to the two halves of the internet",
 	  VPC("10.0.0.0/16", SUB("a", "10.0.1.0/24", "app"))
-	  SG("app", "{\"ports\":22,\"remote\":\"0.0.0.0/1\"},\n{\"ports\":22,\"remote\":\"128.0.0.0/1\"}") "}",
+	  SG("app", "{\"ports\":22,\"remote\":\"0.0.0.0/1\"},\n"
+		    "{\"ports\":22,\"remote\":\"128.0.0.0/1\"}") "}",
 	  2, "administrative port 22", 1 },
 	{ "ssh open to one public address",
 	  VPC("10.0.0.0/16", SUB("a", "10.0.1.0/24", "app"))
-	  SG("app", "{\"ports\":22,\"remote\":\"8.8.8.8/32\"}") "}", 1, "\"8.8.8.8/32\" holds public", 1 },
+	  SG("app", "{\"ports\":22,\"remote\":\"8.8.8.8/32\"}") "}", 1,
+	  "\"8.8.8.8/32\" holds public", 1 },
 	{ "ssh open to a range spanning private and public",
 	  VPC("10.0.0.0/16", SUB("a", "10.0.1.0/24", "app"))
 	  SG("app", "{\"ports\":22,\"remote\":\"172.0.0.0/8\"}") "}", 1, "administrative port 22", 1 },
@@ -113,15 +120,19 @@ static const struct row rows[] = {
 	  SG("app", "{\"ports\":22,\"remote\":\"2000::/3\"}") "}", 1, "administrative port 22", 1 },
 	{ "ssh from private and VPN ranges is fine",
 	  VPC("10.0.0.0/16", SUB("a", "10.0.1.0/24", "app"))
-	  SG("app", "{\"ports\":22,\"remote\":\"10.0.0.0/8\"},{\"ports\":22,\"remote\":\"172.16.0.0/12\"},"
-	     "{\"ports\":22,\"remote\":\"192.168.0.0/16\"},{\"ports\":22,\"remote\":\"100.64.0.0/10\"},"
-	     "{\"ports\":22,\"remote\":\"fd00::/8\"}") "}", 0, NULL, 0 },
+	  SG("app", "{\"ports\":22,\"remote\":\"10.0.0.0/8\"},"
+		    "{\"ports\":22,\"remote\":\"172.16.0.0/12\"},"
+		    "{\"ports\":22,\"remote\":\"192.168.0.0/16\"},"
+		    "{\"ports\":22,\"remote\":\"100.64.0.0/10\"},"
+		    "{\"ports\":22,\"remote\":\"fd00::/8\"}") "}", 0, NULL, 0 },
 	{ "ssh from a public office range with allow_public_admin",
 	  VPC("10.0.0.0/16", SUB("a", "10.0.1.0/24", "app"))
-	  SG("app", "{\"ports\":22,\"remote\":\"8.8.8.0/29\",\"allow_public_admin\":true}") "}", 0, NULL, 0 },
+	  SG("app", "{\"ports\":22,\"remote\":\"8.8.8.0/29\",\"allow_public_admin\":true}") "}",
+	  0, NULL, 0 },
 	{ "postgres to the data tier from the two halves of the internet",
 	  VPC("10.0.0.0/16", SUB("a", "10.0.1.0/24", "data"))
-	  SG("data", "{\"ports\":5432,\"remote\":\"0.0.0.0/1\"},\n{\"ports\":5432,\"remote\":\"128.0.0.0/1\"}") "}",
+	  SG("data", "{\"ports\":5432,\"remote\":\"0.0.0.0/1\"},\n"
+		     "{\"ports\":5432,\"remote\":\"128.0.0.0/1\"}") "}",
 	  2, "must not be reachable from the internet", 1 },
 	{ "https to the data tier from a public range, even with the override",
 	  VPC("10.0.0.0/16", SUB("a", "10.0.1.0/24", "data"))
@@ -144,11 +155,13 @@ static const struct row rows[] = {
 	  "subnet \"a\" is listed twice on router \"r\"", 2 },
 	{ "subnet attached to two routers",
 	  VPC("10.0.0.0/16", SUB("a", "10.0.1.0/24", "app") "," SUB("b", "10.0.2.0/24", "app"))
-	  ",\"routers\":[{\"name\":\"r1\",\"interfaces\":[\"a\"]},\n{\"name\":\"r2\",\"interfaces\":[\"b\",\"a\"]}]}",
+	  ",\"routers\":[{\"name\":\"r1\",\"interfaces\":[\"a\"]},\n"
+	  "{\"name\":\"r2\",\"interfaces\":[\"b\",\"a\"]}]}",
 	  1, "subnet \"a\" is already attached to router \"r1\"", 2 },
 	{ "two routers, one subnet each, is fine",
 	  VPC("10.0.0.0/16", SUB("a", "10.0.1.0/24", "app") "," SUB("b", "10.0.2.0/24", "app"))
-	  ",\"routers\":[{\"name\":\"r1\",\"interfaces\":[\"a\"]},{\"name\":\"r2\",\"interfaces\":[\"b\"]}]}",
+	  ",\"routers\":[{\"name\":\"r1\",\"interfaces\":[\"a\"]},"
+	  "{\"name\":\"r2\",\"interfaces\":[\"b\"]}]}",
 	  0, NULL, 0 },
 	{ "route next hop off the router",
 	  VPC("10.0.0.0/16", SUB("a", "10.0.1.0/24", "app"))
@@ -156,15 +169,18 @@ static const struct row rows[] = {
 	  1, "next hop", 1 },
 	{ "IPv6 route via an IPv4 next hop",
 	  VPC("10.0.0.0/16", SUB("a", "10.0.1.0/24", "app"))
-	  ",\"routers\":[{\"name\":\"r\",\"interfaces\":[\"a\"],\"routes\":[\n{\"destination\":\"2001:db8:99::/48\",\"nexthop\":\"10.0.1.5\"}]}]}",
+	  ",\"routers\":[{\"name\":\"r\",\"interfaces\":[\"a\"],\"routes\":[\n"
+	  "{\"destination\":\"2001:db8:99::/48\",\"nexthop\":\"10.0.1.5\"}]}]}",
 	  1, "next hop 10.0.1.5 is IPv4 but destination 2001:db8:99::/48 is IPv6", 2 },
 	{ "IPv4 route via an IPv6 next hop",
 	  VPC("2001:db8::/48", SUB("a", "2001:db8:0:1::/64", "app"))
-	  ",\"routers\":[{\"name\":\"r\",\"interfaces\":[\"a\"],\"routes\":[{\"destination\":\"172.16.0.0/12\",\"nexthop\":\"2001:db8:0:1::5\"}]}]}",
+	  ",\"routers\":[{\"name\":\"r\",\"interfaces\":[\"a\"],\"routes\":["
+	  "{\"destination\":\"172.16.0.0/12\",\"nexthop\":\"2001:db8:0:1::5\"}]}]}",
 	  1, "is IPv6 but destination 172.16.0.0/12 is IPv4", 1 },
 	{ "IPv6 route via an IPv6 next hop is fine",
 	  VPC("2001:db8::/48", SUB("a", "2001:db8:0:1::/64", "app"))
-	  ",\"routers\":[{\"name\":\"r\",\"interfaces\":[\"a\"],\"routes\":[{\"destination\":\"2001:db8:99::/48\",\"nexthop\":\"2001:db8:0:1::5\"}]}]}",
+	  ",\"routers\":[{\"name\":\"r\",\"interfaces\":[\"a\"],\"routes\":["
+	  "{\"destination\":\"2001:db8:99::/48\",\"nexthop\":\"2001:db8:0:1::5\"}]}]}",
 	  0, NULL, 0 },
 	{ "unknown key with a hint",
 	  VPC("10.0.0.0/16", SUB("a", "10.0.1.0/24", "app")) ",\"routerz\":[]}", 1, "routers", 1 },
@@ -176,12 +192,14 @@ static const struct row rows[] = {
 	  "\"vpn\":{\"router\":\"r\",\"peer_address\":\"198.51.100.1\",\"psk_file\":\"ok.psk\",\"local_subnets\":[\"a\"]}}",
 	  1, "no external gateway", 1 },
 	{ "vpn is fine", VPN("ok.psk", "") "}", 0, NULL, 0 },
-	{ "vpn peer prefix covers a VPC", VPN("ok.psk", ",\"peer_cidrs\":[\"192.168.0.0/16\",\"10.0.0.0/8\"]") "}",
+	{ "vpn peer prefix covers a VPC",
+	  VPN("ok.psk", ",\"peer_cidrs\":[\"192.168.0.0/16\",\"10.0.0.0/8\"]") "}",
 	  1, "10.0.0.0/8 overlaps VPC \"v\" 10.20.0.0/16", 3 },
 	{ "vpn peer prefix inside a subnet", VPN("ok.psk", ",\"peer_cidrs\":[\"10.20.1.128/25\"]") "}",
 	  1, "10.20.1.128/25 overlaps VPC \"v\" 10.20.0.0/16", 3 },
 	{ "vpn peer prefixes apart from the zone are fine",
-	  VPN("ok.psk", ",\"peer_cidrs\":[\"192.168.0.0/16\",\"10.21.0.0/16\",\"2001:db8::/32\"]") "}", 0, NULL, 0 },
+	  VPN("ok.psk", ",\"peer_cidrs\":[\"192.168.0.0/16\",\"10.21.0.0/16\",\"2001:db8::/32\"]") "}",
+	  0, NULL, 0 },
 	{ "vpn key file missing", VPN("missing.psk", "") "}", 1, "missing.psk: no such key file", 3 },
 	{ "vpn key file empty", VPN("empty.psk", "") "}", 1, "empty.psk: the key file is empty", 3 },
 	{ "vpn key file readable by others", VPN("open.psk", "") "}", 1, "chmod 600", 3 },
