@@ -70,7 +70,7 @@ set +e
 "$CUTOVER" landing apply open22.json 2>err.txt; rc=$?
 set -e
 [ $rc -eq 2 ] || fail "port 22 open to the world: exit $rc, want 2"
-grep -q "open22.json:[0-9]*:[0-9]*: security_groups\[0\].rules\[1\]: administrative port 22 open to the whole internet" err.txt ||
+grep -q "open22.json:[0-9]*:[0-9]*: security_groups\[0\].rules\[1\]: administrative port 22 open to the internet" err.txt ||
 	fail "port 22 error: $(cat err.txt)"
 [ "$(requests)" = "$before" ] || fail "a refused template still reached the API"
 ok "overlapping CIDRs and ssh open to the world refused before any API call"
@@ -215,7 +215,9 @@ api DELETE "/ports/$port" >/dev/null
 /usr/bin/python3 - <<'EOF'
 import json
 t = json.load(open("two-tier.json"))
-t["vpcs"][0]["subnets"][0]["dns"] = ["not-an-address"]
+# valid addresses (check refuses anything else) but more than Neutron's
+# max_dns_nameservers (5): Neutron's own 400
+t["vpcs"][0]["subnets"][0]["dns"] = ["10.9.9.%d" % i for i in range(1, 7)]
 json.dump(t, open("bad-dns.json", "w"), indent=2)
 EOF
 set +e
