@@ -292,6 +292,7 @@ int dns_prelower_steps(const struct dns_plan *p, const struct dns_current *cur,
 struct cur_read {
 	const struct dns_plan *p;
 	const size_t *rec;       /* question -> record index, or (size_t)-1 - zone */
+	const bool *any;         /* question asks ANY: what else the owner holds */
 	struct dns_current *cur;
 	uint32_t *negttl;
 	struct dns_rdset *want;
@@ -318,6 +319,30 @@ static void read_soa(struct cur_read *cr, size_t z, const uint8_t *m, size_t len
 	dns_rdset_free(&s);
 }
 
+/* Types that may share a name with a CNAME (RFC 4035 §2.5, RFC 2136 §3.4.2.2). */
+static bool beside_cname_ok(uint16_t type)
+{
+	return type == DNS_T_CNAME || type == DNS_T_RRSIG || type == DNS_T_NSEC;
+}
+
+/* Notes the first type the owner holds besides the RRset being replaced. */
+static int read_beside(struct dns_current *cur, const struct dns_record *r, const uint8_t *ow,
+		       size_t ol, const uint8_t *m, size_t len, const struct dns_msg *h)
+{
+	struct dns_msg_rr rr;
+	size_t off = 0, idx = 0;
+	int k;
+
+	while ((k = dns_msg_next_answer(m, len, h, &off, &idx, &rr)) > 0) {
+		if (rr.class != DNS_C_IN || rr.owner_len != ol || memcmp(rr.owner, ow, ol) != 0 ||
+		    rr.type == r->type || beside_cname_ok(rr.type))
+			continue;
+		cur->beside = rr.type;
+		return 0;
+	}
+	return k < 0 ? CUT_EPEER : 0;
+}
+
 static int on_current(void *cookie, size_t qi, const uint8_t *m, size_t len,
 		      const struct dns_msg *h)
 {
@@ -340,8 +365,11 @@ static int on_current(void *cookie, size_t qi, const uint8_t *m, size_t len,
 		return 0;
 	}
 	r = &cr->p->records[ri];
-	if (dns_name_to_wire(r->owner, ow, &ol, &why) < 0 ||
-	    dns_msg_rrset(m, len, ow, ol, r->type, &has, &ttl) < 0)
+	if (dns_name_to_wire(r->owner, ow, &ol, &why) < 0)
+		return CUT_EPEER;
+	if (cr->any[qi])
+		return read_beside(&cr->cur[ri], r, ow, ol, m, len, h);
+	if (dns_msg_rrset(m, len, ow, ol, r->type, &has, &ttl) < 0)
 		return CUT_EPEER;
 	cr->cur[ri].matches = dns_rdset_equal(&has, &cr->want[ri]);
 	cr->cur[ri].ttl = has.n ? ttl : 0;
@@ -350,9 +378,15 @@ static int on_current(void *cookie, size_t qi, const uint8_t *m, size_t len,
 	return 0;
 }
 
-/* Questions for one primary: its zones' SOAs and their records' `from`. */
+static bool becomes_cname(const struct dns_record *r)
+{
+	return r->to_type == DNS_T_CNAME && r->type != DNS_T_CNAME && r->nto;
+}
+
+/* Questions for one primary: its zones' SOAs, their records' `from` and,
+ * for a record that becomes a CNAME, everything its owner holds (ANY). */
 static size_t questions_for(const struct dns_plan *p, size_t server, struct dns_question *q,
-			    size_t *rec, uint8_t (*names)[DNS_NAME_WIRE_MAX])
+			    size_t *rec, bool *any, uint8_t (*names)[DNS_NAME_WIRE_MAX])
 {
 	size_t z, i, n = 0;
 	const char *why;
@@ -370,6 +404,11 @@ static size_t questions_for(const struct dns_plan *p, size_t server, struct dns_
 				continue;
 			q[n] = (struct dns_question){ names[n], q[n].name_len, p->records[i].type };
 			rec[n++] = i;
+			if (!becomes_cname(&p->records[i]))
+				continue;
+			q[n] = (struct dns_question){ names[n - 1], q[n - 1].name_len, DNS_T_ANY };
+			any[n] = true;
+			rec[n++] = i;
 		}
 	}
 	return n;
@@ -379,15 +418,17 @@ static int read_server(const struct dns_plan *p, size_t server, struct cur_read 
 		       struct cut_err *err)
 {
 	const struct dns_server *s = &p->servers[server];
-	size_t cap = p->nrecords + p->nzones + 1, nq;
+	size_t cap = 2 * p->nrecords + p->nzones + 1, nq;
 	struct dns_question *q = xcalloc(cap, sizeof(*q));
 	uint8_t (*names)[DNS_NAME_WIRE_MAX] = xcalloc(cap, sizeof(*names));
 	size_t *rec = xcalloc(cap, sizeof(*rec));
+	bool *any = xcalloc(cap, sizeof(*any));
 	struct dns_conn c;
 	int r;
 
-	nq = questions_for(p, server, q, rec, names);
+	nq = questions_for(p, server, q, rec, any, names);
 	cr->rec = rec;
+	cr->any = any;
 	cr->rcode = 0;
 	r = nq ? dns_conn_open(&c, s->address, s->port, now_monotonic_ms() + s->timeout_ms, err) : 0;
 	if (r == 0 && nq) {
@@ -404,6 +445,7 @@ static int read_server(const struct dns_plan *p, size_t server, struct cur_read 
 	free(q);
 	free(names);
 	free(rec);
+	free(any);
 	return r;
 }
 
@@ -453,4 +495,31 @@ void dns_current_free(struct dns_current *c, size_t n)
 	for (i = 0; i < n; i++)
 		free(c[i].has);
 	free(c);
+}
+
+int dns_refuse_cname_clash(const struct dns_plan *p, const struct dns_current *cur,
+			   struct cut_err *err)
+{
+	size_t i;
+
+	for (i = 0; i < p->nrecords; i++) {
+		const struct dns_record *r = &p->records[i];
+		const struct dns_server *s = &p->servers[p->zones[r->zone].primary];
+		char other[16];
+
+		if (!becomes_cname(r) || !cur[i].beside)
+			continue;
+		if (strcmp(dns_type_name(cur[i].beside), "TYPE?") == 0)
+			snprintf(other, sizeof(other), "TYPE%u", cur[i].beside);
+		else
+			snprintf(other, sizeof(other), "%s", dns_type_name(cur[i].beside));
+		return cut_errf(err, CUT_EUNSAFE, "a CNAME cannot share its name with other data "
+				"(RFC 1034 §3.6.2): delete or move the name's other records first, "
+				"then switch", "%s: %s %s -> CNAME: %s#%u also holds %s at that name; "
+				"the server would delete the %s RRset and ignore the CNAME (RFC 2136 "
+				"§3.4.2.2), leaving the name without it: nothing was changed", r->path,
+				r->owner, dns_type_name(r->type), s->address, s->port, other,
+				dns_type_name(r->type));
+	}
+	return 0;
 }

@@ -123,6 +123,8 @@ struct dns_current {
 	bool matches;        /* data equal to `from` */
 	uint32_t ttl;        /* its TTL (0 when empty) */
 	char *has;           /* what it holds, "192.0.2.1, 192.0.2.2" or "nothing" */
+	uint16_t beside;     /* a record that becomes a CNAME: a type its owner also
+			      * holds (not the one replaced), 0 when none */
 };
 
 /* Reads every record's `from` RRset from its zone's primary (pipelined, one
@@ -132,6 +134,12 @@ struct dns_current {
 int dns_read_current(const struct dns_plan *p, struct dns_current **ret,
 		     uint32_t **ret_negttl, struct cut_err *err) CUT_MUST_CHECK;
 void dns_current_free(struct dns_current *c, size_t n);
+
+/* Refuses (CUT_EUNSAFE, naming the record, the server and the other type) a
+ * switch to CNAME whose owner also holds other data: the server would apply
+ * the delete and silently drop the CNAME. cur is from dns_read_current. */
+int dns_refuse_cname_clash(const struct dns_plan *p, const struct dns_current *cur,
+			   struct cut_err *err) CUT_MUST_CHECK;
 
 /* The dns.ttl steps of a prelower from what was read: one per record whose
  * `from` is not empty and whose TTL is above the lowered TTL. */

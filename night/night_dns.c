@@ -381,6 +381,21 @@ static int verify_steps(struct night_dns_result *res, const struct night_dns_opt
 	return r;
 }
 
+/* What the primaries hold, read once the gates have passed and before
+ * anything is journaled: a switch to CNAME beside other data is refused. */
+static int read_before_switch(const struct night_dns_result *res, struct cut_err *err)
+{
+	struct dns_current *cur = NULL;
+	uint32_t *negttl = NULL;
+	int r = dns_read_current(res->np->dns, &cur, &negttl, err);
+
+	if (r == 0)
+		r = dns_refuse_cname_clash(res->np->dns, cur, err);
+	dns_current_free(cur, res->np->dns->nrecords);
+	free(negttl);
+	return r;
+}
+
 int night_dns_switch(const char *path, const struct night_dns_opts *o,
 		     struct night_dns_result **ret, struct diags *d, struct cut_err *err)
 {
@@ -397,6 +412,8 @@ int night_dns_switch(const char *path, const struct night_dns_opts *o,
 		r = gate(res, o, err);
 	if (r == 0)
 		r = open_checked(res, o, &j, err);
+	if (r == 0)
+		r = read_before_switch(res, err);
 	if (r == 0)
 		r = dns_switch_steps(res->np->dns, &so, &res->steps, &res->nsteps, err);
 	if (r < 0 || o->dry_run) {

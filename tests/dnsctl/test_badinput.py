@@ -3,17 +3,20 @@
 intact: a plan error (file:line:col), a name outside every zone, a zone the
 server does not serve, a wrong secret (BADSIG), an unknown key name (BADKEY),
 a world-readable key file, a server that is down, a server that is not the
-primary, an unsigned primary without both overrides. Ports 15350-15359."""
+primary, an unsigned primary without both overrides, a switch to CNAME of a
+name that also holds other data (BIND would drop the CNAME). Ports 15350-15359."""
 import copy
 import json
 import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from dnslab import Cases, Lab, check, cutover, dig, make_secret  # noqa: E402
+from dnslab import Cases, Lab, check, cutover, dig, make_secret, nsupdate  # noqa: E402
 
 BIND, KNOT, DOWN = 15350, 15351, 15359
-ZONES = {"bad.test": ["www IN A 192.0.2.10"], "open.test": ["www IN A 192.0.2.10"]}
+ZONES = {"bad.test": ["www IN A 192.0.2.10"], "open.test": ["www IN A 192.0.2.10"],
+         "mixed.test": ["www IN A 192.0.2.10", "www IN AAAA 2001:db8::10",
+                        'www IN TXT "hello"']}
 
 
 def base(lab, **primary):
@@ -122,6 +125,33 @@ def main():
             cutover("rollback", "--journal", jr)
             check(dig(BIND, "www.open.test") == ["192.0.2.10"], "not rolled back")
 
+        def cname_beside_other_data():
+            s = base(lab)
+            s["zones"][0]["name"] = "mixed.test"
+            s["records"][0] = {"name": "www.mixed.test", "type": "A", "to_type": "CNAME",
+                               "from": ["192.0.2.10"], "to": ["lb-1.example.net."]}
+            plan = lab.plan(s, name="mixed.json", change="CHG-MIXED")
+            if os.path.exists(lab.journal):
+                os.unlink(lab.journal)
+            r = cutover("dns", "switch", "--ignore-ttl", plan, expect=3)
+            for w in ("www.mixed.test. A -> CNAME", "127.0.0.1#15350", "dns.records[0]",
+                      "nothing was changed"):
+                check(w in r.stderr, f"{w!r} not in: {r.stderr}")
+            check("AAAA" in r.stderr or "TXT" in r.stderr, f"other type not named: {r.stderr}")
+            check(dig(BIND, "www.mixed.test") == ["192.0.2.10"], "the A RRset was deleted")
+            check(dig(BIND, "www.mixed.test", "CNAME") == [], "a CNAME was added")
+            if os.path.exists(lab.journal):
+                r = cutover("journal", "show", "--json", lab.journal)
+                check('"intent"' not in r.stdout, "a refused switch journaled an intent")
+            # once the name holds only the A RRset, the same switch goes through
+            nsupdate(BIND, ["update delete www.mixed.test. AAAA",
+                            "update delete www.mixed.test. TXT"], lab.keyfile)
+            cutover("dns", "switch", "--ignore-ttl", plan)
+            check(dig(BIND, "www.mixed.test", "CNAME") == ["lb-1.example.net."], "not switched")
+            cutover("rollback", "--journal", lab.journal)
+            check(dig(BIND, "www.mixed.test") == ["192.0.2.10"], "not rolled back")
+            os.unlink(lab.journal)
+
         cases.run("plan errors: every one with file:line:col and path (exit 2)", plan_errors)
         cases.run("a zone the server does not serve (exit 1)", unknown_zone)
         cases.run("wrong secret: BADSIG named (exit 1)", wrong_secret)
@@ -130,6 +160,8 @@ def main():
         cases.run("server down (exit 1)", server_down)
         cases.run("not the primary: REFUSED/NOTAUTH (exit 1)", not_primary)
         cases.run("unsigned refused without both overrides (exit 3), then allowed", unsigned)
+        cases.run("A -> CNAME beside AAAA/TXT refused before journaling (exit 3)",
+                  cname_beside_other_data)
     cases.finish()
 
 
