@@ -63,8 +63,11 @@ struct dns_rdset {
 int dns_rdata_from_text(uint16_t type, const char *text, uint8_t *out, size_t *ret_len,
 			const char **why);
 /* Canonical presentation text of presentation data (so "192.0.2.010" and
- * "LB.Example.NET" compare as the server will answer). Caller frees. */
-int dns_rdata_canon_text(uint16_t type, const char *text, char **ret, const char **why);
+ * "LB.Example.NET." compare as the server will answer). Names in the data
+ * without a trailing dot are relative to origin (the record's zone, as in a
+ * zone file; NULL: the root). Caller frees. */
+int dns_rdata_canon_text(uint16_t type, const char *text, const char *origin, char **ret,
+			 const char **why);
 /* Builds a set from presentation texts; sorted. */
 int dns_rdset_from_texts(uint16_t type, const char *const *texts, size_t n,
 			 struct dns_rdset *ret, const char **why);

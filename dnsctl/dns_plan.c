@@ -308,7 +308,7 @@ static size_t zone_of(const struct dns_plan *p, const char *owner)
 }
 
 static char **parse_data(struct parse *ps, const char *path, json_t *o, const char *key,
-			 uint16_t type, size_t *ret_n)
+			 uint16_t type, const char *origin, size_t *ret_n)
 {
 	char ap[JSONFILE_PATH_MAX], ip[JSONFILE_PATH_MAX];
 	json_t *arr = schema_member(ps->sc, path, o, key, JSON_ARRAY, SCHEMA_REQUIRED);
@@ -330,7 +330,7 @@ static char **parse_data(struct parse *ps, const char *path, json_t *o, const ch
 	for (i = 0; i < n; i++) {
 		const char *t = json_string_value(json_array_get(arr, i)), *why = "not a string";
 		idx(ip, sizeof(ip), ap, i);
-		if (!t || !type || dns_rdata_canon_text(type, t, &out[*ret_n], &why) < 0) {
+		if (!t || !type || dns_rdata_canon_text(type, t, origin, &out[*ret_n], &why) < 0) {
 			if (type)
 				schema_error(ps->sc, ip, "write the data as in a zone file",
 					     "not valid %s data: %s", dns_type_name(type), why);
@@ -397,6 +397,7 @@ static void parse_record(struct parse *ps, const char *path, json_t *o)
 {
 	struct dns_record *r = &ps->p->records[ps->p->nrecords++];
 	char name[256], kp[JSONFILE_PATH_MAX];
+	const char *origin;
 
 	memset(r, 0, sizeof(*r));
 	r->path = xstrdup(path);
@@ -405,14 +406,17 @@ static void parse_record(struct parse *ps, const char *path, json_t *o)
 	r->owner = xstrdup(name_member(ps, path, o, "name", name) ? name : "");
 	r->type = parse_type(ps, path, o, "type", SCHEMA_REQUIRED, 0);
 	r->to_type = parse_type(ps, path, o, "to_type", SCHEMA_OPTIONAL, r->type);
-	r->from = parse_data(ps, path, o, "from", r->type, &r->nfrom);
-	r->to = parse_data(ps, path, o, "to", r->to_type, &r->nto);
+	if (r->owner[0])
+		r->zone = zone_of(ps->p, r->owner);
+	/* names in the data without a trailing dot are relative to the zone */
+	origin = r->zone != (size_t)-1 ? ps->p->zones[r->zone].name : NULL;
+	r->from = parse_data(ps, path, o, "from", r->type, origin, &r->nfrom);
+	r->to = parse_data(ps, path, o, "to", r->to_type, origin, &r->nto);
 	r->ttl = ttl_member(ps, path, o, "ttl", ps->p->lowered_ttl);
 	r->restore_ttl = ttl_member(ps, path, o, "restore_ttl", r->ttl);
 	parse_gates(ps, path, o, r);
 	if (!r->owner[0])
 		return;
-	r->zone = zone_of(ps->p, r->owner);
 	if (r->zone == (size_t)-1)
 		schema_error(ps->sc, sub(kp, sizeof(kp), path, "name"), "add its zone to dns.zones, "
 			     "or fix the name", "%s is in no zone of dns.zones", r->owner);

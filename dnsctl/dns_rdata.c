@@ -13,8 +13,12 @@
 #include "dns_internal.h"
 #include "util.h"
 
-static int rr_from_text(uint16_t type, const char *text, ldns_rr **ret, const char **why)
+/* Parses text as the data of a zone file line; origin (a zone, "example.com.")
+ * completes names without a trailing dot as $ORIGIN does; NULL: the root. */
+static int rr_from_text(uint16_t type, const char *text, const char *origin, ldns_rr **ret,
+			const char **why)
 {
+	ldns_rdf *org = NULL;
 	char *line;
 	ldns_status st;
 
@@ -22,9 +26,14 @@ static int rr_from_text(uint16_t type, const char *text, ldns_rr **ret, const ch
 		*why = "no newlines, ';' or parentheses in record data";
 		return -EINVAL;
 	}
+	if (origin && ldns_str2rdf_dname(&org, origin) != LDNS_STATUS_OK) {
+		*why = "the zone is not a valid name";
+		return -EINVAL;
+	}
 	line = xasprintf("x. 0 IN %s %s", dns_type_name(type), text);
-	st = ldns_rr_new_frm_str(ret, line, 0, NULL, NULL);
+	st = ldns_rr_new_frm_str(ret, line, 0, org, NULL);
 	free(line);
+	ldns_rdf_deep_free(org);
 	if (st != LDNS_STATUS_OK) {
 		*why = ldns_get_errorstr_by_id(st);
 		if (!*why)
@@ -55,7 +64,7 @@ int dns_rdata_from_text(uint16_t type, const char *text, uint8_t *out, size_t *r
 		*ret_len = type == DNS_T_A ? 4 : 16;
 		return 0;
 	}
-	r = rr_from_text(type, text, &rr, why);
+	r = rr_from_text(type, text, NULL, &rr, why);
 	if (r < 0)
 		return r;
 	b = ldns_buffer_new(512);
@@ -110,7 +119,8 @@ static void address_text(uint16_t type, const uint8_t *bin, char *buf, size_t si
 	buf[n] = '\0';
 }
 
-int dns_rdata_canon_text(uint16_t type, const char *text, char **ret, const char **why)
+int dns_rdata_canon_text(uint16_t type, const char *text, const char *origin, char **ret,
+			 const char **why)
 {
 	uint8_t bin[16];
 	char buf[INET6_ADDRSTRLEN];
@@ -126,7 +136,7 @@ int dns_rdata_canon_text(uint16_t type, const char *text, char **ret, const char
 		*ret = xstrdup(buf);
 		return 0;
 	}
-	r = rr_from_text(type, text, &rr, why);
+	r = rr_from_text(type, text, origin, &rr, why);
 	if (r < 0)
 		return r;
 	*ret = rr_rdata_text(rr);

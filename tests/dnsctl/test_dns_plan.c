@@ -162,6 +162,45 @@ static void test_typed(void **state)
 	diags_free(&d);
 }
 
+/* Record data is zone-file syntax: a name without a trailing dot is relative
+ * to the record's zone ($ORIGIN), never anchored at the root. */
+static void test_relative_data(void **state)
+{
+	static const char text[] =
+		"{\"dns\":{" PRIM ",\"zones\":[{\"name\":\"example.com\",\"primary\":\"p\"},"
+		"{\"name\":\"sub.example.com\",\"primary\":\"p\"}],\"records\":["
+		"{\"name\":\"www.sub.example.com\",\"type\":\"A\",\"to_type\":\"CNAME\","
+		"\"from\":[\"192.0.2.1\"],\"to\":[\"lb-123\"]},"
+		"{\"name\":\"example.com\",\"type\":\"MX\",\"from\":[\"10 mx1\"],"
+		"\"to\":[\"10 mx2\",\"20 MX.Example.NET.\",\"30 @\"]}]}}";
+	struct diags d;
+	struct jsonfile *jf;
+	struct dns_plan *p = NULL;
+	struct schema sc;
+	size_t i, mx = 0, cn = 1;
+
+	(void)state;
+	diags_init(&d);
+	jf = jsonfile_parse("plan.json", text, strlen(text), &d);
+	assert_non_null(jf->root);
+	sc = (struct schema){ .jf = jf, .d = &d };
+	assert_int_equal(dns_plan_parse(&sc, json_object_get(jf->root, "dns"), "plan.json", &p), 0);
+	assert_int_equal(d.errors, 0);
+	for (i = 0; i < p->nrecords; i++)
+		if (p->records[i].type == DNS_T_A)
+			cn = i, mx = 1 - i;
+	print_message("case: CNAME target lb-123 in zone sub.example.com\n");
+	assert_string_equal(p->records[cn].to[0], "lb-123.sub.example.com.");
+	print_message("case: MX 10 mx1 / 10 mx2 in zone example.com, absolute kept, @\n");
+	assert_string_equal(p->records[mx].from[0], "10 mx1.example.com.");
+	assert_string_equal(p->records[mx].to[0], "10 mx2.example.com.");
+	assert_string_equal(p->records[mx].to[1], "20 mx.example.net.");
+	assert_string_equal(p->records[mx].to[2], "30 example.com.");
+	dns_plan_free(p);
+	jsonfile_free(jf);
+	diags_free(&d);
+}
+
 static void assert_set(uint16_t type, const struct dns_rdset *set, const char *want)
 {
 	char *text = dns_rdset_to_text(type, set);
@@ -258,6 +297,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_rows),
 		cmocka_unit_test(test_typed),
+		cmocka_unit_test(test_relative_data),
 		cmocka_unit_test(test_step_inverse),
 	};
 

@@ -72,7 +72,7 @@ static void test_rdata(void **state)
 	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
 		char *out = NULL;
 		const char *why;
-		if (dns_rdata_canon_text(rows[i].type, rows[i].in, &out, &why) < 0)
+		if (dns_rdata_canon_text(rows[i].type, rows[i].in, NULL, &out, &why) < 0)
 			fail_msg("%s: %s", rows[i].name, why);
 		assert_string_equal(out, rows[i].canon);
 		free(out);
