@@ -7,7 +7,9 @@
  *      nothing: the RRsets are read back to tell, change by change, "already
  *      holds its target" (done), "still holds its source" (send again) and
  *      "holds something else" (a conflict: left alone unless ctx->force);
- *   3. forward, any conflict refuses the whole batch (nothing more is sent);
+ *   3. forward, any conflict refuses the whole batch (nothing more is sent:
+ *      a refused message ends the round, the messages after it wait for the
+ *      read-back and are refused with it);
  *      in a rollback the others are restored and the conflicts reported;
  *   4. after a rollback, the restored RRsets are verified on every server.
  */
@@ -366,14 +368,28 @@ static int take_answer(struct batch *b, const struct out_msg *m, int r, size_t *
 	return 0;
 }
 
+/* The changes todo[from..) not sent because a message before them was
+ * refused: read back with the refused ones, decided with them. */
+static void add_unsent(struct batch *b, size_t from, size_t *unsure, size_t *nunsure)
+{
+	size_t k;
+
+	for (k = from; k < b->ntodo; k++)
+		unsure[(*nunsure)++] = b->todo_idx[k];
+}
+
 /* One round: sends todo in messages, collecting the refused ones in unsure.
  * While the server applies one message, the next is built and journaled, so
- * a switch of many messages costs the server's time, not the sum of both. */
+ * a switch of many messages costs the server's time, not the sum of both.
+ * A message refused on its prerequisites ends the round: nothing after it is
+ * sent (a conflict must refuse the whole batch), and its changes and all not
+ * sent go to unsure, to be decided on what the server holds. */
 static int send_round(struct batch *b, size_t *unsure, size_t *nunsure, struct cut_err *err)
 {
 	struct out_msg cur, next = { 0 };
 	struct cut_err next_err;
 	int r, rn = 0;
+	bool refused;
 
 	*nunsure = 0;
 	cut_err_clear(&next_err);
@@ -384,8 +400,13 @@ static int send_round(struct batch *b, size_t *unsure, size_t *nunsure, struct c
 			rn = build_msg(b, cur.from + cur.count, &next, &next_err);
 		if (r == 0)
 			r = answer_of(b, &cur, err);
+		refused = r == 1;
 		r = take_answer(b, &cur, r, unsure, nunsure, err);
 		free(cur.msg);
+		if (r == 0 && refused) {
+			add_unsent(b, cur.from + cur.count, unsure, nunsure);
+			break;
+		}
 		if (r == 0 && rn < 0) {
 			*err = next_err; /* the next message's intents could not be journaled */
 			r = rn;

@@ -1,13 +1,15 @@
 #!/usr/bin/env python3
 """1,000 records switched in one UPDATE and rolled back through the binary
 (BIND primary, a Knot secondary verified too); 3,000 records that need two
-messages over one connection, and killed between them. Ports 15330-15339."""
+messages over one connection, and killed between them; a conflict in the
+first of several messages refuses the whole switch (no later message is
+sent). Ports 15330-15339."""
 import json
 import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from dnslab import Cases, Lab, check, cutover, dig, wait_for  # noqa: E402
+from dnslab import Cases, Lab, check, cutover, dig, nsupdate, wait_for  # noqa: E402
 from test_crash import phases  # noqa: E402
 
 BIND, KNOT = 15330, 15331
@@ -85,6 +87,36 @@ def crash_between_messages(lab, z, n):
     os.unlink(lab.journal)
 
 
+def conflict_in_first_message(lab, z, n):
+    """h0 (the first record, in the first message) changed by someone else:
+    BIND refuses message one (NXRRSET); the messages after it must not be
+    sent, so the zone is not half switched, and the journal says why."""
+    plan = lab.plan({
+        "primaries": [{"name": "bind", "address": "127.0.0.1", "port": BIND,
+                       "key_file": lab.keyfile}],
+        "zones": [{"name": z, "primary": "bind", "verify_ns": False}],
+        "records": records(n, z),
+    }, name=f"{z}-conflict.json", change=f"CHG-{n}-conflict")
+    nsupdate(BIND, [f"update delete h0.{z}. A", f"update add h0.{z}. 3600 A 10.9.9.9"],
+             lab.keyfile)
+    before = serial(BIND, z)
+    r = cutover("dns", "switch", "--ignore-ttl", "--no-verify", "--json", plan, expect=3)
+    doc = json.loads(r.stdout)
+    check(serial(BIND, z) == before, f"serial moved by {serial(BIND, z) - before}: "
+          "a message after the refused one was applied")
+    check(dig(BIND, f"h{n - 1}.{z}") == [addr("10.1", n - 1)], "the zone was half switched")
+    check(doc["summary"]["applied"] == 0, json.dumps(doc["summary"]))
+    check("h0." + z in r.stdout and "10.9.9.9" in r.stdout, r.stdout[-2000:])
+    if os.path.exists(lab.journal):
+        ph = phases(lab)
+        check("done" not in ph, "a refused switch journaled a change as done")
+        cutover("rollback", "--journal", lab.journal)
+        os.unlink(lab.journal)
+    nsupdate(BIND, [f"update delete h0.{z}. A", f"update add h0.{z}. 3600 A {addr('10.1', 0)}"],
+             lab.keyfile)
+    check(sample(BIND, z, n, "10.1"), "records changed")
+
+
 def main():
     cases = Cases()
     with Lab("bulk") as lab:
@@ -99,6 +131,8 @@ def main():
                   lambda: bulk(lab, "three.test", 3000, [], lambda m: 2 <= m <= 4))
         cases.run("3,000 records: SIGKILL between messages, rollback restores all",
                   lambda: crash_between_messages(lab, "three.test", 3000))
+        cases.run("3,000 records: a conflict in message one refuses them all (exit 3)",
+                  lambda: conflict_in_first_message(lab, "three.test", 3000))
     cases.finish()
 
 
