@@ -216,8 +216,13 @@ struct dns_server_ref {
 	bool is_unsigned;
 	int64_t timeout_ms;
 };
+/* The server of a payload: where it is, its key file and name if any. A
+ * verify only queries, so it needs no key; what sends an UPDATE checks with
+ * dns_server_check_signing that the payload says how to sign (a key file, or
+ * "unsigned" as recorded by --allow-unsigned). */
 int dns_server_decode(const json_t *payload, struct dns_server_ref *s, struct cut_err *err)
 	CUT_MUST_CHECK;
+int dns_server_check_signing(const struct dns_server_ref *s, struct cut_err *err) CUT_MUST_CHECK;
 
 /* ---- the UPDATE (dns_update.c) ---- */
 

@@ -528,6 +528,8 @@ static int decode_all(struct batch *b, struct cut_err *err)
 	int r;
 
 	r = dns_server_decode(dns_step_payload(b->steps[0], b->inverse), &b->srv, err);
+	if (r == 0)
+		r = dns_server_check_signing(&b->srv, err);
 	for (i = 0; i < b->n && r == 0; i++) {
 		r = dns_step_decode(b->steps[i], b->inverse, &b->ch[i], err);
 		if (r == 0 && strcmp(b->ch[i].zone, b->ch[0].zone) != 0)

@@ -58,6 +58,11 @@ int dns_server_decode(const json_t *payload, struct dns_server_ref *s, struct cu
 	s->key_name = json_string_value(json_object_get(srv, "key_name"));
 	s->is_unsigned = json_is_true(json_object_get(srv, "unsigned"));
 	s->timeout_ms = tmo > 0 && tmo <= 600000 ? tmo : DNS_TIMEOUT_DEFAULT_MS;
+	return 0;
+}
+
+int dns_server_check_signing(const struct dns_server_ref *s, struct cut_err *err)
+{
 	if (!s->key_file && !s->is_unsigned)
 		return bad(err, "server.key_file", "is missing (and the server is not unsigned)");
 	return 0;

@@ -122,6 +122,9 @@ def main():
                 os.unlink(jr)
             cutover("dns", "switch", "--ignore-ttl", "--allow-unsigned", plan)
             check(dig(BIND, "www.open.test") == ["198.51.100.10"], "not switched")
+            # verify only queries: it needs neither a key nor --allow-unsigned
+            r = cutover("dns", "verify", "--wait", "5s", plan)
+            check("key_file" not in r.stderr, r.stderr)
             cutover("rollback", "--journal", jr)
             check(dig(BIND, "www.open.test") == ["192.0.2.10"], "not rolled back")
 
