@@ -119,7 +119,9 @@ static void print_verify(const struct dns_verify_report *v)
 		printf("  %s: %s\n", v->lag[i].server, v->lag[i].why);
 }
 
-static void print_human(const char *verb, const struct night_dns_result *res, bool dry_run)
+/* ok: the command succeeded (a failure before any step is not "nothing to do"). */
+static void print_human(const char *verb, const struct night_dns_result *res, bool dry_run,
+			bool ok)
 {
 	char when[64];
 
@@ -134,7 +136,7 @@ static void print_human(const char *verb, const struct night_dns_result *res, bo
 	} else if (dry_run && res->nsteps) {
 		printf("dry run: %zu change%s would be sent; nothing was sent or journaled\n",
 		       res->nsteps, res->nsteps == 1 ? "" : "s");
-	} else if (strcmp(verb, "prelower") == 0 && res->np && !dry_run) {
+	} else if (strcmp(verb, "prelower") == 0 && res->np && !dry_run && ok && !res->nsteps) {
 		printf("no TTL to lower (all at or below the plan's lowered TTL)\n");
 	}
 	if (res->safe_at_ms && strcmp(verb, "prelower") == 0 && !dry_run) {
@@ -186,7 +188,7 @@ static int run(struct cli *cli, const char *verb, const char *path, const struct
 		cli_print_json(result_json(verb, path, res, &err, &d, o->dry_run));
 	} else {
 		cli_print_diags(&d);
-		print_human(verb, res, o->dry_run);
+		print_human(verb, res, o->dry_run, r == 0);
 	}
 	if (r < 0 && !cli->json) {
 		fprintf(stderr, "%s: error: %s\n", cli->prog, err.msg);

@@ -49,6 +49,7 @@ def expect(lab, section, exit_code, words, *extra):
             check(w in r.stderr, f"{verb}: {w!r} not in: {r.stderr}")
         journal_ok(lab)
         check(lab.secret not in r.stdout + r.stderr, "secret in output")
+        check("no TTL to lower" not in r.stdout, f"{verb} failed yet said: {r.stdout}")
 
 
 def main():
