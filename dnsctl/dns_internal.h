@@ -134,6 +134,12 @@ char *dns_rdset_to_text(uint16_t type, const struct dns_rdset *s);
  * *len grows; mac/mac_len (64 bytes room) keep the request MAC for checking
  * the answer. now is seconds since the epoch. 0, -EINVAL (algorithm),
  * -ENOSPC. */
+/* 0 when k can sign as dns_tsig_sign will (a known algorithm, a name that is
+ * a domain name), else -EINVAL with why (static text). */
+int dns_tsig_check_key(const struct tsig_key *k, const char **why);
+/* The same as an error naming the key file and the key (CUT_EINPUT). */
+int dns_tsig_key_usable(const struct tsig_key *k, const char *key_file, struct cut_err *err)
+	CUT_MUST_CHECK;
 int dns_tsig_sign(const struct tsig_key *k, uint8_t *buf, size_t *len, size_t cap, uint64_t now,
 		  uint8_t *mac, size_t *mac_len);
 /* Checks the answer's TSIG against the request MAC. 0, -EBADMSG (no TSIG,

@@ -517,9 +517,12 @@ static int run_rounds(struct batch *b, struct cut_err *err)
 
 static int load_key(struct batch *b, struct cut_err *err)
 {
+	int r;
+
 	if (b->srv.is_unsigned)
 		return 0;
-	return tsig_key_load(b->srv.key_file, b->srv.key_name, &b->key, err);
+	r = tsig_key_load(b->srv.key_file, b->srv.key_name, &b->key, err);
+	return r < 0 ? r : dns_tsig_key_usable(b->key, b->srv.key_file, err);
 }
 
 static int decode_all(struct batch *b, struct cut_err *err)

@@ -11,6 +11,17 @@
 
 /* ---- keys ---- */
 
+int dns_tsig_key_usable(const struct tsig_key *k, const char *key_file, struct cut_err *err)
+{
+	const char *why;
+
+	if (dns_tsig_check_key(k, &why) == 0)
+		return 0;
+	return cut_errf(err, CUT_EINPUT, "fix the key in the key file and on the server, or name "
+			"another key with key_name", "%s: key \"%s\" (%s): %s", key_file, k->name,
+			k->algorithm, why);
+}
+
 int dns_plan_check_keys(const struct dns_plan *p, bool allow_unsigned, struct cut_err *err)
 {
 	size_t i;
@@ -30,11 +41,13 @@ int dns_plan_check_keys(const struct dns_plan *p, bool allow_unsigned, struct cu
 			continue;
 		}
 		r = tsig_key_load(s->key_file, s->key_name, &k, err);
+		if (r == 0)
+			r = dns_tsig_key_usable(k, s->key_file, err);
+		tsig_key_free(k);
 		if (r < 0) {
 			cut_err_prefix(err, "primary \"%s\" of zone %s", s->name, p->zones[i].name);
 			return r;
 		}
-		tsig_key_free(k);
 	}
 	return 0;
 }

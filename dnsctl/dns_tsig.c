@@ -131,6 +131,24 @@ static int tsig_names(const struct tsig_key *k, struct tsig_names *n)
 	return 0;
 }
 
+int dns_tsig_check_key(const struct tsig_key *k, const char **why)
+{
+	struct tsig_names n;
+	uint8_t w[DNS_NAME_WIRE_MAX];
+	size_t wl;
+
+	if (find_alg(k->algorithm) < 0) {
+		*why = "its algorithm cannot sign (use hmac-sha256, -sha384 or -sha512)";
+		return -EINVAL;
+	}
+	if (dns_name_to_wire(k->name, w, &wl, why) < 0 || tsig_names(k, &n) < 0) {
+		*why = "its name is not a domain name (TSIG sends it as one: letters, digits, "
+		       "'-', '.' — rename the key here and on the server)";
+		return -EINVAL;
+	}
+	return 0;
+}
+
 int dns_tsig_sign(const struct tsig_key *k, uint8_t *buf, size_t *len, size_t cap, uint64_t now,
 		  uint8_t *mac, size_t *mac_len)
 {

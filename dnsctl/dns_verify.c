@@ -164,12 +164,12 @@ static int group(struct vctx *v, const struct step *const *steps, size_t n, bool
 		struct dns_server_ref s;
 		size_t z;
 
-		r = dns_step_decode(steps[i], inverse, &v->ch[i], err);
+		r = dns_server_decode(shared, &s, err);
 		if (r == 0)
-			r = dns_server_decode(shared, &s, err);
+			r = dns_step_decode(steps[i], inverse, &v->ch[i], err);
 		if (r < 0)
 			break;
-		v->nch++;
+		v->nch++; /* owned by v from here */
 		z = find_zone(v, v->ch[i].zone, &s.t);
 		if (z == (size_t)-1) {
 			size_t si;

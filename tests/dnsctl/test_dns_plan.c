@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -292,12 +294,90 @@ static void test_step_inverse(void **state)
 	diags_free(&d);
 }
 
+/* A step whose change decodes but whose server does not: verify refuses it
+ * naming the key, and (under ASan) frees the change it decoded. */
+static void test_verify_bad_server(void **state)
+{
+	struct dns_step_opts o = { .verify_wait_ms = DNS_ROLLBACK_WAIT_MS };
+	struct dns_verify_report rep;
+	const struct step *one[1];
+	struct cut_err err;
+	struct jsonfile *jf;
+	struct step *steps;
+	struct diags d;
+	struct dns_plan *p;
+	size_t n;
+
+	(void)state;
+	p = parse_typed(&jf, &d);
+	assert_int_equal(dns_switch_steps(p, &o, &steps, &n, &err), 0);
+	json_object_set_new(json_object_get(steps[0].apply, "server"), "port", json_integer(0));
+	one[0] = &steps[0];
+	cut_err_clear(&err);
+	assert_int_equal(dns_verify(one, 1, false, 0, NULL, NULL, &rep, &err), CUT_EINPUT);
+	assert_non_null(strstr(err.msg, "server.port"));
+	dns_verify_report_free(&rep);
+	step_clear(&steps[0]);
+	free(steps);
+	dns_plan_free(p);
+	jsonfile_free(jf);
+	diags_free(&d);
+}
+
+/* A key that loads but cannot sign (its name is no domain name) is refused
+ * before anything is journaled, naming the key file and the key. */
+static void test_key_cannot_sign(void **state)
+{
+	static const struct {
+		const char *name, *key, *words;
+	} rows[] = {
+		{ "name with a space", "key \"cutover key\" { algorithm hmac-sha256; secret "
+		  "\"c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0MTI=\"; };\n", "\"cutover key\"" },
+		{ "usable key", "key \"cutover\" { algorithm hmac-sha256; secret "
+		  "\"c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0MTI=\"; };\n", NULL },
+	};
+	char dir[] = "/tmp/cutover-keytest-XXXXXX", path[128];
+	struct dns_server srv = { .name = "p", .address = "127.0.0.1", .port = 5300,
+				  .primary = true, .timeout_ms = 5000 };
+	struct dns_zone zone = { .name = "example.com.", .primary = 0 };
+	struct dns_plan p = { .servers = &srv, .nservers = 1, .zones = &zone, .nzones = 1 };
+	struct cut_err err;
+	size_t i;
+	FILE *f;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/k.key", dir);
+	srv.key_file = path;
+	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		print_message("case: %s\n", rows[i].name);
+		f = fopen(path, "w");
+		assert_non_null(f);
+		fputs(rows[i].key, f);
+		fclose(f);
+		assert_int_equal(chmod(path, 0600), 0);
+		cut_err_clear(&err);
+		if (!rows[i].words) {
+			assert_int_equal(dns_plan_check_keys(&p, false, &err), 0);
+			continue;
+		}
+		assert_int_equal(dns_plan_check_keys(&p, false, &err), CUT_EINPUT);
+		if (!strstr(err.msg, path) || !strstr(err.msg, rows[i].words) ||
+		    strstr(err.msg, "c2VjcmV0"))
+			fail_msg("%s: %s", rows[i].name, err.msg);
+	}
+	unlink(path);
+	rmdir(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_rows),
 		cmocka_unit_test(test_typed),
 		cmocka_unit_test(test_relative_data),
+		cmocka_unit_test(test_verify_bad_server),
+		cmocka_unit_test(test_key_cannot_sign),
 		cmocka_unit_test(test_step_inverse),
 	};
 
