@@ -414,6 +414,7 @@ static void parse_record(struct parse *ps, const char *path, json_t *o)
 	r->to = parse_data(ps, path, o, "to", r->to_type, origin, &r->nto);
 	r->ttl = ttl_member(ps, path, o, "ttl", ps->p->lowered_ttl);
 	r->restore_ttl = ttl_member(ps, path, o, "restore_ttl", r->ttl);
+	r->restore_ttl_set = json_object_get(o, "restore_ttl") != NULL;
 	parse_gates(ps, path, o, r);
 	if (!r->owner[0])
 		return;

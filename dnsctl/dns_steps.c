@@ -212,8 +212,19 @@ static int check_plan(const struct dns_plan *p, struct cut_err *err)
 	return 0;
 }
 
-int dns_switch_steps(const struct dns_plan *p, const struct dns_step_opts *o, struct step **ret,
-		     size_t *ret_n, struct cut_err *err)
+/* The TTL a rollback gives `from` back: the plan's restore_ttl, else the TTL
+ * the primary held before the switch (the lowered one after a prelower, whose
+ * own rollback then restores the one before), else the switch's TTL. */
+static uint32_t restore_ttl(const struct dns_record *rec, const struct dns_current *c)
+{
+	if (rec->restore_ttl_set || !c || rec->nfrom == 0 || !c->matches)
+		return rec->restore_ttl;
+	return c->ttl;
+}
+
+int dns_switch_steps(const struct dns_plan *p, const struct dns_current *cur,
+		     const struct dns_step_opts *o, struct step **ret, size_t *ret_n,
+		     struct cut_err *err)
 {
 	struct zone_json *zj;
 	struct step *steps;
@@ -238,7 +249,8 @@ int dns_switch_steps(const struct dns_plan *p, const struct dns_step_opts *o, st
 
 		zone_json_init(&zj[rec->zone], p, rec->zone, o);
 		step_init(&steps[i], dns_rrset_kind.name, payload(p, rec, &fwd, &zj[rec->zone], o),
-			  inverse_payload(apply_name, rec->restore_ttl), "%s %s %s -> %s %s", rec->owner,
+			  inverse_payload(apply_name, restore_ttl(rec, cur ? &cur[order[i]] : NULL)),
+			  "%s %s %s -> %s %s", rec->owner,
 			  dns_type_name(rec->type), a, dns_type_name(rec->to_type), b);
 		json_decref(from);
 		json_decref(to);

@@ -68,7 +68,8 @@ struct dns_record {
 	char **to;           /* nto may be 0 (deletion) */
 	size_t nto;
 	uint32_t ttl;        /* TTL of `to` */
-	uint32_t restore_ttl;/* TTL `from` gets back on rollback */
+	uint32_t restore_ttl;/* TTL `from` gets back on rollback, when restore_ttl_set */
+	bool restore_ttl_set;/* the plan gave restore_ttl; else the TTL the primary held */
 	char **gates;        /* health check names */
 	size_t ngates;
 	size_t zone;         /* index into zones */
@@ -113,10 +114,16 @@ struct dns_step_opts {
 	int64_t verify_wait_ms;/* how long a rollback waits for servers to follow */
 };
 
+struct dns_current;
+
 /* The dns.rrset steps of a switch, ordered by zone (one batch per zone).
- * The caller owns the array and step_clear()s each step. */
-int dns_switch_steps(const struct dns_plan *p, const struct dns_step_opts *o,
-		     struct step **ret, size_t *ret_n, struct cut_err *err) CUT_MUST_CHECK;
+ * cur (from dns_read_current, read before the switch; NULL when nothing is
+ * sent, as for verify) gives each inverse the TTL the primary held, unless
+ * the plan gave restore_ttl. The caller owns the array and step_clear()s
+ * each step. */
+int dns_switch_steps(const struct dns_plan *p, const struct dns_current *cur,
+		     const struct dns_step_opts *o, struct step **ret, size_t *ret_n,
+		     struct cut_err *err) CUT_MUST_CHECK;
 
 /* What the primary holds now for each record's `from` RRset. */
 struct dns_current {

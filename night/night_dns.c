@@ -382,8 +382,10 @@ static int verify_steps(struct night_dns_result *res, const struct night_dns_opt
 }
 
 /* What the primaries hold, read once the gates have passed and before
- * anything is journaled: a switch to CNAME beside other data is refused. */
-static int read_before_switch(const struct night_dns_result *res, struct cut_err *err)
+ * anything is journaled: a switch to CNAME beside other data is refused;
+ * each inverse gets the TTL its RRset held. Then the steps. */
+static int read_and_build(struct night_dns_result *res, const struct dns_step_opts *so,
+			  struct cut_err *err)
 {
 	struct dns_current *cur = NULL;
 	uint32_t *negttl = NULL;
@@ -391,6 +393,8 @@ static int read_before_switch(const struct night_dns_result *res, struct cut_err
 
 	if (r == 0)
 		r = dns_refuse_cname_clash(res->np->dns, cur, err);
+	if (r == 0)
+		r = dns_switch_steps(res->np->dns, cur, so, &res->steps, &res->nsteps, err);
 	dns_current_free(cur, res->np->dns->nrecords);
 	free(negttl);
 	return r;
@@ -413,9 +417,7 @@ int night_dns_switch(const char *path, const struct night_dns_opts *o,
 	if (r == 0)
 		r = open_checked(res, o, &j, err);
 	if (r == 0)
-		r = read_before_switch(res, err);
-	if (r == 0)
-		r = dns_switch_steps(res->np->dns, &so, &res->steps, &res->nsteps, err);
+		r = read_and_build(res, &so, err);
 	if (r < 0 || o->dry_run) {
 		if (r == 0)
 			r = apply_zones(&ctx, &dns_rrset_kind, res->steps, res->nsteps, err);
@@ -440,7 +442,7 @@ int night_dns_verify(const char *path, const struct night_dns_opts *o,
 
 	r = load(path, (*ret = res = xcalloc(1, sizeof(*res))), d, err);
 	if (r == 0)
-		r = dns_switch_steps(res->np->dns, &so, &res->steps, &res->nsteps, err);
+		r = dns_switch_steps(res->np->dns, NULL, &so, &res->steps, &res->nsteps, err);
 	if (r == 0)
 		r = verify_steps(res, o, false, err);
 	return r;

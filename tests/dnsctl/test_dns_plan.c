@@ -249,7 +249,7 @@ static void test_step_inverse(void **state)
 
 	(void)state;
 	p = parse_typed(&jf, &d);
-	assert_int_equal(dns_switch_steps(p, &o, &steps, &n, &err), 0);
+	assert_int_equal(dns_switch_steps(p, NULL, &o, &steps, &n, &err), 0);
 	assert_int_equal(n, 1);
 	assert_int_equal(json_object_size(steps[0].inverse), 2);
 	assert_int_equal(dns_step_decode(&steps[0], false, &fwd, &err), 0);
@@ -294,6 +294,51 @@ static void test_step_inverse(void **state)
 	diags_free(&d);
 }
 
+/* The inverse gives `from` back the TTL the primary held before the switch
+ * (read then), not the lowered TTL; a restore_ttl in the plan wins. */
+static void test_inverse_ttl_held(void **state)
+{
+	static const char text[] =
+		"{\"dns\":{" PRIM "," ZONE ",\"lowered_ttl\":\"60s\",\"records\":["
+		"{\"name\":\"a.example.com\",\"type\":\"A\",\"from\":[\"192.0.2.1\"],"
+		"\"to\":[\"192.0.2.2\"]},"
+		"{\"name\":\"b.example.com\",\"type\":\"A\",\"from\":[\"192.0.2.1\"],"
+		"\"to\":[\"192.0.2.2\"],\"restore_ttl\":\"5m\"}]}}";
+	struct dns_step_opts o = { .verify_wait_ms = DNS_ROLLBACK_WAIT_MS };
+	struct dns_current cur[2] = { { .matches = true, .ttl = 7200 },
+				      { .matches = true, .ttl = 7200 } };
+	struct dns_change inv;
+	struct cut_err err;
+	struct jsonfile *jf;
+	struct step *steps;
+	struct diags d;
+	struct dns_plan *p = NULL;
+	struct schema sc;
+	size_t n, i;
+
+	(void)state;
+	diags_init(&d);
+	jf = jsonfile_parse("plan.json", text, strlen(text), &d);
+	sc = (struct schema){ .jf = jf, .d = &d };
+	assert_int_equal(dns_plan_parse(&sc, json_object_get(jf->root, "dns"), "plan.json", &p), 0);
+	assert_int_equal(d.errors, 0);
+	assert_int_equal(dns_switch_steps(p, cur, &o, &steps, &n, &err), 0);
+	assert_int_equal(n, 2);
+	for (i = 0; i < n; i++) {
+		bool a = strstr(steps[i].describe, "a.example.com") != NULL;
+		print_message("case: %s\n", a ? "TTL held (7200), no restore_ttl"
+					     : "restore_ttl 5m given");
+		assert_int_equal(dns_step_decode(&steps[i], true, &inv, &err), 0);
+		assert_int_equal(inv.ttl, a ? 7200 : 300);
+		dns_change_clear(&inv);
+		step_clear(&steps[i]);
+	}
+	free(steps);
+	dns_plan_free(p);
+	jsonfile_free(jf);
+	diags_free(&d);
+}
+
 /* A step whose change decodes but whose server does not: verify refuses it
  * naming the key, and (under ASan) frees the change it decoded. */
 static void test_verify_bad_server(void **state)
@@ -310,7 +355,7 @@ static void test_verify_bad_server(void **state)
 
 	(void)state;
 	p = parse_typed(&jf, &d);
-	assert_int_equal(dns_switch_steps(p, &o, &steps, &n, &err), 0);
+	assert_int_equal(dns_switch_steps(p, NULL, &o, &steps, &n, &err), 0);
 	json_object_set_new(json_object_get(steps[0].apply, "server"), "port", json_integer(0));
 	one[0] = &steps[0];
 	cut_err_clear(&err);
@@ -377,6 +422,7 @@ int main(void)
 		cmocka_unit_test(test_typed),
 		cmocka_unit_test(test_relative_data),
 		cmocka_unit_test(test_verify_bad_server),
+		cmocka_unit_test(test_inverse_ttl_held),
 		cmocka_unit_test(test_key_cannot_sign),
 		cmocka_unit_test(test_step_inverse),
 	};
