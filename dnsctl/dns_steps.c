@@ -548,3 +548,30 @@ int dns_refuse_cname_clash(const struct dns_plan *p, const struct dns_current *c
 	}
 	return 0;
 }
+
+int dns_refuse_high_ttl(const struct dns_plan *p, const struct dns_current *cur,
+			struct cut_err *err)
+{
+	size_t i, bad = 0, first = 0;
+
+	for (i = 0; i < p->nrecords; i++) {
+		if (p->records[i].nfrom == 0 || !cur[i].matches || cur[i].ttl <= p->lowered_ttl)
+			continue;
+		if (!bad++)
+			first = i;
+	}
+	if (!bad)
+		return 0;
+	{
+		const struct dns_record *r = &p->records[first];
+		const struct dns_server *s = &p->servers[p->zones[r->zone].primary];
+
+		return cut_errf(err, CUT_EUNSAFE, "run `cutover dns prelower PLAN` again and wait "
+				"the old TTL, or pass --ignore-ttl if resolvers may keep the old "
+				"answer", "%zu record%s above the lowered TTL %u s: %s %s has TTL %u "
+				"on %s#%u (added or raised since the prelower?): resolvers may cache "
+				"the old answer that long%s", bad, bad == 1 ? "" : "s", p->lowered_ttl,
+				r->owner, dns_type_name(r->type), cur[first].ttl, s->address, s->port,
+				bad > 1 ? "; …" : "");
+	}
+}

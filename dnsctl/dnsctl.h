@@ -148,6 +148,12 @@ void dns_current_free(struct dns_current *c, size_t n);
 int dns_refuse_cname_clash(const struct dns_plan *p, const struct dns_current *cur,
 			   struct cut_err *err) CUT_MUST_CHECK;
 
+/* Refuses (CUT_EUNSAFE, naming the first record, its TTL and the server) a
+ * switch while any `from` RRset the primary holds has a TTL above the
+ * lowered TTL: a record added or a TTL raised since the prelower. */
+int dns_refuse_high_ttl(const struct dns_plan *p, const struct dns_current *cur,
+			struct cut_err *err) CUT_MUST_CHECK;
+
 /* The dns.ttl steps of a prelower from what was read: one per record whose
  * `from` is not empty and whose TTL is above the lowered TTL. */
 int dns_prelower_steps(const struct dns_plan *p, const struct dns_current *cur,

@@ -382,10 +382,11 @@ static int verify_steps(struct night_dns_result *res, const struct night_dns_opt
 }
 
 /* What the primaries hold, read once the gates have passed and before
- * anything is journaled: a switch to CNAME beside other data is refused;
+ * anything is journaled: a switch to CNAME beside other data is refused, so
+ * is one while a `from` TTL is above the lowered TTL (unless --ignore-ttl);
  * each inverse gets the TTL its RRset held. Then the steps. */
-static int read_and_build(struct night_dns_result *res, const struct dns_step_opts *so,
-			  struct cut_err *err)
+static int read_and_build(struct night_dns_result *res, const struct night_dns_opts *o,
+			  const struct dns_step_opts *so, struct cut_err *err)
 {
 	struct dns_current *cur = NULL;
 	uint32_t *negttl = NULL;
@@ -393,6 +394,8 @@ static int read_and_build(struct night_dns_result *res, const struct dns_step_op
 
 	if (r == 0)
 		r = dns_refuse_cname_clash(res->np->dns, cur, err);
+	if (r == 0 && !o->ignore_ttl) /* the prelower note is not enough: TTLs now */
+		r = dns_refuse_high_ttl(res->np->dns, cur, err);
 	if (r == 0)
 		r = dns_switch_steps(res->np->dns, cur, so, &res->steps, &res->nsteps, err);
 	dns_current_free(cur, res->np->dns->nrecords);
@@ -417,7 +420,7 @@ int night_dns_switch(const char *path, const struct night_dns_opts *o,
 	if (r == 0)
 		r = open_checked(res, o, &j, err);
 	if (r == 0)
-		r = read_and_build(res, &so, err);
+		r = read_and_build(res, o, &so, err);
 	if (r < 0 || o->dry_run) {
 		if (r == 0)
 			r = apply_zones(&ctx, &dns_rrset_kind, res->steps, res->nsteps, err);

@@ -4,11 +4,13 @@ intact: a plan error (file:line:col), a name outside every zone, a zone the
 server does not serve, a wrong secret (BADSIG), an unknown key name (BADKEY),
 a world-readable key file, a server that is down, a server that is not the
 primary, an unsigned primary without both overrides, a switch to CNAME of a
-name that also holds other data (BIND would drop the CNAME). Ports 15350-15359."""
+name that also holds other data (BIND would drop the CNAME), a TTL raised
+after the prelower. Ports 15350-15359."""
 import copy
 import json
 import os
 import sys
+import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from dnslab import Cases, Lab, check, cutover, dig, make_secret, nsupdate  # noqa: E402
@@ -16,7 +18,8 @@ from dnslab import Cases, Lab, check, cutover, dig, make_secret, nsupdate  # noq
 BIND, KNOT, DOWN = 15350, 15351, 15359
 ZONES = {"bad.test": ["www IN A 192.0.2.10"], "open.test": ["www IN A 192.0.2.10"],
          "mixed.test": ["www IN A 192.0.2.10", "www IN AAAA 2001:db8::10",
-                        'www IN TXT "hello"']}
+                        'www IN TXT "hello"'],
+         "ttl.test": ["www 1 IN A 192.0.2.10"]}
 
 
 def base(lab, **primary):
@@ -156,6 +159,27 @@ def main():
             check(dig(BIND, "www.mixed.test") == ["192.0.2.10"], "not rolled back")
             os.unlink(lab.journal)
 
+        def ttl_raised_after_prelower():
+            s = base(lab)
+            s["zones"][0]["name"] = "ttl.test"
+            s["records"][0]["name"] = "www.ttl.test"
+            plan = lab.plan(s, name="ttl.json", change="CHG-TTL")
+            if os.path.exists(lab.journal):
+                os.unlink(lab.journal)
+            cutover("dns", "prelower", plan)  # TTL 1 s: nothing to lower, safe in 1 s
+            nsupdate(BIND, ["update delete www.ttl.test. A",
+                            "update add www.ttl.test. 3600 A 192.0.2.10"], lab.keyfile)
+            time.sleep(1.2)
+            r = cutover("dns", "switch", plan, expect=3)
+            for w in ("www.ttl.test. A has TTL 3600", "127.0.0.1#15350", "--ignore-ttl"):
+                check(w in r.stderr, f"{w!r} not in: {r.stderr}")
+            check(dig(BIND, "www.ttl.test") == ["192.0.2.10"], "switched before the TTL")
+            cutover("dns", "switch", "--ignore-ttl", plan)
+            check(dig(BIND, "www.ttl.test") == ["198.51.100.10"], "not switched")
+            cutover("rollback", "--journal", lab.journal)
+            check(dig(BIND, "www.ttl.test") == ["192.0.2.10"], "not rolled back")
+            os.unlink(lab.journal)
+
         cases.run("plan errors: every one with file:line:col and path (exit 2)", plan_errors)
         cases.run("a zone the server does not serve (exit 1)", unknown_zone)
         cases.run("wrong secret: BADSIG named (exit 1)", wrong_secret)
@@ -166,6 +190,8 @@ def main():
         cases.run("unsigned refused without both overrides (exit 3), then allowed", unsigned)
         cases.run("A -> CNAME beside AAAA/TXT refused before journaling (exit 3)",
                   cname_beside_other_data)
+        cases.run("a TTL raised after the prelower refuses the switch (exit 3)",
+                  ttl_raised_after_prelower)
     cases.finish()
 
 
