@@ -318,6 +318,7 @@ struct cur_read {
 	const struct dns_plan *p;
 	const size_t *rec;       /* question -> record index, or (size_t)-1 - zone */
 	const bool *any;         /* question asks ANY: what else the owner holds */
+	bool from_rrsets;        /* also the `from` RRsets and the zones' SOAs */
 	struct dns_current *cur;
 	uint32_t *negttl;
 	struct dns_rdset *want;
@@ -410,8 +411,9 @@ static bool becomes_cname(const struct dns_record *r)
 
 /* Questions for one primary: its zones' SOAs, their records' `from` and,
  * for a record that becomes a CNAME, everything its owner holds (ANY). */
-static size_t questions_for(const struct dns_plan *p, size_t server, struct dns_question *q,
-			    size_t *rec, bool *any, uint8_t (*names)[DNS_NAME_WIRE_MAX])
+static size_t questions_for(const struct dns_plan *p, size_t server, bool from_rrsets,
+			    struct dns_question *q, size_t *rec, bool *any,
+			    uint8_t (*names)[DNS_NAME_WIRE_MAX])
 {
 	size_t z, i, n = 0;
 	const char *why;
@@ -419,17 +421,20 @@ static size_t questions_for(const struct dns_plan *p, size_t server, struct dns_
 	for (z = 0; z < p->nzones; z++) {
 		if (p->zones[z].primary != server)
 			continue;
-		if (dns_name_to_wire(p->zones[z].name, names[n], &q[n].name_len, &why) < 0)
-			continue;
-		q[n] = (struct dns_question){ names[n], q[n].name_len, DNS_T_SOA };
-		rec[n++] = (size_t)-1 - z;
+		if (from_rrsets && dns_name_to_wire(p->zones[z].name, names[n], &q[n].name_len, &why) == 0) {
+			q[n] = (struct dns_question){ names[n], q[n].name_len, DNS_T_SOA };
+			rec[n++] = (size_t)-1 - z;
+		}
 		for (i = 0; i < p->nrecords; i++) {
-			if (p->records[i].zone != z ||
-			    dns_name_to_wire(p->records[i].owner, names[n], &q[n].name_len, &why) < 0)
+			const struct dns_record *r = &p->records[i];
+			uint16_t type = from_rrsets ? r->type : DNS_T_ANY;
+			if (r->zone != z || (!from_rrsets && !becomes_cname(r)) ||
+			    dns_name_to_wire(r->owner, names[n], &q[n].name_len, &why) < 0)
 				continue;
-			q[n] = (struct dns_question){ names[n], q[n].name_len, p->records[i].type };
+			q[n] = (struct dns_question){ names[n], q[n].name_len, type };
+			any[n] = type == DNS_T_ANY;
 			rec[n++] = i;
-			if (!becomes_cname(&p->records[i]))
+			if (!from_rrsets || !becomes_cname(r))
 				continue;
 			q[n] = (struct dns_question){ names[n - 1], q[n - 1].name_len, DNS_T_ANY };
 			any[n] = true;
@@ -451,7 +456,7 @@ static int read_server(const struct dns_plan *p, size_t server, struct cur_read 
 	struct dns_conn c;
 	int r;
 
-	nq = questions_for(p, server, q, rec, any, names);
+	nq = questions_for(p, server, cr->from_rrsets, q, rec, any, names);
 	cr->rec = rec;
 	cr->any = any;
 	cr->rcode = 0;
@@ -474,10 +479,10 @@ static int read_server(const struct dns_plan *p, size_t server, struct cur_read 
 	return r;
 }
 
-int dns_read_current(const struct dns_plan *p, struct dns_current **ret, uint32_t **ret_negttl,
-		     struct cut_err *err)
+int dns_read_current(const struct dns_plan *p, bool from_rrsets, struct dns_current **ret,
+		     uint32_t **ret_negttl, struct cut_err *err)
 {
-	struct cur_read cr = { .p = p };
+	struct cur_read cr = { .p = p, .from_rrsets = from_rrsets };
 	size_t i;
 	int r = check_plan(p, err);
 

@@ -134,11 +134,12 @@ struct dns_current {
 			      * holds (not the one replaced), 0 when none */
 };
 
-/* Reads every record's `from` RRset from its zone's primary (pipelined, one
- * connection per primary). *ret has p->nrecords entries; *ret_negttl gets,
- * per zone, the negative-caching TTL (min of SOA TTL and SOA minimum) or 0.
- * Free with dns_current_free. */
-int dns_read_current(const struct dns_plan *p, struct dns_current **ret,
+/* Reads from each zone's primary (pipelined, one connection per primary)
+ * what the owner of a record that becomes a CNAME holds (ANY) and, with
+ * from_rrsets, every record's `from` RRset and its zone's SOA. *ret has
+ * p->nrecords entries; *ret_negttl gets, per zone, the negative-caching TTL
+ * (min of SOA TTL and SOA minimum) or 0. Free with dns_current_free. */
+int dns_read_current(const struct dns_plan *p, bool from_rrsets, struct dns_current **ret,
 		     uint32_t **ret_negttl, struct cut_err *err) CUT_MUST_CHECK;
 void dns_current_free(struct dns_current *c, size_t n);
 
