@@ -25,14 +25,17 @@ struct journal {
 	char *change;
 	struct journal_record *recs; /* one per step of a group: bodies borrowed */
 	size_t n, cap;
-	size_t synced_n;     /* records durable on disk */
+	size_t written_n;    /* records written to the file */
 	json_t **frames;     /* the body of each frame, owned */
-	size_t nframes, frames_cap, synced_frames;
-	uint64_t next_seq, synced_seq; /* the seq the next frame gets */
-	uint64_t end;        /* file offset after the last durable frame */
+	size_t nframes, frames_cap, written_frames;
+	uint64_t next_seq, written_seq; /* the seq the next frame gets */
+	uint64_t end;        /* file offset after the last written frame */
+	uint64_t durable_end; /* the same after the last successful sync */
 	unsigned char *pending; /* frames appended, not yet written */
 	size_t pending_len, pending_cap;
 	bool need_dir_sync;
+	bool failed;         /* a write or sync failed: no more records */
+	struct cut_err error; /* why it failed */
 	char by[300];
 	char warning[768];
 	/* values every record repeats, made once and shared by the records */
@@ -461,10 +464,10 @@ static int load_existing(struct journal *j, const char *change, struct cut_err *
 				 j->path, size - torn_at, torn_at);
 		}
 	}
-	j->end = torn_at;
-	j->synced_n = j->n;
-	j->synced_frames = j->nframes;
-	j->synced_seq = j->next_seq;
+	j->end = j->durable_end = torn_at;
+	j->written_n = j->n;
+	j->written_frames = j->nframes;
+	j->written_seq = j->next_seq;
 	if (j->n == 0)
 		return empty_journal(j, change, err);
 	return check_header(j, change, err);
@@ -768,10 +771,21 @@ static int append_frame(struct journal *j, enum journal_phase phase, json_t *rec
 	return 0;
 }
 
-int journal_append(struct journal *j, enum journal_phase phase, json_t *body, uint64_t *ret_seq)
+/* 0, or why nothing can be appended: the journal is read-only, or a write
+ * or sync failed (stop_writing). */
+static int cannot_append(const struct journal *j)
 {
 	if (j->flags & JOURNAL_READONLY)
 		return -EBADF;
+	return j->failed ? j->error.code : 0;
+}
+
+int journal_append(struct journal *j, enum journal_phase phase, json_t *body, uint64_t *ret_seq)
+{
+	int r = cannot_append(j);
+
+	if (r < 0)
+		return r;
 	if ((size_t)phase >= ARRAY_SIZE(j->phase_json) ||
 	    (phase != JOURNAL_NOTE && phase != JOURNAL_HEADER && json_object_get(body, "steps")))
 		return -EINVAL; /* groups go through journal_append_intents/_outcomes */
@@ -799,10 +813,10 @@ int journal_append_intents(struct journal *j, const char *kind, json_t *const *s
 {
 	size_t done = 0, chunk = n;
 	uint64_t seq;
-	int r;
+	int r = cannot_append(j);
 
-	if (j->flags & JOURNAL_READONLY)
-		return -EBADF;
+	if (r < 0)
+		return r;
 	for (done = 0; done < n; done++)
 		if (!json_is_object(steps[done]))
 			return -EINVAL;
@@ -825,13 +839,13 @@ int journal_append_intents(struct journal *j, const char *kind, json_t *const *s
 int journal_append_outcomes(struct journal *j, enum journal_phase phase, const char *kind,
 			    const uint64_t *ids, size_t n)
 {
-	json_t *ranges = json_array(), *rec;
+	json_t *ranges, *rec;
 	size_t i = 0, k;
+	int r = cannot_append(j);
 
-	if (j->flags & JOURNAL_READONLY) {
-		json_decref(ranges);
-		return -EBADF;
-	}
+	if (r < 0)
+		return r;
+	ranges = json_array();
 	if (phase == JOURNAL_HEADER || phase == JOURNAL_INTENT || phase == JOURNAL_NOTE ||
 	    (size_t)phase >= ARRAY_SIZE(j->phase_json)) {
 		json_decref(ranges);
@@ -853,14 +867,42 @@ uint64_t journal_last_seq(const struct journal *j)
 	return j->next_seq ? j->next_seq - 1 : 0;
 }
 
-/* Forgets records appended after the last durable one. */
+/* Forgets records appended after the last written one. */
 static void drop_pending(struct journal *j)
 {
-	j->n = j->synced_n;
-	while (j->nframes > j->synced_frames)
+	j->n = j->written_n;
+	while (j->nframes > j->written_frames)
 		json_decref(j->frames[--j->nframes]);
-	j->next_seq = j->synced_seq;
+	j->next_seq = j->written_seq;
 	j->pending_len = 0;
+}
+
+/* A write or sync failed (code, in doing `what`). The bytes after the last
+ * sync may or may not be in the file, so appending after them could reuse
+ * their sequence numbers: they are cut off, and the journal takes no more
+ * records. Nothing was acted on for the intents cut off (acting waits for
+ * the sync); an outcome cut off makes its step "unknown", which a rollback
+ * checks against the world as after a crash. */
+static int stop_writing(struct journal *j, int code, const char *what, struct cut_err *err)
+{
+	char cut[128] = "";
+	char hint[CUT_ERR_HINT_MAX];
+
+	drop_pending(j);
+	if (ftruncate(j->fd, (off_t)j->durable_end) < 0)
+		snprintf(cut, sizeof(cut), " (cutting off what was written after it failed too: %s)",
+			 strerror(errno));
+	j->end = j->durable_end;
+	j->failed = true;
+	snprintf(hint, sizeof(hint),
+		 "check the disk that holds the journal (free space, I/O errors); then `cutover "
+		 "rollback --journal %s` undoes every step journaled, checking each against the world",
+		 j->path);
+	cut_errf(&j->error, code, hint,
+		 "journal %s could not be written (%s failed: %s): it is cut back to what was "
+		 "synced before%s, and records nothing more in this run",
+		 j->path, what, strerror(-code), cut);
+	return journal_error(j, err);
 }
 
 /* Writes what was appended; with durable, also fdatasync (and the folder's
@@ -871,41 +913,31 @@ static int write_pending(struct journal *j, bool durable, struct cut_err *err)
 
 	if (j->flags & JOURNAL_READONLY)
 		return 0;
+	if (j->failed)
+		return journal_error(j, err);
 	if (j->pending_len) {
 		crash_point(j, j->pending, j->pending_len);
 		r = write_all(j->fd, j->pending, j->pending_len);
-		if (r < 0) {
-			if (ftruncate(j->fd, (off_t)j->end) < 0) {
-				/* the torn tail is cut off at the next open */
-			}
-			drop_pending(j);
-			return cut_errf(err, r, "check the disk holding the journal (space, errors)",
-					"journal %s: write failed: %s; nothing after record %zu was applied",
-					j->path, strerror(-r), j->synced_n);
-		}
+		if (r < 0)
+			return stop_writing(j, r, "write", err);
+		j->end += j->pending_len;
+		j->pending_len = 0;
+		j->written_n = j->n;
+		j->written_frames = j->nframes;
+		j->written_seq = j->next_seq;
 	}
 	if (!durable)
-		goto written;
-	if (fdatasync(j->fd) < 0) {
-		r = -errno;
-		drop_pending(j);
-		return cut_errf(err, r, "check the disk holding the journal",
-				"journal %s: fsync failed: %s", j->path, strerror(-r));
-	}
+		return 0;
+	if (fdatasync(j->fd) < 0)
+		return stop_writing(j, -errno, "fdatasync", err);
 	if (j->need_dir_sync) {
 		r = fsync_folder_of(j->path);
 		if (r < 0)
-			return cut_errf(err, r, NULL, "journal %s: fsync of its folder failed: %s",
-					j->path, strerror(-r));
+			return stop_writing(j, r, "fsync of its folder", err);
 		j->need_dir_sync = false;
 	}
 	crash_point(j, NULL, 0);
-written:
-	j->end += j->pending_len;
-	j->pending_len = 0;
-	j->synced_n = j->n;
-	j->synced_frames = j->nframes;
-	j->synced_seq = j->next_seq;
+	j->durable_end = j->end;
 	return 0;
 }
 
@@ -934,8 +966,8 @@ static int create_new(struct journal *j, const char *change, struct cut_err *err
 	r = write_all(j->fd, head, sizeof(head));
 	if (r < 0)
 		return cut_errf(err, r, NULL, "%s: cannot write: %s", j->path, strerror(-r));
-	j->end = FILE_HEAD_LEN;
-	j->next_seq = 1;
+	j->end = j->durable_end = FILE_HEAD_LEN; /* a file of only its head reads as empty */
+	j->next_seq = j->written_seq = 1;
 	j->need_dir_sync = true;
 	body = json_pack("{s:s,s:i}", "change", change, "format", JOURNAL_VERSION);
 	r = journal_append(j, JOURNAL_HEADER, body, NULL);
@@ -1033,6 +1065,13 @@ void journal_close(struct journal *j)
 	free(j->path);
 	free(j->change);
 	free(j);
+}
+
+int journal_error(const struct journal *j, struct cut_err *err)
+{
+	if (j->error.code && err)
+		*err = j->error;
+	return j->error.code;
 }
 
 const char *journal_warning(const struct journal *j)

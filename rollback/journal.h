@@ -146,8 +146,15 @@ int journal_sync(struct journal *j, struct cut_err *err) CUT_MUST_CHECK;
  * against the world, as it does after any crash. */
 int journal_flush(struct journal *j, struct cut_err *err) CUT_MUST_CHECK;
 
-/* The first error of an append that failed, for a message; appends return
- * -errno and keep the journal consistent (a failed append writes nothing). */
+/* When a write or sync fails, what followed the last sync is cut off the
+ * file and the journal takes no more records: every later append, sync and
+ * flush returns that failure's code (journal_close writes nothing more).
+ * Appending after bytes of unknown fate would reuse their sequence numbers. */
+
+/* Why the journal stopped taking records, for a message (appends return
+ * only a code): copies the error (what went wrong, what to do) into err
+ * (may be NULL) and returns its code; 0 when nothing failed. */
+int journal_error(const struct journal *j, struct cut_err *err);
 
 /* Crash points for tests: when the environment has CUTOVER_CRASH_AT=N at
  * open, the process SIGKILLs itself at the N-th write or fsync point of this

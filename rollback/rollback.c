@@ -33,31 +33,50 @@ static size_t same_kind(struct step *const *steps, size_t n)
 	return len;
 }
 
+/* The message of an append that failed with r: the journal's own when it
+ * has one (it stopped writing), else one naming what was to be recorded. */
+static int append_failed(struct journal *j, int r, const char *what, struct cut_err *err)
+{
+	if (journal_error(j, err) == r)
+		return r;
+	return cut_errf(err, r, NULL, "journal %s: cannot record %s: %s", journal_path(j), what,
+			cut_strerror(r));
+}
+
+/* Step ids are set only once the intents are synced: a step with an id
+ * counts as journaled (journal_write_new_intents skips it, its outcome is
+ * written). */
 static int write_intents(struct journal *j, struct step *const *steps, size_t n,
 			 struct cut_err *err)
 {
 	json_t **bodies = xcalloc(n + 1, sizeof(*bodies));
+	uint64_t *ids = xcalloc(n + 1, sizeof(*ids));
 	size_t i = 0, k, len;
-	uint64_t first;
+	char what[600];
 	int r = 0;
 
 	while (i < n && r == 0) {
 		len = same_kind(steps + i, n - i);
 		for (k = 0; k < len; k++)
 			bodies[k] = intent_body(steps[i + k]);
-		r = journal_append_intents(j, steps[i]->kind, bodies, len, &first);
+		r = journal_append_intents(j, steps[i]->kind, bodies, len, &ids[i]);
 		for (k = 0; k < len; k++) {
 			json_decref(bodies[k]);
-			if (r == 0)
-				steps[i + k]->id = first + k;
+			ids[i + k] = ids[i] + k;
 		}
-		if (r < 0)
-			r = cut_errf(err, r, NULL, "journal %s: cannot record the intents of %s: %s",
-				     journal_path(j), steps[i]->describe, cut_strerror(r));
+		if (r < 0) {
+			snprintf(what, sizeof(what), "the intents of %s", steps[i]->describe);
+			r = append_failed(j, r, what, err);
+		}
 		i += len;
 	}
+	if (r == 0)
+		r = journal_sync(j, err);
+	for (i = 0; i < n && r == 0; i++)
+		steps[i]->id = ids[i];
 	free(bodies);
-	return r < 0 ? r : journal_sync(j, err);
+	free(ids);
+	return r;
 }
 
 int journal_write_intents(struct journal *j, struct step *steps, size_t n, struct cut_err *err)
@@ -159,8 +178,7 @@ int journal_write_outcomes(struct journal *j, struct step *steps, size_t n, bool
 		r = flush_run(j, ok, &run);
 	free(run.ids);
 	if (r < 0)
-		return cut_errf(err, r, NULL, "journal %s: cannot record outcome: %s",
-				journal_path(j), cut_strerror(r));
+		return append_failed(j, r, "outcome", err);
 	return journal_flush(j, err); /* no fsync: see journal_flush() */
 }
 
@@ -325,8 +343,7 @@ static int write_undo_intents(struct journal *j, struct step *steps, size_t n, s
 		r = flush_run(j, JOURNAL_UNDO_INTENT, &run);
 	free(run.ids);
 	if (r < 0)
-		return cut_errf(err, r, NULL, "journal %s: cannot record undo intent: %s",
-				journal_path(j), cut_strerror(r));
+		return append_failed(j, r, "undo intent", err);
 	return journal_sync(j, err);
 }
 
