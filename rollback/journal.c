@@ -35,7 +35,7 @@ struct journal {
 	size_t pending_len, pending_cap;
 	bool need_dir_sync;
 	bool failed;         /* a write or sync failed: no more records */
-	struct cut_err error; /* why it failed */
+	struct cut_err error; /* why it failed, or why the last append did */
 	char by[300];
 	char warning[768];
 	/* values every record repeats, made once and shared by the records */
@@ -478,7 +478,9 @@ static int load_existing(struct journal *j, const char *change, struct cut_err *
 /* The body as json_dumps(JSON_COMPACT | JSON_SORT_KEYS) writes it, byte for
  * byte, without jansson's per-value callbacks and key arrays: a 1,000-record
  * switch journals ~2,000 records. Reals (never written by cutover) go
- * through jansson. */
+ * through jansson. What the reader (json_parse_strict) would refuse is
+ * refused here: nesting deeper than JSONFILE_MAX_DEPTH (CUT_ELIMIT) and a
+ * NUL inside a string (CUT_EINPUT). */
 struct text {
 	char *p;
 	size_t len, cap;
@@ -496,7 +498,6 @@ struct shared_text {
 	size_t off, len;
 };
 
-#define DUMP_DEPTH_MAX 256
 #define SORT_ON_STACK 32
 
 static void text_reserve(struct text *t, size_t n)
@@ -530,7 +531,7 @@ static void text_int(struct text *t, json_int_t v)
 	text_put(t, num + i, sizeof(num) - i);
 }
 
-static void text_string(struct text *t, const char *s, size_t n)
+static int text_string(struct text *t, const char *s, size_t n)
 {
 	static const char hex[] = "0123456789ABCDEF";
 	size_t i, run = 0;
@@ -561,6 +562,7 @@ static void text_string(struct text *t, const char *s, size_t n)
 		case '\n': esc[1] = 'n'; break;
 		case '\r': esc[1] = 'r'; break;
 		case '\t': esc[1] = 't'; break;
+		case '\0': return CUT_EINPUT; /* the reader refuses \u0000 */
 		default:
 			memcpy(esc + 1, "u00", 3);
 			esc[4] = hex[c >> 4];
@@ -571,6 +573,7 @@ static void text_string(struct text *t, const char *s, size_t n)
 	}
 	text_put(t, s + run, n - run);
 	text_put(t, "\"", 1);
+	return 0;
 }
 
 struct member {
@@ -600,7 +603,7 @@ static int text_object(struct text *t, json_t *o, int depth)
 	for (i = 0; i < n && r == 0; i++) {
 		if (i)
 			text_put(t, ",", 1);
-		text_string(t, m[i].key, strlen(m[i].key));
+		(void)text_string(t, m[i].key, strlen(m[i].key)); /* a C string: no NUL */
 		text_put(t, ":", 1);
 		r = text_value(t, m[i].value, depth + 1);
 	}
@@ -662,17 +665,16 @@ static int text_shared(struct text *t, json_t *v, int depth)
 
 static int text_value(struct text *t, json_t *v, int depth)
 {
-	if (depth > DUMP_DEPTH_MAX)
-		return -EINVAL;
 	switch (json_typeof(v)) {
 	case JSON_OBJECT:
 	case JSON_ARRAY:
+		if (depth >= JSONFILE_MAX_DEPTH) /* the reader's limit: the record's own object is 0 */
+			return CUT_ELIMIT;
 		if (v->refcount > 1)
 			return text_shared(t, v, depth);
 		return text_container(t, v, depth);
 	case JSON_STRING:
-		text_string(t, json_string_value(v), json_string_length(v));
-		return 0;
+		return text_string(t, json_string_value(v), json_string_length(v));
 	case JSON_INTEGER:
 		text_int(t, json_integer_value(v));
 		return 0;
@@ -729,14 +731,31 @@ static void frame_seal(struct journal *j, uint64_t seq, size_t len)
 	j->pending_len += FRAME_HEAD_LEN + len;
 }
 
-/* Frames body (its keys kept; seq, phase, time, time_ms and by added) as
- * the next record, using `used` sequence numbers; takes body. */
-static int append_frame(struct journal *j, enum journal_phase phase, json_t *rec, uint64_t used,
-			uint64_t *ret_seq)
+/* Where the records appended so far end, to go back to. */
+struct append_mark {
+	size_t n, nframes, pending_len;
+	uint64_t next_seq;
+};
+
+static struct append_mark append_mark(const struct journal *j)
 {
-	uint64_t seq = j->next_seq;
+	return (struct append_mark){ j->n, j->nframes, j->pending_len, j->next_seq };
+}
+
+/* Forgets the records appended after m (not written yet). */
+static void rewind_to(struct journal *j, struct append_mark m)
+{
+	j->n = m.n;
+	while (j->nframes > m.nframes)
+		json_decref(j->frames[--j->nframes]);
+	j->next_seq = m.next_seq;
+	j->pending_len = m.pending_len;
+}
+
+/* The keys the journal sets in every record: seq, phase, time, time_ms, by. */
+static void stamp(struct journal *j, enum journal_phase phase, json_t *rec, uint64_t seq)
+{
 	char when[32];
-	size_t len;
 	int64_t ms = now_realtime_ms();
 
 	if (!j->time_json || ms / 1000 != j->time_sec) {
@@ -754,16 +773,55 @@ static int append_frame(struct journal *j, enum journal_phase phase, json_t *rec
 	json_object_set(rec, "time", j->time_json);
 	json_object_set_new(rec, "time_ms", json_integer(ms));
 	json_object_set(rec, "by", j->by_json);
-	if (frame_text(j, rec, &len) < 0 || len > JOURNAL_RECORD_MAX) {
-		int r = len > JOURNAL_RECORD_MAX ? -E2BIG : -EINVAL;
-		json_decref(rec);
-		return r;
+}
+
+/* Refuses rec (code from append_frame), which is dropped: nothing of it was
+ * written. The message is kept for journal_error(). */
+static int refuse(struct journal *j, int code, json_t *rec)
+{
+	const char *kind = json_string_value(json_object_get(rec, "kind"));
+	const char *hint = NULL;
+	char why[200] = "holds a value the journal cannot write";
+
+	if (code == CUT_ELIMIT) {
+		snprintf(why, sizeof(why), "nests values deeper than %d levels, the most the "
+			 "journal's reader takes", JSONFILE_MAX_DEPTH);
+		hint = "flatten the value in the plan or template it comes from";
+	} else if (code == CUT_EINPUT) {
+		snprintf(why, sizeof(why), "holds a string with a NUL character (\\u0000), which "
+			 "the journal's reader refuses");
+		hint = "remove the NUL character from the plan, template or answer it comes from";
+	} else if (code == -E2BIG) {
+		snprintf(why, sizeof(why), "is longer than the %u MiB a record may hold, or names "
+			 "more steps than a journal may", JOURNAL_RECORD_MAX >> 20);
+		hint = "split the change into smaller steps";
 	}
-	/* in memory first: a record the reader would refuse is never written */
-	if (add_frame(j, seq, j->end + j->pending_len, rec) != used) {
-		json_decref(rec);
-		return -E2BIG; /* past JOURNAL_RECORDS_MAX */
-	}
+	cut_errf(&j->error, code, hint, "journal %s: the %s record%s%s %s: nothing of it was written",
+		 j->path, json_string_value(json_object_get(rec, "phase")),
+		 kind ? " of kind " : "", kind ? kind : "", why);
+	json_decref(rec);
+	return code;
+}
+
+/* Frames body (its keys kept; seq, phase, time, time_ms and by added) as
+ * the next record, using `used` sequence numbers; takes body. */
+static int append_frame(struct journal *j, enum journal_phase phase, json_t *rec, uint64_t used,
+			uint64_t *ret_seq)
+{
+	uint64_t seq = j->next_seq;
+	size_t len;
+	int r;
+
+	stamp(j, phase, rec, seq);
+	r = frame_text(j, rec, &len);
+	if (r == 0 && len > JOURNAL_RECORD_MAX)
+		r = -E2BIG;
+	/* in memory first: a record the reader would refuse is never written
+	 * (the text: depth, NUL, length; add_frame: the records it holds) */
+	if (r == 0 && add_frame(j, seq, j->end + j->pending_len, rec) != used)
+		r = -E2BIG; /* past JOURNAL_RECORDS_MAX */
+	if (r < 0)
+		return refuse(j, r, rec);
 	frame_seal(j, seq, len);
 	j->next_seq += used;
 	if (ret_seq)
@@ -772,17 +830,20 @@ static int append_frame(struct journal *j, enum journal_phase phase, json_t *rec
 }
 
 /* 0, or why nothing can be appended: the journal is read-only, or a write
- * or sync failed (stop_writing). */
-static int cannot_append(const struct journal *j)
+ * or sync failed (stop_writing). Forgets why an append before failed. */
+static int begin_append(struct journal *j)
 {
 	if (j->flags & JOURNAL_READONLY)
 		return -EBADF;
-	return j->failed ? j->error.code : 0;
+	if (j->failed)
+		return j->error.code;
+	cut_err_clear(&j->error);
+	return 0;
 }
 
 int journal_append(struct journal *j, enum journal_phase phase, json_t *body, uint64_t *ret_seq)
 {
-	int r = cannot_append(j);
+	int r = begin_append(j);
 
 	if (r < 0)
 		return r;
@@ -811,9 +872,10 @@ static int append_intent_group(struct journal *j, const char *kind, json_t *cons
 int journal_append_intents(struct journal *j, const char *kind, json_t *const *steps, size_t n,
 			   uint64_t *first_seq)
 {
+	struct append_mark before = append_mark(j);
 	size_t done = 0, chunk = n;
 	uint64_t seq;
-	int r = cannot_append(j);
+	int r = begin_append(j);
 
 	if (r < 0)
 		return r;
@@ -829,8 +891,10 @@ int journal_append_intents(struct journal *j, const char *kind, json_t *const *s
 			chunk = take / 2; /* too big for one record: in parts */
 			continue;
 		}
-		if (r < 0)
+		if (r < 0) {
+			rewind_to(j, before); /* none of the batch, not a part */
 			return r;
+		}
 		done += take;
 	}
 	return 0;
@@ -841,7 +905,7 @@ int journal_append_outcomes(struct journal *j, enum journal_phase phase, const c
 {
 	json_t *ranges, *rec;
 	size_t i = 0, k;
-	int r = cannot_append(j);
+	int r = begin_append(j);
 
 	if (r < 0)
 		return r;
@@ -870,11 +934,7 @@ uint64_t journal_last_seq(const struct journal *j)
 /* Forgets records appended after the last written one. */
 static void drop_pending(struct journal *j)
 {
-	j->n = j->written_n;
-	while (j->nframes > j->written_frames)
-		json_decref(j->frames[--j->nframes]);
-	j->next_seq = j->written_seq;
-	j->pending_len = 0;
+	rewind_to(j, (struct append_mark){ j->written_n, j->written_frames, 0, j->written_seq });
 }
 
 /* A write or sync failed (code, in doing `what`). The bytes after the last

@@ -151,9 +151,15 @@ int journal_flush(struct journal *j, struct cut_err *err) CUT_MUST_CHECK;
  * flush returns that failure's code (journal_close writes nothing more).
  * Appending after bytes of unknown fate would reuse their sequence numbers. */
 
-/* Why the journal stopped taking records, for a message (appends return
- * only a code): copies the error (what went wrong, what to do) into err
- * (may be NULL) and returns its code; 0 when nothing failed. */
+/* Why the last append failed, or why the journal stopped taking records,
+ * for a message (appends return only a code): copies the error (what went
+ * wrong, what to do) into err (may be NULL) and returns its code; 0 when
+ * the last append succeeded and nothing failed.
+ * An append refuses, writing nothing of it, a record the journal's reader
+ * would refuse: values nested deeper than JSONFILE_MAX_DEPTH (CUT_ELIMIT),
+ * a string holding a NUL character (CUT_EINPUT), a record longer than
+ * JOURNAL_RECORD_MAX (-E2BIG). A batch of intents is appended whole or not
+ * at all. */
 int journal_error(const struct journal *j, struct cut_err *err);
 
 /* Crash points for tests: when the environment has CUTOVER_CRASH_AT=N at

@@ -14,6 +14,7 @@
 
 #include "crc32c.h"
 #include "journal.h"
+#include "jsonfile.h"
 #include "util.h"
 
 static char dir[64];
@@ -519,6 +520,111 @@ static void test_group_split(void **state)
 	journal_close(j);
 }
 
+/* k arrays, one inside the other, around the number 1. */
+static json_t *nested(int k)
+{
+	json_t *v = json_integer(1), *a;
+
+	while (k-- > 0) {
+		a = json_array();
+		json_array_append_new(a, v);
+		v = a;
+	}
+	return v;
+}
+
+struct reader_case {
+	const char *name;
+	json_t *apply; /* taken */
+	int want;      /* from journal_append */
+	const char *says; /* in the message of a refusal */
+};
+
+/* The writer refuses, writing nothing, what its reader would refuse: values
+ * nested deeper than JSONFILE_MAX_DEPTH (counted in the whole record: its
+ * own object is level 1) and NUL in a string; what it accepts reads back. */
+static void test_writer_refuses_what_reader_refuses(void **state)
+{
+	struct reader_case cases[] = {
+		{ "nested as deep as the reader takes", nested(JSONFILE_MAX_DEPTH - 1), 0, NULL },
+		{ "one level deeper", nested(JSONFILE_MAX_DEPTH), CUT_ELIMIT, "deeper than 64" },
+		{ "NUL in a string", json_stringn("a\0b", 3), CUT_EINPUT, "NUL" },
+		{ "NUL at a word's end", json_stringn("abcdefg\0", 8), CUT_EINPUT, "NUL" },
+	};
+	const struct journal_record *r;
+	struct journal *j;
+	struct cut_err err;
+	size_t i, count;
+	off_t size;
+
+	(void)state;
+	for (i = 0; i < ARRAY_SIZE(cases); i++) {
+		json_t *body = json_pack("{s:s,s:o,s:{},s:s}", "kind", "test.file", "apply",
+					 cases[i].apply, "inverse", "describe", cases[i].name);
+
+		print_message("case: %s\n", cases[i].name);
+		size = make_journal(1);
+		assert_int_equal(journal_open(path, 0, NULL, &j, &err), 0);
+		count = journal_count(j);
+		assert_int_equal(journal_append(j, JOURNAL_INTENT, body, NULL), cases[i].want);
+		assert_int_equal(journal_error(j, &err), cases[i].want);
+		if (cases[i].says) {
+			assert_non_null(strstr(err.msg, cases[i].says));
+			assert_non_null(strstr(err.msg, "nothing of it was written"));
+			assert_true(strlen(err.hint) > 0);
+			assert_int_equal(journal_count(j), count);
+		}
+		assert_int_equal(journal_sync(j, &err), 0); /* a refusal does not stop the journal */
+		journal_close(j);
+		if (cases[i].says) {
+			struct stat st;
+			assert_int_equal(stat(path, &st), 0);
+			assert_int_equal(st.st_size, size);
+		}
+		assert_int_equal(journal_open(path, JOURNAL_READONLY, NULL, &j, &err), 0);
+		assert_int_equal(journal_count(j), cases[i].want ? count : count + 1);
+		r = journal_get(j, journal_count(j) - 1);
+		if (!cases[i].want)
+			assert_true(json_equal(json_object_get(r->body, "apply"),
+					       json_object_get(body, "apply")));
+		journal_close(j);
+		json_decref(body);
+	}
+}
+
+/* A batch the writer splits (too big for one record) whose last part is
+ * refused: no part of it is left to be written. */
+static void test_refused_batch_leaves_nothing(void **state)
+{
+	char *pad = xmalloc(JOURNAL_RECORD_MAX / 2 + 1);
+	struct journal *j;
+	struct cut_err err;
+	json_t *steps[3];
+	uint64_t first, last;
+	size_t i;
+
+	(void)state;
+	memset(pad, 'x', JOURNAL_RECORD_MAX / 2);
+	pad[JOURNAL_RECORD_MAX / 2] = '\0';
+	make_journal(1);
+	assert_int_equal(journal_open(path, 0, NULL, &j, &err), 0);
+	last = journal_last_seq(j);
+	for (i = 0; i < 3; i++)
+		steps[i] = step_body((int)i, pad);
+	json_object_set_new(json_object_get(steps[2], "apply"), "nul", json_stringn("\0", 1));
+	assert_int_equal(journal_append_intents(j, "test.file", steps, 3, &first), CUT_EINPUT);
+	assert_int_equal(journal_last_seq(j), last);
+	assert_int_equal(journal_count(j), 2);
+	assert_int_equal(journal_sync(j, &err), 0);
+	journal_close(j);
+	assert_int_equal(journal_open(path, JOURNAL_READONLY, NULL, &j, &err), 0);
+	assert_int_equal(journal_count(j), 2);
+	journal_close(j);
+	for (i = 0; i < 3; i++)
+		json_decref(steps[i]);
+	free(pad);
+}
+
 /* Appends a frame by hand, for records cutover never writes. */
 static void append_raw(uint64_t seq, const char *body)
 {
@@ -613,6 +719,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_frame_bytes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_created_not_yet_synced, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_groups, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_writer_refuses_what_reader_refuses, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_refused_batch_leaves_nothing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_torn_tails, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_damage_in_the_middle, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lock_names_holder, setup, teardown),
