@@ -20,7 +20,6 @@
 struct journal {
 	char *path;
 	int fd;
-	int lock_fd;
 	int flags;
 	char *change;
 	struct journal_record *recs; /* one per step of a group: bodies borrowed */
@@ -141,38 +140,65 @@ static void lock_note(const struct journal *j, char *info, size_t len)
 	memset(info + n, '\n', len - (size_t)n);
 }
 
-static int take_lock(struct journal *j, struct cut_err *err)
+/* PATH.lock beside the file the path leads to (through symlinks): it tells
+ * a second writer who holds the lock. */
+static char *note_path(const struct journal *j)
 {
-	char lock_path[4200], info[512], holder[512] = "";
-	ssize_t n;
-	int fd;
+	char *real = realpath(j->path, NULL);
+	char *note = xasprintf("%s.lock", real ? real : j->path);
 
-	snprintf(lock_path, sizeof(lock_path), "%s.lock", j->path);
-	fd = open(lock_path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	free(real);
+	return note;
+}
+
+static void write_note(const struct journal *j, const char *note)
+{
+	char info[512];
+	int fd = open(note, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+
 	if (fd < 0)
-		return cut_errf(err, -errno, "check that the journal's folder is writable",
-				"%s: cannot open lock file: %s", lock_path, strerror(errno));
-	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
-		int e = errno;
-		n = pread(fd, holder, sizeof(holder) - 1, 0);
-		close(fd);
-		if (e != EWOULDBLOCK)
-			return cut_errf(err, -e, NULL, "%s: cannot lock: %s", lock_path, strerror(e));
-		holder[n > 0 ? n : 0] = '\0';
-		holder[strcspn(holder, "\n")] = '\0';
-		return cut_errf(err, CUT_ELOCKED,
-				"wait for that run to finish (or stop it); the lock is released the moment it exits",
-				"journal %s is in use by another cutover (%s)", j->path,
-				holder[0] ? holder : "holder unknown");
-	}
+		return; /* the lock holds even if the note about its holder cannot be written */
 	lock_note(j, info, sizeof(info));
 	/* The whole padded buffer, so it covers the note before it without a
 	 * truncation (which costs ext4 a couple of milliseconds). */
 	if (pwrite(fd, info, sizeof(info), 0) < 0) {
-		/* the lock holds even if the note about its holder cannot be written */
+		/* as above */
 	}
-	j->lock_fd = fd;
-	return 0;
+	close(fd);
+}
+
+static void read_note(const char *note, char *holder, size_t len)
+{
+	int fd = open(note, O_RDONLY | O_CLOEXEC);
+	ssize_t n = fd >= 0 ? pread(fd, holder, len - 1, 0) : -1;
+
+	if (fd >= 0)
+		close(fd);
+	holder[n > 0 ? n : 0] = '\0';
+	holder[strcspn(holder, "\n")] = '\0';
+}
+
+/* An exclusive flock on the journal file itself (its open file, j->fd), not
+ * on a name: every path to it — a symlink, a hard link, another mount —
+ * meets the same lock. The kernel drops it when the holder closes or dies. */
+static int take_lock(struct journal *j, struct cut_err *err)
+{
+	char *note = note_path(j), holder[512];
+	int r = 0, e;
+
+	if (flock(j->fd, LOCK_EX | LOCK_NB) == 0) {
+		write_note(j, note);
+	} else if ((e = errno) != EWOULDBLOCK) {
+		r = cut_errf(err, -e, NULL, "journal %s: cannot lock: %s", j->path, strerror(e));
+	} else {
+		read_note(note, holder, sizeof(holder));
+		r = cut_errf(err, CUT_ELOCKED,
+			     "wait for that run to finish (or stop it); the lock is released the moment it exits",
+			     "journal %s is in use by another cutover (%s)", j->path,
+			     holder[0] ? holder : "holder unknown");
+	}
+	free(note);
+	return r;
 }
 
 static int create_new(struct journal *j, const char *change, struct cut_err *err);
@@ -1062,15 +1088,10 @@ int journal_open_watched(const char *path, int flags, const char *change,
 	*ret = NULL;
 	j->watch = watch;
 	j->path = xstrdup(path);
-	j->fd = j->lock_fd = -1;
+	j->fd = -1;
 	j->flags = flags;
 	user_at_host(j->by, sizeof(j->by));
 	crash_setup(j);
-	if (!readonly) {
-		r = take_lock(j, err);
-		if (r < 0)
-			goto fail;
-	}
 	j->fd = open(path, (readonly ? O_RDONLY : O_RDWR | O_APPEND) | O_CLOEXEC |
 			   ((flags & JOURNAL_CREATE) && !readonly ? O_CREAT : 0), 0644);
 	if (j->fd < 0) {
@@ -1078,6 +1099,11 @@ int journal_open_watched(const char *path, int flags, const char *change,
 			     errno == ENOENT ? "check the path; a journal is made by the first command that changes something" : NULL,
 			     "journal %s: %s", path, strerror(errno));
 		goto fail;
+	}
+	if (!readonly) {
+		r = take_lock(j, err); /* before reading: the holder may still be writing */
+		if (r < 0)
+			goto fail;
 	}
 	if (fstat(j->fd, &st) < 0) {
 		r = cut_errf(err, -errno, NULL, "journal %s: %s", path, strerror(errno));
@@ -1119,9 +1145,7 @@ void journal_close(struct journal *j)
 	free(j->recs);
 	free(j->pending);
 	if (j->fd >= 0)
-		close(j->fd);
-	if (j->lock_fd >= 0)
-		close(j->lock_fd); /* releases the flock */
+		close(j->fd); /* releases the flock */
 	free(j->path);
 	free(j->change);
 	free(j);

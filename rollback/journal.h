@@ -19,9 +19,11 @@
  * warning when opened for writing (ignored when read-only); the second is
  * refused with CUT_ECORRUPT and the offset.
  *
- * A writer holds an exclusive lock (flock on PATH.lock, which also records
- * "pid user@host time" of the holder for the error of a second writer). The
- * kernel drops the lock when the holder dies.
+ * A writer holds an exclusive lock: flock on the journal file itself, so
+ * every path to it (a symlink, a hard link) meets the same lock. PATH.lock,
+ * beside the file the path leads to, records "pid user@host time" of the
+ * holder for the error of a second writer. The kernel drops the lock when
+ * the holder dies.
  *
  * Journals never hold secrets: payloads reference key files and key names.
  */

@@ -223,6 +223,41 @@ static void test_lock_names_holder(void **state)
 	journal_close(b);
 }
 
+/* The lock is the file's, not the name's: a writer that came by a symlink
+ * or a hard link is refused while another holds it by its real path (and
+ * the other way round), and the symlink's writer is told who holds it. */
+static void test_lock_any_path(void **state)
+{
+	char soft[160], hard[160], note[180];
+	struct journal *a, *b;
+	struct cut_err err;
+
+	(void)state;
+	make_journal(1);
+	snprintf(soft, sizeof(soft), "%s/via-symlink", dir);
+	snprintf(hard, sizeof(hard), "%s/via-hardlink", dir);
+	assert_int_equal(symlink(path, soft), 0);
+	assert_int_equal(link(path, hard), 0);
+	print_message("case: real path, then symlink\n");
+	assert_int_equal(journal_open(path, 0, NULL, &a, &err), 0);
+	assert_int_equal(journal_open(soft, 0, NULL, &b, &err), CUT_ELOCKED);
+	assert_non_null(strstr(err.msg, "pid"));
+	print_message("case: real path, then hard link\n");
+	assert_int_equal(journal_open(hard, 0, NULL, &b, &err), CUT_ELOCKED);
+	journal_close(a);
+	print_message("case: symlink, then real path\n");
+	assert_int_equal(journal_open(soft, 0, NULL, &a, &err), 0);
+	assert_int_equal(journal_open(path, 0, NULL, &b, &err), CUT_ELOCKED);
+	assert_non_null(strstr(err.msg, "pid"));
+	journal_close(a);
+	assert_int_equal(journal_open(hard, 0, NULL, &b, &err), 0);
+	journal_close(b);
+	snprintf(note, sizeof(note), "%s.lock", hard);
+	unlink(note);
+	unlink(soft);
+	unlink(hard);
+}
+
 struct open_case {
 	const char *name;
 	const char *content; /* file content, NULL: a valid journal of change CHG-1 */
@@ -725,6 +760,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_torn_tails, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_damage_in_the_middle, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lock_names_holder, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_lock_any_path, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_open_checks, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_append_readonly_refused, setup, teardown),
 	};
