@@ -368,6 +368,28 @@ static void tally(struct rollback_report *rep, struct step *steps, size_t n, siz
 	}
 }
 
+/* The first real failure among the steps of an undone batch (conflicts are
+ * left alone on purpose, they are not failures), from each step's result:
+ * a kind returns its first error, which may be a conflict before a
+ * failure. *berr describes the kind's error; a failure the kind did not
+ * return is described from its step. */
+static int batch_failure(int r, struct step *const *steps, size_t n, struct cut_err *berr)
+{
+	size_t i;
+
+	if (r < 0 && r != CUT_ECONFLICT)
+		return r;
+	for (i = 0; i < n; i++) {
+		const struct step *s = steps[i];
+		if (s->result < 0 && s->result != CUT_ECONFLICT)
+			return cut_errf(berr, s->result,
+					"fix the cause, then run the rollback again: it undoes what is left",
+					"undoing %s failed: %s", s->describe,
+					s->message ? s->message : cut_strerror(s->result));
+	}
+	return 0;
+}
+
 /* ---- reading ahead ---- */
 
 /* One state per distinct read_ahead function (a room's kinds share one). */
@@ -489,7 +511,8 @@ int rollback_run_ahead(struct journal *j, const struct step_registry *reg,
 		/* only the first batch: after others ran, what was read is old */
 		bctx.ahead = slot && done == 0 ? slot->state : NULL;
 		r = run_kind(reg, &bctx, ptrs + done, len, true, &batch_err);
-		if (r < 0 && r != CUT_ECONFLICT && !first_fail) {
+		r = batch_failure(r, ptrs + done, len, &batch_err);
+		if (r < 0 && !first_fail) {
 			first_fail = r;
 			fail_err = batch_err;
 		}

@@ -161,6 +161,42 @@ static void test_failure_half_way_rolls_back_done_part(void **state)
 	assert_all("source", 0, NFILES);
 }
 
+/* One batch undoes three steps, newest first: the first is left alone (a
+ * conflict), the second fails, the third is undone. The failure is what
+ * the rollback returns (exit 1, "an undo failed"), not the conflict before
+ * it (exit 3, "use --force"). */
+static void test_failure_after_conflict_in_one_batch(void **state)
+{
+	struct step steps[3];
+	struct step_ctx ctx = { 0 };
+	struct rollback_report rep;
+	struct journal *j;
+	struct cut_err err;
+	int i;
+
+	(void)state;
+	test_file_write(files[1], "FAIL"); /* undoing its step writes FAIL back: refused */
+	assert_int_equal(journal_open(jpath, JOURNAL_CREATE, "CHG-T", &j, &err), 0);
+	for (i = 0; i < 3; i++)
+		test_file_step(&steps[i], files[i], i == 1 ? "FAIL" : "source", "target");
+	assert_int_equal(rollback_apply_steps(j, &reg, &ctx, steps, 3, &err), 0);
+	for (i = 0; i < 3; i++)
+		step_clear(&steps[i]);
+	journal_close(j);
+	test_file_write(files[2], "someone else");
+
+	assert_int_equal(journal_open(jpath, 0, NULL, &j, &err), 0);
+	assert_int_equal(rollback_run(j, &reg, &ctx, &rep, &err), CUT_EPEER);
+	assert_int_equal(cut_exit_code(err.code), CUT_EXIT_FAILED);
+	assert_non_null(strstr(err.msg, files[1]));
+	assert_int_equal(rep.conflicts, 1);
+	assert_int_equal(rep.failed, 1);
+	assert_int_equal(rep.undone, 1);
+	rollback_report_free(&rep);
+	journal_close(j);
+	assert_string_equal(test_file_read(files[0]), "source");
+}
+
 static void test_dry_run_changes_nothing(void **state)
 {
 	struct rollback_report rep;
@@ -286,6 +322,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_apply_then_rollback_restores, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_conflict_left_alone_unless_forced, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_failure_half_way_rolls_back_done_part, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_failure_after_conflict_in_one_batch, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_dry_run_changes_nothing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unknown_kind_fails_clearly, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_registry, setup, teardown),
