@@ -926,30 +926,86 @@ int journal_append_intents(struct journal *j, const char *kind, json_t *const *s
 	return 0;
 }
 
+static int cmp_id(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* ids[0..n) as [first, last] ranges in ascending order: a rollback names its
+ * steps newest first, which unsorted would be a range per step. */
+static json_t *id_ranges(const uint64_t *ids, size_t n)
+{
+	json_t *ranges = json_array();
+	uint64_t *sorted = NULL;
+	size_t i, k;
+
+	for (i = 1; i < n && ids[i] > ids[i - 1]; i++)
+		;
+	if (i < n) {
+		sorted = xmalloc(n * sizeof(*sorted));
+		memcpy(sorted, ids, n * sizeof(*sorted));
+		qsort(sorted, n, sizeof(*sorted), cmp_id);
+		ids = sorted;
+	}
+	for (i = 0; i < n; i = k) {
+		for (k = i + 1; k < n && ids[k] - ids[k - 1] <= 1; k++)
+			;
+		json_array_append_new(ranges, json_pack("[I,I]", (json_int_t)ids[i],
+							(json_int_t)ids[k - 1]));
+	}
+	free(sorted);
+	return ranges;
+}
+
+/* ranges[from..from+n) as an array of its own (ranges itself for all). */
+static json_t *ranges_part(json_t *ranges, size_t from, size_t n)
+{
+	json_t *part;
+	size_t i;
+
+	if (from == 0 && n == json_array_size(ranges))
+		return json_incref(ranges);
+	part = json_array();
+	for (i = 0; i < n; i++)
+		json_array_append(part, json_array_get(ranges, from + i));
+	return part;
+}
+
+/* One record, or several when one would pass JOURNAL_RECORD_MAX (as for
+ * intents): all of them or none. */
 int journal_append_outcomes(struct journal *j, enum journal_phase phase, const char *kind,
 			    const uint64_t *ids, size_t n)
 {
+	struct append_mark before = append_mark(j);
 	json_t *ranges, *rec;
-	size_t i = 0, k;
+	size_t done = 0, total, chunk, take;
 	int r = begin_append(j);
 
 	if (r < 0)
 		return r;
-	ranges = json_array();
 	if (phase == JOURNAL_HEADER || phase == JOURNAL_INTENT || phase == JOURNAL_NOTE ||
-	    (size_t)phase >= ARRAY_SIZE(j->phase_json)) {
-		json_decref(ranges);
+	    (size_t)phase >= ARRAY_SIZE(j->phase_json))
 		return -EINVAL;
-	}
-	while (i < n) {
-		for (k = i + 1; k < n && ids[k] == ids[k - 1] + 1; k++)
-			;
-		json_array_append_new(ranges, json_pack("[I,I]", (json_int_t)ids[i],
-							(json_int_t)ids[k - 1]));
-		i = k;
-	}
-	rec = json_pack("{s:s,s:o}", "kind", kind, "steps", ranges);
-	return append_frame(j, phase, rec, 1, NULL);
+	ranges = id_ranges(ids, n);
+	total = chunk = json_array_size(ranges);
+	do {
+		take = total - done < chunk ? total - done : chunk;
+		rec = json_pack("{s:s,s:o}", "kind", kind, "steps", ranges_part(ranges, done, take));
+		r = append_frame(j, phase, rec, 1, NULL);
+		if (r == -E2BIG && take > 1) {
+			chunk = take / 2; /* too many ranges for one record: in parts */
+			continue;
+		}
+		if (r < 0)
+			break;
+		done += take;
+	} while (done < total);
+	if (r < 0)
+		rewind_to(j, before);
+	json_decref(ranges);
+	return r;
 }
 
 uint64_t journal_last_seq(const struct journal *j)

@@ -132,7 +132,9 @@ int journal_append_intents(struct journal *j, const char *kind, json_t *const *s
 			   uint64_t *first_seq) CUT_MUST_CHECK;
 
 /* Appends one outcome record (done, undo-intent, undone, …: results without
- * a message of their own) naming the steps ids[0..n), as ranges. */
+ * a message of their own) naming the steps ids[0..n), in any order, as
+ * ascending ranges; several records when one would pass JOURNAL_RECORD_MAX
+ * (all or none of them). */
 int journal_append_outcomes(struct journal *j, enum journal_phase phase, const char *kind,
 			    const uint64_t *ids, size_t n) CUT_MUST_CHECK;
 

@@ -197,6 +197,61 @@ static void test_failure_after_conflict_in_one_batch(void **state)
 	assert_string_equal(test_file_read(files[0]), "source");
 }
 
+/* test.noop: every step is in effect at once, both ways. */
+static int noop_apply(const struct step_ctx *ctx, struct step *const *steps, size_t n,
+		      bool inverse, struct cut_err *err)
+{
+	size_t i;
+
+	(void)ctx;
+	(void)inverse;
+	(void)err;
+	for (i = 0; i < n; i++)
+		step_set_result(steps[i], 0, NULL);
+	return 0;
+}
+
+static const struct step_kind noop_kind = { .name = "test.noop", .apply = noop_apply };
+
+/* A rollback of 300,000 steps in one batch: it names them newest first,
+ * which as ranges unsorted made one range per step and an undo-intent
+ * record past the 4 MiB limit, so the rollback could not start. */
+static void test_rollback_of_many_steps(void **state)
+{
+	enum { N = 300000 };
+	json_t *step = json_object(), **steps = xcalloc(N, sizeof(*steps));
+	struct step_ctx ctx = { 0 };
+	struct step_registry noop;
+	struct rollback_report rep;
+	struct journal *j;
+	struct cut_err err;
+	uint64_t first;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < N; i++)
+		steps[i] = step;
+	assert_int_equal(journal_open(jpath, JOURNAL_CREATE, "CHG-T", &j, &err), 0);
+	assert_int_equal(journal_append_intents(j, "test.noop", steps, N, &first), 0);
+	assert_int_equal(journal_sync(j, &err), 0);
+	journal_close(j);
+	json_decref(step);
+	free(steps);
+	step_registry_init(&noop);
+	assert_int_equal(step_registry_add(&noop, &noop_kind), 0);
+
+	assert_int_equal(journal_open(jpath, 0, NULL, &j, &err), 0);
+	assert_int_equal(rollback_run(j, &noop, &ctx, &rep, &err), 0);
+	assert_int_equal(rep.undone, N);
+	rollback_report_free(&rep);
+	journal_close(j);
+	assert_int_equal(journal_open(jpath, JOURNAL_READONLY, NULL, &j, &err), 0);
+	assert_int_equal(rollback_pending(j, &rep), 0);
+	assert_int_equal(rep.n, 0); /* every step recorded as undone */
+	rollback_report_free(&rep);
+	journal_close(j);
+}
+
 static void test_dry_run_changes_nothing(void **state)
 {
 	struct rollback_report rep;
@@ -325,6 +380,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_failure_after_conflict_in_one_batch, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_dry_run_changes_nothing, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rollback_of_many_steps, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unknown_kind_fails_clearly, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_registry, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_read_ahead, setup, teardown),

@@ -555,6 +555,63 @@ static void test_group_split(void **state)
 	journal_close(j);
 }
 
+/* Outcomes name their steps as ascending ranges whatever the order they
+ * are given in (a rollback gives them newest first: a range per step, once
+ * too many for one record), and ranges too many for one record go in
+ * several; every step reads back once. */
+static void test_outcome_ranges(void **state)
+{
+	enum { N = 600000, HALF = N / 2 };
+	json_t *step = json_object(), **steps = xcalloc(N, sizeof(*steps));
+	uint64_t *ids = xcalloc(HALF, sizeof(*ids)), first = 0, last;
+	unsigned char *seen = xcalloc(N, 1);
+	const struct journal_record *r;
+	struct journal *j;
+	struct cut_err err;
+	size_t i, done = 0;
+
+	(void)state;
+	unlink(path);
+	assert_int_equal(journal_open(path, JOURNAL_CREATE, "CHG-1", &j, &err), 0);
+	for (i = 0; i < N; i++)
+		steps[i] = step; /* one object, written once and copied */
+	assert_int_equal(journal_append_intents(j, "test.file", steps, N, &first), 0);
+
+	print_message("case: six steps newest first make one range\n");
+	for (i = 0; i < 6; i++)
+		ids[i] = first + 5 - i;
+	assert_int_equal(journal_append_outcomes(j, JOURNAL_UNDO_INTENT, "test.file", ids, 6), 0);
+	r = journal_get(j, journal_count(j) - 1);
+	assert_int_equal(json_array_size(json_object_get(r->frame, "steps")), 1);
+	assert_int_equal(json_integer_value(json_array_get(json_array_get(
+				 json_object_get(r->frame, "steps"), 0), 0)), first);
+
+	print_message("case: every other step, newest first: too many ranges for one record\n");
+	for (i = 0; i < HALF; i++)
+		ids[i] = first + 2 * (HALF - 1 - i);
+	last = journal_last_seq(j);
+	assert_int_equal(journal_append_outcomes(j, JOURNAL_DONE, "test.file", ids, HALF), 0);
+	assert_true(journal_last_seq(j) > last + 1);
+	assert_int_equal(journal_sync(j, &err), 0);
+	journal_close(j);
+
+	assert_int_equal(journal_open(path, JOURNAL_READONLY, "CHG-1", &j, &err), 0);
+	for (i = 0; i < journal_count(j); i++) {
+		r = journal_get(j, i);
+		if (r->phase != JOURNAL_DONE)
+			continue;
+		assert_true(r->step >= first && (r->step - first) % 2 == 0 && !seen[r->step - first]);
+		seen[r->step - first] = 1;
+		done++;
+	}
+	assert_int_equal(done, HALF);
+	journal_close(j);
+	json_decref(step);
+	free(steps);
+	free(ids);
+	free(seen);
+}
+
 /* k arrays, one inside the other, around the number 1. */
 static json_t *nested(int k)
 {
@@ -749,6 +806,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_round_trip, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_groups, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_group_split, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_outcome_ranges, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_shared_values, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_string_escapes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_frame_bytes, setup, teardown),
