@@ -516,12 +516,14 @@ int rollback_run_ahead(struct journal *j, const struct step_registry *reg,
 			first_fail = r;
 			fail_err = batch_err;
 		}
+		/* before the outcomes: the report says what was done even when
+		 * they cannot be written */
+		tally(rep, steps + done, len, done);
 		if (!ctx->dry_run) {
 			r = journal_write_outcomes(j, steps + done, len, true, err);
 			if (r < 0)
 				goto out;
 		}
-		tally(rep, steps + done, len, done);
 		done += len;
 	}
 	r = 0;

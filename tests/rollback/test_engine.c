@@ -7,6 +7,9 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -197,6 +200,58 @@ static void test_failure_after_conflict_in_one_batch(void **state)
 	assert_string_equal(test_file_read(files[0]), "source");
 }
 
+/* test.file, whose undo then leaves the journal no room to grow: the file
+ * size limit (RLIMIT_FSIZE) is set to the journal's size, so writing the
+ * batch's outcomes fails. */
+static struct rlimit saved_fsize;
+
+static int apply_then_fill_disk(const struct step_ctx *ctx, struct step *const *steps, size_t n,
+				bool inverse, struct cut_err *err)
+{
+	struct rlimit lim = saved_fsize;
+	struct stat st;
+	int r = test_file_kind.apply(ctx, steps, n, inverse, err);
+
+	assert_int_equal(stat(jpath, &st), 0);
+	lim.rlim_cur = (rlim_t)st.st_size;
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &lim), 0);
+	return r;
+}
+
+/* The outcomes of an undone batch cannot be written: the report still
+ * counts the batch as undone (it was), and the next rollback finds those
+ * steps undone already. */
+static void test_report_when_outcomes_fail(void **state)
+{
+	struct step_kind kind = test_file_kind;
+	struct step_registry full;
+	struct step_ctx ctx = { 0 };
+	struct rollback_report rep;
+	struct journal *j;
+	struct cut_err err;
+	int r;
+
+	(void)state;
+	assert_int_equal(apply(3, NULL), 0); /* one batch (batch_max 3) */
+	kind.apply = apply_then_fill_disk;
+	step_registry_init(&full);
+	assert_int_equal(step_registry_add(&full, &kind), 0);
+	assert_int_equal(getrlimit(RLIMIT_FSIZE, &saved_fsize), 0);
+	signal(SIGXFSZ, SIG_IGN);
+	assert_int_equal(journal_open(jpath, 0, NULL, &j, &err), 0);
+	r = rollback_run(j, &full, &ctx, &rep, &err);
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &saved_fsize), 0);
+	assert_int_equal(r, -EFBIG);
+	assert_int_equal(rep.undone, 3);
+	assert_int_equal(rep.skipped, 0);
+	rollback_report_free(&rep);
+	journal_close(j);
+	assert_all("source", 0, 3);
+	assert_int_equal(rollback(false, false, &rep), 0);
+	assert_int_equal(rep.undone, 3);
+	rollback_report_free(&rep);
+}
+
 /* test.noop: every step is in effect at once, both ways. */
 static int noop_apply(const struct step_ctx *ctx, struct step *const *steps, size_t n,
 		      bool inverse, struct cut_err *err)
@@ -381,6 +436,7 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_dry_run_changes_nothing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rollback_of_many_steps, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_report_when_outcomes_fail, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unknown_kind_fails_clearly, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_registry, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_read_ahead, setup, teardown),
