@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -438,13 +439,29 @@ static int check_header(struct journal *j, const char *change, struct cut_err *e
 	return 0;
 }
 
-static int load_existing(struct journal *j, const char *change, struct cut_err *err)
+/* Past JOURNAL_FILE_MAX, which the writer never lets a journal pass. */
+static int too_big(const struct journal *j, struct cut_err *err)
+{
+	return cut_errf(err, CUT_ELIMIT,
+			"a journal cannot be split: check that the path names the right journal; if it "
+			"does, keep the file and undo its steps by hand (cutover writes no journal this "
+			"large)",
+			"journal %s is larger than the %u MiB a journal may hold: refused", j->path,
+			JOURNAL_FILE_MAX >> 20);
+}
+
+static int load_existing(struct journal *j, const char *change, uint64_t file_size,
+			 struct cut_err *err)
 {
 	unsigned char *buf;
 	size_t size, torn_at;
 	int r;
 
+	if (file_size > JOURNAL_FILE_MAX)
+		return too_big(j, err); /* without reading a byte of it */
 	r = read_file(j->path, JOURNAL_FILE_MAX, (char **)&buf, &size, err);
+	if (r == CUT_ELIMIT)
+		return too_big(j, err); /* it grew since */
 	if (r < 0)
 		return r;
 	if (size < FILE_HEAD_LEN && memcmp(buf, JOURNAL_MAGIC, size < 8 ? size : 8) == 0) {
@@ -801,36 +818,60 @@ static void stamp(struct journal *j, enum journal_phase phase, json_t *rec, uint
 	json_object_set(rec, "by", j->by_json);
 }
 
-/* Refuses rec (code from append_frame), which is dropped: nothing of it was
- * written. The message is kept for journal_error(). */
-static int refuse(struct journal *j, int code, json_t *rec)
+/* Refuses rec, which is dropped: nothing of it was written. The message
+ * (why: what is wrong with it) is kept for journal_error(). */
+static int refuse(struct journal *j, json_t *rec, int code, const char *hint, const char *why, ...)
+	CUT_PRINTF(5, 6);
+static int refuse(struct journal *j, json_t *rec, int code, const char *hint, const char *why, ...)
 {
 	const char *kind = json_string_value(json_object_get(rec, "kind"));
-	const char *hint = NULL;
-	char why[200] = "holds a value the journal cannot write";
+	char text[400];
+	va_list ap;
 
-	if (code == CUT_ELIMIT) {
-		snprintf(why, sizeof(why), "nests values deeper than %d levels, the most the "
-			 "journal's reader takes", JSONFILE_MAX_DEPTH);
-		hint = "flatten the value in the plan or template it comes from";
-	} else if (code == CUT_EINPUT) {
-		snprintf(why, sizeof(why), "holds a string with a NUL character (\\u0000), which "
-			 "the journal's reader refuses");
-		hint = "remove the NUL character from the plan, template or answer it comes from";
-	} else if (code == -E2BIG) {
-		snprintf(why, sizeof(why), "is longer than the %u MiB a record may hold, or names "
-			 "more steps than a journal may", JOURNAL_RECORD_MAX >> 20);
-		hint = "split the change into smaller steps";
-	}
+	va_start(ap, why);
+	vsnprintf(text, sizeof(text), why, ap);
+	va_end(ap);
 	cut_errf(&j->error, code, hint, "journal %s: the %s record%s%s %s: nothing of it was written",
 		 j->path, json_string_value(json_object_get(rec, "phase")),
-		 kind ? " of kind " : "", kind ? kind : "", why);
+		 kind ? " of kind " : "", kind ? kind : "", text);
 	json_decref(rec);
 	return code;
 }
 
+/* A record whose text could not be written (text_value's code). */
+static int refuse_text(struct journal *j, json_t *rec, int code)
+{
+	if (code == CUT_ELIMIT)
+		return refuse(j, rec, code, "flatten the value in the plan or template it comes from",
+			      "nests values deeper than %d levels, the most the journal's reader takes",
+			      JSONFILE_MAX_DEPTH);
+	if (code == CUT_EINPUT)
+		return refuse(j, rec, code,
+			      "remove the NUL character from the plan, template or answer it comes from",
+			      "holds a string with a NUL character (\\u0000), which the journal's "
+			      "reader refuses");
+	return refuse(j, rec, code, NULL, "holds a value the journal cannot write");
+}
+
+/* The reader refuses a journal past JOURNAL_FILE_MAX: a change that would
+ * need more is refused here, with its journal still whole and readable. */
+static int refuse_full(struct journal *j, json_t *rec, size_t len)
+{
+	char hint[CUT_ERR_HINT_MAX];
+
+	snprintf(hint, sizeof(hint),
+		 "roll this change back (`cutover rollback --journal %s`) or close the night with "
+		 "it, then start a new journal: give the next change its own journal path in the plan",
+		 j->path);
+	return refuse(j, rec, CUT_ELIMIT, hint,
+		      "(%zu bytes) would make the journal pass %u MiB, the most a journal may hold",
+		      len, JOURNAL_FILE_MAX >> 20);
+}
+
 /* Frames body (its keys kept; seq, phase, time, time_ms and by added) as
- * the next record, using `used` sequence numbers; takes body. */
+ * the next record, using `used` sequence numbers; takes body. In memory
+ * first: a record the reader would refuse (or a journal it would) is never
+ * written. */
 static int append_frame(struct journal *j, enum journal_phase phase, json_t *rec, uint64_t used,
 			uint64_t *ret_seq)
 {
@@ -840,14 +881,17 @@ static int append_frame(struct journal *j, enum journal_phase phase, json_t *rec
 
 	stamp(j, phase, rec, seq);
 	r = frame_text(j, rec, &len);
-	if (r == 0 && len > JOURNAL_RECORD_MAX)
-		r = -E2BIG;
-	/* in memory first: a record the reader would refuse is never written
-	 * (the text: depth, NUL, length; add_frame: the records it holds) */
-	if (r == 0 && add_frame(j, seq, j->end + j->pending_len, rec) != used)
-		r = -E2BIG; /* past JOURNAL_RECORDS_MAX */
 	if (r < 0)
-		return refuse(j, r, rec);
+		return refuse_text(j, rec, r);
+	if (len > JOURNAL_RECORD_MAX)
+		return refuse(j, rec, -E2BIG, "split the change into smaller steps",
+			      "is longer than the %u MiB a record may hold", JOURNAL_RECORD_MAX >> 20);
+	if (j->end + j->pending_len + FRAME_HEAD_LEN + len > JOURNAL_FILE_MAX)
+		return refuse_full(j, rec, FRAME_HEAD_LEN + len);
+	if (add_frame(j, seq, j->end + j->pending_len, rec) != used)
+		return refuse(j, rec, -E2BIG, "split the change into several journals",
+			      "names steps not before it, or more than a journal may hold (%u)",
+			      JOURNAL_RECORDS_MAX);
 	frame_seal(j, seq, len);
 	j->next_seq += used;
 	if (ret_seq)
@@ -1168,7 +1212,7 @@ int journal_open_watched(const char *path, int flags, const char *change,
 	if (st.st_size < FILE_HEAD_LEN && !readonly && (flags & JOURNAL_CREATE))
 		r = create_new(j, change, err); /* new, or a crash during creation */
 	else
-		r = load_existing(j, change, err);
+		r = load_existing(j, change, (uint64_t)st.st_size, err);
 	j->watch = NULL;
 	if (r < 0)
 		goto fail;

@@ -41,7 +41,12 @@
 #define JOURNAL_VERSION 2u /* 2: group records; 1 is still read */
 #define JOURNAL_FRAME_MAGIC 0xC0DEC0DEu
 #define JOURNAL_RECORD_MAX (4u << 20) /* one record's body */
+/* The most a journal file may hold: the writer refuses a record that would
+ * pass it, the reader a file that does. (tests/rollback builds journal.c
+ * once more with a smaller one, to reach it.) */
+#ifndef JOURNAL_FILE_MAX
 #define JOURNAL_FILE_MAX (1u << 30)
+#endif
 #define JOURNAL_RECORDS_MAX (1u << 24) /* steps named by all records, in memory */
 
 enum journal_phase {
@@ -162,8 +167,9 @@ int journal_flush(struct journal *j, struct cut_err *err) CUT_MUST_CHECK;
  * An append refuses, writing nothing of it, a record the journal's reader
  * would refuse: values nested deeper than JSONFILE_MAX_DEPTH (CUT_ELIMIT),
  * a string holding a NUL character (CUT_EINPUT), a record longer than
- * JOURNAL_RECORD_MAX (-E2BIG). A batch of intents is appended whole or not
- * at all. */
+ * JOURNAL_RECORD_MAX (-E2BIG); and one that would take the file past
+ * JOURNAL_FILE_MAX (CUT_ELIMIT). A batch of intents is appended whole or
+ * not at all. */
 int journal_error(const struct journal *j, struct cut_err *err);
 
 /* Crash points for tests: when the environment has CUTOVER_CRASH_AT=N at
