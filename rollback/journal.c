@@ -340,7 +340,9 @@ static bool valid_frame_after(const unsigned char *buf, size_t size, size_t off)
 	return false;
 }
 
-static int corrupt(struct journal *j, size_t off, const char *what, struct cut_err *err)
+/* Damage at off, where record seq belongs; after: valid records follow it. */
+static int corrupt(struct journal *j, size_t off, uint64_t seq, const char *what, bool after,
+		   struct cut_err *err)
 {
 	char hint[1024];
 
@@ -349,18 +351,39 @@ static int corrupt(struct journal *j, size_t off, const char *what, struct cut_e
 		 "and run `cutover journal show %s` to see the %zu intact records before the damage",
 		 j->path, j->n);
 	return cut_errf(err, CUT_ECORRUPT, hint,
-			"journal %s is damaged at offset %zu (%s), with valid records after it: refused",
-			j->path, off, what);
+			"journal %s is damaged at offset %zu, where record %llu belongs (%s)%s: refused",
+			j->path, off, (unsigned long long)seq, what,
+			after ? ", with valid records after it" : ", the last record in the file");
 }
 
 /* A bad frame at off: a torn tail if nothing valid follows, else damage. */
 static int bad_frame(struct journal *j, const unsigned char *buf, size_t size, size_t off,
-		     const char *what, size_t *torn_at, struct cut_err *err)
+		     uint64_t seq, const char *what, size_t *torn_at, struct cut_err *err)
 {
 	if (valid_frame_after(buf, size, off))
-		return corrupt(j, off, what, err);
+		return corrupt(j, off, seq, what, true, err);
 	*torn_at = off;
 	return 0;
+}
+
+/* A frame at off whose checksums hold but whose record is wrong (its
+ * number, its body): damage, whether or not valid frames follow it. */
+static int bad_record(struct journal *j, const unsigned char *buf, size_t size, size_t off,
+		      uint64_t seq, const char *what, struct cut_err *err)
+{
+	size_t end = off + FRAME_HEAD_LEN + get32(buf + off + 4);
+
+	return corrupt(j, off, seq, what, valid_frame_after(buf, size, end - 1), err);
+}
+
+static int out_of_sequence(struct journal *j, const unsigned char *buf, size_t size, size_t off,
+			   uint64_t seq, struct cut_err *err)
+{
+	char what[64];
+
+	snprintf(what, sizeof(what), "record out of sequence: numbered %llu",
+		 (unsigned long long)get64(buf + off + 8));
+	return bad_record(j, buf, size, off, seq, what, err);
 }
 
 /* The watcher, of the intents among the records from first on. */
@@ -394,24 +417,26 @@ static int parse_frames(struct journal *j, const unsigned char *buf, size_t size
 		}
 		if (get32(buf + off) != JOURNAL_FRAME_MAGIC ||
 		    crc32c(0, buf + off, 20) != get32(buf + off + 20))
-			return bad_frame(j, buf, size, off, "bad frame header", torn_at, err);
+			return bad_frame(j, buf, size, off, want_seq, "bad frame header", torn_at, err);
 		len = get32(buf + off + 4);
 		if (len > JOURNAL_RECORD_MAX)
-			return bad_frame(j, buf, size, off, "record too long", torn_at, err);
+			return bad_frame(j, buf, size, off, want_seq, "record too long", torn_at, err);
 		if (size - off - FRAME_HEAD_LEN < len) {
 			*torn_at = off;
 			return 0;
 		}
 		if (crc32c(0, buf + off + FRAME_HEAD_LEN, len) != get32(buf + off + 16))
-			return bad_frame(j, buf, size, off, "record checksum mismatch", torn_at, err);
+			return bad_frame(j, buf, size, off, want_seq, "record checksum mismatch",
+					 torn_at, err);
 		if (get64(buf + off + 8) != want_seq)
-			return corrupt(j, off, "record out of sequence", err);
+			return out_of_sequence(j, buf, size, off, want_seq, err);
 		body = json_parse_strict((const char *)buf + off + FRAME_HEAD_LEN, len);
 		first = j->n;
 		used = add_frame(j, want_seq, off, body);
 		if (used == 0) {
 			json_decref(body);
-			return corrupt(j, off, "record is not a journal record", err);
+			return bad_record(j, buf, size, off, want_seq, "record is not a journal record",
+					  err);
 		}
 		tell_intents(j, first);
 		want_seq += used;

@@ -195,6 +195,8 @@ static void test_damage_in_the_middle(void **state)
 		assert_int_equal(journal_open(path, 0, NULL, &j, &err), CUT_ECORRUPT);
 		snprintf(want, sizeof(want), "offset %lld", (long long)frame);
 		assert_non_null(strstr(err.msg, want));
+		assert_non_null(strstr(err.msg, "where record 2 belongs"));
+		assert_non_null(strstr(err.msg, "with valid records after it"));
 		assert_true(strlen(err.hint) > 0);
 		/* show can still list the records before the damage */
 		assert_int_equal(journal_open(path, JOURNAL_READONLY | JOURNAL_SALVAGE, NULL, &j, &err), 0);
@@ -781,6 +783,46 @@ static void test_bad_groups(void **state)
 	journal_close(j);
 }
 
+struct named_damage_case {
+	const char *name;
+	uint64_t seq;       /* of the bad frame (5 is next) */
+	const char *body;
+	bool more;          /* a valid frame after it */
+	const char *says;
+};
+
+static const struct named_damage_case named_damage_cases[] = {
+	{ "out of sequence, the last frame", 9, "{\"phase\":\"note\"}", false, "numbered 9" },
+	{ "out of sequence, frames after it", 9, "{\"phase\":\"note\"}", true, "numbered 9" },
+	{ "not a journal record, the last frame", 5, "{\"phase\":\"bogus\"}", false,
+	  "not a journal record" },
+};
+
+/* Damage names the record where it is (the seq that belongs there), and
+ * says "with valid records after it" only when there are. */
+static void test_damage_names_record(void **state)
+{
+	struct journal *j;
+	struct cut_err err;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < ARRAY_SIZE(named_damage_cases); i++) {
+		const struct named_damage_case *c = &named_damage_cases[i];
+
+		print_message("case: %s\n", c->name);
+		make_journal(3);
+		append_raw(c->seq, c->body);
+		if (c->more)
+			append_raw(c->seq + 1, "{\"phase\":\"note\"}");
+		assert_int_equal(journal_open(path, JOURNAL_READONLY, NULL, &j, &err), CUT_ECORRUPT);
+		assert_non_null(strstr(err.msg, "where record 5 belongs"));
+		assert_non_null(strstr(err.msg, c->says));
+		assert_true(!strstr(err.msg, "with valid records after it") == !c->more);
+		assert_true(!strstr(err.msg, "the last record in the file") == c->more);
+	}
+}
+
 /* Known answers of CRC-32C (RFC 3720, B.4), across the 8-byte steps and tail. */
 static void test_crc32c_known_answers(void **state)
 {
@@ -817,6 +859,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_refused_batch_leaves_nothing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_torn_tails, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_damage_in_the_middle, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_damage_names_record, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lock_names_holder, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lock_any_path, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_open_checks, setup, teardown),
