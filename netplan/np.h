@@ -45,6 +45,8 @@ enum {
 };
 
 #define NP_RT_FLAGS_KEPT 0x4u    /* RTNH_F_ONLINK: the only route flag a request sets */
+#define NP_RTNH_F_KERNEL 0x79u   /* DEAD, OFFLOAD, LINKDOWN, UNRESOLVED, TRAP: next hop flags
+                                  * the kernel reports and sets itself, refuses in a request */
 #define NP_IFA_FLAGS_KEPT 0x712u /* NODAD, HOMEADDRESS, MANAGETEMPADDR, NOPREFIXROUTE,
                                   * MCAUTOJOIN: the address flags a request sets */
 
@@ -54,6 +56,9 @@ enum {
 struct np_route {
 	uint8_t family, dst_len, src_len, tos, protocol, scope, type;
 	bool has_gw, has_prefsrc;
+	bool via_nh;       /* extra holds RTA_NH_ID: the route uses a nexthop object, and
+	                    * gw and oif are that object's (as the kernel reports them,
+	                    * nexthop_compat_mode=1), never sent (np_route_tidy) */
 	uint32_t flags, table, metric, oif, care;
 	uint8_t dst[16], src[16], gw[16], prefsrc[16];
 	uint8_t *extra;    /* owned: passthrough rtattrs (metrics, multipath, pref, …),
@@ -87,6 +92,16 @@ int np_wire_walk(const void *buf, size_t len, np_msg_fn fn, void *cookie) CUT_MU
 /* RTM_NEWROUTE → *r (r->extra allocated). 0, 1 for a route to skip (a cached
  * clone), or -EBADMSG. */
 int np_wire_route(const struct nlmsghdr *h, struct np_route *r) CUT_MUST_CHECK;
+/* Makes r->extra what a request may carry back, as every reader of a route
+ * (the kernel's dump, a journal's text or object) leaves it: the kernel's
+ * own next hop flags (NP_RTNH_F_KERNEL) cleared in RTA_MULTIPATH; with
+ * RTA_NH_ID (r->via_nh set) the next hop attributes the kernel reports
+ * beside it (RTA_MULTIPATH, RTA_VIA, RTA_FLOW, RTA_ENCAP*) dropped: a request
+ * with both is refused ("Nexthop specification and nexthop id are mutually
+ * exclusive"). Damaged attributes are left as they are (the kernel judges). */
+void np_route_tidy(struct np_route *r);
+/* The nexthop object id of a route with via_nh, else 0. */
+uint32_t np_route_nh_id(const struct np_route *r);
 /* RTM_NEWADDR → *a. 0 or -EBADMSG. */
 int np_wire_addr(const struct nlmsghdr *h, struct np_addr *a) CUT_MUST_CHECK;
 /* RTM_NEWLINK → *l. 0 or -EBADMSG. */

@@ -11,6 +11,7 @@
 #include "np.h"
 #include "netplan.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <pthread.h>
 #include <stdarg.h>
@@ -254,6 +255,28 @@ static void say_op(const struct step_ctx *ctx, const struct np_op *o, const stru
 	ctx->say(ctx->say_cookie, line);
 }
 
+/* The kernel's refusal in its words; a route that names a nexthop object
+ * also says what to do when that object is gone (the kernel: "Nexthop id
+ * does not exist"), since a rollback cannot make it again: with the gateway
+ * and device the kernel reported for it when the route was journaled. */
+static void op_refused(struct np_op *o, const struct np_req_item *it, const struct np_state *st)
+{
+	const struct np_route *r = it->route;
+	uint32_t nh = !it->is_addr && it->op != NP_REQ_DEL ? np_route_nh_id(r) : 0;
+	const char *dev = nh && r->oif ? np_state_ifname((void *)st, r->oif) : NULL;
+	char more[384] = "", via[NP_ADDRSTR] = "…";
+
+	if (nh && r->has_gw && !inet_ntop(r->family, r->gw, via, sizeof(via)))
+		snprintf(via, sizeof(via), "…");
+	if (nh)
+		snprintf(more, sizeof(more), " (the route uses nexthop object id %u: if `ip "
+			 "nexthop show id %u` finds none, make it again as it was, `ip nexthop "
+			 "add id %u via %s dev %s`, and run this again)", nh, nh, nh, via,
+			 dev ? dev : "…");
+	op_set(o, CUT_EPEER, "the kernel refused it: %s%s%s%s", it->message ? it->message : "",
+	       it->message ? ": " : "", strerror(-it->error), more);
+}
+
 int np_ops_send(const struct step_ctx *ctx, struct np_conn *c, struct np_op *ops, size_t n,
 		const struct np_state *st, struct cut_err *err)
 {
@@ -294,9 +317,7 @@ int np_ops_send(const struct step_ctx *ctx, struct np_conn *c, struct np_op *ops
 		else if (items[i].error == 2)
 			op_set(o, STEP_UNKNOWN, "sent, but the kernel's answer was lost");
 		else if (items[i].error < 0)
-			op_set(o, CUT_EPEER, "the kernel refused it: %s%s%s",
-			       items[i].message ? items[i].message : "",
-			       items[i].message ? ": " : "", strerror(-items[i].error));
+			op_refused(o, &items[i], st);
 		free(items[i].message);
 	}
 	free(items);

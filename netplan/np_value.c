@@ -68,15 +68,19 @@ int np_route_key_cmp(const struct np_route *a, const struct np_route *b)
 
 bool np_route_match(const struct np_route *w, const struct np_route *h)
 {
+	/* exact, with a nexthop object: the same id (in extra) is the same next
+	 * hop, whatever gateway and device that object has now */
+	bool by_id = w->via_nh && (w->care & NP_C_EXTRA);
+
 	if ((w->care & NP_C_TYPE) && w->type != h->type)
 		return false;
 	if ((w->care & NP_C_PROTO) && w->protocol != h->protocol)
 		return false;
 	if ((w->care & NP_C_SCOPE) && w->scope != h->scope)
 		return false;
-	if ((w->care & NP_C_GW) && (w->has_gw != h->has_gw || memcmp(w->gw, h->gw, 16)))
+	if (!by_id && (w->care & NP_C_GW) && (w->has_gw != h->has_gw || memcmp(w->gw, h->gw, 16)))
 		return false;
-	if ((w->care & NP_C_DEV) && w->oif != h->oif)
+	if (!by_id && (w->care & NP_C_DEV) && w->oif != h->oif)
 		return false;
 	if ((w->care & NP_C_PREFSRC) &&
 	    (w->has_prefsrc != h->has_prefsrc || memcmp(w->prefsrc, h->prefsrc, 16)))
@@ -402,6 +406,8 @@ void np_route_str(const struct np_route *r, np_ifname_fn name, void *cookie, cha
 		t_str(&b, " dev ");
 		t_str(&b, ifname(name, cookie, r->oif, tmp, sizeof(tmp)));
 	}
+	if (r->via_nh)
+		t_key_u32(&b, " nhid ", np_route_nh_id(r));
 	t_str(&b, " table ");
 	if ((s = r->table <= 255 ? by_num(tables, (int)r->table) : NULL))
 		t_str(&b, s);
@@ -814,6 +820,8 @@ int np_route_parse(const char *s, np_ifindex_fn index, void *cookie, struct np_r
 		: (NP_C_ALL & ~NP_C_EXTRA & ~NP_C_DEV) | (r->care & NP_C_DEV);
 	if (ret < 0)
 		np_route_free(r);
+	else if (r->extra_len) /* journals written before it was done on reading */
+		np_route_tidy(r);
 	return ret;
 }
 
@@ -857,6 +865,8 @@ int np_route_from_json(const json_t *v, np_ifindex_fn index, void *cookie, struc
 			    unhex(json_string_value(hex), strlen(json_string_value(hex)), &r->extra,
 				  &r->extra_len) < 0) && !g.bad++)
 			snprintf(msg, n, "payload field \"rtattrs\" is not hex");
+		if (!g.bad && r->extra_len)
+			np_route_tidy(r);
 	}
 	if (g.bad) {
 		np_route_free(r);

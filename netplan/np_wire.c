@@ -102,8 +102,91 @@ static int get_ip(const struct rtattr *rta, uint8_t family, uint8_t *out)
 /* Attributes carried through as they are: what else makes the route. */
 static const unsigned short passthrough[] = {
 	RTA_METRICS, RTA_MULTIPATH, RTA_FLOW, RTA_VIA, RTA_NEWDST, RTA_PREF, RTA_ENCAP_TYPE,
-	RTA_ENCAP, 30 /* RTA_NH_ID */,
+	RTA_ENCAP, RTA_NH_ID,
 };
+
+/* The next hop a route with RTA_NH_ID names by its id: the kernel reports
+ * these beside the id (nexthop_compat_mode) and refuses them with it. */
+static bool nexthop_spec(unsigned short type)
+{
+	return type == RTA_MULTIPATH || type == RTA_FLOW || type == RTA_VIA ||
+	       type == RTA_ENCAP_TYPE || type == RTA_ENCAP;
+}
+
+/* The attribute at p[off] of a buffer of len bytes, or NULL at the end or
+ * where it is damaged. */
+static struct rtattr *extra_at(uint8_t *p, size_t len, size_t off)
+{
+	struct rtattr *rta;
+
+	if (off >= len || len - off < sizeof(*rta))
+		return NULL;
+	rta = (struct rtattr *)(p + off);
+	if (rta->rta_len < sizeof(*rta) || rta->rta_len > len - off)
+		return NULL;
+	return rta;
+}
+
+uint32_t np_route_nh_id(const struct np_route *r)
+{
+	size_t off = 0;
+	const struct rtattr *rta;
+	uint32_t id = 0;
+
+	if (!r->via_nh)
+		return 0;
+	while ((rta = extra_at(r->extra, r->extra_len, off))) {
+		if (rta->rta_type == RTA_NH_ID && get_u32(rta, &id) == 0)
+			return id;
+		off += RTA_ALIGN(rta->rta_len);
+	}
+	return 0;
+}
+
+/* Clears the kernel's own flags in each rtnexthop of an RTA_MULTIPATH. */
+static void clear_rtnh_flags(struct rtattr *mp)
+{
+	uint8_t *p = RTA_DATA(mp);
+	size_t len = alen(mp), off = 0;
+
+	while (len - off >= sizeof(struct rtnexthop)) {
+		struct rtnexthop *nh = (struct rtnexthop *)(p + off);
+		if (nh->rtnh_len < sizeof(*nh) || nh->rtnh_len > len - off)
+			return;
+		nh->rtnh_flags &= (unsigned char)~NP_RTNH_F_KERNEL;
+		off += RTNH_ALIGN(nh->rtnh_len);
+	}
+}
+
+void np_route_tidy(struct np_route *r)
+{
+	size_t off, out = 0, n;
+	struct rtattr *rta;
+
+	r->via_nh = false;
+	for (off = 0; (rta = extra_at(r->extra, r->extra_len, off)); off += RTA_ALIGN(rta->rta_len))
+		if (rta->rta_type == RTA_NH_ID)
+			r->via_nh = true;
+	for (off = 0; (rta = extra_at(r->extra, r->extra_len, off)); off += n) {
+		n = RTA_ALIGN(rta->rta_len) < r->extra_len - off ? RTA_ALIGN(rta->rta_len)
+								 : r->extra_len - off;
+		if (r->via_nh && nexthop_spec(rta->rta_type))
+			continue;
+		if (rta->rta_type == RTA_MULTIPATH)
+			clear_rtnh_flags(rta);
+		memmove(r->extra + out, r->extra + off, n); /* out <= off: the rest is intact */
+		out += n;
+	}
+	if (off < r->extra_len) { /* damaged from here: kept as it is */
+		memmove(r->extra + out, r->extra + off, r->extra_len - off);
+		out += r->extra_len - off;
+	}
+	r->extra_len = out;
+	if (out == 0) {
+		free(r->extra);
+		r->extra = NULL;
+	}
+}
 
 static int copy_extra(const struct attrs *a, struct np_route *r)
 {
@@ -182,7 +265,10 @@ int np_wire_route(const struct nlmsghdr *h, struct np_route *r)
 	    (a.at[RTA_PRIORITY] && get_u32(a.at[RTA_PRIORITY], &r->metric) < 0) ||
 	    (a.at[RTA_OIF] && get_u32(a.at[RTA_OIF], &r->oif) < 0) || route_addrs(&a, r) < 0)
 		return -EBADMSG;
-	return copy_extra(&a, r);
+	ret = copy_extra(&a, r);
+	if (ret == 0 && r->extra_len)
+		np_route_tidy(r);
+	return ret;
 }
 
 int np_wire_addr(const struct nlmsghdr *h, struct np_addr *ad)
@@ -406,14 +492,17 @@ size_t np_wire_route_req(void *buf, size_t cap, enum np_req op, uint32_t seq,
 	if (r->src_len)
 		w_attr(&w, RTA_SRC, r->src, n);
 	w_u32(&w, RTA_PRIORITY, r->metric);
-	if (r->has_gw)
+	/* a nexthop object's gateway and device are not the route's to send */
+	if (r->has_gw && !r->via_nh)
 		w_attr(&w, RTA_GATEWAY, r->gw, n);
-	if (r->oif)
+	if (r->oif && !r->via_nh)
 		w_u32(&w, RTA_OIF, r->oif);
 	if (r->has_prefsrc && op != NP_REQ_DEL)
 		w_attr(&w, RTA_PREFSRC, r->prefsrc, n);
 	if (r->extra_len && (op != NP_REQ_DEL || r->family == AF_INET))
 		w_put(&w, r->extra, r->extra_len);
+	else if (r->via_nh) /* an IPv6 delete: the id picks the route */
+		w_u32(&w, RTA_NH_ID, np_route_nh_id(r));
 	return w_finish(&w);
 }
 

@@ -187,6 +187,74 @@ test_old_journal() {
 	check "old journal: and restores the exact tables" diff -u "$tmp/v1.before" "$tmp/v1.after"
 }
 
+# ---- routes the kernel reports with more than a request may carry back ----
+# Routes using nexthop objects (the kernel reports the object's gateway and
+# device beside RTA_NH_ID, nexthop_compat_mode=1, and refuses both in one
+# request) and ECMP routes with a member's carrier down (RTNH_F_LINKDOWN in
+# RTA_MULTIPATH, which IPv4 refuses in a request): replaced, deleted, moved
+# to another metric, and rolled back exactly.
+test_nexthops() {
+	local ns="cut-rt-nh-$tag"
+	namespaces+=("$ns")
+	make_gateway "$ns" || { bad "nexthops: set-up"; return; }
+	ip -n "$ns" nexthop add id 7 via 192.0.2.254 dev v0a &&
+		ip -n "$ns" nexthop add id 8 via 192.0.2.253 dev v0a &&
+		ip -n "$ns" nexthop add id 9 via 2001:db8:a::fe dev v0a &&
+		ip -n "$ns" route add 10.60.0.0/16 nhid 7 &&
+		ip -n "$ns" route add 10.61.0.0/16 nhid 7 &&
+		ip -n "$ns" route add 10.62.0.0/16 nhid 8 metric 5 &&
+		ip -n "$ns" -6 route add 2001:db8:60::/48 nhid 9 &&
+		ip -n "$ns" -6 route add 2001:db8:61::/48 nhid 9 &&
+		ip -n "$ns" route add 10.50.0.0/16 nexthop via 192.0.2.254 dev v0a \
+			nexthop via 198.51.100.254 dev v1a &&
+		ip -n "$ns" -6 route add 2001:db8:50::/48 nexthop via 2001:db8:a::fe dev v0a \
+			nexthop via 2001:db8:b::fe dev v1a &&
+		ip -n "$ns" link set v1b down || { bad "nexthops: set-up"; return; }
+	# v1a's carrier is down now: its next hops are marked linkdown
+	check "nexthops: an ECMP member is linkdown" \
+		grep -q "198.51.100.254 dev v1a .*linkdown" <(ip -n "$ns" route show 10.50.0.0/16)
+	snapshot "$ns" "$tmp/nh.before"
+	cat >"$tmp/nh.json" <<EOF
+{ "change": "CHG-NH", "journal": "nh.journal",
+  "routes": { "hosts": [ { "netns": "$ns", "routes": [
+    { "destination": "10.50.0.0/16", "from": {}, "to": { "via": "192.0.2.253", "dev": "v0a" } },
+    { "destination": "10.60.0.0/16", "from": { "via": "192.0.2.254", "dev": "v0a" },
+      "to": { "via": "192.0.2.253", "dev": "v0a" } },
+    { "destination": "10.61.0.0/16", "from": { "via": "192.0.2.254" } },
+    { "destination": "10.62.0.0/16", "metric": 5, "from": { "dev": "v0a" },
+      "to": { "via": "192.0.2.254", "metric": 6 } },
+    { "destination": "2001:db8:50::/48", "from": {},
+      "to": { "via": "2001:db8:a::fd", "dev": "v0a" } },
+    { "destination": "2001:db8:60::/48", "from": { "via": "2001:db8:a::fe" },
+      "to": { "via": "2001:db8:a::fd", "dev": "v0a" } },
+    { "destination": "2001:db8:61::/48", "from": { "dev": "v0a" } } ] } ] } }
+EOF
+	"$CUTOVER" route switch "$tmp/nh.json" >"$tmp/nh.out" 2>&1
+	check "nexthops: switch exits 0 (deletes of nexthop routes included)" test $? = 0
+	check "nexthops: the nexthop route was replaced" \
+		grep -q "via 192.0.2.253 dev v0a proto static" <(ip -n "$ns" route show 10.60.0.0/16)
+	check "nexthops: the ECMP route was replaced" \
+		grep -q "via 192.0.2.253 dev v0a proto static" <(ip -n "$ns" route show 10.50.0.0/16)
+	check "nexthops: a nexthop route was deleted" \
+		test -z "$(ip -n "$ns" route show 10.61.0.0/16)"
+	check "nexthops: an IPv6 one too" test -z "$(ip -n "$ns" -6 route show 2001:db8:61::/48)"
+	check "nexthops: the one moved to another metric left the old one" \
+		test -z "$(ip -n "$ns" route show 10.62.0.0/16 metric 5)"
+	# nexthop object 8 is used by no route now; someone deletes it
+	ip -n "$ns" nexthop del id 8
+	"$CUTOVER" rollback --journal "$tmp/nh.journal" --reason test >"$tmp/nh.rb" 2>&1
+	check "nexthops: a rollback needing a nexthop object that is gone exits 1" test $? = 1
+	check "nexthops: and names the route and how to make the object again" \
+		grep -q "routes\[3\] (route 10.62.0.0/16 table main metric 5): the kernel refused it: .*ip nexthop add id 8 via 192.0.2.253 dev v0a" \
+		"$tmp/nh.rb"
+	ip -n "$ns" nexthop add id 8 via 192.0.2.253 dev v0a
+	"$CUTOVER" rollback --journal "$tmp/nh.journal" --reason test >"$tmp/nh.rb2" 2>&1
+	check "nexthops: with the object back, the rollback exits 0" test $? = 0
+	check "nexthops: and restores the exact tables (nhid, linkdown members)" same_as_before nh
+	"$NP_ROLLBACK" "$tmp/nh.journal" >"$tmp/nh.rb3" 2>&1
+	check "nexthops: a second rollback changes nothing" grep -q "^undone 0," "$tmp/nh.rb3"
+}
+
 pings() { ip netns exec "$1" ping -c 2 -i 0.2 -W 2 -q 10.1.2.3 >/dev/null 2>&1; }
 
 # ---- an address move with the route to it: a ping across veths keeps working ----
@@ -289,13 +357,9 @@ test_cli() {
 }
 
 cd "$tmp" || exit 1
-test_cli
-test_many_conflicts
-test_refused
-test_kernel_refuses
-test_crash
-test_ping
-test_old_journal
-test_big
+# ROUTES_TESTS="nexthops cli" runs only those
+for t in ${ROUTES_TESTS:-cli many_conflicts refused kernel_refuses crash ping old_journal nexthops big}; do
+	"test_$t"
+done
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]

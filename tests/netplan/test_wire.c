@@ -179,6 +179,223 @@ static void test_payload_text(void **state)
 	}
 }
 
+/* ---- what the kernel reports but refuses back ---- */
+
+/* A message being put together by hand, as the kernel would send it. */
+struct msg {
+	unsigned char buf[1024] __attribute__((aligned(4)));
+	size_t len;
+};
+
+static void *m_put(struct msg *m, const void *data, size_t n)
+{
+	void *at = m->buf + m->len;
+
+	memcpy(at, data, n);
+	m->len += NLMSG_ALIGN(n);
+	((struct nlmsghdr *)m->buf)->nlmsg_len = (uint32_t)m->len;
+	return at;
+}
+
+static struct rtattr *m_attr(struct msg *m, unsigned short type, const void *data, size_t n)
+{
+	struct rtattr rta = { .rta_len = (unsigned short)RTA_LENGTH(n), .rta_type = type };
+	struct rtattr *at = m_put(m, &rta, sizeof(rta));
+
+	if (n)
+		m_put(m, data, n);
+	return at;
+}
+
+static void m_route(struct msg *m, uint8_t family, const char *dst, uint8_t len)
+{
+	struct nlmsghdr h = { .nlmsg_type = RTM_NEWROUTE };
+	struct rtmsg rtm = { .rtm_family = family, .rtm_dst_len = len, .rtm_table = 254,
+			     .rtm_protocol = 3, .rtm_type = RTN_UNICAST };
+	uint8_t a[16], f;
+	uint32_t table = 254;
+
+	memset(m, 0, sizeof(*m));
+	m_put(m, &h, sizeof(h));
+	m_put(m, &rtm, sizeof(rtm));
+	m_attr(m, RTA_TABLE, &table, 4);
+	assert_int_equal(np_ip_parse(dst, &f, a), 0);
+	m_attr(m, RTA_DST, a, family == AF_INET ? 4 : 16);
+}
+
+/* RTA_MULTIPATH of next hops via gw[i] on ifindex 2 + i with flags[i]. */
+static void m_multipath(struct msg *m, const char *const *gw, const uint8_t *flags, size_t n)
+{
+	struct rtattr *mp = m_attr(m, RTA_MULTIPATH, NULL, 0);
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		struct rtnexthop nh = { .rtnh_len = sizeof(nh) + RTA_LENGTH(4),
+					.rtnh_flags = flags[i], .rtnh_ifindex = (int)(2 + i) };
+		uint8_t a[16], f;
+		assert_int_equal(np_ip_parse(gw[i], &f, a), 0);
+		m_put(m, &nh, sizeof(nh));
+		m_attr(m, RTA_GATEWAY, a, 4);
+	}
+	mp->rta_len = (unsigned short)(m->buf + m->len - (unsigned char *)mp);
+}
+
+/* The attribute of a type in a request (NULL: none). */
+static const struct rtattr *req_attr(const unsigned char *buf, size_t len, unsigned short type)
+{
+	size_t off = NLMSG_LENGTH(sizeof(struct rtmsg));
+
+	while (off + sizeof(struct rtattr) <= len) {
+		const struct rtattr *rta = (const struct rtattr *)(buf + off);
+		if (rta->rta_type == type)
+			return rta;
+		off += RTA_ALIGN(rta->rta_len);
+	}
+	return NULL;
+}
+
+/* The rtnh_flags of each next hop of an RTA_MULTIPATH, into flags. */
+static size_t mp_flags(const struct rtattr *mp, uint8_t *flags)
+{
+	const unsigned char *p = RTA_DATA(mp);
+	size_t off = 0, n = 0, len = RTA_PAYLOAD(mp);
+
+	while (off + sizeof(struct rtnexthop) <= len) {
+		const struct rtnexthop *nh = (const struct rtnexthop *)(p + off);
+		flags[n++] = nh->rtnh_flags;
+		off += RTNH_ALIGN(nh->rtnh_len);
+	}
+	return n;
+}
+
+/* An ECMP route with one member's link down (RTNH_F_DEAD|RTNH_F_LINKDOWN,
+ * which IPv4 refuses in a request) and one onlink: read, journaled, read
+ * back and sent with only the flags a request may set, and compared equal
+ * to the same route whatever the kernel's own flags. */
+static void test_ecmp_flags(void **state)
+{
+	static const char *const gw[] = { "192.0.2.254", "198.51.100.254" };
+	static const uint8_t kflags[] = { RTNH_F_ONLINK | RTNH_F_OFFLOAD,
+					  RTNH_F_DEAD | RTNH_F_LINKDOWN | RTNH_F_TRAP };
+	static const uint8_t asked[] = { RTNH_F_ONLINK, 0 }; /* the flags a request set */
+	unsigned char req[1024] __attribute__((aligned(4)));
+	char text[NP_ROUTE_TEXT_MAX + 1], msg[128];
+	struct np_route r, up, back;
+	struct msg m;
+	uint8_t flags[4];
+	size_t len;
+	const struct rtattr *mp;
+
+	(void)state;
+	m_route(&m, AF_INET, "10.50.0.0", 16);
+	m_multipath(&m, gw, kflags, 2);
+	assert_int_equal(np_wire_route((struct nlmsghdr *)m.buf, &r), 0);
+	m_route(&m, AF_INET, "10.50.0.0", 16);
+	m_multipath(&m, gw, asked, 2);
+	assert_int_equal(np_wire_route((struct nlmsghdr *)m.buf, &up), 0);
+	print_message("case: the kernel's next hop flags do not count\n");
+	assert_true(np_route_match(&r, &up));
+	assert_true(np_route_match(&up, &r));
+	assert_false(r.via_nh);
+	print_message("case: a request carries only the flags it may set\n");
+	len = np_wire_route_req(req, sizeof(req), NP_REQ_REPLACE, 9, &r);
+	assert_true(len > 0);
+	assert_non_null(mp = req_attr(req, len, RTA_MULTIPATH));
+	assert_int_equal(mp_flags(mp, flags), 2);
+	assert_int_equal(flags[0], RTNH_F_ONLINK);
+	assert_int_equal(flags[1], 0);
+	print_message("case: a journal written before (flags in its rtattrs) reads the same\n");
+	np_route_free(&r);
+	m_route(&m, AF_INET, "10.50.0.0", 16);
+	m_multipath(&m, gw, kflags, 2);
+	assert_int_equal(np_wire_route((struct nlmsghdr *)m.buf, &r), 0);
+	/* a text with the kernel's flags, as journals before this fix hold it */
+	memcpy(r.extra, req_attr(m.buf, m.len, RTA_MULTIPATH), r.extra_len);
+	assert_true(np_route_text(&r, NULL, NULL, text, sizeof(text)) > 0);
+	assert_int_equal(np_route_parse(text, NULL, NULL, &back, msg, sizeof(msg)), 0);
+	back.oif = r.oif;
+	assert_true(np_route_match(&back, &up));
+	len = np_wire_route_req(req, sizeof(req), NP_REQ_ADD, 10, &back);
+	assert_non_null(mp = req_attr(req, len, RTA_MULTIPATH));
+	assert_int_equal(mp_flags(mp, flags), 2);
+	assert_int_equal(flags[1], 0);
+	np_route_free(&r);
+	np_route_free(&up);
+	np_route_free(&back);
+}
+
+/* A route using a nexthop object, as the kernel reports it with
+ * nexthop_compat_mode=1: RTA_NH_ID, and the object's gateway, device (or
+ * RTA_MULTIPATH for a group) beside it. A request sends the id alone. */
+static void test_nexthop_id(void **state)
+{
+	static const char *const gw[] = { "192.0.2.254", "198.51.100.254" };
+	static const uint8_t none[] = { 0, 0 };
+	unsigned char req[1024] __attribute__((aligned(4)));
+	char text[NP_ROUTE_TEXT_MAX + 1], msg[128], str[NP_ROUTESTR];
+	struct np_route r, back, other;
+	struct msg m;
+	uint32_t id = 7, oif = 3;
+	uint8_t a[16], f, v6[16];
+	size_t len;
+	enum np_req ops[] = { NP_REQ_ADD, NP_REQ_REPLACE, NP_REQ_DEL };
+	size_t i;
+
+	(void)state;
+	m_route(&m, AF_INET, "10.60.0.0", 16);
+	assert_int_equal(np_ip_parse("192.0.2.254", &f, a), 0);
+	m_attr(&m, RTA_GATEWAY, a, 4);
+	m_attr(&m, RTA_OIF, &oif, 4);
+	m_multipath(&m, gw, none, 2); /* a group would come so: dropped alike */
+	m_attr(&m, RTA_NH_ID, &id, 4);
+	assert_int_equal(np_wire_route((struct nlmsghdr *)m.buf, &r), 0);
+	print_message("case: read: uses the object, keeps its gateway for `from`\n");
+	assert_true(r.via_nh);
+	assert_int_equal(np_route_nh_id(&r), 7);
+	assert_true(r.has_gw);
+	assert_int_equal(r.oif, 3);
+	assert_int_equal(r.extra_len, RTA_LENGTH(4)); /* RTA_NH_ID alone */
+	np_route_str(&r, NULL, NULL, str, sizeof(str));
+	assert_non_null(strstr(str, " nhid 7 "));
+	for (i = 0; i < ARRAY_SIZE(ops); i++) {
+		print_message("case: %s request: the id without gateway, device, multipath\n",
+			      ops[i] == NP_REQ_DEL ? "delete" : "add/replace");
+		len = np_wire_route_req(req, sizeof(req), ops[i], 11, &r);
+		assert_true(len > 0);
+		assert_non_null(req_attr(req, len, RTA_NH_ID));
+		assert_null(req_attr(req, len, RTA_GATEWAY));
+		assert_null(req_attr(req, len, RTA_OIF));
+		assert_null(req_attr(req, len, RTA_MULTIPATH));
+	}
+	print_message("case: the journal's text gives it back\n");
+	assert_true(np_route_text(&r, NULL, NULL, text, sizeof(text)) > 0);
+	assert_int_equal(np_route_parse(text, NULL, NULL, &back, msg, sizeof(msg)), 0);
+	assert_true(back.via_nh);
+	print_message("case: the same id is the same route, whatever the object's gateway now\n");
+	np_route_copy(&other, &r);
+	other.gw[3] = 1;
+	other.oif = 4;
+	assert_true(np_route_match(&r, &other));
+	id = 8;
+	memcpy(other.extra + RTA_LENGTH(0), &id, 4);
+	assert_false(np_route_match(&r, &other));
+	np_route_free(&other);
+	np_route_free(&back);
+	np_route_free(&r);
+	print_message("case: an IPv6 delete names the id\n");
+	m_route(&m, AF_INET6, "2001:db8:60::", 48);
+	assert_int_equal(np_ip_parse("2001:db8:a::fe", &f, v6), 0);
+	m_attr(&m, RTA_GATEWAY, v6, 16);
+	m_attr(&m, RTA_OIF, &oif, 4);
+	m_attr(&m, RTA_NH_ID, &id, 4);
+	assert_int_equal(np_wire_route((struct nlmsghdr *)m.buf, &r), 0);
+	len = np_wire_route_req(req, sizeof(req), NP_REQ_DEL, 12, &r);
+	assert_non_null(req_attr(req, len, RTA_NH_ID));
+	assert_null(req_attr(req, len, RTA_GATEWAY));
+	assert_null(req_attr(req, len, RTA_OIF));
+	np_route_free(&r);
+}
+
 struct acase {
 	const char *name;
 	int error;
@@ -304,6 +521,8 @@ int main(void)
 		cmocka_unit_test(test_route_roundtrip),
 		cmocka_unit_test(test_route_payload),
 		cmocka_unit_test(test_payload_text),
+		cmocka_unit_test(test_ecmp_flags),
+		cmocka_unit_test(test_nexthop_id),
 		cmocka_unit_test(test_acks),
 		cmocka_unit_test(test_damaged),
 	};
