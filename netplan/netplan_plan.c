@@ -281,6 +281,12 @@ static void route_side(struct schema *sc, const char *path, json_t *side, bool i
 			"use global, link, host or 0-255", &v)) {
 		r->scope = (uint8_t)v;
 		r->care |= NP_C_SCOPE;
+		if (!np_scope_ok(r)) {
+			char kpath[JSONFILE_PATH_MAX];
+			json_path_key(kpath, sizeof(kpath), path, "scope");
+			schema_error(sc, kpath, "remove \"scope\"", "an IPv6 route has no scope: "
+				     "the kernel keeps every one as global");
+		}
 	} else {
 		r->scope = np_default_scope(r);
 	}
@@ -312,6 +318,16 @@ static bool type_refused(uint8_t type)
 {
 	return type == RTN_LOCAL || type == RTN_BROADCAST || type == RTN_MULTICAST ||
 	       type == RTN_ANYCAST || type == RTN_NAT;
+}
+
+bool np_scope_ok(const struct np_route *r)
+{
+	return r->family != AF_INET6 || r->scope == RT_SCOPE_UNIVERSE;
+}
+
+bool np_to_metric_ok(const struct np_route *r)
+{
+	return r->family != AF_INET6 || r->metric != 0;
 }
 
 bool np_to_route_ok(const struct np_route *r, bool has_dev)
@@ -379,6 +395,13 @@ static bool route_change(struct schema *sc, const char *path, json_t *v,
 	if (to) {
 		route_side(sc, kpath, to, true, &c->to, c->to_dev);
 		check_to(sc, kpath, to, &c->to, c->to_dev);
+	}
+	if (to && !np_to_metric_ok(&c->to)) { /* to.metric, else the change's */
+		char mpath[JSONFILE_PATH_MAX];
+		json_path_key(mpath, sizeof(mpath), json_object_get(to, "metric") ? kpath : path,
+			      "metric");
+		schema_error(sc, mpath, "write 1024 (the kernel's default) or another metric from "
+			     "1", "the kernel writes an IPv6 route given metric 0 at metric 1024");
 	}
 	c->path = xstrdup(path);
 	return true;

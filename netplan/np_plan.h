@@ -44,6 +44,11 @@ struct netplan_plan {
 bool np_dev_name_ok(const char *s);          /* 1-15 bytes, no '/', ':' or blank */
 uint8_t np_default_scope(const struct np_route *r); /* when the plan names none */
 bool np_to_route_ok(const struct np_route *r, bool has_dev); /* a `to` cutover writes */
+/* What the kernel would keep otherwise than asked, so a rollback could not
+ * find it: an IPv6 route's scope (always global) and, for a route written,
+ * its metric 0 (written as 1024). */
+bool np_scope_ok(const struct np_route *r);
+bool np_to_metric_ok(const struct np_route *r);
 
 /* A route change from its plain JSON text, the quick way (np_plan_text.c):
  * true with *c filled (but c->path), or false with *c left zeroed for

@@ -135,7 +135,7 @@ static bool side_of(struct json_plain v, bool is_to, struct np_route *r, char de
 		r->care |= NP_C_PROTO;
 	}
 	if (present(f[S_SCOPE])) {
-		if (!named_of(f[S_SCOPE], np_scope_parse, &r->scope))
+		if (!named_of(f[S_SCOPE], np_scope_parse, &r->scope) || !np_scope_ok(r))
 			return false;
 		r->care |= NP_C_SCOPE;
 	} else {
@@ -188,7 +188,7 @@ bool np_route_change_plain(struct json_plain v, struct np_route_change *c)
 		goto no;
 	if (c->has_from && !side_of(f[R_FROM], false, &c->from, c->from_dev))
 		goto no;
-	if (c->has_to && !side_of(f[R_TO], true, &c->to, c->to_dev))
+	if (c->has_to && (!side_of(f[R_TO], true, &c->to, c->to_dev) || !np_to_metric_ok(&c->to)))
 		goto no;
 	return true;
 no:

@@ -45,6 +45,14 @@ static const struct case_ cases[] = {
 	{ "same host twice", "{\"hosts\": [{\"netns\": \"a\", \"routes\": []}, {\"netns\": \"a\", \"routes\": []}]}", 1, "the same host as routes.hosts[0]" },
 	{ "no hosts", "{\"gates\": [\"web\"]}", 1, "missing \"hosts\"" },
 	{ "gate not a name", "{\"gates\": [3], \"hosts\": []}", 1, "routes.gates[0]: expected a health check name" },
+	{ "ipv6 route written at metric 0", H("\"routes\": [{\"destination\": \"2001:db8::/32\", \"metric\": 0, \"to\": {\"dev\": \"eth0\"}}]"), 1, "routes.hosts[0].routes[0].metric: the kernel writes an IPv6 route given metric 0 at metric 1024" },
+	{ "ipv6 route moved to metric 0", H("\"routes\": [{\"destination\": \"2001:db8::/32\", \"from\": {\"dev\": \"eth0\"}, \"to\": {\"dev\": \"eth1\", \"metric\": 0}}]"), 1, "routes.hosts[0].routes[0].to.metric: the kernel writes an IPv6 route given metric 0 at metric 1024" },
+	{ "ipv6 route at metric 0 deleted (the kernel's own, table local)", H("\"routes\": [{\"destination\": \"2001:db8::1/128\", \"table\": \"local\", \"metric\": 0, \"from\": {\"dev\": \"eth0\"}}]"), 0, NULL },
+	{ "ipv6 route from metric 0 to 1024", H("\"routes\": [{\"destination\": \"2001:db8::/32\", \"metric\": 0, \"from\": {\"dev\": \"eth0\"}, \"to\": {\"dev\": \"eth1\", \"metric\": 1024}}]"), 0, NULL },
+	{ "ipv4 route at metric 0", H("\"routes\": [{\"destination\": \"10.0.0.0/8\", \"metric\": 0, \"to\": {\"dev\": \"eth0\"}}]"), 0, NULL },
+	{ "ipv6 route with scope link", H("\"routes\": [{\"destination\": \"2001:db8::/32\", \"to\": {\"dev\": \"eth0\", \"scope\": \"link\"}}]"), 1, "routes.hosts[0].routes[0].to.scope: an IPv6 route has no scope: the kernel keeps every one as global" },
+	{ "ipv6 route from scope host", H("\"routes\": [{\"destination\": \"2001:db8::/32\", \"from\": {\"scope\": 254}}]"), 1, "routes.hosts[0].routes[0].from.scope: an IPv6 route has no scope" },
+	{ "ipv6 route with scope global", H("\"routes\": [{\"destination\": \"2001:db8::/32\", \"to\": {\"dev\": \"eth0\", \"scope\": \"global\"}}]"), 0, NULL },
 	{ "three errors at once", H("\"routes\": [{\"destination\": \"x\", \"to\": {}}, {\"destination\": \"10.0.0.0/8\", \"table\": 0, \"to\": {\"via\": \"::1\"}}]"), 3, "routes[0].destination" },
 };
 
@@ -251,6 +259,9 @@ static const char *const shapes[] = {
 	"{\"destination\": \"10.9.0.0/16\", \"to\": {\"dev\": \"v0a\"}, \"to\": {\"dev\": \"v1a\"}}",
 	"{\"destination\": \"10.9.0.0/16\", \"to\": {\"dev\": \"v\\u0030a\"}}",
 	"{\"destination\": \"10.9.0.0/16\", \"metric\": 1.5, \"to\": {\"dev\": \"v0a\"}}",
+	"{\"destination\": \"2001:db8:9::/48\", \"metric\": 0, \"to\": {\"dev\": \"v0a\"}}",
+	"{\"destination\": \"2001:db8:9::/48\", \"from\": {\"dev\": \"v0a\"}, \"to\": {\"dev\": \"v0a\", \"metric\": 0}}",
+	"{\"destination\": \"2001:db8:9::/48\", \"to\": {\"dev\": \"v0a\", \"scope\": \"link\"}}",
 	"\"10.9.0.0/16\"",
 	"[]",
 };
