@@ -155,25 +155,30 @@ static json_t *result_json(const char *verb, const char *path,
 	return doc;
 }
 
-static void print_switch(const char *path, const struct night_route_result *res, bool dry_run)
+/* ok: the switch (or its dry run) went through; else the error, printed
+ * after this, says why: a refused switch says only that nothing changed. */
+static void print_switch(const char *path, const struct night_route_result *res, bool dry_run,
+			 bool ok)
 {
 	const struct netplan_diff *diff = res->diff;
 
 	if (!diff)
 		return;
-	if (diff->pending == 0) {
+	if (ok && diff->pending == 0) {
 		printf("%s: nothing to change (%zu already done)\n", path, diff->done);
 		return;
 	}
-	if (dry_run) {
+	if (ok && dry_run) {
 		printf("dry run: %zu change%s (%zu step%s) would be made; nothing was sent\n",
 		       diff->pending, diff->pending == 1 ? "" : "s", diff->nsteps,
 		       diff->nsteps == 1 ? "" : "s");
 		return;
 	}
 	if (!res->journaled) { /* refused (a conflict, a gate) or the journal failed */
-		printf("%zu change%s to make; nothing was changed\n", diff->pending,
-		       diff->pending == 1 ? "" : "s");
+		printf("%zu change%s to make", diff->pending, diff->pending == 1 ? "" : "s");
+		if (diff->conflicts)
+			printf(", %zu in conflict", diff->conflicts);
+		printf("; nothing was changed\n");
 		return;
 	}
 	printf("%zu change%s applied, %zu failed, %zu not tried, %zu unknown (%zu journal "
@@ -229,7 +234,7 @@ static int run(struct cli *cli, const char *verb, const char *path,
 		if (res && res->diff && !is_switch)
 			print_items(res->diff);
 		if (res && is_switch)
-			print_switch(path, res, o->dry_run);
+			print_switch(path, res, o->dry_run, r == 0);
 	}
 	if (r < 0 && !cli->json) {
 		fprintf(stderr, "%s: error: %s\n", cli->prog, err.msg);

@@ -110,6 +110,12 @@ test_refused() {
 	check "refused: says what the kernel has" grep -q "192.0.2.254" "$tmp/refused.err"
 	check "refused: nothing changed" same_as_before refused
 	check "refused: no journal written" test ! -e "$tmp/refused.journal"
+	"$CUTOVER" route switch --dry-run "$tmp/refused.json" >"$tmp/refused.dry" 2>&1
+	check "refused: --dry-run exits 3 too" test $? = 3
+	check "refused: --dry-run does not say the changes would be made" \
+		test -z "$(grep "dry run:" "$tmp/refused.dry")"
+	check "refused: --dry-run says nothing changed, and the conflict" \
+		grep -q "^[0-9]* changes to make, 1 in conflict; nothing was changed$" "$tmp/refused.dry"
 	"$CUTOVER" route switch --json "$tmp/refused.json" >"$tmp/refused.json.out" 2>/dev/null
 	check "refused: --json reports the conflict" \
 		test "$(json_get "$tmp/refused.json.out" "d['summary']['conflicts']")" = 1
