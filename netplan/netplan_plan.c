@@ -307,10 +307,11 @@ static void route_side(struct schema *sc, const char *path, json_t *side, bool i
 	}
 }
 
-/* A gateway or device on a route of a type that has none. */
+/* A gateway or device on a route of a type that has none (the kernel
+ * refuses one on blackhole, unreachable, prohibit and throw routes alike). */
 static bool gateway_refused(const struct np_route *r, bool has_dev)
 {
-	return r->type != RTN_UNICAST && (r->has_gw || has_dev) && r->type != RTN_THROW;
+	return r->type != RTN_UNICAST && (r->has_gw || has_dev);
 }
 
 /* Types the kernel makes itself. */
