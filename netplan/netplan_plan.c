@@ -468,29 +468,35 @@ static bool in_order(const struct keyref *k, size_t n)
 	return true;
 }
 
+/* The keys a change touches: `from`'s, and `to`'s when it is another (a
+ * move to another metric) or there is no `from` (an add). */
 static void check_duplicates(struct schema *sc, const struct np_host *h)
 {
 	struct keyref *k = xcalloc(2 * h->nroutes + 1, sizeof(*k));
 	size_t n = 0, i;
-	char buf[NP_ADDRSTR];
+	char what[NP_ROUTESTR];
 
 	for (i = 0; i < h->nroutes; i++) {
-		k[n].key = &h->routes[i].from;
-		k[n++].path = h->routes[i].path;
-		if (h->routes[i].to.metric != h->routes[i].from.metric) {
-			k[n].key = &h->routes[i].to;
-			k[n++].path = h->routes[i].path;
+		const struct np_route_change *c = &h->routes[i];
+		if (c->has_from) {
+			k[n].key = &c->from;
+			k[n++].path = c->path;
+		}
+		if (c->has_to && (!c->has_from || c->to.metric != c->from.metric)) {
+			k[n].key = &c->to;
+			k[n++].path = c->path;
 		}
 	}
 	if (!in_order(k, n))
 		qsort(k, n, sizeof(*k), cmp_keyref);
-	for (i = 1; i < n; i++)
-		if (np_route_key_cmp(k[i - 1].key, k[i].key) == 0 && strcmp(k[i - 1].path, k[i].path))
-			schema_error(sc, k[i].path, "merge the two changes into one",
-				     "route %s table %u metric %u is also changed by %s",
-				     np_prefix_str(k[i].key->family, k[i].key->dst, k[i].key->dst_len,
-						   buf, sizeof(buf)),
-				     k[i].key->table, k[i].key->metric, k[i - 1].path);
+	for (i = 1; i < n; i++) {
+		if (np_route_key_cmp(k[i - 1].key, k[i].key) != 0 ||
+		    strcmp(k[i - 1].path, k[i].path) == 0)
+			continue;
+		np_route_key_str(k[i].key, what, sizeof(what));
+		schema_error(sc, k[i].path, "merge the two changes into one",
+			     "%s is also changed by %s", what, k[i - 1].path);
+	}
 	free(k);
 }
 
