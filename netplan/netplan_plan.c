@@ -529,11 +529,6 @@ static void host_list(struct schema *sc, const char *path, json_t *v, const char
 	bool as_text = routes && jsonfile_deferred(sc->jf, arr, &text, &n);
 
 	json_path_key(kpath, sizeof(kpath), path, key);
-	if (n > NETPLAN_CHANGES_MAX) {
-		schema_error(sc, kpath, "split the plan into several changes",
-			     "%zu entries: at most %d", n, NETPLAN_CHANGES_MAX);
-		return;
-	}
 	if (routes)
 		h->routes = xcalloc(n + 1, sizeof(*h->routes));
 	else
@@ -553,6 +548,32 @@ static void host_list(struct schema *sc, const char *path, json_t *v, const char
 
 static const char *const host_keys[] = { "name", "netns", "routes", "addresses", NULL };
 
+/* The entries of v's array key (0 when it is none), as text or not. */
+static size_t list_len(const struct schema *sc, const json_t *v, const char *key)
+{
+	const json_t *arr = json_object_get(v, key);
+	struct json_plain text;
+	size_t n;
+
+	if (jsonfile_deferred(sc->jf, arr, &text, &n))
+		return n;
+	return json_array_size(arr);
+}
+
+/* At most NETPLAN_CHANGES_MAX changes per host, routes and addresses
+ * together: checked before either is read. */
+static bool host_size_ok(struct schema *sc, const char *path, const json_t *v)
+{
+	size_t nr = list_len(sc, v, "routes"), na = list_len(sc, v, "addresses");
+
+	if (nr <= NETPLAN_CHANGES_MAX && na <= NETPLAN_CHANGES_MAX - nr)
+		return true;
+	schema_error(sc, path, "split the host's changes into several plans",
+		     "%zu route and %zu address changes: at most %d per host, both together", nr,
+		     na, NETPLAN_CHANGES_MAX);
+	return false;
+}
+
 static void host(struct schema *sc, const char *path, json_t *v, struct np_host *h)
 {
 	char kpath[JSONFILE_PATH_MAX];
@@ -570,8 +591,10 @@ static void host(struct schema *sc, const char *path, json_t *v, struct np_host 
 	}
 	h->netns = netns ? xstrdup(netns) : NULL;
 	h->name = xstrdup(name ? name : netns ? netns : "local");
-	host_list(sc, path, v, "routes", h);
-	host_list(sc, path, v, "addresses", h);
+	if (host_size_ok(sc, path, v)) {
+		host_list(sc, path, v, "routes", h);
+		host_list(sc, path, v, "addresses", h);
+	}
 	if (!json_object_get(v, "routes") && !json_object_get(v, "addresses") && json_is_object(v))
 		schema_error(sc, path, "add \"routes\" or \"addresses\"", "a host with no changes");
 	check_duplicates(sc, h);

@@ -197,6 +197,43 @@ static void test_cases(void **state)
 	}
 }
 
+/* "[0,0,…,0]" of n > 0 entries (a change each, as far as counting goes). */
+static char *zeros(size_t n)
+{
+	char *s = xmalloc(2 * n + 2);
+	size_t i;
+
+	s[0] = '[';
+	for (i = 0; i < n; i++) {
+		s[1 + 2 * i] = '0';
+		s[2 + 2 * i] = ',';
+	}
+	s[2 * n] = ']';
+	s[2 * n + 1] = '\0';
+	return s;
+}
+
+/* At most NETPLAN_CHANGES_MAX changes per host, routes and addresses
+ * together (each array under it alone): one error, nothing read. */
+static void test_host_limit(void **state)
+{
+	size_t half = NETPLAN_CHANGES_MAX / 2, errors;
+	char *routes = zeros(half), *addrs = zeros(half + 1), *text, **lines;
+
+	(void)state;
+	text = xasprintf("{\"routes\": {\"hosts\": [{\"netns\": \"gw1\", \"routes\": %s, "
+			 "\"addresses\": %s}]}}", routes, addrs);
+	same_both_ways(text, &errors, &lines);
+	print_message("  %s\n", lines[0]);
+	assert_int_equal(errors, 1);
+	assert_non_null(strstr(lines[0], "routes.hosts[0]: 100000 route and 100001 address "
+				  "changes: at most 200000 per host"));
+	free_lines(lines);
+	free(text);
+	free(routes);
+	free(addrs);
+}
+
 /* What a good section turns into: defaults by family, the from/to split. */
 static void test_values(void **state)
 {
@@ -328,6 +365,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_cases),
 		cmocka_unit_test(test_values),
+		cmocka_unit_test(test_host_limit),
 		cmocka_unit_test(test_both_ways),
 		cmocka_unit_test(test_quick_way),
 	};
