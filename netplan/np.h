@@ -102,6 +102,9 @@ int np_wire_route(const struct nlmsghdr *h, struct np_route *r) CUT_MUST_CHECK;
 void np_route_tidy(struct np_route *r);
 /* The nexthop object id of a route with via_nh, else 0. */
 uint32_t np_route_nh_id(const struct np_route *r);
+/* The device every next hop of r goes out through (its own, or each member
+ * of its RTA_MULTIPATH alike), or 0: none, several, or a nexthop object. */
+uint32_t np_route_one_dev(const struct np_route *r);
 /* RTM_NEWADDR → *a. 0 or -EBADMSG. */
 int np_wire_addr(const struct nlmsghdr *h, struct np_addr *a) CUT_MUST_CHECK;
 /* RTM_NEWLINK → *l. 0 or -EBADMSG. */

@@ -4,6 +4,7 @@
  * made from those ops as the switch goes (np_batch_next_step). */
 #include "np_plan.h"
 
+#include <linux/rtnetlink.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,6 +26,8 @@ struct diff_ctx {
 	const char *netns;
 	struct np_state *st;
 	size_t near;          /* np_state_routes_near's place in st */
+	bool *covered;        /* per route of st: a pending change of the plan journals it
+	                       * (only while the host removes addresses; else NULL) */
 	char host[NP_NETNS_MAX + 16];
 };
 
@@ -333,6 +336,8 @@ static void route_change(struct diff_ctx *x, const struct np_route_change *c)
 	}
 	set_state(x, it, NETPLAN_PENDING);
 	route_steps(x, c, prior, c->has_to ? &to : NULL);
+	if (x->covered && prior)
+		x->covered[prior - x->st->routes] = true;
 }
 
 /* ---- addresses ---- */
@@ -413,6 +418,267 @@ static void addr_change(struct diff_ctx *x, const struct np_addr_change *c, stru
 	t->add = c->to_dev && !on_to;
 }
 
+/* ---- routes the kernel deletes itself when an address goes ---- */
+
+/* When an address leaves the host, the kernel deletes the IPv4 routes of
+ * table main that have it as preferred source, and takes it from IPv6
+ * routes; when a device loses its last IPv4 address, the IPv4 routes out
+ * through it go, of every table. Neither is journaled, so a rollback would
+ * put the address back without them: such a removal is refused unless the
+ * plan's own changes journal those routes (x->covered). The kernel's own
+ * routes of an address (proto kernel) come back with it. */
+struct addr_gone {
+	const struct addr_todo *t;
+	bool gone;         /* the address is on no device after the plan */
+	bool last_v4;      /* its device keeps no IPv4 address (set on the last removal
+	                    * from that device, in the plan's order) */
+	size_t n;          /* routes it takes, the first NP_GONE_NAMED of them named */
+	char *names;
+};
+
+#define NP_GONE_NAMED 10
+
+/* A device losing IPv4 addresses: how many it keeps, its last removal. */
+struct dev_left {
+	uint32_t ifindex;
+	long left;
+	struct addr_gone *last;
+};
+
+struct gone_ctx {
+	struct diff_ctx *x;
+	const struct addr_todo *t;
+	size_t nt;
+	struct addr_gone *g;          /* the pending removals, in the plan's order */
+	size_t ng;
+	struct addr_gone **by_local;  /* those whose address leaves the host, by address */
+	size_t nlocal;
+	const struct np_addr **adds;  /* the pending adds' addresses, by address */
+	size_t nadds;
+	struct dev_left *devs;        /* by ifindex */
+	size_t ndevs;
+};
+
+static bool pending_removal(const struct diff_ctx *x, const struct addr_todo *t)
+{
+	return t->prior && x->d->items[t->item].state == NETPLAN_PENDING;
+}
+
+static bool pending_add(const struct diff_ctx *x, const struct addr_todo *t)
+{
+	return t->add && x->d->items[t->item].state == NETPLAN_PENDING;
+}
+
+/* Family and local address only (the state's key order starts so). */
+static int cmp_local(const struct np_addr *a, const struct np_addr *b)
+{
+	if (a->family != b->family)
+		return a->family < b->family ? -1 : 1;
+	return memcmp(a->local, b->local, 16);
+}
+
+static int cmp_addr_ptr(const void *a, const void *b)
+{
+	return cmp_local(*(const struct np_addr *const *)a, *(const struct np_addr *const *)b);
+}
+
+static int cmp_gone_ptr(const void *a, const void *b)
+{
+	const struct addr_gone *x = *(const struct addr_gone *const *)a;
+	const struct addr_gone *y = *(const struct addr_gone *const *)b;
+
+	return cmp_local(x->t->prior, y->t->prior);
+}
+
+static int cmp_key_gone(const void *key, const void *elem)
+{
+	return cmp_local(key, (*(const struct addr_gone *const *)elem)->t->prior);
+}
+
+static int cmp_key_addr(const void *key, const void *elem)
+{
+	return cmp_local(key, *(const struct np_addr *const *)elem);
+}
+
+static int cmp_dev(const void *a, const void *b)
+{
+	const struct dev_left *x = a, *y = b;
+
+	if (x->ifindex != y->ifindex)
+		return x->ifindex < y->ifindex ? -1 : 1;
+	return x->last < y->last ? -1 : x->last > y->last; /* g is in the plan's order */
+}
+
+static int cmp_dev_key(const void *key, const void *elem)
+{
+	const struct dev_left *x = key, *y = elem;
+
+	return x->ifindex < y->ifindex ? -1 : x->ifindex > y->ifindex;
+}
+
+static struct dev_left *dev_of(const struct gone_ctx *c, uint32_t ifindex)
+{
+	struct dev_left key = { .ifindex = ifindex };
+
+	return c->ndevs ? bsearch(&key, c->devs, c->ndevs, sizeof(*c->devs), cmp_dev_key) : NULL;
+}
+
+/* Is another state address with the same local as g's, not removed by the
+ * plan, or an add of the plan, keeping it on the host? The state is in key
+ * order: the same local sits together, around g's own. */
+static bool addr_stays(const struct gone_ctx *c, const bool *removing, const struct addr_gone *g)
+{
+	const struct np_state *st = c->x->st;
+	size_t at = (size_t)(g->t->prior - st->addrs), i;
+
+	for (i = at; i-- > 0 && cmp_local(&st->addrs[i], g->t->prior) == 0;)
+		if (!removing[i])
+			return true;
+	for (i = at + 1; i < st->naddrs && cmp_local(&st->addrs[i], g->t->prior) == 0; i++)
+		if (!removing[i])
+			return true;
+	return c->nadds && bsearch(g->t->prior, c->adds, c->nadds, sizeof(*c->adds),
+				   cmp_key_addr) != NULL;
+}
+
+/* The devices losing IPv4 addresses, how many they keep after the plan,
+ * and last_v4 on the last removal from each device that keeps none. */
+static void count_left(struct gone_ctx *c)
+{
+	const struct np_state *st = c->x->st;
+	struct dev_left *d;
+	size_t i, n = 0;
+
+	c->devs = xcalloc(c->ng + 1, sizeof(*c->devs));
+	for (i = 0; i < c->ng; i++)
+		if (c->g[i].t->prior->family == AF_INET)
+			c->devs[n++] = (struct dev_left){ c->g[i].t->prior->ifindex, 0, &c->g[i] };
+	qsort(c->devs, n, sizeof(*c->devs), cmp_dev);
+	for (i = 0; i < n; i++) /* one per device: its last removal */
+		if (c->ndevs && c->devs[c->ndevs - 1].ifindex == c->devs[i].ifindex)
+			c->devs[c->ndevs - 1] = c->devs[i];
+		else
+			c->devs[c->ndevs++] = c->devs[i];
+	for (i = 0; i < st->naddrs; i++)
+		if (st->addrs[i].family == AF_INET && (d = dev_of(c, st->addrs[i].ifindex)))
+			d->left++;
+	for (i = 0; i < c->nt; i++) {
+		if (c->t[i].c->addr.family != AF_INET)
+			continue;
+		if (pending_removal(c->x, &c->t[i]) && (d = dev_of(c, c->t[i].prior->ifindex)))
+			d->left--;
+		if (pending_add(c->x, &c->t[i]) && (d = dev_of(c, c->t[i].to)))
+			d->left++;
+	}
+	for (i = 0; i < c->ndevs; i++)
+		c->devs[i].last->last_v4 = c->devs[i].left <= 0;
+}
+
+/* Which removal (if any) takes route r with it. */
+static struct addr_gone *taken_by(const struct gone_ctx *c, const struct np_route *r)
+{
+	struct np_addr key = { .family = r->family };
+	struct addr_gone **g;
+	struct dev_left *d;
+	uint32_t dev;
+
+	if (r->has_prefsrc && c->nlocal && (r->family == AF_INET6 || r->table == RT_TABLE_MAIN)) {
+		memcpy(key.local, r->prefsrc, 16);
+		g = bsearch(&key, c->by_local, c->nlocal, sizeof(*c->by_local), cmp_key_gone);
+		if (g)
+			return *g;
+	}
+	if (r->family != AF_INET || !(dev = np_route_one_dev(r)))
+		return NULL;
+	d = dev_of(c, dev);
+	return d && d->last->last_v4 ? d->last : NULL;
+}
+
+static void name_route(const struct diff_ctx *x, struct addr_gone *g, const struct np_route *r)
+{
+	char what[NP_ROUTESTR];
+	char *next;
+
+	if (g->n++ >= NP_GONE_NAMED)
+		return;
+	np_route_str(r, np_state_ifname, x->st, what, sizeof(what));
+	next = xasprintf("%s%s%s", g->names ? g->names : "", g->names ? "; " : "", what);
+	free(g->names);
+	g->names = next;
+}
+
+static void gone_conflict(struct diff_ctx *x, const struct addr_gone *g)
+{
+	struct netplan_item *it = &x->d->items[g->t->item];
+	const char *them = g->n == 1 ? "it" : "them";
+	char more[64] = "", why[128];
+
+	snprintf(why, sizeof(why), "%s%s%s", g->gone ? "the address leaves the host" : "",
+		 g->gone && g->last_v4 ? "; " : "",
+		 g->last_v4 ? "its device keeps no IPv4 address" : "");
+	if (g->n > NP_GONE_NAMED)
+		snprintf(more, sizeof(more), "; … and %zu more", g->n - NP_GONE_NAMED);
+	free(it->message);
+	it->message = xasprintf("removing it makes the kernel %s %zu route%s that the journal "
+				"would not hold, so a rollback could not put %s back (%s): %s%s; "
+				"delete %s in the plan too (a change with `from` and no `to`), or "
+				"keep the address", g->t->prior->family == AF_INET6 ?
+				"take the preferred source from" : "delete", g->n,
+				g->n == 1 ? "" : "s", them, why, g->names, more, them);
+	x->d->pending--;
+	set_state(x, it, NETPLAN_CONFLICT);
+}
+
+static void gone_free(struct gone_ctx *c)
+{
+	size_t i;
+
+	for (i = 0; i < c->ng; i++)
+		free(c->g[i].names);
+	free(c->g);
+	free(c->by_local);
+	free(c->adds);
+	free(c->devs);
+}
+
+/* Refuses the pending removals that would take routes the plan does not
+ * journal with them (see struct addr_gone). */
+static void check_gone(struct diff_ctx *x, const struct addr_todo *t, size_t nt)
+{
+	struct gone_ctx c = { .x = x, .t = t, .nt = nt };
+	bool *removing = xcalloc(x->st->naddrs + 1, sizeof(*removing));
+	size_t i;
+
+	c.g = xcalloc(nt + 1, sizeof(*c.g));
+	c.by_local = xcalloc(nt + 1, sizeof(*c.by_local));
+	c.adds = xcalloc(nt + 1, sizeof(*c.adds));
+	for (i = 0; i < nt; i++) {
+		if (pending_removal(x, &t[i])) {
+			c.g[c.ng++].t = &t[i];
+			removing[t[i].prior - x->st->addrs] = true;
+		}
+		if (pending_add(x, &t[i]))
+			c.adds[c.nadds++] = &t[i].c->addr;
+	}
+	qsort(c.adds, c.nadds, sizeof(*c.adds), cmp_addr_ptr);
+	for (i = 0; i < c.ng; i++)
+		if ((c.g[i].gone = !addr_stays(&c, removing, &c.g[i])))
+			c.by_local[c.nlocal++] = &c.g[i];
+	qsort(c.by_local, c.nlocal, sizeof(*c.by_local), cmp_gone_ptr);
+	count_left(&c);
+	for (i = 0; i < x->st->nroutes; i++) {
+		const struct np_route *r = &x->st->routes[i];
+		struct addr_gone *by;
+		if (!x->covered[i] && r->protocol != RTPROT_KERNEL && (by = taken_by(&c, r)))
+			name_route(x, by, r);
+	}
+	for (i = 0; i < c.ng; i++)
+		if (c.g[i].n)
+			gone_conflict(x, &c.g[i]);
+	gone_free(&c);
+	free(removing);
+}
+
 /* ---- hosts ---- */
 
 /* Steps of one host: addresses added, routes, then addresses removed, so a
@@ -421,19 +687,26 @@ static void addr_change(struct diff_ctx *x, const struct np_addr_change *c, stru
 static void host_diff(struct diff_ctx *x)
 {
 	struct addr_todo *t = xcalloc(x->h->naddrs + 1, sizeof(*t));
-	struct netplan_diff *d = x->d;
+	bool removes = false;
 	size_t i;
 
-	for (i = 0; i < x->h->naddrs; i++)
+	for (i = 0; i < x->h->naddrs; i++) {
 		addr_change(x, &x->h->addrs[i], &t[i]);
+		removes = removes || pending_removal(x, &t[i]);
+	}
 	for (i = 0; i < x->h->naddrs; i++)
-		if (d->items[t[i].item].state == NETPLAN_PENDING && t[i].add)
+		if (pending_add(x, &t[i]))
 			addr_add_op(x, &t[i]);
+	x->covered = removes ? xcalloc(x->st->nroutes + 1, sizeof(*x->covered)) : NULL;
 	for (i = 0; i < x->h->nroutes; i++)
 		route_change(x, &x->h->routes[i]);
+	if (removes)
+		check_gone(x, t, x->h->naddrs);
 	for (i = 0; i < x->h->naddrs; i++)
-		if (d->items[t[i].item].state == NETPLAN_PENDING && t[i].prior)
+		if (pending_removal(x, &t[i]))
 			addr_del_op(x, &t[i]);
+	free(x->covered);
+	x->covered = NULL;
 	free(t);
 }
 

@@ -143,6 +143,37 @@ uint32_t np_route_nh_id(const struct np_route *r)
 	return 0;
 }
 
+uint32_t np_route_one_dev(const struct np_route *r)
+{
+	const struct rtattr *rta;
+	size_t off = 0;
+
+	if (r->via_nh)
+		return 0;
+	if (r->oif)
+		return r->oif;
+	while ((rta = extra_at(r->extra, r->extra_len, off))) {
+		const uint8_t *p = RTA_DATA(rta);
+		size_t len = alen(rta), at = 0;
+		uint32_t dev = 0;
+		if (rta->rta_type != RTA_MULTIPATH) {
+			off += RTA_ALIGN(rta->rta_len);
+			continue;
+		}
+		while (len - at >= sizeof(struct rtnexthop)) {
+			struct rtnexthop nh;
+			memcpy(&nh, p + at, sizeof(nh));
+			if (nh.rtnh_len < sizeof(nh) || nh.rtnh_len > len - at ||
+			    nh.rtnh_ifindex <= 0 || (dev && (uint32_t)nh.rtnh_ifindex != dev))
+				return 0;
+			dev = (uint32_t)nh.rtnh_ifindex;
+			at += RTNH_ALIGN(nh.rtnh_len);
+		}
+		return dev;
+	}
+	return 0;
+}
+
 /* Clears the kernel's own flags in each rtnexthop of an RTA_MULTIPATH. */
 static void clear_rtnh_flags(struct rtattr *mp)
 {

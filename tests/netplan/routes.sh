@@ -261,6 +261,72 @@ EOF
 	check "nexthops: a second rollback changes nothing" grep -q "^undone 0," "$tmp/nh.rb3"
 }
 
+# ---- removing an address takes routes with it, which no journal holds ----
+# The kernel deletes IPv4 routes of table main whose preferred source leaves
+# the host, takes it from IPv6 routes, and deletes the IPv4 routes through a
+# device that loses its last IPv4 address: refused, unless the plan deletes
+# those routes too (then they are journaled, and a rollback restores them).
+test_addr_flush() {
+	local ns="cut-rt-flush-$tag" l
+	namespaces+=("$ns")
+	make_gateway "$ns" || { bad "flush: set-up"; return; }
+	ip -n "$ns" link add v2a type veth peer name v2b &&
+		for l in v2a v2b; do
+			ip -n "$ns" link set "$l" addrgenmode none && ip -n "$ns" link set "$l" up
+		done &&
+		ip -n "$ns" addr add 203.0.113.1/24 dev v2a &&
+		ip -n "$ns" addr add 2001:db8:a::5/128 dev v0a nodad &&
+		ip -n "$ns" route add 10.70.0.0/16 via 192.0.2.254 src 10.1.2.3 &&
+		ip -n "$ns" route add 10.72.0.0/16 via 198.51.100.254 src 10.1.2.3 table 100 &&
+		ip -n "$ns" route add 10.73.0.0/16 via 203.0.113.254 &&
+		ip -n "$ns" route add 10.74.0.0/16 dev v2a table 100 &&
+		ip -n "$ns" route add 10.75.0.0/16 nexthop via 203.0.113.254 dev v2a \
+			nexthop via 198.51.100.254 dev v1a &&
+		ip -n "$ns" -6 route add 2001:db8:70::/48 via 2001:db8:a::fe src 2001:db8:a::5 ||
+		{ bad "flush: set-up"; return; }
+	snapshot "$ns" "$tmp/flush.before"
+	local addrs='"addresses": [
+      { "address": "10.1.2.3/32", "from": "v0a" },
+      { "address": "203.0.113.1/24", "from": "v2a", "to": "v1a" },
+      { "address": "2001:db8:a::5/128", "from": "v0a" } ]'
+	cat >"$tmp/flush.json" <<EOF
+{ "change": "CHG-FLUSH", "journal": "flush.journal",
+  "routes": { "hosts": [ { "netns": "$ns", $addrs } ] } }
+EOF
+	"$CUTOVER" route switch "$tmp/flush.json" >"$tmp/flush.out" 2>"$tmp/flush.err"
+	check "flush: removing addresses that take routes along is refused (exit 3)" test $? = 3
+	check "flush: names the route whose source leaves, and what to do" \
+		grep -q "addresses\[0\].*10.70.0.0/16 via 192.0.2.254 dev v0a table main .*src 10.1.2.3.*; delete it in the plan too" \
+		"$tmp/flush.err"
+	check "flush: nothing changed, no journal" test ! -e "$tmp/flush.journal"
+	check "flush: nothing changed" same_as_before flush
+	"$CUTOVER" route plan "$tmp/flush.json" >"$tmp/flush.plan" 2>&1
+	check "flush: plan names the routes through a device left without IPv4" \
+		grep -q "conflict: .*its device keeps no IPv4 address.*10.74.0.0/16 dev v2a table 100.*10.73.0.0/16 via 203.0.113.254" \
+		"$tmp/flush.plan"
+	check "flush: and the IPv6 route whose source leaves" \
+		grep -q "conflict: removing it makes the kernel take the preferred source from 1 route .*2001:db8:70::/48" \
+		"$tmp/flush.plan"
+	check "flush: not the routes the kernel keeps (table 100 source, a mixed ECMP)" \
+		test -z "$(grep -e "10.72.0.0" -e "10.75.0.0" "$tmp/flush.plan")"
+	cat >"$tmp/flush2.json" <<EOF
+{ "change": "CHG-FLUSH2", "journal": "flush2.journal",
+  "routes": { "hosts": [ { "netns": "$ns", $addrs,
+    "routes": [
+      { "destination": "10.70.0.0/16", "from": { "src": "10.1.2.3" } },
+      { "destination": "10.73.0.0/16", "from": { "dev": "v2a" } },
+      { "destination": "10.74.0.0/16", "table": 100, "from": { "dev": "v2a" } },
+      { "destination": "2001:db8:70::/48", "from": {} } ] } ] } }
+EOF
+	"$CUTOVER" route switch "$tmp/flush2.json" >"$tmp/flush2.out" 2>&1
+	check "flush: with those routes deleted in the plan too, the switch exits 0" test $? = 0
+	check "flush: the routes the kernel keeps are there" \
+		grep -q "10.72.0.0/16" <(ip -n "$ns" route show table 100)
+	"$CUTOVER" rollback --journal "$tmp/flush2.journal" --reason test >"$tmp/flush2.rb" 2>&1
+	check "flush: rollback exits 0" test $? = 0
+	check "flush: rollback restores the addresses and every route" same_as_before flush
+}
+
 pings() { ip netns exec "$1" ping -c 2 -i 0.2 -W 2 -q 10.1.2.3 >/dev/null 2>&1; }
 
 # ---- an address move with the route to it: a ping across veths keeps working ----
@@ -364,7 +430,7 @@ test_cli() {
 
 cd "$tmp" || exit 1
 # ROUTES_TESTS="nexthops cli" runs only those
-for t in ${ROUTES_TESTS:-cli many_conflicts refused kernel_refuses crash ping old_journal nexthops big}; do
+for t in ${ROUTES_TESTS:-cli many_conflicts refused kernel_refuses crash ping old_journal nexthops addr_flush big}; do
 	"test_$t"
 done
 echo "$pass passed, $fail failed"

@@ -396,6 +396,49 @@ static void test_nexthop_id(void **state)
 	np_route_free(&r);
 }
 
+/* The device every next hop of a route goes through (the routes the kernel
+ * deletes when that device loses its last IPv4 address). */
+static void test_one_dev(void **state)
+{
+	static const char *const gw[] = { "192.0.2.254", "192.0.2.253" };
+	static const uint8_t none[] = { 0, 0 };
+	struct np_route r;
+	struct msg m;
+	uint32_t oif = 5, id = 7;
+	uint8_t a[16], f;
+
+	(void)state;
+	print_message("case: a device of its own\n");
+	m_route(&m, AF_INET, "10.73.0.0", 16);
+	m_attr(&m, RTA_OIF, &oif, 4);
+	assert_int_equal(np_wire_route((struct nlmsghdr *)m.buf, &r), 0);
+	assert_int_equal(np_route_one_dev(&r), 5);
+	np_route_free(&r);
+	print_message("case: ECMP through two devices, then through one\n");
+	m_route(&m, AF_INET, "10.75.0.0", 16);
+	m_multipath(&m, gw, none, 2); /* ifindex 2 and 3 */
+	assert_int_equal(np_wire_route((struct nlmsghdr *)m.buf, &r), 0);
+	assert_int_equal(np_route_one_dev(&r), 0);
+	np_route_free(&r);
+	m_route(&m, AF_INET, "10.76.0.0", 16);
+	m_multipath(&m, gw, none, 1);
+	assert_int_equal(np_wire_route((struct nlmsghdr *)m.buf, &r), 0);
+	assert_int_equal(np_route_one_dev(&r), 2);
+	np_route_free(&r);
+	print_message("case: a nexthop object, a blackhole: none\n");
+	m_route(&m, AF_INET, "10.78.0.0", 16);
+	assert_int_equal(np_ip_parse("192.0.2.254", &f, a), 0);
+	m_attr(&m, RTA_GATEWAY, a, 4);
+	m_attr(&m, RTA_OIF, &oif, 4);
+	m_attr(&m, RTA_NH_ID, &id, 4);
+	assert_int_equal(np_wire_route((struct nlmsghdr *)m.buf, &r), 0);
+	assert_int_equal(np_route_one_dev(&r), 0);
+	np_route_free(&r);
+	m_route(&m, AF_INET, "10.77.0.0", 16);
+	assert_int_equal(np_wire_route((struct nlmsghdr *)m.buf, &r), 0);
+	assert_int_equal(np_route_one_dev(&r), 0);
+}
+
 struct acase {
 	const char *name;
 	int error;
@@ -523,6 +566,7 @@ int main(void)
 		cmocka_unit_test(test_payload_text),
 		cmocka_unit_test(test_ecmp_flags),
 		cmocka_unit_test(test_nexthop_id),
+		cmocka_unit_test(test_one_dev),
 		cmocka_unit_test(test_acks),
 		cmocka_unit_test(test_damaged),
 	};
