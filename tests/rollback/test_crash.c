@@ -17,6 +17,7 @@
 #include "journal.h"
 #include "testkind.h"
 #include "util.h"
+#include "tmpdir.h"
 
 #define NFILES 7
 #define MAX_POINTS 100
@@ -175,8 +176,7 @@ static void test_crash_rollback_torn(void **state)
 static int setup(void **state)
 {
 	(void)state;
-	snprintf(dir, sizeof(dir), "/tmp/cut-crash-XXXXXX");
-	if (!mkdtemp(dir))
+	if (tmpdir_make(dir, sizeof(dir), "crash") < 0)
 		return -1;
 	snprintf(jpath, sizeof(jpath), "%s/journal", dir);
 	return 0;
@@ -184,11 +184,8 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
-	char cmd[160];
-
 	(void)state;
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-	return system(cmd);
+	return tmpdir_remove(dir);
 }
 
 int main(void)

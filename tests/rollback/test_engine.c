@@ -17,6 +17,7 @@
 #include "rollback.h"
 #include "testkind.h"
 #include "util.h"
+#include "tmpdir.h"
 
 #define NFILES 7
 
@@ -28,8 +29,7 @@ static int setup(void **state)
 	int i;
 
 	(void)state;
-	snprintf(dir, sizeof(dir), "/tmp/cut-engine-XXXXXX");
-	if (!mkdtemp(dir))
+	if (tmpdir_make(dir, sizeof(dir), "engine") < 0)
 		return -1;
 	snprintf(jpath, sizeof(jpath), "%s/journal", dir);
 	for (i = 0; i < NFILES; i++) {
@@ -42,11 +42,8 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
-	char cmd[160];
-
 	(void)state;
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-	return system(cmd);
+	return tmpdir_remove(dir);
 }
 
 /* Applies steps moving files[0..n) to to[i]; returns the apply's result. */

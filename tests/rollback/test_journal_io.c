@@ -21,6 +21,7 @@
 #include "rollback.h"
 #include "testkind.h"
 #include "util.h"
+#include "tmpdir.h"
 
 static char dir[64], path[128];
 static int fail_fdatasync, fail_fsync; /* the next call fails with EIO */
@@ -54,8 +55,7 @@ static int setup(void **state)
 {
 	(void)state;
 	fail_fdatasync = fail_fsync = 0;
-	snprintf(dir, sizeof(dir), "/tmp/cut-journal-io-XXXXXX");
-	if (!mkdtemp(dir))
+	if (tmpdir_make(dir, sizeof(dir), "journal-io") < 0)
 		return -1;
 	snprintf(path, sizeof(path), "%s/j", dir);
 	return 0;
@@ -63,11 +63,8 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
-	char cmd[160];
-
 	(void)state;
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-	return system(cmd);
+	return tmpdir_remove(dir);
 }
 
 static int append_intent(struct journal *j, int v)

@@ -16,6 +16,7 @@
 
 #include "journal.h"
 #include "util.h"
+#include "tmpdir.h"
 
 #define PAD (100u << 10)
 
@@ -24,8 +25,7 @@ static char dir[64], path[128];
 static int setup(void **state)
 {
 	(void)state;
-	snprintf(dir, sizeof(dir), "/tmp/cut-journal-limit-XXXXXX");
-	if (!mkdtemp(dir))
+	if (tmpdir_make(dir, sizeof(dir), "journal-limit") < 0)
 		return -1;
 	snprintf(path, sizeof(path), "%s/j", dir);
 	return 0;
@@ -33,11 +33,8 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
-	char cmd[160];
-
 	(void)state;
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-	return system(cmd);
+	return tmpdir_remove(dir);
 }
 
 static off_t file_size(void)
