@@ -43,6 +43,28 @@ static int append_failed(struct journal *j, int r, const char *what, struct cut_
 			cut_strerror(r));
 }
 
+/* Marks failed the intents steps[0..n) (ids[0..n)) appended before a
+ * later kind's were refused, so that no rollback undoes what was never
+ * made; r, the refusal, stays the result. If the journal has stopped, what
+ * was not synced is cut off the file already and nothing is written. */
+static int withdraw_intents(struct journal *j, struct step *const *steps, const uint64_t *ids,
+			    size_t n, int r, struct cut_err *err)
+{
+	size_t i = 0, len;
+	int w = 0;
+
+	if (journal_error(j, NULL))
+		return r;
+	while (i < n && w == 0) {
+		len = same_kind(steps + i, n - i);
+		w = journal_append_outcomes(j, JOURNAL_FAILED, steps[i]->kind, ids + i, len);
+		i += len;
+	}
+	if (w == 0)
+		w = journal_sync(j, err);
+	return w < 0 && journal_error(j, err) ? w : r;
+}
+
 /* Step ids are set only once the intents are synced: a step with an id
  * counts as journaled (journal_write_new_intents skips it, its outcome is
  * written). */
@@ -67,6 +89,7 @@ static int write_intents(struct journal *j, struct step *const *steps, size_t n,
 		if (r < 0) {
 			snprintf(what, sizeof(what), "the intents of %s", steps[i]->describe);
 			r = append_failed(j, r, what, err);
+			r = withdraw_intents(j, steps, ids, i, r, err);
 		}
 		i += len;
 	}

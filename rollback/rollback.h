@@ -20,7 +20,9 @@
 #include "step.h"
 
 /* Appends an intent per step (kind, apply, inverse, describe), sets each
- * step's id, and syncs once. */
+ * step's id, and syncs once. All or nothing: when the journal refuses the
+ * intents of one kind, those of the kinds before it in steps are marked
+ * failed (never made) and no step gets an id. */
 int journal_write_intents(struct journal *j, struct step *steps, size_t n,
 			  struct cut_err *err) CUT_MUST_CHECK;
 

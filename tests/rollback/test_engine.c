@@ -197,6 +197,44 @@ static void test_failure_after_conflict_in_one_batch(void **state)
 	assert_string_equal(test_file_read(files[0]), "source");
 }
 
+/* A batch of two kinds whose second kind's intents the journal refuses (a
+ * step without an inverse): nothing is applied, the error names the step,
+ * and the first kind's intents, already appended, are marked failed, so a
+ * rollback finds nothing to undo. */
+static void test_refused_kind_withdraws_earlier_intents(void **state)
+{
+	struct step steps[3];
+	struct rollback_report rep;
+	struct journal *j;
+	struct cut_err err;
+	int i;
+
+	(void)state;
+	assert_int_equal(journal_open(jpath, JOURNAL_CREATE, "CHG-T", &j, &err), 0);
+	for (i = 0; i < 3; i++)
+		test_file_step(&steps[i], files[i], "source", "target");
+	steps[2].kind = "test.other";
+	json_decref(steps[2].inverse);
+	steps[2].inverse = NULL;
+	assert_true(journal_write_intents(j, steps, 3, &err) < 0);
+	assert_non_null(strstr(err.msg, files[2]));
+	for (i = 0; i < 3; i++) {
+		assert_int_equal(steps[i].id, 0);
+		step_clear(&steps[i]);
+	}
+	journal_close(j);
+	assert_all("source", 0, 3);
+
+	assert_int_equal(journal_open(jpath, JOURNAL_READONLY, NULL, &j, &err), 0);
+	assert_int_equal(rollback_pending(j, &rep), 0);
+	assert_int_equal(rep.n, 0);
+	rollback_report_free(&rep);
+	journal_close(j);
+	assert_int_equal(rollback(false, false, &rep), 0);
+	assert_int_equal(rep.undone, 0);
+	rollback_report_free(&rep);
+}
+
 /* test.file, whose undo then leaves the journal no room to grow: the file
  * size limit (RLIMIT_FSIZE) is set to the journal's size, so writing the
  * batch's outcomes fails. */
@@ -434,6 +472,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_dry_run_changes_nothing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rollback_of_many_steps, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_report_when_outcomes_fail, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_refused_kind_withdraws_earlier_intents, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_unknown_kind_fails_clearly, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_registry, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_read_ahead, setup, teardown),
