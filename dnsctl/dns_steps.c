@@ -317,7 +317,8 @@ int dns_prelower_steps(const struct dns_plan *p, const struct dns_current *cur,
 struct cur_read {
 	const struct dns_plan *p;
 	const size_t *rec;       /* question -> record index, or (size_t)-1 - zone */
-	const bool *any;         /* question asks ANY: what else the owner holds */
+	const uint16_t *beside;  /* the type a question asks for what else the owner
+				  * holds (ANY or one of beside_types); 0 if not one */
 	bool from_rrsets;        /* also the `from` RRsets and the zones' SOAs */
 	struct dns_current *cur;
 	uint32_t *negttl;
@@ -351,9 +352,12 @@ static bool beside_cname_ok(uint16_t type)
 	return type == DNS_T_CNAME || type == DNS_T_RRSIG || type == DNS_T_NSEC;
 }
 
-/* Notes the first type the owner holds besides the RRset being replaced. */
-static int read_beside(struct dns_current *cur, const struct dns_record *r, const uint8_t *ow,
-		       size_t ol, const uint8_t *m, size_t len, const struct dns_msg *h)
+/* Notes a type the owner holds besides the RRset being replaced. In an
+ * answer to ANY a HINFO may be the server's stand-in for "not answering
+ * ANY" (RFC 8482 §4.2); a real one shows in the answer to HINFO. */
+static int read_beside(struct dns_current *cur, const struct dns_record *r, uint16_t asked,
+		       const uint8_t *ow, size_t ol, const uint8_t *m, size_t len,
+		       const struct dns_msg *h)
 {
 	struct dns_msg_rr rr;
 	size_t off = 0, idx = 0;
@@ -361,7 +365,8 @@ static int read_beside(struct dns_current *cur, const struct dns_record *r, cons
 
 	while ((k = dns_msg_next_answer(m, len, h, &off, &idx, &rr)) > 0) {
 		if (rr.class != DNS_C_IN || rr.owner_len != ol || memcmp(rr.owner, ow, ol) != 0 ||
-		    rr.type == r->type || beside_cname_ok(rr.type))
+		    rr.type == r->type || beside_cname_ok(rr.type) ||
+		    (asked == DNS_T_ANY && rr.type == 13 /* HINFO */))
 			continue;
 		cur->beside = rr.type;
 		return 0;
@@ -393,8 +398,8 @@ static int on_current(void *cookie, size_t qi, const uint8_t *m, size_t len,
 	r = &cr->p->records[ri];
 	if (dns_name_to_wire(r->owner, ow, &ol, &why) < 0)
 		return CUT_EPEER;
-	if (cr->any[qi])
-		return read_beside(&cr->cur[ri], r, ow, ol, m, len, h);
+	if (cr->beside[qi])
+		return read_beside(&cr->cur[ri], r, cr->beside[qi], ow, ol, m, len, h);
 	if (dns_msg_rrset(m, len, ow, ol, r->type, &has, &ttl) < 0)
 		return CUT_EPEER;
 	cr->cur[ri].matches = dns_rdset_equal(&has, &cr->want[ri]);
@@ -409,36 +414,65 @@ static bool becomes_cname(const struct dns_record *r)
 	return r->to_type == DNS_T_CNAME && r->type != DNS_T_CNAME && r->nto;
 }
 
+/* Asked one by one beside ANY for an owner that becomes a CNAME: a server
+ * may answer ANY with one RRset of the owner's (RFC 8482; Knot does so over
+ * TCP too), so ANY alone can miss what would keep the CNAME out. */
+static const uint16_t beside_types[] = {
+	DNS_T_A, DNS_T_NS, DNS_T_PTR, 13 /* HINFO */, DNS_T_MX, DNS_T_TXT, DNS_T_AAAA,
+	29 /* LOC */, DNS_T_SRV, 35 /* NAPTR */, 39 /* DNAME */, 43 /* DS */, 44 /* SSHFP */,
+	52 /* TLSA */, 53 /* SMIMEA */, 61 /* OPENPGPKEY */, 64 /* SVCB */, 65 /* HTTPS */,
+	99 /* SPF */, 256 /* URI */, 257 /* CAA */,
+};
+#define NBESIDE (sizeof(beside_types) / sizeof(beside_types[0]))
+
+/* Appends the questions for what else record r's owner (name, len) holds:
+ * ANY and each of beside_types but r's own type. Returns the new count. */
+static size_t ask_beside(const struct dns_record *r, size_t ri, const uint8_t *name, size_t len,
+			 struct dns_question *q, size_t *rec, uint16_t *beside, size_t n)
+{
+	size_t t;
+
+	q[n] = (struct dns_question){ name, len, DNS_T_ANY };
+	beside[n] = DNS_T_ANY;
+	rec[n++] = ri;
+	for (t = 0; t < NBESIDE; t++) {
+		if (beside_types[t] == r->type)
+			continue;
+		q[n] = (struct dns_question){ name, len, beside_types[t] };
+		beside[n] = beside_types[t];
+		rec[n++] = ri;
+	}
+	return n;
+}
+
 /* Questions for one primary: its zones' SOAs, their records' `from` and,
- * for a record that becomes a CNAME, everything its owner holds (ANY). */
+ * for a record that becomes a CNAME, everything its owner holds. */
 static size_t questions_for(const struct dns_plan *p, size_t server, bool from_rrsets,
-			    struct dns_question *q, size_t *rec, bool *any,
+			    struct dns_question *q, size_t *rec, uint16_t *beside,
 			    uint8_t (*names)[DNS_NAME_WIRE_MAX])
 {
-	size_t z, i, n = 0;
+	size_t z, i, n = 0, len;
 	const char *why;
 
 	for (z = 0; z < p->nzones; z++) {
 		if (p->zones[z].primary != server)
 			continue;
-		if (from_rrsets && dns_name_to_wire(p->zones[z].name, names[n], &q[n].name_len, &why) == 0) {
-			q[n] = (struct dns_question){ names[n], q[n].name_len, DNS_T_SOA };
+		if (from_rrsets && dns_name_to_wire(p->zones[z].name, names[n], &len, &why) == 0) {
+			q[n] = (struct dns_question){ names[n], len, DNS_T_SOA };
 			rec[n++] = (size_t)-1 - z;
 		}
 		for (i = 0; i < p->nrecords; i++) {
 			const struct dns_record *r = &p->records[i];
-			uint16_t type = from_rrsets ? r->type : DNS_T_ANY;
+			uint8_t *name = names[n];
 			if (r->zone != z || (!from_rrsets && !becomes_cname(r)) ||
-			    dns_name_to_wire(r->owner, names[n], &q[n].name_len, &why) < 0)
+			    dns_name_to_wire(r->owner, name, &len, &why) < 0)
 				continue;
-			q[n] = (struct dns_question){ names[n], q[n].name_len, type };
-			any[n] = type == DNS_T_ANY;
-			rec[n++] = i;
-			if (!from_rrsets || !becomes_cname(r))
-				continue;
-			q[n] = (struct dns_question){ names[n - 1], q[n - 1].name_len, DNS_T_ANY };
-			any[n] = true;
-			rec[n++] = i;
+			if (from_rrsets) {
+				q[n] = (struct dns_question){ name, len, r->type };
+				rec[n++] = i;
+			}
+			if (becomes_cname(r))
+				n = ask_beside(r, i, name, len, q, rec, beside, n);
 		}
 	}
 	return n;
@@ -448,17 +482,24 @@ static int read_server(const struct dns_plan *p, size_t server, struct cur_read 
 		       struct cut_err *err)
 {
 	const struct dns_server *s = &p->servers[server];
-	size_t cap = 2 * p->nrecords + p->nzones + 1, nq;
-	struct dns_question *q = xcalloc(cap, sizeof(*q));
-	uint8_t (*names)[DNS_NAME_WIRE_MAX] = xcalloc(cap, sizeof(*names));
-	size_t *rec = xcalloc(cap, sizeof(*rec));
-	bool *any = xcalloc(cap, sizeof(*any));
+	size_t cap = p->nrecords + p->nzones + 1, nq, i;
+	struct dns_question *q;
+	uint8_t (*names)[DNS_NAME_WIRE_MAX];
+	size_t *rec;
+	uint16_t *beside;
 	struct dns_conn c;
 	int r;
 
-	nq = questions_for(p, server, cr->from_rrsets, q, rec, any, names);
+	for (i = 0; i < p->nrecords; i++)
+		cap += becomes_cname(&p->records[i]) ? 1 + NBESIDE : 0;
+	q = xcalloc(cap, sizeof(*q));
+	names = xcalloc(cap, sizeof(*names));
+	rec = xcalloc(cap, sizeof(*rec));
+	beside = xcalloc(cap, sizeof(*beside));
+
+	nq = questions_for(p, server, cr->from_rrsets, q, rec, beside, names);
 	cr->rec = rec;
-	cr->any = any;
+	cr->beside = beside;
 	cr->rcode = 0;
 	r = nq ? dns_conn_open(&c, s->address, s->port, now_monotonic_ms() + s->timeout_ms, err) : 0;
 	if (r == 0 && nq) {
@@ -475,7 +516,7 @@ static int read_server(const struct dns_plan *p, size_t server, struct cur_read 
 	free(q);
 	free(names);
 	free(rec);
-	free(any);
+	free(beside);
 	return r;
 }
 

@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """Knot DNS and PowerDNS each as the primary (their own dynamic-update set-ups,
 TSIG hmac-sha256 and hmac-sha384 — which ldns 1.8.3 cannot sign): prelower,
-switch, verify, rollback through the binary. Ports 15320-15329."""
+switch, verify, rollback through the binary; a switch to CNAME of a name that
+holds other data refused (the ANY read, as each server answers it). Ports
+15320-15329."""
 import json
 import os
 import sys
@@ -11,7 +13,8 @@ from dnslab import Cases, Lab, check, cutover, dig, dig_ttl  # noqa: E402
 
 KNOT, PDNS = 15320, 15321
 ZONE = {"example.net": ["www IN A 192.0.2.10", "app IN A 192.0.2.20",
-                        "v6 IN AAAA 2001:db8::1"]}
+                        "v6 IN AAAA 2001:db8::1",
+                        "mix IN A 192.0.2.30", 'mix IN TXT "kept"']}
 RECORDS = [
     {"name": "www.example.net", "type": "A", "from": ["192.0.2.10"], "to": ["198.51.100.10"]},
     {"name": "app.example.net", "type": "A", "to_type": "CNAME", "from": ["192.0.2.20"],
@@ -55,18 +58,40 @@ def cycle(lab, port, name):
     os.unlink(lab.journal)
 
 
+def cname_beside_other_data(lab, port, name):
+    plan = lab.plan({
+        "primaries": [{"name": name, "address": "127.0.0.1", "port": port,
+                       "key_file": lab.keyfile}],
+        "zones": [{"name": "example.net", "primary": name, "verify_ns": False}],
+        "records": [{"name": "mix.example.net", "type": "A", "to_type": "CNAME",
+                     "from": ["192.0.2.30"], "to": ["mix.cloud.example."]}],
+    }, name=f"{name}-mix.json", change=f"CHG-{name}-MIX")
+    r = cutover("dns", "switch", "--ignore-ttl", plan, expect=3)
+    for w in ("mix.example.net. A -> CNAME", f"127.0.0.1#{port}", "TXT", "nothing was changed"):
+        check(w in r.stderr, f"{w!r} not in: {r.stderr}")
+    check(dig(port, "mix.example.net") == ["192.0.2.30"], f"{name}: the A RRset changed")
+    check(dig(port, "mix.example.net", "CNAME") == [], f"{name}: a CNAME was added")
+    check(dig(port, "mix.example.net", "TXT") == ['"kept"'], f"{name}: the TXT changed")
+    if os.path.exists(lab.journal):
+        os.unlink(lab.journal)
+
+
 def main():
     cases = Cases()
     with Lab("knot-primary") as lab:
         lab.knot(KNOT, ZONE)
         cases.run("Knot primary: prelower, switch, verify, rollback",
                   lambda: cycle(lab, KNOT, "knot"))
+        cases.run("Knot primary: A -> CNAME beside TXT refused (exit 3)",
+                  lambda: cname_beside_other_data(lab, KNOT, "knot"))
     with Lab("pdns-primary") as lab:
         lab.algorithm = "hmac-sha384"
         lab.write_key(lab.keyfile, lab.secret, lab.algorithm)
         lab.pdns(PDNS, ZONE)
         cases.run("PowerDNS primary (hmac-sha384): prelower, switch, verify, rollback",
                   lambda: cycle(lab, PDNS, "pdns"))
+        cases.run("PowerDNS primary: A -> CNAME beside TXT refused (exit 3)",
+                  lambda: cname_beside_other_data(lab, PDNS, "pdns"))
     cases.finish()
 
 
