@@ -23,6 +23,8 @@ struct cli {
 	bool dry_run;           /* --dry-run */
 	bool tty;               /* stdout is a terminal */
 	struct step_registry reg; /* every step kind, for rollback */
+	char bad_option[160];   /* why cli_getopt's last answer is not an option the
+	                         * command takes: "unknown option --x", … */
 };
 
 /* A subcommand: argv[0] is its name. Returns an exit status. */
@@ -38,6 +40,14 @@ enum { OPT_HELP = 1, OPT_JSON, OPT_DRY_RUN };
 #define CLI_COMMON_OPTIONS \
 	{ "help", no_argument, NULL, OPT_HELP }, { "json", no_argument, NULL, OPT_JSON }, \
 	{ "dry-run", no_argument, NULL, OPT_DRY_RUN }
+
+/* getopt_long over a command's options (opts ends with a zero entry): the
+ * next option's value, -1 after the last, or '?' for an unknown option or
+ * one missing its value. A value that starts with "--" counts as missing:
+ * it is the next option (`--reason --dry-run` must not eat --dry-run).
+ * cli->bad_option always says why the answer would not be an option of the
+ * command, for its "unknown option" branch. */
+int cli_getopt(struct cli *cli, int argc, char **argv, const struct option *opts);
 
 /* Handles a common option; returns 1 when c was one (help printed: 2). */
 int cli_common_option(struct cli *cli, int c, const char *usage);

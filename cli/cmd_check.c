@@ -17,12 +17,12 @@ int cmd_check(struct cli *cli, int argc, char **argv)
 	struct diags d;
 	int c, r, status;
 
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+	while ((c = cli_getopt(cli, argc, argv, opts)) != -1) {
 		r = cli_common_option(cli, c, usage);
 		if (r == 2)
 			return CUT_EXIT_OK;
 		if (r == 0)
-			return cli_usage_error(cli, usage, "check: unknown option");
+			return cli_usage_error(cli, usage, "check: %s", cli->bad_option);
 	}
 	if (optind != argc - 1)
 		return cli_usage_error(cli, usage, "check: give one plan file");

@@ -41,7 +41,7 @@ static int parse_args(struct cli *cli, int argc, char **argv, struct confirm_arg
 	};
 	int c, r;
 
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+	while ((c = cli_getopt(cli, argc, argv, opts)) != -1) {
 		if (c == OPT_JOURNAL) {
 			a->journal = optarg;
 		} else if (c == OPT_EXTEND) {
@@ -56,7 +56,7 @@ static int parse_args(struct cli *cli, int argc, char **argv, struct confirm_arg
 			if (r == 2)
 				return CUT_EXIT_OK;
 			if (r == 0)
-				return cli_usage_error(cli, usage, "confirm: unknown option");
+				return cli_usage_error(cli, usage, "confirm: %s", cli->bad_option);
 		}
 	}
 	if (optind != argc)

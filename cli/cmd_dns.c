@@ -234,7 +234,7 @@ int cmd_dns(struct cli *cli, int argc, char **argv)
 	struct night_after_opts after = { 0 };
 	int c, r;
 
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+	while ((c = cli_getopt(cli, argc, argv, opts)) != -1) {
 		r = cli_common_option(cli, c, usage);
 		if (r == 2)
 			return CUT_EXIT_OK;
@@ -260,7 +260,7 @@ int cmd_dns(struct cli *cli, int argc, char **argv)
 			return cli_usage_error(cli, usage, "dns: --wait \"%s\": give a duration such "
 					       "as 30s or 2m (at most 1h)", optarg);
 		else
-			return cli_usage_error(cli, usage, "dns: unknown option");
+			return cli_usage_error(cli, usage, "dns: %s", cli->bad_option);
 	}
 	if (optind != argc - 2)
 		return cli_usage_error(cli, usage, "dns: give prelower, switch or verify, and one "

@@ -42,7 +42,7 @@ static int parse_args(struct cli *cli, int argc, char **argv, struct health_args
 	};
 	int c, r;
 
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+	while ((c = cli_getopt(cli, argc, argv, opts)) != -1) {
 		if (c == OPT_CHECK && a->n_checks < CHECK_ARGS_MAX) {
 			a->checks[a->n_checks++] = optarg;
 			continue;
@@ -55,7 +55,7 @@ static int parse_args(struct cli *cli, int argc, char **argv, struct health_args
 		if (r == 2)
 			return 0;
 		if (r == 0)
-			return cli_usage_error(cli, usage, "health: unknown option or too many --check");
+			return cli_usage_error(cli, usage, "health: %s", c == OPT_CHECK ? "too many --check" : cli->bad_option);
 	}
 	if (optind != argc - 1)
 		return cli_usage_error(cli, usage, "health: give one plan file");

@@ -144,12 +144,12 @@ int cmd_journal(struct cli *cli, int argc, char **argv)
 		return cli_usage_error(cli, usage, "journal: unknown action \"%s\"", verb);
 	argc--;
 	argv++;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+	while ((c = cli_getopt(cli, argc, argv, opts)) != -1) {
 		r = cli_common_option(cli, c, usage);
 		if (r == 2)
 			return CUT_EXIT_OK;
 		if (r == 0 || c == OPT_DRY_RUN)
-			return cli_usage_error(cli, usage, "journal %s: unknown option", verb);
+			return cli_usage_error(cli, usage, "journal %s: %s", verb, cli->bad_option);
 	}
 	if (optind != argc - 1)
 		return cli_usage_error(cli, usage, "journal %s: give one journal file", verb);

@@ -82,7 +82,7 @@ static int parse_args(struct cli *cli, int argc, char **argv, struct args *a)
 
 	a->parallel = 8;
 	a->retries = 8;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+	while ((c = cli_getopt(cli, argc, argv, opts)) != -1) {
 		r = cli_common_option(cli, c, usage);
 		if (r == 2)
 			return 1;
@@ -110,7 +110,7 @@ static int parse_args(struct cli *cli, int argc, char **argv, struct args *a)
 			}
 			break;
 		default:
-			cli_usage_error(cli, usage, "landing: unknown option");
+			cli_usage_error(cli, usage, "landing: %s", cli->bad_option);
 			return -1;
 		}
 	}

@@ -134,7 +134,7 @@ int cmd_rollback(struct cli *cli, int argc, char **argv)
 	struct cut_err err;
 	int c, r;
 
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+	while ((c = cli_getopt(cli, argc, argv, opts)) != -1) {
 		r = cli_common_option(cli, c, usage);
 		if (r == 2)
 			return CUT_EXIT_OK;
@@ -147,7 +147,7 @@ int cmd_rollback(struct cli *cli, int argc, char **argv)
 		else if (c == OPT_REASON)
 			reason = optarg;
 		else
-			return cli_usage_error(cli, usage, "rollback: unknown option");
+			return cli_usage_error(cli, usage, "rollback: %s", cli->bad_option);
 	}
 	if (!path || optind != argc)
 		return cli_usage_error(cli, usage, "rollback: give --journal JOURNAL (and nothing else)");

@@ -261,7 +261,7 @@ int cmd_route(struct cli *cli, int argc, char **argv)
 	const char *verb;
 	int c, r;
 
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+	while ((c = cli_getopt(cli, argc, argv, opts)) != -1) {
 		r = cli_common_option(cli, c, usage);
 		if (r == 2)
 			return CUT_EXIT_OK;
@@ -277,7 +277,7 @@ int cmd_route(struct cli *cli, int argc, char **argv)
 		else if (c == OPT_NETNS)
 			o.netns = optarg;
 		else
-			return cli_usage_error(cli, usage, "route: unknown option");
+			return cli_usage_error(cli, usage, "route: %s", cli->bad_option);
 	}
 	if (optind != argc - 2)
 		return cli_usage_error(cli, usage, "route: give plan or switch, and one plan file");

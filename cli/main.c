@@ -46,8 +46,12 @@ static void usage(FILE *out)
  * journal is synced and closed by then. */
 static int finish(int code)
 {
-	if (fflush(stdout) != 0) {
-		fprintf(stderr, "cutover: cannot write the output: %s\n", strerror(errno));
+	/* ferror: an earlier flush (cli_print_json's) may have failed already */
+	int flushed = fflush(stdout);
+
+	if (flushed != 0 || ferror(stdout)) {
+		fprintf(stderr, "cutover: cannot write the output: %s\n",
+			flushed ? strerror(errno) : "an earlier write to stdout failed");
 		if (code == CUT_EXIT_OK)
 			code = CUT_EXIT_FAILED;
 	}

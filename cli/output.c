@@ -1,8 +1,35 @@
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "cli.h"
 #include "step.h"
+
+int cli_getopt(struct cli *cli, int argc, char **argv, const struct option *opts)
+{
+	size_t size = sizeof(cli->bad_option);
+	int li = -1, c;
+
+	opterr = 0;
+	c = getopt_long(argc, argv, ":", opts, &li);
+	if (c == ':') {
+		snprintf(cli->bad_option, size, "%s needs a value", argv[optind - 1]);
+		return '?';
+	}
+	if (c == '?') {
+		snprintf(cli->bad_option, size, "unknown option %s", argv[optind - 1]);
+		return '?';
+	}
+	if (c == -1 || li < 0) /* the commands have long options only */
+		return c;
+	if (opts[li].has_arg == required_argument && optarg && strncmp(optarg, "--", 2) == 0) {
+		snprintf(cli->bad_option, size, "--%s needs a value (got the option %s)",
+			 opts[li].name, optarg);
+		return '?';
+	}
+	snprintf(cli->bad_option, size, "--%s does not apply here", opts[li].name);
+	return c;
+}
 
 int cli_common_option(struct cli *cli, int c, const char *usage)
 {
@@ -140,6 +167,8 @@ void cli_print_json(json_t *doc)
 {
 	if (!doc)
 		return;
+	/* a failed write sets stdout's error flag: finish() in main.c makes
+	 * that exit 1 */
 	json_dumpf(doc, stdout, JSON_INDENT(2) | JSON_SORT_KEYS);
 	fputc('\n', stdout);
 	fflush(stdout);

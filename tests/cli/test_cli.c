@@ -90,6 +90,34 @@ static void test_output_write_failure(void **state)
 	(void)state;
 	assert_int_equal(run(true, "( %s check %s/examples/plan.json >/dev/full )", cutover(), src()), 1);
 	assert_non_null(strstr(out, "cannot write the output: No space left on device"));
+	/* --json writes and flushes its document before the end: still exit 1 */
+	assert_int_equal(run(true, "( %s check --json %s/examples/plan.json >/dev/full )", cutover(),
+			     src()), 1);
+	assert_non_null(strstr(out, "cannot write the output"));
+}
+
+/* An option given without its value does not take the next option as the
+ * value: `--reason --dry-run` was a real rollback, `--journal --dry-run` a
+ * real apply journaled in a file named "--dry-run". */
+static void test_option_missing_value(void **state)
+{
+	char dir[] = "/tmp/cut-cli-XXXXXX";
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	assert_int_equal(run(true, "cd %s && %s rollback --journal x.journal --reason --dry-run",
+			     dir, cutover()), 2);
+	assert_non_null(strstr(out, "rollback: --reason needs a value (got the option --dry-run)"));
+	assert_int_equal(run(true, "cd %s && %s landing apply --journal --dry-run t.json", dir,
+			     cutover()), 2);
+	assert_non_null(strstr(out, "landing: --journal needs a value (got the option --dry-run)"));
+	assert_int_equal(run(true, "cd %s && %s dns verify p.json --wait", dir, cutover()), 2);
+	assert_non_null(strstr(out, "dns: --wait needs a value"));
+	assert_int_equal(run(true, "cd %s && %s route plan --frobnicate p.json", dir, cutover()), 2);
+	assert_non_null(strstr(out, "route: unknown option --frobnicate"));
+	assert_int_equal(run(false, "ls -A %s", dir), 0);
+	assert_string_equal(out, ""); /* nothing written */
+	assert_int_equal(rmdir(dir), 0);
 }
 
 static void test_help_everywhere(void **state)
@@ -161,6 +189,7 @@ int main(void)
 		cmocka_unit_test(test_check_json),
 		cmocka_unit_test(test_check_missing_file),
 		cmocka_unit_test(test_output_write_failure),
+		cmocka_unit_test(test_option_missing_value),
 		cmocka_unit_test(test_help_everywhere),
 		cmocka_unit_test(test_journal_verify_and_damage),
 		cmocka_unit_test(test_rollback_usage),
