@@ -46,7 +46,9 @@ int secret_read_file(const char *path, struct secret_buf *ret, struct cut_err *e
 
 	ret->data = NULL;
 	ret->len = 0;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* O_NONBLOCK: opening a FIFO must not wait for a writer (check_stat
+	 * refuses it below); reads of a regular file ignore the flag */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0)
 		return cut_errf(err, -errno, "check the path", "%s: cannot open: %s", path,
 				strerror(errno));

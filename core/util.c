@@ -175,16 +175,27 @@ int parse_duration_ms(const char *s, int64_t *ret_ms)
 	};
 	char *end;
 	double v;
-	size_t i;
+	size_t i, num, frac;
 
-	if (!s || !*s)
+	/* DIGITS[.DIGITS] then the unit: strtod alone also takes "nan", "inf",
+	 * "0x10", "1e3" and leading blanks */
+	if (!s)
+		return -EINVAL;
+	num = strspn(s, "0123456789");
+	if (num && s[num] == '.') {
+		frac = strspn(s + num + 1, "0123456789");
+		num = frac ? num + 1 + frac : 0;
+	}
+	if (num == 0)
 		return -EINVAL;
 	errno = 0;
 	v = strtod(s, &end);
-	if (errno || end == s || v < 0 || v > 1e12)
+	if (errno || end != s + num || v > 1e12)
 		return -EINVAL;
 	for (i = 0; i < ARRAY_SIZE(units); i++) {
 		if (strcmp(end, units[i].unit) == 0) {
+			if (v * (double)units[i].ms > 9e15) /* well inside int64_t */
+				return -EINVAL;
 			*ret_ms = (int64_t)(v * (double)units[i].ms + 0.5);
 			return 0;
 		}

@@ -136,6 +136,14 @@ static void test_read_secret_file(void **state)
 	assert_true(secret_read_file("/nonexistent/psk", &b, &err) < 0);
 	assert_non_null(strstr(err.msg, "/nonexistent/psk"));
 	unlink(path);
+	/* a FIFO is refused at once: opening it waited for a writer for ever */
+	assert_int_equal(mkfifo(path, 0600), 0);
+	alarm(10);
+	assert_true(secret_read_file(path, &b, &err) < 0);
+	alarm(0);
+	assert_non_null(strstr(err.msg, path));
+	assert_null(b.data);
+	unlink(path);
 	rmdir(dir);
 }
 

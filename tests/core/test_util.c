@@ -27,6 +27,14 @@ static const struct {
 	{ "negative", "-1s", 0, 0 },
 	{ "empty", "", 0, 0 },
 	{ "junk", "soon", 0, 0 },
+	{ "not a number", "nan", 0, 0 },
+	{ "infinity", "inf", 0, 0 },
+	{ "hexadecimal", "0x10", 0, 0 },
+	{ "exponent", "1e3s", 0, 0 },
+	{ "leading blank", " 5s", 0, 0 },
+	{ "dot without digits", "1.s", 0, 0 },
+	{ "too large", "1000000000000d", 0, 0 },
+	{ "half a second", "0.5s", 1, 500 },
 };
 
 static void test_durations(void **state)
