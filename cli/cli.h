@@ -54,6 +54,9 @@ int cli_common_option(struct cli *cli, int c, const char *usage);
 
 /* Prints err (human or JSON on stderr/stdout) and returns its exit status. */
 int cli_fail(struct cli *cli, const struct cut_err *err);
+/* The same on stderr only: for a command whose --json document already
+ * carries the error (as "error", from cli_error_json). */
+int cli_fail_stderr(struct cli *cli, const struct cut_err *err);
 /* For usage errors: prints the message and the usage hint; returns 2. */
 int cli_usage_error(struct cli *cli, const char *usage, const char *fmt, ...) CUT_PRINTF(3, 4);
 /* Prints every diagnostic of d to stderr (human) — JSON callers use cli_diags_json. */

@@ -35,11 +35,14 @@ static const char *result_word(int result)
 	return "FAILED";
 }
 
-static void print_report(struct cli *cli, const struct rollback_report *rep, const char *path)
+/* The report; under --json one document, with "error" when err is set. */
+static void print_report(struct cli *cli, const struct rollback_report *rep, const char *path,
+			 const struct cut_err *err)
 {
 	size_t i;
 
 	if (cli->json) {
+		json_t *doc;
 		json_t *items = json_array();
 		for (i = 0; i < rep->n; i++) {
 			const struct rollback_item *it = &rep->items[i];
@@ -49,10 +52,13 @@ static void print_report(struct cli *cli, const struct rollback_report *rep, con
 							       result_word(it->result), "message",
 							       it->message));
 		}
-		cli_print_json(json_pack("{s:s,s:b,s:o,s:i,s:i,s:i,s:i}", "journal", path, "dry_run",
-					 cli->dry_run, "steps", items, "undone", (int)rep->undone,
-					 "left_alone", (int)rep->conflicts, "failed", (int)rep->failed,
-					 "not_attempted", (int)rep->skipped));
+		doc = json_pack("{s:s,s:b,s:o,s:i,s:i,s:i,s:i}", "journal", path, "dry_run",
+				cli->dry_run, "steps", items, "undone", (int)rep->undone,
+				"left_alone", (int)rep->conflicts, "failed", (int)rep->failed,
+				"not_attempted", (int)rep->skipped);
+		if (doc && err)
+			json_object_set_new(doc, "error", cli_error_json(err));
+		cli_print_json(doc);
 		return;
 	}
 	for (i = 0; i < rep->n; i++) {
@@ -109,11 +115,11 @@ static int roll_back(struct cli *cli, struct journal *j, struct step_ctx *ctx,
 			return cli_fail(cli, &err);
 	}
 	r = rollback_run_ahead(j, &cli->reg, ctx, ahead, &rep, &err);
-	print_report(cli, &rep, path);
+	print_report(cli, &rep, path, r < 0 ? &err : NULL);
 	if (CUT_FREE_AT_EXIT)
 		rollback_report_free(&rep);
 	if (r < 0)
-		return cli_fail(cli, &err);
+		return cli_fail_stderr(cli, &err);
 	return CUT_EXIT_OK;
 }
 

@@ -108,16 +108,19 @@ void cli_print_failed_steps(const struct step *steps, size_t n)
 			failed - shown);
 }
 
-int cli_fail(struct cli *cli, const struct cut_err *err)
+int cli_fail_stderr(struct cli *cli, const struct cut_err *err)
 {
-	int code = cut_exit_code(err->code ? err->code : CUT_EINTERNAL);
-
-	if (cli->json)
-		cli_print_json(json_pack("{s:o}", "error", cli_error_json(err)));
 	fprintf(stderr, "%s: error: %s\n", cli->prog, err->msg[0] ? err->msg : cut_strerror(err->code));
 	if (err->hint[0])
 		fprintf(stderr, "  what to do: %s\n", err->hint);
-	return code;
+	return cut_exit_code(err->code ? err->code : CUT_EINTERNAL);
+}
+
+int cli_fail(struct cli *cli, const struct cut_err *err)
+{
+	if (cli->json)
+		cli_print_json(json_pack("{s:o}", "error", cli_error_json(err)));
+	return cli_fail_stderr(cli, err);
 }
 
 int cli_usage_error(struct cli *cli, const char *usage, const char *fmt, ...)

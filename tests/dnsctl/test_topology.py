@@ -162,10 +162,12 @@ def main():
         def rollback_leaves_changed_record():
             nsupdate(BIND, ["update delete www.example.org. A",
                             "update add www.example.org. 60 A 203.0.113.7"], lab.keyfile)
-            r = cutover("rollback", "--journal", lab.journal, expect=3)
+            r = cutover("rollback", "--journal", lab.journal, "--json", expect=3)
             outputs.extend([r.stdout, r.stderr])
             check("www.example.org. A: expected 198.51.100.40" in r.stdout + r.stderr,
                   r.stdout + r.stderr)
+            doc = json.loads(r.stdout)  # one document: the report, with the error in it
+            check(doc["left_alone"] >= 1 and doc["error"]["exit"] == 3, r.stdout)
             want = list(SOURCE)
             want[6] = ["203.0.113.7"]
             all_servers_at(lab, tuple(want))
