@@ -70,6 +70,10 @@ struct np_route {
 struct np_addr {
 	uint8_t family, prefixlen, scope, proto;
 	bool has_peer, has_bcast, has_label, has_proto;
+	bool secondary;    /* IPv4: the kernel holds it as a secondary (IFA_F_SECONDARY)
+	                    * of the primary address of its subnet on its device; never
+	                    * sent or compared, journaled so a rollback re-adds primaries
+	                    * first */
 	uint32_t flags, ifindex, care;
 	uint8_t local[16], peer[16], bcast[16];
 	char label[NP_IFNAMSIZ];
@@ -77,6 +81,9 @@ struct np_addr {
 
 struct np_link {
 	uint32_t ifindex;
+	bool promote_secondaries; /* net.ipv4.conf.DEV.promote_secondaries (IFLA_INET_CONF):
+	                           * removing a primary IPv4 address promotes one of its
+	                           * secondaries instead of deleting them all */
 	char name[NP_IFNAMSIZ];
 };
 
@@ -107,7 +114,8 @@ uint32_t np_route_nh_id(const struct np_route *r);
 uint32_t np_route_one_dev(const struct np_route *r);
 /* RTM_NEWADDR → *a. 0 or -EBADMSG. */
 int np_wire_addr(const struct nlmsghdr *h, struct np_addr *a) CUT_MUST_CHECK;
-/* RTM_NEWLINK → *l. 0 or -EBADMSG. */
+/* RTM_NEWLINK → *l (its IPv4 promote_secondaries from IFLA_AF_SPEC, false when
+ * the device has no IPv4 settings). 0 or -EBADMSG. */
 int np_wire_link(const struct nlmsghdr *h, struct np_link *l) CUT_MUST_CHECK;
 /* NLMSG_ERROR → *error (0 for an ACK, else -errno) and the extended-ACK
  * text (empty when none) into msg. 0 or -EBADMSG. */
@@ -217,6 +225,7 @@ size_t np_state_routes_near(const struct np_state *st, const struct np_route *ke
 /* Sorts routes by key (np_route_key_cmp), cheaply when most are in order. */
 void np_routes_sort(struct np_route *r, size_t n);
 const struct np_addr *np_state_addr_at(const struct np_state *st, const struct np_addr *key);
+const struct np_link *np_state_link(const struct np_state *st, uint32_t ifindex); /* or NULL */
 const char *np_state_ifname(void *st, uint32_t ifindex);  /* np_ifname_fn */
 uint32_t np_state_ifindex(void *st, const char *name);    /* np_ifindex_fn */
 

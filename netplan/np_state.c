@@ -473,15 +473,19 @@ const struct np_addr *np_state_addr_at(const struct np_state *st, const struct n
 	return bsearch(key, st->addrs, st->naddrs, sizeof(*st->addrs), cmp_addr);
 }
 
-const char *np_state_ifname(void *cookie, uint32_t ifindex)
+const struct np_link *np_state_link(const struct np_state *st, uint32_t ifindex)
 {
-	const struct np_state *st = cookie;
 	struct np_link key = { .ifindex = ifindex };
-	const struct np_link *l;
 
 	if (!st || !st->nlinks)
 		return NULL;
-	l = bsearch(&key, st->links, st->nlinks, sizeof(*st->links), cmp_link);
+	return bsearch(&key, st->links, st->nlinks, sizeof(*st->links), cmp_link);
+}
+
+const char *np_state_ifname(void *cookie, uint32_t ifindex)
+{
+	const struct np_link *l = np_state_link(cookie, ifindex);
+
 	return l ? l->name : NULL;
 }
 

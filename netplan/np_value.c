@@ -536,6 +536,8 @@ json_t *np_addr_json(const struct np_addr *a, np_ifname_fn name, void *cookie)
 		json_object_set_new(o, "label", json_string(a->label));
 	if (a->has_proto)
 		json_object_set_new(o, "proto", json_integer(a->proto));
+	if (a->secondary)
+		json_object_set_new(o, "secondary", json_true());
 	if (a->care == NP_C_ALL)
 		json_object_set_new(o, "exact", json_true());
 	return o;
@@ -907,6 +909,7 @@ int np_addr_from_json(const json_t *v, np_ifindex_fn index, void *cookie, struct
 		a->proto = (uint8_t)jint(&g, "proto", 0, 255, 0);
 		a->has_proto = true;
 	}
+	a->secondary = a->family == AF_INET && json_is_true(json_object_get(v, "secondary"));
 	a->care = json_is_true(json_object_get(v, "exact")) ? NP_C_ALL : NP_C_FLAGS;
 	return g.bad ? CUT_EINPUT : 0;
 }

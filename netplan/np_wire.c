@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <linux/if_addr.h>
 #include <linux/if_link.h>
+#include <linux/ip.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
 #include <stdlib.h>
@@ -327,6 +328,7 @@ int np_wire_addr(const struct nlmsghdr *h, struct np_addr *ad)
 	ad->care = NP_C_ALL;
 	if (a.at[IFA_FLAGS] && get_u32(a.at[IFA_FLAGS], &ad->flags) < 0)
 		return -EBADMSG;
+	ad->secondary = ad->family == AF_INET && (ad->flags & IFA_F_SECONDARY);
 	ad->flags &= NP_IFA_FLAGS_KEPT;
 	local = a.at[IFA_LOCAL] ? a.at[IFA_LOCAL] : a.at[IFA_ADDRESS];
 	address = a.at[IFA_ADDRESS];
@@ -359,6 +361,47 @@ int np_wire_addr(const struct nlmsghdr *h, struct np_addr *ad)
 	return 0;
 }
 
+/* The nested attribute of a type (NLA_TYPE_MASK) in the payload of nest
+ * into *ret (NULL: none); every length checked. 0 or -EBADMSG. */
+static int nested(const struct rtattr *nest, unsigned short type, const struct rtattr **ret)
+{
+	const unsigned char *p = RTA_DATA(nest);
+	size_t len = alen(nest), off = 0;
+
+	*ret = NULL;
+	while (off < len && len - off >= sizeof(struct rtattr)) {
+		struct rtattr rta;
+		memcpy(&rta, p + off, sizeof(rta));
+		if (rta.rta_len < sizeof(rta) || rta.rta_len > len - off)
+			return -EBADMSG;
+		if ((rta.rta_type & NLA_TYPE_MASK) == type && !*ret)
+			*ret = (const struct rtattr *)(p + off);
+		off += RTA_ALIGN(rta.rta_len);
+	}
+	return 0;
+}
+
+/* net.ipv4.conf.DEV.promote_secondaries from IFLA_AF_SPEC → AF_INET →
+ * IFLA_INET_CONF, a u32 per IPV4_DEVCONF_* (index - 1). */
+static int link_promote(const struct rtattr *af_spec, bool *promote)
+{
+	const size_t at = 4 * (IPV4_DEVCONF_PROMOTE_SECONDARIES - 1);
+	const struct rtattr *inet, *conf;
+	uint32_t v;
+	int r = nested(af_spec, AF_INET, &inet);
+
+	if (r < 0 || !inet)
+		return r;
+	r = nested(inet, IFLA_INET_CONF, &conf);
+	if (r < 0 || !conf)
+		return r;
+	if (alen(conf) < at + 4)
+		return -EBADMSG;
+	memcpy(&v, (const unsigned char *)RTA_DATA(conf) + at, 4);
+	*promote = v != 0;
+	return 0;
+}
+
 int np_wire_link(const struct nlmsghdr *h, struct np_link *l)
 {
 	struct ifinfomsg ifi;
@@ -370,9 +413,11 @@ int np_wire_link(const struct nlmsghdr *h, struct np_link *l)
 	if (h->nlmsg_len < NLMSG_LENGTH(sizeof(ifi)))
 		return -EBADMSG;
 	memcpy(&ifi, NLMSG_DATA(h), sizeof(ifi));
-	r = parse_attrs(h, sizeof(ifi), &a, IFLA_IFNAME);
+	r = parse_attrs(h, sizeof(ifi), &a, IFLA_AF_SPEC);
 	if (r < 0)
 		return r;
+	if (a.at[IFLA_AF_SPEC] && link_promote(a.at[IFLA_AF_SPEC], &l->promote_secondaries) < 0)
+		return -EBADMSG;
 	if (!a.at[IFLA_IFNAME] || ifi.ifi_index <= 0)
 		return -EBADMSG;
 	n = alen(a.at[IFLA_IFNAME]);

@@ -8,6 +8,9 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <linux/if_addr.h>
+#include <linux/if_link.h>
+#include <linux/ip.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
 #include <sys/socket.h>
@@ -439,6 +442,146 @@ static void test_one_dev(void **state)
 	assert_int_equal(np_route_one_dev(&r), 0);
 }
 
+/* ---- a device's promote_secondaries, an address's secondary flag ---- */
+
+/* RTM_NEWLINK of v2a (ifindex 7): with nconf > 0, IFLA_AF_SPEC → family
+ * (| flag) → IFLA_INET_CONF of nconf u32s, promote_secondaries (when among
+ * them) promote. Returns the family's nest, or NULL. */
+static struct rtattr *m_link(struct msg *m, uint8_t family, unsigned short flag, size_t nconf,
+			     uint32_t promote)
+{
+	struct nlmsghdr h = { .nlmsg_type = RTM_NEWLINK };
+	struct ifinfomsg ifi = { .ifi_family = AF_UNSPEC, .ifi_index = 7 };
+	uint32_t conf[64] = { 1 }; /* forwarding on: not what is read */
+	struct rtattr *spec, *af;
+
+	memset(m, 0, sizeof(*m));
+	m_put(m, &h, sizeof(h));
+	m_put(m, &ifi, sizeof(ifi));
+	m_attr(m, IFLA_IFNAME, "v2a", 4);
+	if (nconf == 0)
+		return NULL;
+	assert_true(nconf <= ARRAY_SIZE(conf));
+	if (nconf >= IPV4_DEVCONF_PROMOTE_SECONDARIES)
+		conf[IPV4_DEVCONF_PROMOTE_SECONDARIES - 1] = promote;
+	spec = m_attr(m, IFLA_AF_SPEC, NULL, 0);
+	af = m_attr(m, (unsigned short)(family | flag), NULL, 0);
+	m_attr(m, IFLA_INET_CONF, conf, 4 * nconf);
+	af->rta_len = (unsigned short)(m->buf + m->len - (unsigned char *)af);
+	spec->rta_len = (unsigned short)(m->buf + m->len - (unsigned char *)spec);
+	return af;
+}
+
+struct lcase {
+	const char *name;
+	uint8_t family;
+	unsigned short flag;
+	size_t nconf;
+	uint32_t promote;
+	int ok;          /* np_wire_link's answer */
+	bool promotes;
+};
+
+static const struct lcase lcases[] = {
+	{ "promote_secondaries 1", AF_INET, 0, IPV4_DEVCONF_MAX, 1, 0, true },
+	{ "promote_secondaries 0", AF_INET, 0, IPV4_DEVCONF_MAX, 0, 0, false },
+	{ "any value but 0 promotes", AF_INET, 0, IPV4_DEVCONF_MAX, 2, 0, true },
+	{ "the family's nest marked nested", AF_INET, NLA_F_NESTED, IPV4_DEVCONF_MAX, 1, 0, true },
+	{ "the array just long enough", AF_INET, 0, IPV4_DEVCONF_PROMOTE_SECONDARIES, 1, 0, true },
+	{ "no IFLA_AF_SPEC (no IPv4 settings)", AF_INET, 0, 0, 1, 0, false },
+	{ "IPv6 settings only", AF_INET6, 0, IPV4_DEVCONF_MAX, 1, 0, false },
+	{ "the array ends before promote_secondaries", AF_INET, 0,
+	  IPV4_DEVCONF_PROMOTE_SECONDARIES - 1, 1, -EBADMSG, false },
+};
+
+static void test_link_promote(void **state)
+{
+	struct np_link l;
+	struct rtattr *af;
+	struct msg m;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < ARRAY_SIZE(lcases); i++) {
+		const struct lcase *c = &lcases[i];
+		print_message("case: %s\n", c->name);
+		m_link(&m, c->family, c->flag, c->nconf, c->promote);
+		assert_int_equal(np_wire_link((struct nlmsghdr *)m.buf, &l), c->ok);
+		if (c->ok < 0)
+			continue;
+		assert_int_equal(l.ifindex, 7);
+		assert_string_equal(l.name, "v2a");
+		assert_int_equal(l.promote_secondaries, c->promotes);
+	}
+	print_message("case: a nested attribute longer than its nest\n");
+	af = m_link(&m, AF_INET, 0, IPV4_DEVCONF_MAX, 1);
+	af->rta_len = (unsigned short)(af->rta_len + 8);
+	assert_int_equal(np_wire_link((struct nlmsghdr *)m.buf, &l), -EBADMSG);
+	print_message("case: an attribute inside the family's nest shorter than its header\n");
+	af = m_link(&m, AF_INET, 0, IPV4_DEVCONF_MAX, 1);
+	((struct rtattr *)RTA_DATA(af))->rta_len = 2;
+	assert_int_equal(np_wire_link((struct nlmsghdr *)m.buf, &l), -EBADMSG);
+}
+
+/* RTM_NEWADDR of ip/len on ifindex 7 with flags (IFA_FLAGS, the low 8 bits in
+ * ifa_flags too, as the kernel sends them). */
+static void m_addr(struct msg *m, uint8_t family, const char *ip, uint8_t len, uint32_t flags)
+{
+	struct nlmsghdr h = { .nlmsg_type = RTM_NEWADDR };
+	struct ifaddrmsg ifa = { .ifa_family = family, .ifa_prefixlen = len,
+				 .ifa_flags = (uint8_t)(flags & 0xff), .ifa_index = 7 };
+	uint8_t a[16], f;
+
+	memset(m, 0, sizeof(*m));
+	m_put(m, &h, sizeof(h));
+	m_put(m, &ifa, sizeof(ifa));
+	assert_int_equal(np_ip_parse(ip, &f, a), 0);
+	m_attr(m, IFA_LOCAL, a, family == AF_INET ? 4 : 16);
+	m_attr(m, IFA_ADDRESS, a, family == AF_INET ? 4 : 16);
+	m_attr(m, IFA_FLAGS, &flags, 4);
+}
+
+/* An IPv4 secondary is read as one (IFA_F_SECONDARY), never sent, and its
+ * journal payload says so; IPv6 uses the same bit for temporary addresses. */
+static void test_addr_secondary(void **state)
+{
+	unsigned char req[256] __attribute__((aligned(4)));
+	struct np_addr a, back;
+	char msg[128];
+	struct msg m;
+	json_t *j;
+	size_t len;
+
+	(void)state;
+	print_message("case: an IPv4 secondary\n");
+	m_addr(&m, AF_INET, "10.9.0.2", 24, IFA_F_SECONDARY | IFA_F_NOPREFIXROUTE);
+	assert_int_equal(np_wire_addr((struct nlmsghdr *)m.buf, &a), 0);
+	assert_true(a.secondary);
+	assert_int_equal(a.flags, IFA_F_NOPREFIXROUTE);
+	print_message("case: its payload keeps it\n");
+	j = np_addr_json(&a, NULL, NULL);
+	assert_true(json_is_true(json_object_get(j, "secondary")));
+	assert_int_equal(np_addr_from_json(j, NULL, NULL, &back, msg, sizeof(msg)), 0);
+	assert_true(back.secondary);
+	json_decref(j);
+	print_message("case: a request does not carry it\n");
+	len = np_wire_addr_req(req, sizeof(req), NP_REQ_ADD, 3, &back);
+	assert_true(len > 0);
+	assert_int_equal(((struct ifaddrmsg *)NLMSG_DATA((struct nlmsghdr *)req))->ifa_flags &
+			 IFA_F_SECONDARY, 0);
+	print_message("case: an IPv4 primary\n");
+	m_addr(&m, AF_INET, "10.9.0.1", 24, 0);
+	assert_int_equal(np_wire_addr((struct nlmsghdr *)m.buf, &a), 0);
+	assert_false(a.secondary);
+	j = np_addr_json(&a, NULL, NULL);
+	assert_null(json_object_get(j, "secondary"));
+	json_decref(j);
+	print_message("case: an IPv6 temporary address is no secondary\n");
+	m_addr(&m, AF_INET6, "2001:db8::5", 64, IFA_F_TEMPORARY);
+	assert_int_equal(np_wire_addr((struct nlmsghdr *)m.buf, &a), 0);
+	assert_false(a.secondary);
+}
+
 struct acase {
 	const char *name;
 	int error;
@@ -567,6 +710,8 @@ int main(void)
 		cmocka_unit_test(test_ecmp_flags),
 		cmocka_unit_test(test_nexthop_id),
 		cmocka_unit_test(test_one_dev),
+		cmocka_unit_test(test_link_promote),
+		cmocka_unit_test(test_addr_secondary),
 		cmocka_unit_test(test_acks),
 		cmocka_unit_test(test_damaged),
 	};
