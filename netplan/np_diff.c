@@ -366,6 +366,7 @@ static void addr_add_op(struct diff_ctx *x, const struct addr_todo *t)
 
 	add.ifindex = t->to;
 	add.has_label = false; /* an IPv4 label starts with its device's name */
+	add.secondary = false; /* the kernel decides, on its new device */
 	add.care = NP_C_FLAGS | NP_C_SCOPE | NP_C_PEER | NP_C_BCAST;
 	addr_op(x, t->item, NULL, &add);
 }
@@ -418,6 +419,15 @@ static void addr_change(struct diff_ctx *x, const struct np_addr_change *c, stru
 	t->add = c->to_dev && !on_to;
 }
 
+/* Is t's removal sent before the others? An IPv4 secondary is: after its
+ * primary, it would be gone already (the kernel deletes or promotes the
+ * secondaries with their primary) and its own removal would fail; and a
+ * rollback, newest first, then re-adds the primary first. */
+static bool removal_first(const struct addr_todo *t)
+{
+	return t->prior->family == AF_INET && t->prior->secondary;
+}
+
 /* ---- routes the kernel deletes itself when an address goes ---- */
 
 /* When an address leaves the host, the kernel deletes the IPv4 routes of
@@ -426,14 +436,23 @@ static void addr_change(struct diff_ctx *x, const struct np_addr_change *c, stru
  * through it go, of every table. Neither is journaled, so a rollback would
  * put the address back without them: such a removal is refused unless the
  * plan's own changes journal those routes (x->covered). The kernel's own
- * routes of an address (proto kernel) come back with it. */
+ * routes of an address (proto kernel) come back with it.
+ * Likewise for addresses: removing a primary IPv4 address (one the kernel
+ * does not mark secondary) deletes the secondaries of its subnet on its
+ * device, unless the device's promote_secondaries is set (then one of them
+ * becomes the primary). Only those the plan removes itself are journaled
+ * (and sent first: removal_first), so a removal that would take others is
+ * refused too. */
 struct addr_gone {
 	const struct addr_todo *t;
 	bool gone;         /* the address is on no device after the plan */
 	bool last_v4;      /* its device keeps no IPv4 address (set on the last removal
-	                    * from that device, in the plan's order) */
+	                    * from that device, in the order removals are sent) */
 	size_t n;          /* routes it takes, the first NP_GONE_NAMED of them named */
 	char *names;
+	size_t nsec;       /* secondary addresses it takes, the first NP_GONE_NAMED named */
+	char *secs;
+	size_t nsec_added; /* of them, adds of the plan */
 };
 
 #define NP_GONE_NAMED 10
@@ -449,7 +468,7 @@ struct gone_ctx {
 	struct diff_ctx *x;
 	const struct addr_todo *t;
 	size_t nt;
-	struct addr_gone *g;          /* the pending removals, in the plan's order */
+	struct addr_gone *g;          /* the pending removals, in the order they are sent */
 	size_t ng;
 	struct addr_gone **by_local;  /* those whose address leaves the host, by address */
 	size_t nlocal;
@@ -506,7 +525,7 @@ static int cmp_dev(const void *a, const void *b)
 
 	if (x->ifindex != y->ifindex)
 		return x->ifindex < y->ifindex ? -1 : 1;
-	return x->last < y->last ? -1 : x->last > y->last; /* g is in the plan's order */
+	return x->last < y->last ? -1 : x->last > y->last; /* g is in the order sent */
 }
 
 static int cmp_dev_key(const void *key, const void *elem)
@@ -607,9 +626,9 @@ static void name_route(const struct diff_ctx *x, struct addr_gone *g, const stru
 	g->names = next;
 }
 
-static void gone_conflict(struct diff_ctx *x, const struct addr_gone *g)
+/* "removing it makes the kernel delete 2 routes …; delete them in the plan too …" */
+static char *routes_why(const struct addr_gone *g)
 {
-	struct netplan_item *it = &x->d->items[g->t->item];
 	const char *them = g->n == 1 ? "it" : "them";
 	char more[64] = "", why[128];
 
@@ -618,48 +637,176 @@ static void gone_conflict(struct diff_ctx *x, const struct addr_gone *g)
 		 g->last_v4 ? "its device keeps no IPv4 address" : "");
 	if (g->n > NP_GONE_NAMED)
 		snprintf(more, sizeof(more), "; … and %zu more", g->n - NP_GONE_NAMED);
+	return xasprintf("removing it makes the kernel %s %zu route%s that the journal would not "
+			 "hold, so a rollback could not put %s back (%s): %s%s; delete %s in the "
+			 "plan too (a change with `from` and no `to`), or keep the address",
+			 g->t->prior->family == AF_INET6 ? "take the preferred source from"
+							  : "delete",
+			 g->n, g->n == 1 ? "" : "s", them, why, g->names, more, them);
+}
+
+/* "removing it makes the kernel delete 2 secondary addresses …; remove them in
+ * the plan too …": those it holds could not be put back, those the plan adds
+ * would not stay. */
+static char *secondaries_why(const struct diff_ctx *x, const struct addr_gone *g)
+{
+	const char *dev = np_state_ifname(x->st, g->t->prior->ifindex);
+	size_t held = g->nsec - g->nsec_added;
+	const char *them = held == 1 ? "it" : "them";
+	char more[64] = "", what[512] = "";
+
+	dev = dev ? dev : "DEV";
+	if (g->nsec > NP_GONE_NAMED)
+		snprintf(more, sizeof(more), ", … and %zu more", g->nsec - NP_GONE_NAMED);
+	if (held)
+		snprintf(what, sizeof(what), "; the journal would not hold %s, so a rollback could "
+			 "not put %s back: remove %s in the plan too (a change with `from` and no "
+			 "`to`), or set net.ipv4.conf.%s.promote_secondaries=1 first", them, them,
+			 them, dev);
+	if (g->nsec_added)
+		snprintf(what + strlen(what), sizeof(what) - strlen(what), "; %s the plan adds "
+			 "there would not stay: set net.ipv4.conf.%s.promote_secondaries=1 first, "
+			 "or keep the address", g->nsec_added == 1 ? "the address" : "the addresses",
+			 dev);
+	return xasprintf("removing it makes the kernel delete %zu secondary address%s of its "
+			 "subnet on %s with it (it is the primary of that subnet, and "
+			 "promote_secondaries is 0 on %s): %s%s%s", g->nsec,
+			 g->nsec == 1 ? "" : "es", dev, dev, g->secs, more, what);
+}
+
+static void gone_conflict(struct diff_ctx *x, const struct addr_gone *g)
+{
+	struct netplan_item *it = &x->d->items[g->t->item];
+	char *routes = g->n ? routes_why(g) : NULL;
+	char *secs = g->nsec ? secondaries_why(x, g) : NULL;
+
 	free(it->message);
-	it->message = xasprintf("removing it makes the kernel %s %zu route%s that the journal "
-				"would not hold, so a rollback could not put %s back (%s): %s%s; "
-				"delete %s in the plan too (a change with `from` and no `to`), or "
-				"keep the address", g->t->prior->family == AF_INET6 ?
-				"take the preferred source from" : "delete", g->n,
-				g->n == 1 ? "" : "s", them, why, g->names, more, them);
+	it->message = xasprintf("%s%s%s", routes ? routes : "", routes && secs ? "; and " : "",
+				secs ? secs : "");
+	free(routes);
+	free(secs);
 	x->d->pending--;
 	set_state(x, it, NETPLAN_CONFLICT);
+}
+
+/* An IPv4 secondary a primary's removal would take: one the kernel holds and
+ * the plan does not remove, or one the plan adds (before the removals, so as
+ * a secondary of the primary still there). */
+struct sec_cand {
+	uint32_t ifindex, net;
+	uint8_t prefixlen;
+	bool added;
+	const struct np_addr *a;
+};
+
+/* a on ifindex, by subnet as the kernel matches a secondary to its primary:
+ * the same prefix length, the same network of the peer (or local) address. */
+static struct sec_cand sec_cand(const struct np_addr *a, uint32_t ifindex, bool added)
+{
+	const uint8_t *p = a->has_peer ? a->peer : a->local;
+	uint32_t v = (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+
+	return (struct sec_cand){ .ifindex = ifindex, .prefixlen = a->prefixlen, .added = added,
+				  .net = a->prefixlen ? v & ~0u << (32 - a->prefixlen) : 0,
+				  .a = a };
+}
+
+static int cmp_cand(const void *a, const void *b)
+{
+	const struct sec_cand *x = a, *y = b;
+
+	if (x->ifindex != y->ifindex)
+		return x->ifindex < y->ifindex ? -1 : 1;
+	if (x->prefixlen != y->prefixlen)
+		return x->prefixlen < y->prefixlen ? -1 : 1;
+	return x->net < y->net ? -1 : x->net > y->net;
+}
+
+static void name_secondary(struct addr_gone *g, const struct sec_cand *s)
+{
+	char pfx[NP_ADDRSTR];
+	char *next;
+
+	g->nsec_added += s->added;
+	if (g->nsec++ >= NP_GONE_NAMED)
+		return;
+	np_prefix_str(AF_INET, s->a->local, s->a->prefixlen, pfx, sizeof(pfx));
+	next = xasprintf("%s%s%s%s", g->secs ? g->secs : "", g->secs ? ", " : "", pfx,
+			 s->added ? " (which the plan adds)" : "");
+	free(g->secs);
+	g->secs = next;
+}
+
+/* The secondaries each pending removal of a primary IPv4 address takes with
+ * it, on a device without promote_secondaries (see struct addr_gone). */
+static void find_secondaries(struct gone_ctx *c, const bool *removing)
+{
+	const struct np_state *st = c->x->st;
+	struct sec_cand *v = xcalloc(st->naddrs + c->nt + 1, sizeof(*v)), key;
+	size_t n = 0, i, lo, hi;
+
+	for (i = 0; i < st->naddrs; i++)
+		if (st->addrs[i].family == AF_INET && st->addrs[i].secondary && !removing[i])
+			v[n++] = sec_cand(&st->addrs[i], st->addrs[i].ifindex, false);
+	for (i = 0; i < c->nt; i++)
+		if (c->t[i].c->addr.family == AF_INET && pending_add(c->x, &c->t[i]))
+			v[n++] = sec_cand(c->t[i].prior ? c->t[i].prior : &c->t[i].c->addr,
+					  c->t[i].to, true);
+	qsort(v, n, sizeof(*v), cmp_cand);
+	for (i = 0; i < c->ng && n; i++) {
+		const struct np_addr *p = c->g[i].t->prior;
+		const struct np_link *l = np_state_link(st, p->ifindex);
+		if (p->family != AF_INET || p->secondary || (l && l->promote_secondaries))
+			continue;
+		key = sec_cand(p, p->ifindex, false);
+		for (lo = 0, hi = n; lo < hi;) { /* the first not below key */
+			size_t mid = lo + (hi - lo) / 2;
+			if (cmp_cand(&v[mid], &key) < 0)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		for (; lo < n && cmp_cand(&v[lo], &key) == 0; lo++)
+			name_secondary(&c->g[i], &v[lo]);
+	}
+	free(v);
 }
 
 static void gone_free(struct gone_ctx *c)
 {
 	size_t i;
 
-	for (i = 0; i < c->ng; i++)
+	for (i = 0; i < c->ng; i++) {
 		free(c->g[i].names);
+		free(c->g[i].secs);
+	}
 	free(c->g);
 	free(c->by_local);
 	free(c->adds);
 	free(c->devs);
 }
 
-/* Refuses the pending removals that would take routes the plan does not
- * journal with them (see struct addr_gone). */
+/* Refuses the pending removals that would take routes or secondary
+ * addresses the plan does not journal with them (see struct addr_gone). */
 static void check_gone(struct diff_ctx *x, const struct addr_todo *t, size_t nt)
 {
 	struct gone_ctx c = { .x = x, .t = t, .nt = nt };
 	bool *removing = xcalloc(x->st->naddrs + 1, sizeof(*removing));
 	size_t i;
+	int pass;
 
 	c.g = xcalloc(nt + 1, sizeof(*c.g));
 	c.by_local = xcalloc(nt + 1, sizeof(*c.by_local));
 	c.adds = xcalloc(nt + 1, sizeof(*c.adds));
-	for (i = 0; i < nt; i++) {
-		if (pending_removal(x, &t[i])) {
-			c.g[c.ng++].t = &t[i];
-			removing[t[i].prior - x->st->addrs] = true;
-		}
+	for (pass = 0; pass < 2; pass++) /* in the order host_diff sends them */
+		for (i = 0; i < nt; i++)
+			if (pending_removal(x, &t[i]) && removal_first(&t[i]) == (pass == 0)) {
+				c.g[c.ng++].t = &t[i];
+				removing[t[i].prior - x->st->addrs] = true;
+			}
+	for (i = 0; i < nt; i++)
 		if (pending_add(x, &t[i]))
 			c.adds[c.nadds++] = &t[i].c->addr;
-	}
 	qsort(c.adds, c.nadds, sizeof(*c.adds), cmp_addr_ptr);
 	for (i = 0; i < c.ng; i++)
 		if ((c.g[i].gone = !addr_stays(&c, removing, &c.g[i])))
@@ -672,8 +819,9 @@ static void check_gone(struct diff_ctx *x, const struct addr_todo *t, size_t nt)
 		if (!x->covered[i] && r->protocol != RTPROT_KERNEL && (by = taken_by(&c, r)))
 			name_route(x, by, r);
 	}
+	find_secondaries(&c, removing);
 	for (i = 0; i < c.ng; i++)
-		if (c.g[i].n)
+		if (c.g[i].n || c.g[i].nsec)
 			gone_conflict(x, &c.g[i]);
 	gone_free(&c);
 	free(removing);
@@ -683,12 +831,14 @@ static void check_gone(struct diff_ctx *x, const struct addr_todo *t, size_t nt)
 
 /* Steps of one host: addresses added, routes, then addresses removed, so a
  * route's source address exists while routes change and a move never leaves
- * the address on no device. */
+ * the address on no device; IPv4 secondaries are removed first (see
+ * removal_first). */
 static void host_diff(struct diff_ctx *x)
 {
 	struct addr_todo *t = xcalloc(x->h->naddrs + 1, sizeof(*t));
 	bool removes = false;
 	size_t i;
+	int pass;
 
 	for (i = 0; i < x->h->naddrs; i++) {
 		addr_change(x, &x->h->addrs[i], &t[i]);
@@ -702,9 +852,10 @@ static void host_diff(struct diff_ctx *x)
 		route_change(x, &x->h->routes[i]);
 	if (removes)
 		check_gone(x, t, x->h->naddrs);
-	for (i = 0; i < x->h->naddrs; i++)
-		if (pending_removal(x, &t[i]))
-			addr_del_op(x, &t[i]);
+	for (pass = 0; pass < 2; pass++)
+		for (i = 0; i < x->h->naddrs; i++)
+			if (pending_removal(x, &t[i]) && removal_first(&t[i]) == (pass == 0))
+				addr_del_op(x, &t[i]);
 	free(x->covered);
 	x->covered = NULL;
 	free(t);

@@ -861,6 +861,34 @@ static int read_and_decode(struct np_conn *c, int what, struct np_state *st,
 	return job.r;
 }
 
+/* The addresses an undo adds back (removed by the steps undone) go in the
+ * order they were removed, primaries first. Undoing newest first would put
+ * them back last removed first: an IPv4 secondary back before its primary
+ * becomes the primary itself (and the host's source address changes). They
+ * take the places of the undo's re-adds among its ops (its other changes stay
+ * where they are: re-adds before the routes, added addresses deleted last). */
+static void readds_in_order(struct np_op *ops, size_t n)
+{
+	size_t *at = xcalloc(n + 1, sizeof(*at)), k = 0, w = 0, i;
+	struct np_op *v;
+	int pass;
+
+	for (i = 0; i < n; i++)
+		if (ops[i].is_addr && ops[i].has_after && !ops[i].has_before)
+			at[k++] = i;
+	if (k > 1) {
+		v = xmalloc(k * sizeof(*v));
+		for (pass = 0; pass < 2; pass++)
+			for (i = k; i-- > 0;) /* undo order reversed: the order removed */
+				if (ops[at[i]].aa.secondary == (pass == 1))
+					v[w++] = ops[at[i]];
+		for (i = 0; i < k; i++)
+			ops[at[i]] = v[i];
+		free(v);
+	}
+	free(at);
+}
+
 int netplan_apply(const struct step_ctx *ctx, struct step *const *steps, size_t n, bool inverse,
 		  struct cut_err *err)
 {
@@ -878,6 +906,8 @@ int netplan_apply(const struct step_ctx *ctx, struct step *const *steps, size_t 
 				    err);
 	if (r < 0)
 		goto out;
+	if (inverse)
+		readds_in_order(d.ops, d.n);
 	np_ops_classify(ctx, d.ops, d.n, &st);
 	r = np_ops_send(ctx, c, d.ops, d.n, &st, err);
 	if (inverse && !ctx->dry_run) {

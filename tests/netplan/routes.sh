@@ -327,6 +327,117 @@ EOF
 	check "flush: rollback restores the addresses and every route" same_as_before flush
 }
 
+# secondaries_host NS PROMOTE: a gateway namespace whose v2a holds the primary
+# 10.9.0.1/24 and its secondaries 10.9.0.2/24 and 10.9.0.3/24, with
+# promote_secondaries PROMOTE on v2a (and 0 for `all`, which the kernel ORs in)
+secondaries_host() {
+	local ns=$1 l a
+	make_gateway "$ns" || return 1
+	ip -n "$ns" link add v2a type veth peer name v2b || return 1
+	for l in v2a v2b; do
+		ip -n "$ns" link set "$l" addrgenmode none || return 1
+		ip -n "$ns" link set "$l" up || return 1
+	done
+	ip netns exec "$ns" sysctl -qw net.ipv4.conf.all.promote_secondaries=0 \
+		"net.ipv4.conf.v2a.promote_secondaries=$2" || return 1
+	for a in 1 2 3; do ip -n "$ns" addr add "10.9.0.$a/24" dev v2a || return 1; done
+}
+
+v2a_inet() { ip -n "$1" -4 addr show dev v2a | grep "inet "; } # v2a_inet NS
+
+# v2a's first address (its primary) is 10.9.0.N, the others its secondaries
+primary_is() { # primary_is NS N
+	v2a_inet "$1" | head -n 1 | grep -q "inet 10.9.0.$2/24 scope global v2a$" &&
+		test "$(v2a_inet "$1" | tail -n +2 | grep -vc " secondary ")" = 0
+}
+
+# a plan of NAME that removes 10.9.0.N/24 from v2a of NS (+N: adds it there)
+secondaries_plan() { # secondaries_plan NAME NS [+]N...
+	local name=$1 ns=$2 a sep=""
+	shift 2
+	{
+		printf '{ "change": "CHG-%s", "journal": "%s.journal",\n' "$name" "$name"
+		printf '  "routes": { "hosts": [ { "netns": "%s", "addresses": [' "$ns"
+		for a in "$@"; do
+			printf '%s\n    { "address": "10.9.0.%s/24", "%s": "v2a" }' "$sep" "${a#+}" \
+				"$([ "${a#+}" = "$a" ] && echo from || echo to)"
+			sep=","
+		done
+		printf ' ] } ] } }\n'
+	} >"$tmp/$name.json"
+}
+
+# ---- removing a primary IPv4 address deletes its secondaries with it ----
+# unless promote_secondaries is set on the device: refused, unless the plan
+# removes them too (then they go first, are journaled, and a rollback puts
+# the primary back first, so it is the primary again).
+test_secondaries() {
+	local ns="cut-rt-sec-$tag" old=cut-rt-sec-v1
+	namespaces+=("$ns")
+	secondaries_host "$ns" 0 || { bad "secondaries: set-up"; return; }
+	snapshot "$ns" "$tmp/sec.before"
+	secondaries_plan sec1 "$ns" 1
+	"$CUTOVER" route switch "$tmp/sec1.json" >"$tmp/sec1.out" 2>"$tmp/sec1.err"
+	check "secondaries: removing the primary alone is refused (exit 3)" test $? = 3
+	check "secondaries: names the address, its secondaries, and what to do" \
+		grep -q "addresses\[0\] .*address 10.9.0.1/24: removing it makes the kernel delete 2 secondary addresses .*: 10.9.0.2/24, 10.9.0.3/24; the journal would not hold them.*: remove them in the plan too .*net.ipv4.conf.v2a.promote_secondaries=1" \
+		"$tmp/sec1.err"
+	check "secondaries: nothing changed, no journal" test ! -e "$tmp/sec1.journal"
+	check "secondaries: nothing changed" same_as_before sec
+	# an address the plan adds to the subnet comes as a secondary, and would go too
+	secondaries_plan sec-add "$ns" 1 2 3 +4
+	"$CUTOVER" route switch "$tmp/sec-add.json" >/dev/null 2>"$tmp/sec-add.err"
+	check "secondaries: removing the primary after adding to its subnet is refused (exit 3)" \
+		test $? = 3
+	check "secondaries: and names the address the plan adds" \
+		grep -q "addresses\[0\] .*: 10.9.0.4/24 (which the plan adds); the address the plan adds there would not stay" \
+		"$tmp/sec-add.err"
+	check "secondaries: nothing changed" same_as_before sec
+	# the primary first in the plan: its secondaries must not go with it, unjournaled
+	secondaries_plan sec2 "$ns" 1 2 3
+	"$CUTOVER" route switch "$tmp/sec2.json" >"$tmp/sec2.out" 2>&1
+	check "secondaries: removing the primary and its secondaries switches (exit 0)" test $? = 0
+	check "secondaries: each of the three removals is in effect" \
+		grep -q "^3 changes applied, 0 failed" "$tmp/sec2.out"
+	check "secondaries: v2a holds none of them" test -z "$(v2a_inet "$ns")"
+	"$CUTOVER" rollback --journal "$tmp/sec2.journal" --reason test >"$tmp/sec2.rb" 2>&1
+	check "secondaries: rollback exits 0" test $? = 0
+	check "secondaries: rollback puts 10.9.0.1 back as the primary" primary_is "$ns" 1
+	check "secondaries: rollback restores the addresses exactly" same_as_before sec
+	ip netns exec "$ns" sysctl -qw net.ipv4.conf.v2a.promote_secondaries=1
+	secondaries_plan sec3 "$ns" 1
+	"$CUTOVER" route switch "$tmp/sec3.json" >"$tmp/sec3.out" 2>&1
+	check "secondaries: with promote_secondaries=1 removing the primary alone switches" \
+		test $? = 0
+	check "secondaries: and the kernel promoted a secondary" primary_is "$ns" 2
+	"$CUTOVER" rollback --journal "$tmp/sec3.journal" --reason test >"$tmp/sec3.rb" 2>&1
+	check "secondaries: its rollback exits 0" test $? = 0
+	check "secondaries: and puts 10.9.0.1 back, as a secondary of the promoted one" \
+		grep -q "inet 10.9.0.1/24 scope global secondary v2a$" <(v2a_inet "$ns")
+	# fixtures/addr-v1.journal: what `cutover route switch` of commit 068f46b
+	# wrote for `secondaries_plan sec-v1 cut-rt-sec-v1 1 2 3` on
+	# `secondaries_host cut-rt-sec-v1 1`: removals in the plan's order (the
+	# primary's first; promote_secondaries=1 let the others through), no
+	# "secondary" in the payloads
+	if ip netns list | grep -qw "$old"; then
+		bad "secondaries: namespace $old exists (another run?)"
+		return
+	fi
+	namespaces+=("$old")
+	secondaries_host "$old" 1 || { bad "secondaries: old journal set-up"; return; }
+	snapshot "$old" "$tmp/sec-v1.before"
+	secondaries_plan sec-v1 "$old" 1 2 3
+	"$CUTOVER" route switch "$tmp/sec-v1.json" >/dev/null 2>&1
+	check "secondaries: old journal: the plan switched" test -z "$(v2a_inet "$old")"
+	cp "$here/fixtures/addr-v1.journal" "$tmp/addr-v1.journal"
+	"$CUTOVER" rollback --journal "$tmp/addr-v1.journal" --reason test >"$tmp/sec-v1.rb" 2>&1
+	check "secondaries: old journal: rollback exits 0" test $? = 0
+	check "secondaries: old journal: 10.9.0.1 is the primary again" primary_is "$old" 1
+	snapshot "$old" "$tmp/sec-v1.after"
+	check "secondaries: old journal: and the addresses are exactly as before" \
+		diff -u "$tmp/sec-v1.before" "$tmp/sec-v1.after"
+}
+
 pings() { ip netns exec "$1" ping -c 2 -i 0.2 -W 2 -q 10.1.2.3 >/dev/null 2>&1; }
 
 # ---- an address move with the route to it: a ping across veths keeps working ----
@@ -430,7 +541,7 @@ test_cli() {
 
 cd "$tmp" || exit 1
 # ROUTES_TESTS="nexthops cli" runs only those
-for t in ${ROUTES_TESTS:-cli many_conflicts refused kernel_refuses crash ping old_journal nexthops addr_flush big}; do
+for t in ${ROUTES_TESTS:-cli many_conflicts refused kernel_refuses crash ping old_journal nexthops addr_flush secondaries big}; do
 	"test_$t"
 done
 echo "$pass passed, $fail failed"
