@@ -7,7 +7,9 @@ static const char usage[] =
 	"usage: cutover check [--json] PLAN\n"
 	"\n"
 	"Validates a plan file without acting: prints \"PLAN: OK\", or every error as\n"
-	"FILE:LINE:COL: PATH: what is wrong; what to do. Exit 0 when valid, 2 if not.\n";
+	"FILE:LINE:COL: PATH: what is wrong; what to do. Also reads the DNS primaries'\n"
+	"key files (missing, readable by others, not a key, unknown key name or\n"
+	"algorithm). Exit 0 when valid, 2 if not.\n";
 
 int cmd_check(struct cli *cli, int argc, char **argv)
 {
@@ -33,6 +35,7 @@ int cmd_check(struct cli *cli, int argc, char **argv)
 		diags_free(&d);
 		return cli_fail(cli, &err);
 	}
+	night_plan_check_files(np, &d);
 	status = d.errors ? CUT_EXIT_INPUT : CUT_EXIT_OK;
 	if (cli->json) {
 		cli_print_json(json_pack("{s:s,s:b,s:i,s:o}", "plan", argv[optind], "ok", !d.errors,

@@ -144,6 +144,7 @@ static void parse_key(struct parse *ps, const char *path, json_t *o, struct dns_
 	if (kn && strlen(kn) >= 256)
 		schema_error(ps->sc, sub(kp, sizeof(kp), path, "key_name"), NULL, "too long");
 	s->key_file = kf ? absolute(ps->plan_path, kf) : NULL;
+	s->key_path = kf ? xstrdup(sub(kp, sizeof(kp), path, "key_file")) : NULL;
 	s->key_name = kn ? xstrdup(kn) : NULL;
 }
 
@@ -507,6 +508,7 @@ void dns_plan_free(struct dns_plan *p)
 		free(p->servers[i].name);
 		free(p->servers[i].address);
 		free(p->servers[i].key_file);
+		free(p->servers[i].key_path);
 		free(p->servers[i].key_name);
 	}
 	free(p->servers);

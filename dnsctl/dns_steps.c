@@ -52,6 +52,28 @@ int dns_plan_check_keys(const struct dns_plan *p, bool allow_unsigned, struct cu
 	return 0;
 }
 
+void dns_plan_check_key_files(const struct dns_plan *p, struct schema *sc)
+{
+	size_t i;
+
+	for (i = 0; i < p->nservers; i++) {
+		const struct dns_server *s = &p->servers[i];
+		struct tsig_key *k = NULL;
+		struct cut_err err;
+		int r;
+
+		if (!s->primary || !s->key_file)
+			continue;
+		cut_err_clear(&err);
+		r = tsig_key_load(s->key_file, s->key_name, &k, &err);
+		if (r == 0)
+			r = dns_tsig_key_usable(k, s->key_file, &err);
+		tsig_key_free(k);
+		if (r < 0)
+			schema_error(sc, s->key_path, err.hint[0] ? err.hint : NULL, "%s", err.msg);
+	}
+}
+
 /* ---- payloads ---- */
 
 static json_t *strv_json(char *const *v, size_t n)

@@ -45,6 +45,7 @@ struct dns_server {
 	char *address;       /* numeric IPv4 or IPv6 */
 	unsigned port;
 	char *key_file;      /* absolute path, or NULL when unsigned */
+	char *key_path;      /* where the plan names it ("dns.primaries[0].key_file") */
 	char *key_name;      /* NULL: the only/first key of the file */
 	bool is_unsigned;    /* the plan said "unsigned": true */
 	bool primary;
@@ -92,6 +93,11 @@ struct dns_plan {
 int dns_plan_parse(struct schema *sc, json_t *section, const char *plan_path,
 		   struct dns_plan **ret) CUT_MUST_CHECK;
 void dns_plan_free(struct dns_plan *p);
+
+/* For `cutover check`: reads each signed primary's key file as a command
+ * that sends would (mode, format, key name, algorithm); every problem is an
+ * error at the plan's key_file. The commands check again when they load it. */
+void dns_plan_check_key_files(const struct dns_plan *p, struct schema *sc);
 
 /* "A", "AAAA", "CNAME", … for a type number. */
 const char *dns_type_name(uint16_t type);

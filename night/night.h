@@ -38,6 +38,11 @@ int night_plan_read(const char *path, struct night_plan **ret, struct diags *d,
 int night_plan_check(struct night_plan *np, const char *path, struct diags *d,
 		     struct cut_err *err) CUT_MUST_CHECK;
 
+/* For `cutover check`: what the plan names outside itself and a command
+ * would read only when it acts (the DNS primaries' key files), checked now;
+ * problems go to d as errors at the plan's key. */
+void night_plan_check_files(const struct night_plan *np, struct diags *d);
+
 /* night_plan_load for commands that act: a plan with input errors is
  * refused with CUT_EINPUT (the first error, and how many more); the
  * diagnostics stay in d for the caller to print. */

@@ -87,6 +87,14 @@ int night_plan_load(const char *path, struct night_plan **ret, struct diags *d,
 	return r;
 }
 
+void night_plan_check_files(const struct night_plan *np, struct diags *d)
+{
+	struct schema sc = plan_schema(np->plan, d);
+
+	if (np->dns)
+		dns_plan_check_key_files(np->dns, &sc);
+}
+
 int night_plan_load_valid(const char *path, struct night_plan **ret, struct diags *d,
 			  struct cut_err *err)
 {

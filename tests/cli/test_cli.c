@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -94,6 +95,46 @@ static void test_output_write_failure(void **state)
 	assert_int_equal(run(true, "( %s check --json %s/examples/plan.json >/dev/full )", cutover(),
 			     src()), 1);
 	assert_non_null(strstr(out, "cannot write the output"));
+}
+
+/* check reads the DNS primaries' key files as switch would: a missing one
+ * and one others can read are errors at their key_file (it said OK). */
+static void test_check_key_files(void **state)
+{
+	static const char plan[] =
+		"{ \"change\": \"CHG-K\", \"journal\": \"k.journal\",\n"
+		"  \"dns\": {\n"
+		"    \"primaries\": [\n"
+		"      { \"name\": \"a\", \"address\": \"127.0.0.1\", \"key_file\": \"missing.key\" },\n"
+		"      { \"name\": \"b\", \"address\": \"127.0.0.2\", \"key_file\": \"open.key\" } ],\n"
+		"    \"zones\": [ { \"name\": \"a.test\", \"primary\": \"a\" },\n"
+		"                 { \"name\": \"b.test\", \"primary\": \"b\" } ],\n"
+		"    \"records\": [ { \"name\": \"www.b.test\", \"type\": \"A\",\n"
+		"                   \"from\": [\"192.0.2.1\"], \"to\": [\"192.0.2.2\"] } ] } }\n";
+	char dir[] = "/tmp/cut-cli-XXXXXX", path[96];
+	FILE *f;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/plan.json", dir);
+	f = fopen(path, "w");
+	fputs(plan, f);
+	fclose(f);
+	snprintf(path, sizeof(path), "%s/open.key", dir);
+	f = fopen(path, "w");
+	fputs("key \"k\" { algorithm hmac-sha256; secret \"c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0\"; };\n", f);
+	fclose(f);
+	assert_int_equal(chmod(path, 0644), 0);
+	assert_int_equal(run(true, "%s check %s/plan.json", cutover(), dir), 2);
+	assert_non_null(strstr(out, "plan.json:4:58: dns.primaries[0].key_file: "));
+	assert_non_null(strstr(out, "missing.key"));
+	assert_non_null(strstr(out, "plan.json:5:58: dns.primaries[1].key_file: "));
+	assert_non_null(strstr(out, "chmod 600"));
+	assert_null(strstr(out, "c2VjcmV0")); /* never the secret */
+	assert_int_equal(chmod(path, 0600), 0);
+	assert_int_equal(run(true, "%s check %s/plan.json", cutover(), dir), 2);
+	assert_null(strstr(out, "primaries[1]"));
+	assert_int_equal(run(true, "rm -r %s", dir), 0);
 }
 
 /* An option given without its value does not take the next option as the
@@ -190,6 +231,7 @@ int main(void)
 		cmocka_unit_test(test_check_missing_file),
 		cmocka_unit_test(test_output_write_failure),
 		cmocka_unit_test(test_option_missing_value),
+		cmocka_unit_test(test_check_key_files),
 		cmocka_unit_test(test_help_everywhere),
 		cmocka_unit_test(test_journal_verify_and_damage),
 		cmocka_unit_test(test_rollback_usage),
