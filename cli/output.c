@@ -1,9 +1,11 @@
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
 #include "step.h"
+#include "util.h"
 
 int cli_getopt(struct cli *cli, int argc, char **argv, const struct option *opts)
 {
@@ -47,12 +49,31 @@ int cli_common_option(struct cli *cli, int c, const char *usage)
 	return 0;
 }
 
+/* A JSON string of text that came (in part) from input files: bytes that
+ * are not UTF-8 become U+FFFD rather than making the whole entry vanish
+ * (json_pack refuses invalid UTF-8). */
+static json_t *text(const char *s)
+{
+	json_t *j;
+	char *fixed;
+
+	if (!s)
+		return json_null();
+	j = json_string(s);
+	if (j)
+		return j;
+	fixed = utf8_repair(s);
+	j = json_string(fixed);
+	free(fixed);
+	return j ? j : json_string("?");
+}
+
 json_t *cli_error_json(const struct cut_err *err)
 {
 	int code = err->code ? err->code : CUT_EINTERNAL;
 
-	return json_pack("{s:s,s:s,s:s,s:i}", "code", cut_strerror(code), "message", err->msg,
-			 "hint", err->hint, "exit", cut_exit_code(code));
+	return json_pack("{s:s,s:o,s:o,s:i}", "code", cut_strerror(code), "message",
+			 text(err->msg), "hint", text(err->hint), "exit", cut_exit_code(code));
 }
 
 const char *cli_step_result_name(int result)
@@ -157,11 +178,11 @@ json_t *cli_diags_json(const struct diags *d)
 
 	for (i = 0; i < d->n; i++) {
 		const struct diag *g = &d->v[i];
-		json_array_append_new(arr, json_pack("{s:s,s:s,s:i,s:i,s:s,s:s,s:s}", "severity",
+		json_array_append_new(arr, json_pack("{s:s,s:o,s:i,s:i,s:o,s:o,s:o}", "severity",
 						     g->warning ? "warning" : "error", "file",
-						     g->file, "line", g->line, "column", g->col,
-						     "path", g->path, "message", g->msg, "fix",
-						     g->fix));
+						     text(g->file), "line", g->line, "column", g->col,
+						     "path", text(g->path), "message", text(g->msg),
+						     "fix", text(g->fix)));
 	}
 	return arr;
 }

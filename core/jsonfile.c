@@ -515,7 +515,7 @@ static json_t *read_word(struct reader *r)
 {
 	static const char *const words[] = { "true", "false", "null" };
 	unsigned line = r->line, col = r->col;
-	size_t i, n = 0;
+	size_t i, n = 0, shown;
 
 	while (r->i + n < r->len && !is_delim(r->s[r->i + n]) && r->s[r->i + n] != '"')
 		n++;
@@ -526,8 +526,11 @@ static json_t *read_word(struct reader *r)
 			return i == 0 ? json_true() : i == 1 ? json_false() : json_null();
 		}
 	}
+	shown = n > 40 ? 40 : n ? n : 1;
+	while (shown > 1 && shown < n && ((unsigned char)r->s[r->i + shown] & 0xc0) == 0x80)
+		shown--; /* not in the middle of a UTF-8 character */
 	syntax_error(r, line, col, "quote strings with \"…\"",
-		     "unexpected '%.*s'", (int)(n > 40 ? 40 : n ? n : 1), r->s + r->i);
+		     "unexpected '%.*s'", (int)shown, r->s + r->i);
 	sync_to_separator(r);
 	return NULL;
 }

@@ -19,6 +19,11 @@ void *xrealloc(void *p, size_t n);
 char *xstrdup(const char *s);
 char *xstrndup(const char *s, size_t n);
 char *xasprintf(const char *fmt, ...) CUT_PRINTF(1, 2);
+/* Length of the valid UTF-8 sequence at s (1-4), 0 if none starts there. */
+size_t utf8_seq_len(const unsigned char *s);
+/* A copy of s in which every byte that starts no valid UTF-8 sequence is
+ * U+FFFD: for text from input files that must go into JSON. */
+char *utf8_repair(const char *s);
 char *xvasprintf(const char *fmt, va_list ap) CUT_PRINTF(1, 0);
 /* Frees *dst and sets it to the formatted text, or to NULL when fmt is NULL
  * (a result's message: "ok" carries none). */

@@ -137,6 +137,29 @@ static void test_check_key_files(void **state)
 	assert_int_equal(run(true, "rm -r %s", dir), 0);
 }
 
+/* Diagnostics whose text is not valid UTF-8 (a word cut in the middle of a
+ * character, a raw byte in a key) stay in --json, the bad bytes as U+FFFD;
+ * json_pack refused them and the entry vanished ("errors": 1, no entry). */
+static void test_check_json_not_utf8(void **state)
+{
+	char dir[] = "/tmp/cut-cli-XXXXXX", path[96];
+	FILE *f;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/p.json", dir);
+	f = fopen(path, "w");
+	fputs("{ \"change\": \"CHG-U\", \"journal\": \"u.journal\",\n"
+	      "  \"description\": abcdefghijklmnopqrstuvwxyz012345678\xe8\xbf\x81\xe7\xa7\xbb,\n"
+	      "  \"\xff\": 1 }\n", f);
+	fclose(f);
+	assert_int_equal(run(false, "%s check --json %s", cutover(), path), 2);
+	assert_non_null(strstr(out, "\"line\": 2"));
+	assert_non_null(strstr(out, "\"line\": 3"));
+	assert_non_null(strstr(out, "abcdefghijklmnopqrstuvwxyz012345678"));
+	assert_int_equal(run(true, "rm -r %s", dir), 0);
+}
+
 /* An option given without its value does not take the next option as the
  * value: `--reason --dry-run` was a real rollback, `--journal --dry-run` a
  * real apply journaled in a file named "--dry-run". */
@@ -232,6 +255,7 @@ int main(void)
 		cmocka_unit_test(test_output_write_failure),
 		cmocka_unit_test(test_option_missing_value),
 		cmocka_unit_test(test_check_key_files),
+		cmocka_unit_test(test_check_json_not_utf8),
 		cmocka_unit_test(test_help_everywhere),
 		cmocka_unit_test(test_journal_verify_and_damage),
 		cmocka_unit_test(test_rollback_usage),
