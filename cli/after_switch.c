@@ -4,6 +4,7 @@
 
 #include <getopt.h>
 #include <stdio.h>
+#include <time.h>
 
 #include "util.h"
 
@@ -22,16 +23,37 @@ int after_switch_option(struct cli *cli, int c, const char *usage, const char *c
 			       c == OPT_WATCH ? "--watch" : "--confirm-within", optarg);
 }
 
-bool after_switch_asked(const struct night_after_opts *after)
-{
-	return after->watch_ms || after->confirm_within_ms;
-}
-
 /* Watch lines as they happen, also into a pipe (tee, a log). */
 static void say_now(void *cookie, const char *line)
 {
 	cli_say(cookie, line);
 	fflush(stdout);
+}
+
+bool after_switch_asked(const struct night_after_opts *after)
+{
+	return after->watch_ms || after->confirm_within_ms;
+}
+
+void after_switch_say_provisional(struct cli *cli, const struct night_plan *np,
+				  int64_t deadline_ms, bool failed)
+{
+	char when[32], left[32], line[4400];
+	int64_t now = now_realtime_ms();
+
+	if (cli->json || !deadline_ms)
+		return;
+	format_utc(deadline_ms, when, sizeof(when));
+	format_duration(deadline_ms > now ? deadline_ms - now : 0, left, sizeof(left));
+	snprintf(line, sizeof(line),
+		 "provisional: %s rolls back by itself at %s (in %s) unless `cutover confirm "
+		 "--journal %s` (from any terminal)",
+		 failed ? "the watchdog armed before the first change" : "the switch", when, left,
+		 np->plan->journal);
+	if (failed)
+		fprintf(stderr, "  %s\n", line);
+	else
+		say_now(cli, line);
 }
 
 int after_switch_run(struct cli *cli, const struct night_plan *np, const char *const *gates,
@@ -41,9 +63,36 @@ int after_switch_run(struct cli *cli, const struct night_plan *np, const char *c
 
 	if (!after_switch_asked(after))
 		return 0;
+	o.confirm_within_ms = 0; /* armed by the switch itself, before its first change */
 	o.reg = &cli->reg;
 	o.live = cli->tty && !cli->json;
 	o.say = cli->json ? NULL : say_now;
 	o.say_cookie = cli;
 	return night_after_switch(np, gates, n, &o, err);
+}
+
+int after_failed_switch(int r, struct cut_err *err, int after_r, const struct cut_err *after_err)
+{
+	char first[sizeof(err->msg)];
+
+	if (after_r >= 0) /* the switch's error stands when the watch passed */
+		return r;
+	if (r == 0) {
+		*err = *after_err;
+		return after_r;
+	}
+	snprintf(first, sizeof(first), "%s", err->msg);
+	*err = *after_err;
+	cut_err_prefix(err, "the switch failed (%s), then", first);
+	return after_r;
+}
+
+json_t *cli_provisional_json(bool provisional, int64_t deadline_ms)
+{
+	char when[32];
+
+	if (!provisional)
+		return json_null();
+	format_utc(deadline_ms, when, sizeof(when));
+	return json_pack("{s:s,s:I}", "deadline", when, "deadline_ms", (json_int_t)deadline_ms);
 }

@@ -37,6 +37,12 @@ int after_switch_option(struct cli *cli, int c, const char *usage, const char *c
 /* Was --watch or --confirm-within given? */
 bool after_switch_asked(const struct night_after_opts *after);
 
+/* The line saying the switch is provisional until deadline_ms (nothing
+ * when 0 or under --json): on stdout after a switch that went through, on
+ * stderr (with the error) when it failed after changing things. */
+void after_switch_say_provisional(struct cli *cli, const struct night_plan *np,
+				  int64_t deadline_ms, bool failed);
+
 /* After a successful switch journaled in np's journal (closed by now):
  * night_after_switch() with the given gates (borrowed), the CLI's step
  * registry, and progress lines on stdout unless --json. 0 when neither
@@ -44,5 +50,13 @@ bool after_switch_asked(const struct night_after_opts *after);
 int after_switch_run(struct cli *cli, const struct night_plan *np, const char *const *gates,
 		     size_t n, const struct night_after_opts *after, struct cut_err *err)
 	CUT_MUST_CHECK;
+
+/* After a switch returned r (err) and its --watch after_r (after_err):
+ * the status and error to report. The watch's error wins when it failed
+ * (it rolled back), naming the switch's failure too. */
+int after_failed_switch(int r, struct cut_err *err, int after_r, const struct cut_err *after_err);
+
+/* The --json "provisional" member: null, or {deadline, deadline_ms}. */
+json_t *cli_provisional_json(bool provisional, int64_t deadline_ms);
 
 #endif

@@ -87,6 +87,9 @@ static json_t *result_json(const char *verb, const char *path, const struct nigh
 	if (res && strcmp(verb, "verify") != 0) {
 		json_object_set_new(doc, "steps", cli_steps_json(res->steps, res->nsteps));
 		json_object_set_new(doc, "journaled", json_boolean(res->journaled));
+		if (strcmp(verb, "switch") == 0)
+			json_object_set_new(doc, "provisional",
+					    cli_provisional_json(res->provisional, res->deadline_ms));
 		json_object_set_new(doc, "summary",
 				    json_pack("{s:I,s:I,s:I,s:I,s:I}", "applied",
 					      (json_int_t)res->applied, "failed",
@@ -169,18 +172,23 @@ static int run(struct cli *cli, const char *verb, const char *path, const struct
 	       const struct night_after_opts *after)
 {
 	struct night_dns_result *res = NULL;
-	struct cut_err err;
+	struct cut_err err, aerr;
 	struct diags d;
 	int r, status;
 
 	diags_init(&d);
 	cut_err_clear(&err);
+	cut_err_clear(&aerr);
 	if (strcmp(verb, "prelower") == 0)
 		r = night_dns_prelower(path, o, &res, &d, &err);
 	else if (strcmp(verb, "switch") == 0) {
 		r = night_dns_switch(path, o, &res, &d, &err);
-		if (r == 0 && !o->dry_run)
-			r = dns_after_switch(cli, res, after, &err);
+		if (!o->dry_run && res && (r == 0 || res->journaled)) {
+			if (res->provisional)
+				after_switch_say_provisional(cli, res->np, res->deadline_ms, r < 0);
+			r = after_failed_switch(r, &err, dns_after_switch(cli, res, after, &aerr),
+						&aerr);
+		}
 	} else
 		r = night_dns_verify(path, o, &res, &d, &err);
 	if (r < 0 && !err.code)
@@ -271,5 +279,6 @@ int cmd_dns(struct cli *cli, int argc, char **argv)
 		return r;
 	if (after_switch_asked(&after) && strcmp(argv[optind], "switch") != 0)
 		return cli_usage_error(cli, usage, "--watch and --confirm-within belong to dns switch");
+	o.confirm_within_ms = after.confirm_within_ms;
 	return run(cli, argv[optind], argv[optind + 1], &o, &after);
 }

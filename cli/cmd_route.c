@@ -145,8 +145,11 @@ static json_t *result_json(const char *verb, const char *path,
 			json_object_set_new(doc, "steps",
 					    cli_steps_json(res->diff->steps, res->diff->nsteps));
 	}
-	if (res && strcmp(verb, "switch") == 0)
+	if (res && strcmp(verb, "switch") == 0) {
 		json_object_set_new(doc, "journaled", json_boolean(res->journaled));
+		json_object_set_new(doc, "provisional", cli_provisional_json(res->provisional,
+									    res->deadline_ms));
+	}
 	json_object_set_new(doc, "ok", json_boolean(err->code == 0));
 	if (err->code)
 		json_object_set_new(doc, "error", cli_error_json(err));
@@ -210,17 +213,21 @@ static int run(struct cli *cli, const char *verb, const char *path,
 	       const struct night_route_opts *o, const struct night_after_opts *after)
 {
 	struct night_route_result *res = NULL;
-	struct cut_err err;
+	struct cut_err err, aerr;
 	struct diags d;
 	bool is_switch = strcmp(verb, "switch") == 0;
 	int r, status;
 
 	diags_init(&d);
 	cut_err_clear(&err);
+	cut_err_clear(&aerr);
 	r = is_switch ? night_route_switch(path, o, &res, &d, &err)
 		      : night_route_plan(path, o, &res, &d, &err);
-	if (r == 0 && is_switch && !o->dry_run)
-		r = route_after_switch(cli, res, after, &err);
+	if (is_switch && !o->dry_run && res && (r == 0 || res->journaled)) {
+		if (res->provisional)
+			after_switch_say_provisional(cli, res->np, res->deadline_ms, r < 0);
+		r = after_failed_switch(r, &err, route_after_switch(cli, res, after, &aerr), &aerr);
+	}
 	if (r < 0 && !err.code)
 		cut_errf(&err, r, NULL, "%s", cut_strerror(r));
 	status = r < 0 ? cut_exit_code(err.code) : CUT_EXIT_OK;
@@ -290,5 +297,6 @@ int cmd_route(struct cli *cli, int argc, char **argv)
 				       "--skip-health, --watch and --confirm-within belong to "
 				       "route switch");
 	o.dry_run = cli->dry_run;
+	o.confirm_within_ms = after.confirm_within_ms;
 	return run(cli, verb, argv[optind + 1], &o, &after);
 }

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "journal.h"
+#include "night_watch.h"
 #include "rollback.h"
 #include "util.h"
 
@@ -409,6 +410,28 @@ static int read_and_build(struct night_dns_result *res, const struct night_dns_o
 	return r;
 }
 
+/* The switch, with --confirm-within armed before its first change and its
+ * end noted after the last: the watchdog rolls back a switch that failed
+ * halfway as well. */
+static int switch_provisional(struct night_dns_result *res, const struct night_dns_opts *o,
+			      const struct step_ctx *ctx, struct journal *j, struct cut_err *err)
+{
+	struct cut_err end_err;
+	int r, w;
+
+	if (!o->confirm_within_ms || res->nsteps == 0)
+		return apply_journaled(res, ctx, &dns_rrset_kind, j, err);
+	r = night_provisional_arm(j, o->confirm_within_ms, NULL, &res->deadline_ms, err);
+	if (r < 0)
+		return r;
+	res->provisional = true;
+	r = apply_journaled(res, ctx, &dns_rrset_kind, j, err);
+	cut_err_clear(&end_err);
+	w = night_provisional_end(j, res->journaled, r < 0 ? &end_err : err);
+	res->provisional = res->journaled;
+	return r < 0 ? r : w;
+}
+
 int night_dns_switch(const char *path, const struct night_dns_opts *o,
 		     struct night_dns_result **ret, struct diags *d, struct cut_err *err)
 {
@@ -433,7 +456,7 @@ int night_dns_switch(const char *path, const struct night_dns_opts *o,
 		journal_close(j);
 		return r;
 	}
-	r = apply_journaled(res, &ctx, &dns_rrset_kind, j, err);
+	r = switch_provisional(res, o, &ctx, j, err);
 	journal_close(j);
 	if (r == 0 && !o->no_verify)
 		r = verify_steps(res, o, true, err);

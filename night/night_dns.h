@@ -37,6 +37,8 @@ struct night_dns_opts {
 	bool allow_unsigned;   /* with "unsigned": true in the plan */
 	bool no_verify;        /* switch: an explicit --no-verify (`dns verify` later) */
 	int64_t wait_ms;       /* how long verify waits for lagging servers */
+	int64_t confirm_within_ms; /* --confirm-within: armed (night_provisional_arm)
+				    * before the first change; 0 for none */
 	step_say_fn say;       /* progress lines; may be NULL */
 	void *say_cookie;
 };
@@ -46,6 +48,8 @@ struct night_dns_result {
 	struct step *steps;           /* owned */
 	size_t nsteps;
 	bool journaled;               /* intents are on disk: rollback can undo */
+	bool provisional;             /* armed: a watchdog rolls back at deadline_ms */
+	int64_t deadline_ms;          /* realtime */
 	size_t applied, failed, conflicts, not_tried, unknown;
 	int64_t safe_at_ms;           /* earliest safe switch (realtime), 0 if unknown */
 	bool verified;                /* verify ran */

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "journal.h"
+#include "night_watch.h"
 #include "rollback.h"
 #include "util.h"
 
@@ -128,6 +129,28 @@ static int switch_journaled(struct night_route_result *res, const struct step_ct
 	return w;
 }
 
+/* The switch, with --confirm-within armed before its first change (a route
+ * change may cut the operator's own SSH session, and this process with it)
+ * and its end noted after the last. */
+static int switch_provisional(struct night_route_result *res, const struct night_route_opts *o,
+			      const struct step_ctx *ctx, struct journal *j, struct cut_err *err)
+{
+	struct cut_err end_err;
+	int r, w;
+
+	if (!o->confirm_within_ms)
+		return switch_journaled(res, ctx, j, err);
+	r = night_provisional_arm(j, o->confirm_within_ms, NULL, &res->deadline_ms, err);
+	if (r < 0)
+		return r;
+	res->provisional = true;
+	r = switch_journaled(res, ctx, j, err);
+	cut_err_clear(&end_err);
+	w = night_provisional_end(j, res->journaled, r < 0 ? &end_err : err);
+	res->provisional = res->journaled;
+	return r < 0 ? r : w;
+}
+
 int night_route_switch(const char *path, const struct night_route_opts *o,
 		       struct night_route_result **ret, struct diags *d, struct cut_err *err)
 {
@@ -156,7 +179,7 @@ int night_route_switch(const char *path, const struct night_route_opts *o,
 	r = journal_open(res->np->plan->journal, JOURNAL_CREATE, res->np->plan->change, &j, err);
 	if (r < 0)
 		return r;
-	r = switch_journaled(res, &ctx, j, err);
+	r = switch_provisional(res, o, &ctx, j, err);
 	journal_close(j);
 	count(res);
 	return r;

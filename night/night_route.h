@@ -25,6 +25,8 @@ struct night_route_opts {
 	bool dry_run;          /* say what would be sent; journal and send nothing */
 	bool skip_health;      /* do not run the plan's gates (an explicit --skip-health) */
 	const char *netns;     /* run every host in this namespace instead; NULL: the plan's */
+	int64_t confirm_within_ms; /* --confirm-within: armed (night_provisional_arm)
+				    * before the first change; 0 for none */
 	step_say_fn say;       /* progress lines; may be NULL */
 	void *say_cookie;
 };
@@ -33,6 +35,8 @@ struct night_route_result {
 	struct night_plan *np;       /* owned */
 	struct netplan_diff *diff;   /* owned; NULL when the plan could not be compared */
 	bool journaled;              /* intents are on disk: rollback can undo */
+	bool provisional;             /* armed: a watchdog rolls back at deadline_ms */
+	int64_t deadline_ms;          /* realtime */
 	size_t applied, already, failed, conflicts, not_tried, unknown; /* changes */
 };
 

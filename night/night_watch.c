@@ -99,7 +99,8 @@ static size_t verify_source(const struct journal *j, const struct step_registry 
 }
 
 static int rollback_and_verify(struct journal *j, const struct step_registry *reg,
-			       struct rollback_report *rep, struct cut_err *err)
+			       const struct night_scope *scope, struct rollback_report *rep,
+			       struct cut_err *err)
 {
 	const struct step_ctx ctx = { 0 };
 	struct cut_err rerr;
@@ -108,7 +109,7 @@ static int rollback_and_verify(struct journal *j, const struct step_registry *re
 	int r, w;
 
 	cut_err_clear(&rerr);
-	r = rollback_run(j, reg, &ctx, rep, &rerr);
+	r = rollback_run_range(j, reg, &ctx, NULL, scope->after, scope->before, rep, &rerr);
 	w = night_note(j, json_pack("{s:s,s:I,s:I,s:I,s:s}", "event", NOTE_ROLLBACK_DONE, "undone",
 			      (json_int_t)rep->undone, "conflicts", (json_int_t)rep->conflicts,
 			      "failed", (json_int_t)rep->failed, "result",
@@ -134,9 +135,11 @@ static int rollback_and_verify(struct journal *j, const struct step_registry *re
 
 int night_auto_rollback(const char *journal_path, const struct step_registry *reg,
 			const char *trigger, const char *reason,
-			bool (*still_wanted)(const struct journal *j, void *cookie), void *cookie,
-			struct rollback_report *rep, struct cut_err *err)
+			bool (*still_wanted)(const struct journal *j, void *cookie,
+					     struct night_scope *scope),
+			void *cookie, struct rollback_report *rep, struct cut_err *err)
 {
+	struct night_scope scope = { 0, 0 };
 	struct rollback_report local;
 	struct journal *j = NULL;
 	int r;
@@ -147,7 +150,7 @@ int night_auto_rollback(const char *journal_path, const struct step_registry *re
 	r = open_locked(journal_path, &j, err);
 	if (r < 0)
 		return r;
-	if (still_wanted && !still_wanted(j, cookie)) {
+	if (still_wanted && !still_wanted(j, cookie, &scope)) {
 		journal_close(j);
 		return 1;
 	}
@@ -155,7 +158,7 @@ int night_auto_rollback(const char *journal_path, const struct step_registry *re
 			      "reason", reason),
 		 err);
 	if (r == 0)
-		r = rollback_and_verify(j, reg, rep, err);
+		r = rollback_and_verify(j, reg, &scope, rep, err);
 	journal_close(j);
 	rollback_report_free(&local);
 	return r;

@@ -53,6 +53,9 @@
 #define NOTE_ROLLBACK_DONE "auto-rollback-done"
 #define NOTE_SOURCE_VERIFIED "source-verified"
 #define NOTE_WATCH "watch"
+#define NOTE_ROLLBACK "rollback" /* `cutover rollback` starts (cli/cmd_rollback.c) */
+#define NOTE_SWITCH_END "switch-end" /* an armed provisional switch's last step is journaled */
+#define NOTE_CANCELLED "provisional-cancelled" /* armed, but nothing was changed */
 
 /* Appends a JOURNAL_NOTE with body (consumed; "event" names it) and syncs. */
 int night_note(struct journal *j, json_t *body, struct cut_err *err) CUT_MUST_CHECK;
@@ -64,9 +67,16 @@ int night_find_checks(const struct night_plan *np, const char *const *names, siz
 		      const struct health_check ***ret, size_t *ret_n, struct cut_err *err)
 	CUT_MUST_CHECK;
 
+/* Which intents an automatic rollback undoes: after < seq < before
+ * (before 0: no upper bound). {0, 0}: every step of the journal. */
+struct night_scope {
+	uint64_t after, before;
+};
+
 /* An automatic rollback, under the journal's writer lock (waiting up to
  * WATCH_LOCK_WAIT_MS for it): asks still_wanted (may be NULL) with the
- * journal as read under the lock, then appends NOTE_AUTO_ROLLBACK
+ * journal as read under the lock (it may narrow *scope, which starts as
+ * every step), then appends NOTE_AUTO_ROLLBACK
  * {trigger, reason}, runs rollback_run, appends NOTE_ROLLBACK_DONE, verifies
  * the source is back (every undone step's inverse re-applied through its
  * kind must report "already in effect") and appends NOTE_SOURCE_VERIFIED.
@@ -74,8 +84,9 @@ int night_find_checks(const struct night_plan *np, const char *const *names, siz
  * written); else the rollback's error or CUT_EVERIFY. */
 int night_auto_rollback(const char *journal_path, const struct step_registry *reg,
 			const char *trigger, const char *reason,
-			bool (*still_wanted)(const struct journal *j, void *cookie), void *cookie,
-			struct rollback_report *rep, struct cut_err *err) CUT_MUST_CHECK;
+			bool (*still_wanted)(const struct journal *j, void *cookie,
+					     struct night_scope *scope),
+			void *cookie, struct rollback_report *rep, struct cut_err *err) CUT_MUST_CHECK;
 
 /* ---- the watch window ---- */
 
@@ -128,9 +139,15 @@ struct night_provisional {
 	bool active;          /* still provisional: neither confirmed nor rolled back */
 	uint64_t seq;         /* the provisional note */
 	int64_t deadline_ms;  /* realtime, after the latest extension */
-	const char *ended_by; /* NOTE_CONFIRMED or NOTE_AUTO_ROLLBACK when ended; borrowed */
+	const char *ended_by; /* NOTE_CONFIRMED, NOTE_AUTO_ROLLBACK or NOTE_ROLLBACK (a
+			       * rollback by hand: a rollback note or undo records after
+			       * the provisional note) when ended; borrowed */
 	const char *who;      /* user@host of the note that ended it (or started it); borrowed */
 	const char *when;     /* its time, UTC; borrowed */
+	struct night_scope scope; /* the steps of the provisional switch: those
+				   * journaled before its note, or for a note written
+				   * before the switch (night_provisional_arm) those
+				   * between it and its NOTE_SWITCH_END */
 };
 
 /* Reads the state from the records of j (pointers borrow from j). */
@@ -139,6 +156,21 @@ void night_provisional_state(const struct journal *j, struct night_provisional *
 /* Appends the provisional note (deadline now + within_ms) and syncs. */
 int night_provisional_begin(struct journal *j, int64_t within_ms, struct cut_err *err)
 	CUT_MUST_CHECK;
+
+/* Arms commit-confirmed BEFORE a switch changes anything, in the journal j
+ * the switch holds open: appends the provisional note (deadline now +
+ * within_ms; it covers the steps journaled after it), syncs, and starts the
+ * watchdog (night_watchdog_start with exe). So a switch that fails halfway,
+ * or whose process dies (the route change cut its SSH session), is rolled
+ * back at the deadline too. When the watchdog cannot start, appends
+ * NOTE_CANCELLED and fails: switch nothing then. *deadline_ms is set. */
+int night_provisional_arm(struct journal *j, int64_t within_ms, const char *exe,
+			  int64_t *deadline_ms, struct cut_err *err) CUT_MUST_CHECK;
+
+/* After the armed switch, in the same journal: NOTE_SWITCH_END (the steps
+ * of the provisional switch end here; a later switch is not its own), or
+ * NOTE_CANCELLED when nothing was journaled. */
+int night_provisional_end(struct journal *j, bool journaled, struct cut_err *err) CUT_MUST_CHECK;
 
 /* Starts argv (argv[0] a path) as a detached watchdog: fork, setsid, fork
  * again, stdin from /dev/null, stdout and stderr to journal_path.watchdog.log,

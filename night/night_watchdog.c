@@ -42,6 +42,16 @@ static void ended(struct night_provisional *st, const char *how, const struct jo
 	st->when = json_string_value(json_object_get(r->body, "time"));
 }
 
+/* A record that ends a provisional switch by hand: `cutover rollback`'s
+ * note, or any undo record (a rollback of some other kind of run). */
+static bool rolled_back_by_hand(const struct journal_record *r, const char *ev)
+{
+	if (ev)
+		return strcmp(ev, NOTE_ROLLBACK) == 0;
+	return r->phase == JOURNAL_UNDO_INTENT || r->phase == JOURNAL_UNDONE ||
+	       r->phase == JOURNAL_UNDO_FAILED || r->phase == JOURNAL_UNDO_CONFLICT;
+}
+
 void night_provisional_state(const struct journal *j, struct night_provisional *st)
 {
 	size_t i, n = journal_count(j);
@@ -51,17 +61,29 @@ void night_provisional_state(const struct journal *j, struct night_provisional *
 		const struct journal_record *r = journal_get(j, i);
 		const char *ev = note_event(r);
 
-		if (!ev)
-			continue;
-		if (strcmp(ev, NOTE_PROVISIONAL) == 0) {
+		if (ev && strcmp(ev, NOTE_PROVISIONAL) == 0) {
 			memset(st, 0, sizeof(*st));
 			st->found = st->active = true;
 			st->seq = r->seq;
+			st->scope.before = r->seq; /* its switch: the steps journaled before it */
+			if (json_is_true(json_object_get(r->body, "armed_before"))) {
+				st->scope.after = r->seq; /* … or after it, to its end */
+				st->scope.before = 0;
+			}
 			st->deadline_ms = json_integer_value(json_object_get(r->body, "deadline_ms"));
 			st->who = json_string_value(json_object_get(r->body, "by"));
 			st->when = json_string_value(json_object_get(r->body, "time"));
 		} else if (!st->active) {
 			continue;
+		} else if (rolled_back_by_hand(r, ev)) {
+			ended(st, NOTE_ROLLBACK, r);
+		} else if (!ev) {
+			continue;
+		} else if (strcmp(ev, NOTE_SWITCH_END) == 0) {
+			if (st->scope.after && !st->scope.before)
+				st->scope.before = r->seq;
+		} else if (strcmp(ev, NOTE_CANCELLED) == 0) {
+			ended(st, NOTE_CANCELLED, r);
 		} else if (strcmp(ev, NOTE_EXTEND) == 0) {
 			st->deadline_ms = json_integer_value(json_object_get(r->body, "deadline_ms"));
 		} else if (strcmp(ev, NOTE_CONFIRMED) == 0) {
@@ -91,6 +113,45 @@ int night_provisional_begin(struct journal *j, int64_t within_ms, struct cut_err
 		return cut_errf(err, CUT_EUSAGE, "give a duration from 1 s to 24 h, e.g. 15m",
 				"confirm-within out of range");
 	return night_note(j, deadline_note(NOTE_PROVISIONAL, 0, now_realtime_ms() + within_ms), err);
+}
+
+int night_provisional_arm(struct journal *j, int64_t within_ms, const char *exe,
+			  int64_t *deadline_ms, struct cut_err *err)
+{
+	int64_t deadline = now_realtime_ms() + within_ms;
+	json_t *note;
+	int r;
+
+	if (within_ms <= 0 || within_ms > WATCH_WINDOW_MAX_MS)
+		return cut_errf(err, CUT_EUSAGE, "give a duration from 1 s to 24 h, e.g. 15m",
+				"confirm-within out of range");
+	note = deadline_note(NOTE_PROVISIONAL, 0, deadline);
+	json_object_set_new(note, "armed_before", json_true());
+	r = night_note(j, note, err);
+	if (r < 0)
+		return r;
+	r = night_watchdog_start(journal_path(j), exe, err);
+	if (r < 0) {
+		struct cut_err e2;
+		cut_err_clear(&e2);
+		if (night_note(j, json_pack("{s:s,s:s}", "event", NOTE_CANCELLED, "reason",
+					    "the watchdog did not start"), &e2) < 0) {
+			/* the error that matters is the watchdog's */
+		}
+		snprintf(err->hint, sizeof(err->hint),
+			 "nothing was changed: fix that, or switch without --confirm-within");
+		return r;
+	}
+	*deadline_ms = deadline;
+	return 0;
+}
+
+int night_provisional_end(struct journal *j, bool journaled, struct cut_err *err)
+{
+	if (!journaled)
+		return night_note(j, json_pack("{s:s,s:s}", "event", NOTE_CANCELLED, "reason",
+					       "the switch changed nothing"), err);
+	return night_note(j, json_pack("{s:s}", "event", NOTE_SWITCH_END), err);
 }
 
 /* ---- the watchdog's own lock ---- */
@@ -272,12 +333,13 @@ struct wanted {
 };
 
 /* Under the journal lock: still the same provisional switch, past its deadline? */
-static bool still_provisional(const struct journal *j, void *cookie)
+static bool still_provisional(const struct journal *j, void *cookie, struct night_scope *scope)
 {
 	const struct wanted *w = cookie;
 	struct night_provisional st;
 
 	night_provisional_state(j, &st);
+	*scope = st.scope; /* only its own switch's steps, never a later switch's */
 	return st.active && st.seq == w->seq && now_realtime_ms() >= st.deadline_ms;
 }
 
@@ -349,6 +411,17 @@ int night_watchdog_run(const char *journal_path, const struct night_watchdog_opt
 static int confirm_ended(const char *path, const struct night_provisional *st, int64_t extend_ms,
 			 struct night_confirm_result *res, struct cut_err *err)
 {
+	if (strcmp(st->ended_by, NOTE_ROLLBACK) == 0)
+		return cut_errf(err, CUT_ECONFLICT,
+				"nothing to confirm: switch again (with --confirm-within) if you "
+				"want the change back; `cutover journal show` lists what was undone",
+				"journal %s: the provisional switch was rolled back by hand "
+				"(cutover rollback) at %s by %s", path, st->when ? st->when : "?",
+				st->who ? st->who : "?");
+	if (strcmp(st->ended_by, NOTE_CANCELLED) == 0)
+		return cut_errf(err, CUT_EINPUT, "nothing to confirm",
+				"journal %s: the provisional switch changed nothing (%s)", path,
+				st->when ? st->when : "?");
 	if (strcmp(st->ended_by, NOTE_AUTO_ROLLBACK) == 0)
 		return cut_errf(err, CUT_ECONFLICT, "the source is back; switch again when the target is ready",
 				"too late: journal %s was rolled back automatically at %s (by %s)", path,

@@ -293,8 +293,10 @@ void rollback_report_free(struct rollback_report *rep)
 	memset(rep, 0, sizeof(*rep));
 }
 
-/* Intents not yet undone and not known to have failed, newest first. */
-static size_t pending_intents(const struct journal *j, const struct journal_record ***ret)
+/* Intents not yet undone and not known to have failed, newest first; only
+ * those with after < seq < before (before 0: no upper bound). */
+static size_t pending_intents(const struct journal *j, uint64_t after, uint64_t before,
+			      const struct journal_record ***ret)
 {
 	size_t n = journal_count(j), i, count = 0;
 	uint64_t last = journal_last_seq(j);
@@ -316,6 +318,8 @@ static size_t pending_intents(const struct journal *j, const struct journal_reco
 			continue;
 		if (state[r->seq] == JOURNAL_UNDONE || state[r->seq] == JOURNAL_FAILED)
 			continue;
+		if (r->seq <= after || (before && r->seq >= before))
+			continue;
 		out[count++] = r;
 	}
 	free(state);
@@ -325,11 +329,17 @@ static size_t pending_intents(const struct journal *j, const struct journal_reco
 
 int rollback_pending(const struct journal *j, struct rollback_report *rep)
 {
+	return rollback_pending_range(j, 0, 0, rep);
+}
+
+int rollback_pending_range(const struct journal *j, uint64_t after, uint64_t before,
+			   struct rollback_report *rep)
+{
 	const struct journal_record **recs;
 	size_t n, i;
 
 	memset(rep, 0, sizeof(*rep));
-	n = pending_intents(j, &recs);
+	n = pending_intents(j, after, before, &recs);
 	rep->items = xcalloc(n + 1, sizeof(*rep->items));
 	for (i = 0; i < n; i++) {
 		rep->items[i].step = recs[i]->seq;
@@ -499,6 +509,13 @@ int rollback_run_ahead(struct journal *j, const struct step_registry *reg,
 		       const struct step_ctx *ctx, struct rollback_ahead *a,
 		       struct rollback_report *rep, struct cut_err *err)
 {
+	return rollback_run_range(j, reg, ctx, a, 0, 0, rep, err);
+}
+
+int rollback_run_range(struct journal *j, const struct step_registry *reg,
+		       const struct step_ctx *ctx, struct rollback_ahead *a, uint64_t after,
+		       uint64_t before, struct rollback_report *rep, struct cut_err *err)
+{
 	const struct journal_record **recs;
 	struct step *steps;
 	struct step **ptrs;
@@ -506,10 +523,10 @@ int rollback_run_ahead(struct journal *j, const struct step_registry *reg,
 	int first_fail = 0, r;
 	struct cut_err fail_err;
 
-	r = rollback_pending(j, rep);
+	r = rollback_pending_range(j, after, before, rep);
 	if (r < 0)
 		return r;
-	n = pending_intents(j, &recs);
+	n = pending_intents(j, after, before, &recs);
 	steps = xcalloc(n + 1, sizeof(*steps));
 	ptrs = xcalloc(n + 1, sizeof(*ptrs));
 	for (i = 0; i < n; i++) {

@@ -67,6 +67,10 @@ void rollback_report_free(struct rollback_report *rep);
 /* Steps of the journal that a rollback would undo, newest first (for
  * `rollback --dry-run`, status lines). Fills a report with STEP_PENDING. */
 int rollback_pending(const struct journal *j, struct rollback_report *rep) CUT_MUST_CHECK;
+/* The same for the intents with after < seq < before only (before 0: no
+ * upper bound): one switch's steps in a journal that holds several. */
+int rollback_pending_range(const struct journal *j, uint64_t after, uint64_t before,
+			   struct rollback_report *rep) CUT_MUST_CHECK;
 
 /* Runs the rollback. Returns 0 when everything pending is undone, CUT_ECONFLICT
  * when some steps were left alone (the world changed; --force to override),
@@ -91,5 +95,13 @@ void rollback_ahead_free(struct rollback_ahead *a); /* NULL-safe; waits for the 
 int rollback_run_ahead(struct journal *j, const struct step_registry *reg,
 		       const struct step_ctx *ctx, struct rollback_ahead *a,
 		       struct rollback_report *rep, struct cut_err *err) CUT_MUST_CHECK;
+
+/* rollback_run_ahead (a may be NULL) over the intents with after < seq <
+ * before only (before 0: no upper bound): what an automatic rollback of one
+ * provisional switch undoes, leaving the journal's other switches alone. */
+int rollback_run_range(struct journal *j, const struct step_registry *reg,
+		       const struct step_ctx *ctx, struct rollback_ahead *a, uint64_t after,
+		       uint64_t before, struct rollback_report *rep, struct cut_err *err)
+	CUT_MUST_CHECK;
 
 #endif

@@ -146,6 +146,43 @@ static int setup(void **state)
 	return 0;
 }
 
+/* A plain switch of file (from -> to) appended to the journal, as a later
+ * `dns switch` or `route switch` without --confirm-within would. */
+static void switch_file(const struct world *w, const char *file, const char *from, const char *to)
+{
+	struct step_ctx ctx = { 0 };
+	struct journal *j = NULL;
+	struct cut_err err;
+	struct step s;
+	int r;
+
+	cut_err_clear(&err);
+	assert_int_equal(journal_open(w->journal, 0, NULL, &j, &err), 0);
+	step_init(&s, "test.file",
+		  json_pack("{s:s,s:s,s:s}", "file", file, "value", to, "from", from),
+		  json_pack("{s:s,s:s,s:s}", "file", file, "value", from, "from", to),
+		  "%s: %s -> %s", file, from, to);
+	r = rollback_apply_steps(j, &w->reg, &ctx, &s, 1, &err);
+	step_clear(&s);
+	journal_close(j);
+	assert_int_equal(r, 0);
+}
+
+/* A rollback by hand of every step (undo records only, no note). */
+static void roll_back_by_hand(const struct world *w)
+{
+	struct step_ctx ctx = { 0 };
+	struct rollback_report rep;
+	struct journal *j = NULL;
+	struct cut_err err;
+
+	cut_err_clear(&err);
+	assert_int_equal(journal_open(w->journal, 0, NULL, &j, &err), 0);
+	assert_int_equal(rollback_run(j, &w->reg, &ctx, &rep, &err), 0);
+	rollback_report_free(&rep);
+	journal_close(j);
+}
+
 static int teardown(void **state)
 {
 	struct world *w = *state;
@@ -378,6 +415,63 @@ static void test_extend_moves_the_deadline(void **state)
 	json_decref(n);
 }
 
+/* A provisional switch rolled back by hand, then a plain switch: the
+ * watchdog of the first must exit, never undo the second, and confirm must
+ * say the switch was rolled back by hand. */
+static void test_rollback_by_hand_ends_provisional(void **state)
+{
+	struct world *w = *state;
+	struct night_confirm_result res;
+	struct night_provisional st;
+	struct journal *j = NULL;
+	struct cut_err err;
+	char *value;
+	pid_t group;
+
+	begin(w, 1500);
+	group = start_group_with_watchdog(w);
+	kill_group(group);
+	roll_back_by_hand(w);
+	switch_file(w, w->file, "source", "target");
+	cut_err_clear(&err);
+	assert_int_equal(journal_open(w->journal, JOURNAL_READONLY, NULL, &j, &err), 0);
+	night_provisional_state(j, &st);
+	assert_false(st.active);
+	assert_string_equal(st.ended_by, NOTE_ROLLBACK);
+	journal_close(j);
+	assert_true(wait_watchdog_gone(w, 5000));
+	nap(2000); /* past the old deadline */
+	assert_int_equal(notes(w->journal, NOTE_AUTO_ROLLBACK, NULL), 0);
+	value = read_value(w->file);
+	assert_string_equal(value, "target");
+	free(value);
+	assert_int_equal(night_confirm(w->journal, 0, &res, &err), CUT_ECONFLICT);
+	assert_non_null(strstr(err.msg, "rolled back by hand"));
+}
+
+/* A later plain switch while the first is still provisional: the watchdog
+ * undoes only the steps journaled before its provisional note. */
+static void test_watchdog_leaves_later_switch(void **state)
+{
+	struct world *w = *state;
+	char *other = xasprintf("%s/other", w->dir), *value;
+	pid_t group;
+
+	assert_int_equal(write_value(other, "old"), 0);
+	begin(w, 1000);
+	switch_file(w, other, "old", "new");
+	group = start_group_with_watchdog(w);
+	kill_group(group);
+	assert_true(wait_note(w->journal, NOTE_SOURCE_VERIFIED, 20000));
+	value = read_value(w->file);
+	assert_string_equal(value, "source");
+	free(value);
+	value = read_value(other);
+	assert_string_equal(value, "new");
+	free(value);
+	free(other);
+}
+
 static pid_t run_watchdog(const struct world *w)
 {
 	pid_t pid = fork();
@@ -607,6 +701,9 @@ int main(int argc, char **argv)
 		cmocka_unit_test_setup_teardown(test_watchdog_does_nothing_after_confirm, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_extend_moves_the_deadline, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_two_watchdogs_one_acts, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rollback_by_hand_ends_provisional, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_watchdog_leaves_later_switch, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_gate, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_watch_rolls_back_when_server_stops, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_watch_window_passes, setup, teardown),

@@ -68,14 +68,15 @@ start_web() { # start_web: the HTTP server behind the gate (once); its pid in $w
 
 watchdog_alive() { ! flock -n "$1.watchdog.lock" true 2>/dev/null; }
 
-# gateway NAME: a namespace with 40 routes and an address move to switch, the
-# plan (with a gate on the web server) in $tmp/NAME.json
+# gateway NAME [gen options]: a namespace with 40 routes and an address move to
+# switch, the plan (with a gate on the web server) in $tmp/NAME.json
 gateway() {
 	local name=$1 ns="cut-rt-$1-$tag"
+	shift
 	namespaces+=("$ns")
 	make_gateway "$ns" || return 1
-	python3 "$here/gen.py" "$tmp/$name.json" "$tmp/$name.batch" "$name.journal" "$ns" 40 0 0 ||
-		return 1
+	python3 "$here/gen.py" "$tmp/$name.json" "$tmp/$name.batch" "$name.journal" "$ns" 40 0 0 \
+		"$@" || return 1
 	python3 - "$tmp/$name.json" "$WEB" <<'PY' || return 1
 import json, sys
 path, port = sys.argv[1], int(sys.argv[2])
@@ -147,6 +148,49 @@ test_confirm() {
 	check "keep: the routes stay switched" switched keep
 }
 
+# ---- --confirm-within and a switch the kernel refuses half way: the watchdog,
+# armed before the first change, still rolls back what was applied ----
+test_confirm_partial() {
+	local rc
+	gateway part --unreachable 20 || { bad "part: set-up"; return; }
+	start_web || { bad "part: web server"; return; }
+	setsid "$CUTOVER" route switch --confirm-within 3s "$tmp/part.json" >"$tmp/part.out" \
+		2>"$tmp/part.err"
+	rc=$?
+	check "part: cutover exits 1 ($rc)" test "$rc" = 1
+	check "part: the first routes were switched" switched part
+	check "part: the error output says the watchdog will roll back" \
+		grep -q "provisional: the watchdog armed before the first change" "$tmp/part.err"
+	check "part: the journal's provisional note comes before the steps" \
+		grep -q '"armed_before"' "$tmp/part.journal"
+	check "part: the watchdog rolls back the applied routes at the deadline" \
+		wait_until 60 same_as_before part
+	wait_until 15 eval '! watchdog_alive "$tmp/part.journal"'
+	check "part: the watchdog verified the routes are back" \
+		grep -q "source is verified back" "$tmp/part.journal.watchdog.log"
+}
+
+# ---- a provisional switch rolled back by hand, then a plain switch: the old
+# watchdog exits and leaves the new switch alone; confirm says so ----
+test_rollback_by_hand() {
+	gateway hand || { bad "hand: set-up"; return; }
+	start_web || { bad "hand: web server"; return; }
+	setsid "$CUTOVER" route switch --confirm-within 4s "$tmp/hand.json" >"$tmp/hand.out" 2>&1
+	check "hand: provisional switch exits 0" test $? = 0
+	"$CUTOVER" rollback --journal "$tmp/hand.journal" >"$tmp/hand.rb" 2>&1
+	check "hand: rollback by hand exits 0" test $? = 0
+	"$CUTOVER" route switch "$tmp/hand.json" >"$tmp/hand.out2" 2>&1
+	check "hand: the plain switch exits 0" test $? = 0
+	check "hand: the old watchdog exits before its deadline" \
+		wait_until 2 eval '! watchdog_alive "$tmp/hand.journal"'
+	sleep 5 # past the old deadline
+	check "hand: the plain switch stays" switched hand
+	"$CUTOVER" confirm --journal "$tmp/hand.journal" >"$tmp/hand.confirm" 2>&1
+	check "hand: confirm is refused (exit 3)" test $? = 3
+	check "hand: confirm says it was rolled back by hand" \
+		grep -q "rolled back by hand" "$tmp/hand.confirm"
+}
+
 test_usage() {
 	"$CUTOVER" route switch --watch 0s "$tmp/keep.json" >/dev/null 2>&1
 	check "usage: --watch 0s exits 2" test $? = 2
@@ -158,9 +202,8 @@ test_usage() {
 		grep -q -- "--confirm-within DURATION" <("$CUTOVER" route --help)
 }
 
-test_watch
-test_confirm_timeout
-test_confirm
-test_usage
+for t in ${ROUTE_WATCH_TESTS:-watch confirm_timeout confirm confirm_partial rollback_by_hand usage}; do
+	"test_$t"
+done
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]
