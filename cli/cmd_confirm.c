@@ -99,16 +99,30 @@ static int show_state(struct cli *cli, const char *journal)
 	night_provisional_state(j, &st);
 	if (st.found)
 		format_utc(st.deadline_ms, when, sizeof(when));
-	if (cli->json)
-		cli_print_json(json_pack("{s:s,s:b,s:b,s:s,s:s?,s:b}", "journal", journal, "provisional",
-					 st.active, "found", st.found, "deadline", when, "ended_by",
-					 st.ended_by, "watchdog", night_watchdog_alive(journal)));
+	if (cli->json) {
+		json_t *doc = json_pack("{s:s,s:b,s:b,s:s,s:s?,s:b}", "journal", journal,
+					"provisional", st.active, "found", st.found, "deadline", when,
+					"ended_by", st.ended_by, "watchdog",
+					night_watchdog_alive(journal));
+		if (st.ended_by && strcmp(st.ended_by, NOTE_AUTO_ROLLBACK) == 0)
+			json_object_set_new(doc, "auto_rollback",
+					    json_pack("{s:s,s:I,s:s?,s:I}", "outcome",
+						      st.auto_outcome == NIGHT_AUTO_OK ? "verified"
+						      : st.auto_outcome == NIGHT_AUTO_FAILED ? "failed"
+											 : "running",
+						      "tries", (json_int_t)st.auto_tries, "error",
+						      st.auto_error, "left",
+						      (json_int_t)night_provisional_left(j, &st)));
+		cli_print_json(doc);
+	}
 	else if (!st.found)
 		printf("%s: no provisional switch\n", journal);
 	else if (st.active)
 		printf("%s: provisional until %s; watchdog %s; would %s (dry run: nothing written)\n",
 		       journal, when, night_watchdog_alive(journal) ? "running" : "NOT running",
 		       "confirm");
+	else if (night_confirm_state_error(j, journal, &st, &err) < 0)
+		printf("%s: %s\n  what to do: %s\n", journal, err.msg, err.hint);
 	else
 		printf("%s: %s by %s at %s\n", journal, st.ended_by, st.who ? st.who : "?",
 		       st.when ? st.when : "?");

@@ -56,6 +56,10 @@
 #define NOTE_ROLLBACK "rollback" /* `cutover rollback` starts (cli/cmd_rollback.c) */
 #define NOTE_SWITCH_END "switch-end" /* an armed provisional switch's last step is journaled */
 #define NOTE_CANCELLED "provisional-cancelled" /* armed, but nothing was changed */
+#define NOTE_GAVE_UP "auto-rollback-given-up" /* the watchdog stopped retrying */
+#define WATCHDOG_RETRY_FIRST_MS 1000 /* a failed automatic rollback is retried after 1 s, */
+#define WATCHDOG_RETRY_STEP_MAX_MS 60000 /* doubling up to 1 min, */
+#define WATCHDOG_RETRY_MAX_MS (3600LL * 1000) /* for 1 h after the first try */
 
 /* Appends a JOURNAL_NOTE with body (consumed; "event" names it) and syncs. */
 int night_note(struct journal *j, json_t *body, struct cut_err *err) CUT_MUST_CHECK;
@@ -144,6 +148,12 @@ struct night_provisional {
 			       * the provisional note) when ended; borrowed */
 	const char *who;      /* user@host of the note that ended it (or started it); borrowed */
 	const char *when;     /* its time, UTC; borrowed */
+	/* after an automatic rollback (ended_by NOTE_AUTO_ROLLBACK): */
+	enum { NIGHT_AUTO_RUNNING, NIGHT_AUTO_OK, NIGHT_AUTO_FAILED } auto_outcome;
+	const char *auto_error;   /* why the last try failed; borrowed */
+	unsigned auto_tries;      /* auto-rollback notes for it */
+	bool auto_gave_up;        /* NOTE_GAVE_UP: the watchdog stopped retrying */
+	bool taken_over;          /* a rollback by hand came after it */
 	struct night_scope scope; /* the steps of the provisional switch: those
 				   * journaled before its note, or for a note written
 				   * before the switch (night_provisional_arm) those
@@ -152,6 +162,16 @@ struct night_provisional {
 
 /* Reads the state from the records of j (pointers borrow from j). */
 void night_provisional_state(const struct journal *j, struct night_provisional *ret);
+
+/* Steps of st's switch that are still not undone in j (after a failed
+ * automatic rollback: what is left). */
+size_t night_provisional_left(const struct journal *j, const struct night_provisional *st);
+
+/* For an ended provisional switch st (read from j): what confirm would say,
+ * in err (0 when it was confirmed). For `confirm --dry-run`. */
+int night_confirm_state_error(const struct journal *j, const char *path,
+			      const struct night_provisional *st, struct cut_err *err)
+	CUT_MUST_CHECK;
 
 /* Appends the provisional note (deadline now + within_ms) and syncs. */
 int night_provisional_begin(struct journal *j, int64_t within_ms, struct cut_err *err)

@@ -52,6 +52,45 @@ static bool rolled_back_by_hand(const struct journal_record *r, const char *ev)
 	       r->phase == JOURNAL_UNDO_FAILED || r->phase == JOURNAL_UNDO_CONFLICT;
 }
 
+/* After the automatic rollback that ended st: its tries and outcome. */
+static void auto_outcome(struct night_provisional *st, const struct journal_record *r,
+			 const char *ev)
+{
+	if (!st->ended_by || strcmp(st->ended_by, NOTE_AUTO_ROLLBACK) != 0 || !ev)
+		return;
+	if (strcmp(ev, NOTE_AUTO_ROLLBACK) == 0) {
+		st->auto_tries++;
+		st->auto_outcome = NIGHT_AUTO_RUNNING;
+	} else if (strcmp(ev, NOTE_ROLLBACK_DONE) == 0) {
+		const char *res = json_string_value(json_object_get(r->body, "result"));
+		if (res && strcmp(res, "ok") != 0) {
+			st->auto_outcome = NIGHT_AUTO_FAILED;
+			st->auto_error = res;
+		}
+	} else if (strcmp(ev, NOTE_SOURCE_VERIFIED) == 0) {
+		bool ok = json_is_true(json_object_get(r->body, "ok"));
+		st->auto_outcome = ok ? NIGHT_AUTO_OK : NIGHT_AUTO_FAILED;
+		if (!ok)
+			st->auto_error = json_string_value(json_object_get(r->body, "error"));
+	} else if (strcmp(ev, NOTE_GAVE_UP) == 0) {
+		st->auto_gave_up = true;
+	} else if (strcmp(ev, NOTE_ROLLBACK) == 0) {
+		st->taken_over = true;
+	}
+}
+
+size_t night_provisional_left(const struct journal *j, const struct night_provisional *st)
+{
+	struct rollback_report rep;
+	size_t n;
+
+	if (rollback_pending_range(j, st->scope.after, st->scope.before, &rep) < 0)
+		return 0;
+	n = rep.n;
+	rollback_report_free(&rep);
+	return n;
+}
+
 void night_provisional_state(const struct journal *j, struct night_provisional *st)
 {
 	size_t i, n = journal_count(j);
@@ -74,7 +113,7 @@ void night_provisional_state(const struct journal *j, struct night_provisional *
 			st->who = json_string_value(json_object_get(r->body, "by"));
 			st->when = json_string_value(json_object_get(r->body, "time"));
 		} else if (!st->active) {
-			continue;
+			auto_outcome(st, r, ev);
 		} else if (rolled_back_by_hand(r, ev)) {
 			ended(st, NOTE_ROLLBACK, r);
 		} else if (!ev) {
@@ -90,6 +129,7 @@ void night_provisional_state(const struct journal *j, struct night_provisional *
 			ended(st, NOTE_CONFIRMED, r);
 		} else if (strcmp(ev, NOTE_AUTO_ROLLBACK) == 0) {
 			ended(st, NOTE_AUTO_ROLLBACK, r);
+			auto_outcome(st, r, ev);
 		}
 	}
 }
@@ -330,9 +370,22 @@ static void wsay(const struct night_watchdog_opts *o, const char *fmt, ...)
 
 struct wanted {
 	uint64_t seq;
+	int64_t next_try;     /* realtime: a failed rollback is tried again then */
+	int64_t backoff;
+	int64_t give_up_at;   /* realtime; 0 before the first try */
+	unsigned tries;
 };
 
-/* Under the journal lock: still the same provisional switch, past its deadline? */
+/* An automatic rollback still to (re)do? Not after a rollback by hand, a
+ * success, or giving up. */
+static bool auto_retry_wanted(const struct night_provisional *st)
+{
+	return !st->active && st->ended_by && strcmp(st->ended_by, NOTE_AUTO_ROLLBACK) == 0 &&
+	       st->auto_outcome != NIGHT_AUTO_OK && !st->auto_gave_up && !st->taken_over;
+}
+
+/* Under the journal lock: still the same provisional switch, past its
+ * deadline — or its automatic rollback failed and is to be tried again? */
 static bool still_provisional(const struct journal *j, void *cookie, struct night_scope *scope)
 {
 	const struct wanted *w = cookie;
@@ -340,16 +393,75 @@ static bool still_provisional(const struct journal *j, void *cookie, struct nigh
 
 	night_provisional_state(j, &st);
 	*scope = st.scope; /* only its own switch's steps, never a later switch's */
-	return st.active && st.seq == w->seq && now_realtime_ms() >= st.deadline_ms;
+	if (st.seq != w->seq)
+		return false;
+	return (st.active && now_realtime_ms() >= st.deadline_ms) || auto_retry_wanted(&st);
+}
+
+static int give_up(const char *path, const struct night_watchdog_opts *o, struct wanted *w,
+		   struct cut_err *err)
+{
+	struct journal *j = NULL;
+	struct cut_err e2;
+	char msg[sizeof(err->msg)];
+
+	snprintf(msg, sizeof(msg), "%s", err->msg[0] ? err->msg : "unknown error");
+	cut_err_clear(&e2);
+	if (journal_open(path, 0, NULL, &j, &e2) == 0) {
+		if (night_note(j, json_pack("{s:s,s:I,s:s}", "event", NOTE_GAVE_UP, "tries",
+					    (json_int_t)w->tries, "error", msg), &e2) < 0) {
+			/* the log line below still says it */
+		}
+		journal_close(j);
+	}
+	wsay(o, "gave up after %u tries: %s; run `cutover rollback --journal %s`", w->tries, msg,
+	     path);
+	return cut_errf(err, CUT_EVERIFY, "run `cutover rollback --journal JOURNAL` by hand",
+			"the automatic rollback failed %u times; last: %s", w->tries, msg);
+}
+
+/* One try of the automatic rollback. 1: keep going (retry later, or look
+ * again); 0: rolled back and verified; <0: gave up. */
+static int try_rollback(const char *path, const struct night_watchdog_opts *o, struct wanted *w,
+			const char *reason, struct cut_err *err)
+{
+	int64_t now = now_realtime_ms();
+	int r;
+
+	if (w->give_up_at == 0)
+		w->give_up_at = now + WATCHDOG_RETRY_MAX_MS;
+	if (now < w->next_try) {
+		nap_ms(w->next_try - now < WATCHDOG_POLL_MS ? w->next_try - now : WATCHDOG_POLL_MS);
+		return 1;
+	}
+	w->tries++;
+	wsay(o, "%s: rolling back %s%s", reason, path, w->tries > 1 ? " (again)" : "");
+	cut_err_clear(err);
+	r = night_auto_rollback(path, o->reg, w->tries > 1 ? "deadline-retry" : "deadline", reason,
+				still_provisional, w, NULL, err);
+	if (r == 1)
+		return 1; /* confirmed, extended or rolled back by someone else just now */
+	if (r == 0) {
+		wsay(o, "rolled back; the source is verified back");
+		return 0;
+	}
+	if (now_realtime_ms() >= w->give_up_at)
+		return give_up(path, o, w, err);
+	w->backoff = w->backoff ? w->backoff * 2 : WATCHDOG_RETRY_FIRST_MS;
+	if (w->backoff > WATCHDOG_RETRY_STEP_MAX_MS)
+		w->backoff = WATCHDOG_RETRY_STEP_MAX_MS;
+	w->next_try = now_realtime_ms() + w->backoff;
+	wsay(o, "rollback failed (try %u): %s; trying again in %lld ms", w->tries, err->msg,
+	     (long long)w->backoff);
+	return 1;
 }
 
 /* 1: keep waiting; 0 or <0: done (with err set on failure). */
 static int watchdog_round(const char *path, const struct night_watchdog_opts *o,
-			  struct cut_err *err)
+			  struct wanted *w, struct cut_err *err)
 {
 	struct night_provisional st;
 	struct journal *j = NULL;
-	struct wanted w;
 	char reason[128], when[32];
 	int64_t left;
 	int r;
@@ -362,13 +474,14 @@ static int watchdog_round(const char *path, const struct night_watchdog_opts *o,
 		journal_close(j);
 		return cut_errf(err, CUT_EINPUT, NULL, "journal %s holds no provisional switch", path);
 	}
-	if (!st.active) {
+	if (!st.active && !auto_retry_wanted(&st)) {
 		wsay(o, "%s by %s at %s: nothing to do", st.ended_by, st.who ? st.who : "?",
 		     st.when ? st.when : "?");
 		journal_close(j);
 		return 0;
 	}
-	left = st.deadline_ms - now_realtime_ms();
+	left = st.active ? st.deadline_ms - now_realtime_ms() : 0;
+	w->seq = st.seq;
 	journal_close(j);
 	if (left > 0) {
 		nap_ms(left < WATCHDOG_POLL_MS ? left : WATCHDOG_POLL_MS);
@@ -376,22 +489,14 @@ static int watchdog_round(const char *path, const struct night_watchdog_opts *o,
 	}
 	format_utc(st.deadline_ms, when, sizeof(when));
 	snprintf(reason, sizeof(reason), "not confirmed by the deadline %s", when);
-	wsay(o, "%s: rolling back %s", reason, path);
-	w.seq = st.seq;
-	r = night_auto_rollback(path, o->reg, "deadline", reason, still_provisional, &w, NULL, err);
-	if (r == 1)
-		return 1; /* confirmed or extended just now: look again */
-	if (r == 0)
-		wsay(o, "rolled back; the source is verified back");
-	else
-		wsay(o, "rollback failed: %s", err->msg);
-	return r;
+	return try_rollback(path, o, w, reason, err);
 }
 
 int night_watchdog_run(const char *journal_path, const struct night_watchdog_opts *o,
 		       struct cut_err *err)
 {
 	int lock = watchdog_lock(journal_path, err);
+	struct wanted w = { 0 };
 	int r;
 
 	if (lock < 0) {
@@ -400,7 +505,7 @@ int night_watchdog_run(const char *journal_path, const struct night_watchdog_opt
 	}
 	wsay(o, "guarding %s", journal_path);
 	do
-		r = watchdog_round(journal_path, o, err);
+		r = watchdog_round(journal_path, o, &w, err);
 	while (r == 1);
 	close(lock);
 	return r;
@@ -408,7 +513,38 @@ int night_watchdog_run(const char *journal_path, const struct night_watchdog_opt
 
 /* ---- confirm ---- */
 
-static int confirm_ended(const char *path, const struct night_provisional *st, int64_t extend_ms,
+/* After an automatic rollback: what became of it, truthfully. */
+static int confirm_after_auto(const struct journal *j, const char *path,
+			      const struct night_provisional *st, struct cut_err *err)
+{
+	const char *at = st->when ? st->when : "?", *by = st->who ? st->who : "?";
+	size_t left;
+
+	if (st->auto_outcome == NIGHT_AUTO_OK)
+		return cut_errf(err, CUT_ECONFLICT,
+				"the source is back; switch again when the target is ready",
+				"too late: journal %s was rolled back automatically at %s (by %s); "
+				"the source is verified back", path, at, by);
+	left = night_provisional_left(j, st);
+	if (st->auto_outcome == NIGHT_AUTO_RUNNING)
+		return cut_errf(err, CUT_ECONFLICT,
+				"wait, then look again with `cutover confirm --dry-run`; if it stays "
+				"so, run `cutover rollback --journal JOURNAL`",
+				"too late: an automatic rollback of journal %s started at %s (by %s) "
+				"and has not ended; %zu step%s not undone yet", path, at, by, left,
+				left == 1 ? "" : "s");
+	return cut_errf(err, CUT_ECONFLICT,
+			"run `cutover rollback --journal JOURNAL` (--force where someone changed "
+			"the records), then check the source",
+			"too late, and the automatic rollback of journal %s (started %s by %s, %u "
+			"tr%s%s) FAILED: %s; %zu step%s not undone", path, at, by, st->auto_tries,
+			st->auto_tries == 1 ? "y" : "ies",
+			st->auto_gave_up ? ", given up" : ", the watchdog keeps trying",
+			st->auto_error ? st->auto_error : "?", left, left == 1 ? "" : "s");
+}
+
+static int confirm_ended(const struct journal *j, const char *path,
+			 const struct night_provisional *st, int64_t extend_ms,
 			 struct night_confirm_result *res, struct cut_err *err)
 {
 	if (strcmp(st->ended_by, NOTE_ROLLBACK) == 0)
@@ -423,15 +559,21 @@ static int confirm_ended(const char *path, const struct night_provisional *st, i
 				"journal %s: the provisional switch changed nothing (%s)", path,
 				st->when ? st->when : "?");
 	if (strcmp(st->ended_by, NOTE_AUTO_ROLLBACK) == 0)
-		return cut_errf(err, CUT_ECONFLICT, "the source is back; switch again when the target is ready",
-				"too late: journal %s was rolled back automatically at %s (by %s)", path,
-				st->when ? st->when : "?", st->who ? st->who : "?");
+		return confirm_after_auto(j, path, st, err);
 	if (extend_ms)
 		return cut_errf(err, CUT_EINPUT, "nothing to extend: the switch is final",
 				"journal %s: the switch was confirmed at %s by %s", path,
 				st->when ? st->when : "?", st->who ? st->who : "?");
 	res->already = true;
 	return 0;
+}
+
+int night_confirm_state_error(const struct journal *j, const char *path,
+			      const struct night_provisional *st, struct cut_err *err)
+{
+	struct night_confirm_result res;
+
+	return confirm_ended(j, path, st, 0, &res, err);
 }
 
 int night_confirm(const char *journal_path, int64_t extend_ms, struct night_confirm_result *res,
@@ -458,7 +600,7 @@ int night_confirm(const char *journal_path, int64_t extend_ms, struct night_conf
 		r = cut_errf(err, CUT_EINPUT, "confirm is for switches made with --confirm-within",
 			     "journal %s holds no provisional switch", journal_path);
 	else if (!st.active)
-		r = confirm_ended(journal_path, &st, extend_ms, res, err);
+		r = confirm_ended(j, journal_path, &st, extend_ms, res, err);
 	else if (extend_ms) {
 		res->extended = true;
 		res->deadline_ms = now + extend_ms;

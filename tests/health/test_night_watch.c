@@ -472,6 +472,44 @@ static void test_watchdog_leaves_later_switch(void **state)
 	free(other);
 }
 
+/* The rollback at the deadline meets a conflict (someone changed the
+ * record): the watchdog keeps trying with backoff; confirm says the
+ * rollback FAILED meanwhile; once the record is back, the retry succeeds. */
+static void test_watchdog_retries_failed_rollback(void **state)
+{
+	struct world *w = *state;
+	struct night_confirm_result res;
+	struct cut_err err;
+	json_t *n = NULL;
+	char *value;
+	pid_t group;
+
+	assert_int_equal(write_value(w->file, "other"), 0);
+	begin(w, 500);
+	group = start_group_with_watchdog(w);
+	kill_group(group);
+	assert_true(wait_note(w->journal, NOTE_ROLLBACK_DONE, 20000));
+	assert_int_equal(notes(w->journal, NOTE_SOURCE_VERIFIED, NULL), 0);
+	cut_err_clear(&err);
+	assert_int_equal(night_confirm(w->journal, 0, &res, &err), CUT_ECONFLICT);
+	assert_non_null(strstr(err.msg, "FAILED"));
+	assert_non_null(strstr(err.msg, "1 step not undone"));
+	assert_non_null(strstr(err.hint, "cutover rollback"));
+	assert_true(night_watchdog_alive(w->journal));
+	assert_int_equal(write_value(w->file, "target"), 0);
+	assert_true(wait_note(w->journal, NOTE_SOURCE_VERIFIED, 20000));
+	assert_int_equal(notes(w->journal, NOTE_SOURCE_VERIFIED, &n), 1);
+	assert_true(json_is_true(json_object_get(n, "ok")));
+	json_decref(n);
+	assert_true(notes(w->journal, NOTE_AUTO_ROLLBACK, NULL) >= 2);
+	value = read_value(w->file);
+	assert_string_equal(value, "source");
+	free(value);
+	assert_true(wait_watchdog_gone(w, 5000));
+	assert_int_equal(night_confirm(w->journal, 0, &res, &err), CUT_ECONFLICT);
+	assert_non_null(strstr(err.msg, "source is verified back"));
+}
+
 static pid_t run_watchdog(const struct world *w)
 {
 	pid_t pid = fork();
@@ -704,6 +742,8 @@ int main(int argc, char **argv)
 		cmocka_unit_test_setup_teardown(test_rollback_by_hand_ends_provisional, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_watchdog_leaves_later_switch, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_watchdog_retries_failed_rollback, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_gate, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_watch_rolls_back_when_server_stops, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_watch_window_passes, setup, teardown),
