@@ -75,6 +75,10 @@ static int file_apply(const struct step_ctx *ctx, struct step *const *steps, siz
 	size_t i;
 	int first = 0;
 
+	for (i = 1; i < n; i++) /* as dns and netplan kinds refuse zones or hosts mixed */
+		if (!json_equal(json_object_get(steps[i]->apply, "file"),
+				json_object_get(steps[0]->apply, "file")))
+			return cut_errf(err, CUT_EINTERNAL, NULL, "a batch must hold one file's steps");
 	for (i = 0; i < n; i++) {
 		json_t *p = inverse ? steps[i]->inverse : steps[i]->apply;
 		const char *file = json_string_value(json_object_get(p, "file"));
@@ -96,7 +100,14 @@ static int file_apply(const struct step_ctx *ctx, struct step *const *steps, siz
 	return first;
 }
 
-static const struct step_kind file_kind = { .name = "test.file", .apply = file_apply };
+static char *file_key(const struct step *s, bool inverse)
+{
+	(void)inverse;
+	return xstrdup(json_string_value(json_object_get(s->apply, "file")));
+}
+
+static const struct step_kind file_kind = { .name = "test.file", .apply = file_apply,
+					    .batch_key = file_key };
 
 static void registry(struct step_registry *reg)
 {
@@ -510,6 +521,36 @@ static void test_watchdog_retries_failed_rollback(void **state)
 	assert_non_null(strstr(err.msg, "source is verified back"));
 }
 
+/* A switch of two files (two "hosts"): the automatic rollback undoes both
+ * in a batch each, and the source is verified by reading, not by applying
+ * every inverse again in one batch. */
+static void test_auto_rollback_two_files_verified_read_only(void **state)
+{
+	struct world *w = *state;
+	char *other = xasprintf("%s/other", w->dir), *log = xasprintf("%s.log", w->file);
+	char *value, *text = NULL;
+	struct rollback_report rep;
+	struct cut_err err;
+	size_t len;
+
+	assert_int_equal(write_value(other, "old"), 0);
+	switch_file(w, other, "old", "new");
+	memset(&rep, 0, sizeof(rep));
+	cut_err_clear(&err);
+	assert_int_equal(night_auto_rollback(w->journal, &w->reg, "test", "two files", NULL, NULL,
+					     &rep, &err), 0);
+	assert_int_equal(rep.undone, 2);
+	rollback_report_free(&rep);
+	value = read_value(other);
+	assert_string_equal(value, "old");
+	free(value);
+	assert_int_equal(read_file(log, 4096, &text, &len, &err), 0);
+	assert_string_equal(text, "target\nsource\n"); /* applied, undone; nothing more */
+	free(text);
+	free(log);
+	free(other);
+}
+
 static pid_t run_watchdog(const struct world *w)
 {
 	pid_t pid = fork();
@@ -744,6 +785,8 @@ int main(int argc, char **argv)
 		cmocka_unit_test_setup_teardown(test_watchdog_leaves_later_switch, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_watchdog_retries_failed_rollback, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_auto_rollback_two_files_verified_read_only,
+						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_gate, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_watch_rolls_back_when_server_stops, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_watch_window_passes, setup, teardown),
