@@ -142,6 +142,9 @@ int night_auto_rollback(const char *journal_path, const struct step_registry *re
 
 struct watch {
 	const struct night_watch_opts *o;
+	const char *path;
+	uint64_t seq;         /* the watch note */
+	const char *rolled_back_by; /* set when the journal shows a rollback since */
 	struct health_monitor *m;
 	unsigned *seen;       /* probes already reported, per status */
 	int64_t end;          /* monotonic */
@@ -214,7 +217,7 @@ static void report(struct watch *w)
 		print_plain(w);
 }
 
-static int watch_note(const char *path, json_t *body, struct cut_err *err)
+static int watch_note(const char *path, json_t *body, uint64_t *seq, struct cut_err *err)
 {
 	struct journal *j = NULL;
 	int r = open_locked(path, &j, err);
@@ -224,8 +227,40 @@ static int watch_note(const char *path, json_t *body, struct cut_err *err)
 		return r;
 	}
 	r = night_note(j, body, err);
+	if (r == 0 && seq)
+		*seq = journal_last_seq(j);
 	journal_close(j);
 	return r;
+}
+
+/* Was the switch rolled back (by the watchdog, or by hand) since the watch
+ * note at seq? Re-reads the journal (read-only). */
+static bool rolled_back_since(const char *path, uint64_t seq, const char **by)
+{
+	struct journal *j = NULL;
+	struct cut_err e;
+	bool yes = false;
+	size_t i;
+
+	if (journal_open(path, JOURNAL_READONLY, NULL, &j, &e) < 0)
+		return false;
+	for (i = 0; i < journal_count(j) && !yes; i++) { /* the first rollback record says who */
+		const struct journal_record *r = journal_get(j, i);
+		const char *ev = r->phase == JOURNAL_NOTE
+					 ? json_string_value(json_object_get(r->body, "event"))
+					 : NULL;
+		if (r->seq <= seq)
+			continue;
+		if (ev && strcmp(ev, NOTE_AUTO_ROLLBACK) == 0) {
+			yes = true;
+			*by = "the watchdog";
+		} else if ((ev && strcmp(ev, NOTE_ROLLBACK) == 0) || r->phase == JOURNAL_UNDO_INTENT) {
+			yes = true;
+			*by = "hand (cutover rollback)";
+		}
+	}
+	journal_close(j);
+	return yes;
 }
 
 static json_t *names_json(const struct health_check *const *list, size_t n)
@@ -247,11 +282,14 @@ static int watch_loop(struct watch *w, struct cut_err *err)
 		int64_t now = now_monotonic_ms();
 		if (now >= w->end)
 			return 0;
-		r = health_monitor_run(w->m, w->end - now, err);
+		r = health_monitor_run(w->m, w->end - now < WATCHDOG_POLL_MS ? w->end - now
+									: WATCHDOG_POLL_MS, err);
 		if (r < 0)
 			return r;
 		report(w);
 		if (health_monitor_sick(w->m))
+			return 0;
+		if (rolled_back_since(w->path, w->seq, &w->rolled_back_by))
 			return 0;
 	}
 }
@@ -266,8 +304,10 @@ static int watch_sick(struct watch *w, const char *path, struct rollback_report 
 	say(w, "watch: %s: rolling back from %s", what, path);
 	r = night_auto_rollback(path, w->o->reg, "watch", what, NULL, NULL, rep, err);
 	if (r < 0) {
+		/* every watch outcome after a switch is exit 1; the cause is in the text */
 		cut_err_prefix(err, "watch: %s; the automatic rollback failed", what);
-		return r;
+		err->code = CUT_EVERIFY;
+		return CUT_EVERIFY;
 	}
 	return cut_errf(err, CUT_EVERIFY,
 			"the source is back; fix the target, then switch again",
@@ -298,12 +338,13 @@ int night_watch(const struct night_plan *np, const char *const *checks, size_t n
 		return cut_errf(err, CUT_EUSAGE, "add \"gates\" to what you switch, or drop --watch",
 				"nothing to watch: the switched records name no gates");
 	}
+	w.path = journal_path;
 	r = health_monitor_new(list, k, HEALTH_START_HEALTHY, &w.m, err);
 	if (r == 0)
 		r = watch_note(journal_path,
 			       json_pack("{s:s,s:I,s:o}", "event", NOTE_WATCH, "window_ms",
 					 (json_int_t)o->window_ms, "checks", names_json(list, k)),
-			       err);
+			       &w.seq, err);
 	if (r < 0)
 		goto out;
 	w.seen = xcalloc(health_monitor_count(w.m) + 1, sizeof(*w.seen));
@@ -315,11 +356,19 @@ int night_watch(const struct night_plan *np, const char *const *checks, size_t n
 	r = watch_loop(&w, err);
 	if (o->live)
 		draw_live(&w, true);
-	if (r == 0 && health_monitor_sick(w.m))
+	if (r == 0 && w.rolled_back_by) {
+		say(&w, "watch: the switch was rolled back by %s; watch ended", w.rolled_back_by);
+		r = cut_errf(err, CUT_EVERIFY, "see `cutover confirm --dry-run --journal JOURNAL`",
+			     "watch: the switch was rolled back by %s during the watch window "
+			     "(journal %s)", w.rolled_back_by, journal_path);
+	} else if (r == 0 && health_monitor_sick(w.m)) {
 		r = watch_sick(&w, journal_path, rep ? rep : &local, err);
-	else if (r == 0) {
+	} else if (r == 0) {
 		say(&w, "watch: %s passed; every gate stayed healthy", d);
-		r = watch_note(journal_path, json_pack("{s:s}", "event", "watch-passed"), err);
+		r = watch_note(journal_path, json_pack("{s:s}", "event", "watch-passed"), NULL, err);
+	} else if (r < 0 && err->code != CUT_EVERIFY) {
+		err->code = CUT_EVERIFY; /* the switch happened: any watch failure is exit 1 */
+		r = CUT_EVERIFY;
 	}
 out:
 	rollback_report_free(&local);

@@ -727,6 +727,30 @@ static void test_watch_window_passes(void **state)
 	watched_stop(&x);
 }
 
+/* --confirm-within shorter than --watch: the watchdog rolls back at its
+ * deadline; the watch notices, says so and fails (exit 1), and writes no
+ * watch-passed. */
+static void test_watch_sees_watchdog_rollback(void **state)
+{
+	struct world *w = *state;
+	const char *gates[] = { "www" };
+	struct night_watch_opts o = { .window_ms = 15000, .reg = &w->reg };
+	struct cut_err err;
+	struct watched x;
+	pid_t group;
+
+	watched_start(&x, w);
+	begin(w, 2500); /* the watch starts before the deadline */
+	group = start_group_with_watchdog(w);
+	kill_group(group);
+	cut_err_clear(&err);
+	assert_int_equal(night_watch(&x.np, gates, 1, w->journal, &o, NULL, &err), CUT_EVERIFY);
+	assert_int_equal(cut_exit_code(err.code), CUT_EXIT_FAILED);
+	assert_non_null(strstr(err.msg, "rolled back by the watchdog"));
+	assert_int_equal(notes(w->journal, "watch-passed", NULL), 0);
+	watched_stop(&x);
+}
+
 /* ---- the watchdog process ---- */
 
 static void print_line(void *cookie, const char *line)
@@ -790,6 +814,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test_setup_teardown(test_gate, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_watch_rolls_back_when_server_stops, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_watch_window_passes, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_watch_sees_watchdog_rollback, setup, teardown),
 	};
 
 	if (argc == 3 && strcmp(argv[1], "--watchdog") == 0)
