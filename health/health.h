@@ -129,9 +129,19 @@ int health_monitor_run(struct health_monitor *m, int64_t wait_ms, struct cut_err
 	CUT_MUST_CHECK;
 
 /* Runs until every target is healthy or sick (a target that never settles
- * is sick after healthy_after + sick_after probes). 0 when all are healthy,
- * CUT_EHEALTH naming the first sick check, target and reason. */
+ * is sick after healthy_after + sick_after probes), or until
+ * health_monitor_deadline_ms() passed: a target still undecided then counts
+ * as sick ("not decided within 25 s after 2 probes (last: …)"). 0 when all
+ * are healthy, CUT_EHEALTH naming the first sick check, target and reason. */
 int health_monitor_settle(struct health_monitor *m, struct cut_err *err) CUT_MUST_CHECK;
+/* The same with another deadline (ms from now). */
+int health_monitor_settle_within(struct health_monitor *m, int64_t within_ms, struct cut_err *err)
+	CUT_MUST_CHECK;
+/* The deadline health_monitor_settle gives: the slowest check's
+ * (healthy_after + sick_after) x (interval + 2 x timeout) (ONCE: 2 x
+ * timeout), times the rounds its targets need to share the 50 probe slots,
+ * plus a second. */
+int64_t health_monitor_deadline_ms(const struct health_monitor *m);
 
 size_t health_monitor_count(const struct health_monitor *m);
 const struct health_status *health_monitor_status(const struct health_monitor *m, size_t i);

@@ -3,7 +3,10 @@
  * One libcurl multi handle carries every http/https/tcp probe; dns probes
  * are UDP sockets handed to curl_multi_poll as extra descriptors. Each
  * (check, target) has at most one probe in flight and starts the next one
- * interval after the last one started.
+ * interval after the last one started. When more probes are due than slots
+ * are free, the target that has waited longest (oldest next_due) goes
+ * first, so a target whose probes take longer than its interval cannot keep
+ * a slot from the targets behind it.
  */
 #include <errno.h>
 #include <poll.h>
@@ -17,6 +20,7 @@
 #define POLL_FDS_MAX 1024  /* dns probes polled at once; more wait their turn */
 #define TARGETS_TOTAL_MAX 4096
 #define IN_FLIGHT_MAX 50   /* probes at once; the rest start as these finish */
+#define SETTLE_SLACK_MS 1000 /* added to a gate's deadline: the loop wakes at least every second */
 
 struct entry {
 	struct health_status st;
@@ -32,6 +36,7 @@ struct health_monitor {
 	int flags;
 	size_t finished; /* probes finished during the current run */
 	size_t in_flight;
+	struct entry **due; /* scratch for start_due: n entries */
 };
 
 static const char *const state_names[] = { "unknown", "healthy", "sick" };
@@ -62,6 +67,7 @@ int health_monitor_new(const struct health_check *const *checks, size_t n, int f
 	curl_multi_setopt(m->multi, CURLMOPT_MAX_TOTAL_CONNECTIONS, 0L);
 	m->flags = flags;
 	m->e = xcalloc(total + 1, sizeof(*m->e));
+	m->due = xcalloc(total + 1, sizeof(*m->due));
 	for (i = 0; i < n; i++) {
 		for (j = 0; j < checks[i]->n_targets; j++) {
 			struct entry *e = &m->e[m->n++];
@@ -96,6 +102,7 @@ void health_monitor_free(struct health_monitor *m)
 		probe_stop(m, &m->e[i]);
 	curl_multi_cleanup(m->multi);
 	free(m->e);
+	free(m->due);
 	free(m);
 }
 
@@ -211,13 +218,33 @@ static void probe_start(struct health_monitor *m, struct entry *e, int64_t now)
 		fail_now(m, e, reason);
 }
 
+/* Oldest next_due first; plan order among equals. */
+static int due_cmp(const void *a, const void *b)
+{
+	const struct entry *x = *(const struct entry *const *)a;
+	const struct entry *y = *(const struct entry *const *)b;
+
+	if (x->next_due != y->next_due)
+		return x->next_due < y->next_due ? -1 : 1;
+	return x < y ? -1 : x > y;
+}
+
+/* Gives the free slots to the due targets that have waited longest: a
+ * target due again the moment its slow probe finished goes behind those
+ * that were due before it. */
 static void start_due(struct health_monitor *m, int64_t now)
 {
-	size_t i;
+	size_t i, n = 0;
 
-	for (i = 0; i < m->n && m->in_flight < IN_FLIGHT_MAX; i++)
+	if (m->in_flight >= IN_FLIGHT_MAX)
+		return;
+	for (i = 0; i < m->n; i++)
 		if (!m->e[i].in_flight && m->e[i].next_due <= now)
-			probe_start(m, &m->e[i], now);
+			m->due[n++] = &m->e[i];
+	if (n > IN_FLIGHT_MAX - m->in_flight)
+		qsort(m->due, n, sizeof(*m->due), due_cmp);
+	for (i = 0; i < n && m->in_flight < IN_FLIGHT_MAX; i++)
+		probe_start(m, m->due[i], now);
 }
 
 /* A failed TLS verification: a second connection reads the certificate. */
@@ -384,15 +411,84 @@ static size_t count_sick(const struct health_monitor *m)
 	return n;
 }
 
+static bool decided(const struct health_monitor *m, const struct entry *e)
+{
+	return e->st.state != HEALTH_UNKNOWN && (!(m->flags & HEALTH_ONCE) || e->st.probes > 0);
+}
+
+/* The longest a gate can take to decide every target: the slowest check's
+ * healthy_after + sick_after probes, each up to interval + 2 timeouts (a
+ * failed TLS verification reads the certificate on a second connection),
+ * once more for every further IN_FLIGHT_MAX targets sharing the slots. */
+int64_t health_monitor_deadline_ms(const struct health_monitor *m)
+{
+	int64_t worst = 0, one;
+	size_t i, rounds = (m->n + IN_FLIGHT_MAX - 1) / IN_FLIGHT_MAX;
+
+	for (i = 0; i < m->n; i++) {
+		const struct health_check *c = m->e[i].st.check;
+		if (m->flags & HEALTH_ONCE)
+			one = 2 * c->timeout_ms;
+		else
+			one = (int64_t)(c->healthy_after + c->sick_after) *
+			      (c->interval_ms + 2 * c->timeout_ms);
+		if (one > worst)
+			worst = one;
+	}
+	return worst * (int64_t)(rounds ? rounds : 1) + SETTLE_SLACK_MS;
+}
+
+/* The deadline passed: every target not yet decided counts as sick. */
+static void give_up(struct health_monitor *m, int64_t within_ms)
+{
+	char d[32];
+	size_t i;
+
+	format_duration(within_ms, d, sizeof(d));
+	for (i = 0; i < m->n; i++) {
+		struct entry *e = &m->e[i];
+		struct health_status *st = &e->st;
+		if (decided(m, e))
+			continue;
+		if (e->in_flight) {
+			probe_stop(m, e);
+			m->in_flight--;
+		}
+		memset(&st->last_failure, 0, sizeof(st->last_failure));
+		if (st->probes == 0)
+			snprintf(st->last_failure.reason, sizeof(st->last_failure.reason),
+				 "not probed within %s (%zu targets share %d probes at a time)", d,
+				 m->n, IN_FLIGHT_MAX);
+		else
+			snprintf(st->last_failure.reason, sizeof(st->last_failure.reason),
+				 "not decided within %s after %u probe%s (last: %.160s)", d, st->probes,
+				 st->probes == 1 ? "" : "s", st->last.reason);
+		st->last_failure.latency_ms = st->last.latency_ms;
+		set_state(st, HEALTH_SICK);
+		e->next_due = INT64_MAX;
+	}
+}
+
 int health_monitor_settle(struct health_monitor *m, struct cut_err *err)
+{
+	return health_monitor_settle_within(m, health_monitor_deadline_ms(m), err);
+}
+
+int health_monitor_settle_within(struct health_monitor *m, int64_t within_ms, struct cut_err *err)
 {
 	const struct health_status *sick;
 	char what[HEALTH_REASON_MAX + 160];
+	int64_t end = now_monotonic_ms() + within_ms, now;
 	size_t n;
 	int r;
 
 	while (!health_monitor_settled(m)) {
-		r = health_monitor_run(m, 60000, err);
+		now = now_monotonic_ms();
+		if (now >= end) {
+			give_up(m, within_ms);
+			break;
+		}
+		r = health_monitor_run(m, end - now < 60000 ? end - now : 60000, err);
 		if (r < 0)
 			return r;
 	}

@@ -6,6 +6,7 @@
  * make-certs.sh), DNS answering and refusing, and a closed port.
  */
 #include <setjmp.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -35,6 +36,21 @@ struct world {
 	char *dir;
 	pid_t servers;
 };
+
+static pid_t servers_pid; /* for on_alarm */
+
+/* A gate that never returns: stop the servers (they hold the test's output
+ * open) and fail. */
+static void on_alarm(int sig)
+{
+	static const char msg[] = "timed out: a gate never returned\n";
+
+	(void)sig;
+	if (write(2, msg, sizeof(msg) - 1) < 0)
+		_exit(2);
+	servers_stop(servers_pid);
+	_exit(1);
+}
 
 static int setup(void **state)
 {
@@ -68,6 +84,8 @@ static int setup(void **state)
 		free(flip);
 	}
 	w->servers = servers_start(w->dir, (const char *const *)specs);
+	servers_pid = w->servers;
+	signal(SIGALRM, on_alarm);
 	for (i = 0; i < n; i++)
 		free(specs[i]);
 	*state = w;
@@ -357,11 +375,151 @@ static void test_many_targets_in_parallel(void **state)
 	parsed_free(&p);
 }
 
+/* "[\"ADDR\",\"ADDR\",…]": n copies of one target. */
+static char *target_list(const char *addr, size_t n)
+{
+	char *s = xstrdup("["), *more;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		more = xasprintf("%s%s\"%s\"", s, i ? "," : "", addr);
+		free(s);
+		s = more;
+	}
+	more = xasprintf("%s]", s);
+	free(s);
+	return more;
+}
+
+/* Two checks on one monitor: "slow" (n_slow targets that accept and never
+ * answer: each probe takes its whole timeout, longer than the interval),
+ * listed first, then "fast" (n_fast targets answering 200). */
+static void slow_fast(size_t n_slow, size_t n_fast, int flags, struct parsed *p,
+		      struct health_monitor **m)
+{
+	char *slow = target_list("127.0.0.1:" P_HANG, n_slow);
+	char *fast = target_list("127.0.0.1:" P_OK, n_fast);
+	char *text = xasprintf(
+		"{\"slow\":{\"kind\":\"http\",\"host\":\"www.example.test\",\"timeout\":\"200ms\","
+		"\"interval\":\"50ms\",\"sick_after\":2,\"targets\":%s},"
+		"\"fast\":{\"kind\":\"http\",\"host\":\"www.example.test\",\"interval\":\"50ms\","
+		"\"healthy_after\":2,\"targets\":%s}}",
+		slow, fast);
+	const struct health_check *c[2];
+	struct cut_err err;
+
+	assert_int_equal(parsed_load(p, "plan.json", text), 0);
+	free(text);
+	free(slow);
+	free(fast);
+	assert_int_equal(p->d.errors, 0);
+	c[0] = health_plan_find(p->plan, "slow");
+	c[1] = health_plan_find(p->plan, "fast");
+	assert_non_null(c[0]);
+	assert_non_null(c[1]);
+	cut_err_clear(&err);
+	assert_int_equal(health_monitor_new(c, 2, flags, m, &err), 0);
+	assert_int_equal(health_monitor_count(*m), n_slow + n_fast);
+}
+
+static size_t count_unprobed(const struct health_monitor *m)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < health_monitor_count(m); i++)
+		n += health_monitor_status(m, i)->probes == 0;
+	return n;
+}
+
+/* 50 slow targets fill every probe slot and are due again as soon as they
+ * finish: the 10 after them still get their turn, so a watch does not keep
+ * calling "healthy" a target it never probed. */
+static void test_watch_probes_targets_past_50(void **state)
+{
+	struct health_monitor *m;
+	struct cut_err err;
+	struct parsed p;
+	int64_t end = now_monotonic_ms() + 5000;
+	size_t i;
+
+	(void)state;
+	slow_fast(50, 10, HEALTH_START_HEALTHY, &p, &m);
+	cut_err_clear(&err);
+	while (count_unprobed(m) && now_monotonic_ms() < end)
+		assert_int_equal(health_monitor_run(m, 500, &err), 0);
+	for (i = 0; i < health_monitor_count(m); i++) {
+		const struct health_status *st = health_monitor_status(m, i);
+		if (st->probes == 0)
+			print_error("  never probed: %s %s (target %zu)\n", st->check->name,
+				    st->target->text, i);
+	}
+	assert_int_equal(count_unprobed(m), 0);
+	health_monitor_free(m);
+	parsed_free(&p);
+}
+
+/* The same plan as a gate: it returns, with every target decided. */
+static void test_gate_decides_targets_past_50(void **state)
+{
+	const struct health_status *st;
+	struct health_monitor *m;
+	struct cut_err err;
+	struct parsed p;
+	size_t i;
+	int r;
+
+	(void)state;
+	slow_fast(50, 10, 0, &p, &m);
+	cut_err_clear(&err);
+	alarm(60); /* a gate that never returns kills the test */
+	r = health_monitor_settle(m, &err);
+	alarm(0);
+	assert_int_equal(r, CUT_EHEALTH);
+	assert_string_equal(err.msg, "slow 127.0.0.1:" P_HANG ": no answer within 200 ms "
+				     "(and 49 more targets sick)");
+	for (i = 0; i < 50; i++) {
+		st = health_monitor_status(m, i);
+		assert_int_equal(st->state, HEALTH_SICK);
+		assert_non_null(strstr(st->last_failure.reason, "no answer within 200 ms"));
+	}
+	for (i = 50; i < 60; i++) {
+		st = health_monitor_status(m, i);
+		assert_int_equal(st->state, HEALTH_HEALTHY);
+		assert_true(st->probes >= 2);
+	}
+	health_monitor_free(m);
+	parsed_free(&p);
+}
+
+/* A gate that has not decided a target in time counts it sick and says so. */
+static void test_gate_deadline(void **state)
+{
+	struct world *w = *state;
+	const struct health_status *st;
+	struct health_monitor *m;
+	struct cut_err err;
+	struct parsed p;
+
+	run_once(w,
+		 "{\"kind\":\"http\",\"host\":\"www.example.test\",\"interval\":\"200ms\","
+		 "\"healthy_after\":5,\"targets\":[\"127.0.0.1:" P_OK "\"]}",
+		 0, &p, &m);
+	cut_err_clear(&err);
+	assert_int_equal(health_monitor_settle_within(m, 300, &err), CUT_EHEALTH);
+	st = health_monitor_status(m, 0);
+	assert_int_equal(st->state, HEALTH_SICK);
+	assert_true(st->probes >= 1 && st->probes < 5);
+	assert_non_null(strstr(err.msg, "c 127.0.0.1:" P_OK ": not decided within 300 ms"));
+	assert_non_null(strstr(st->last_failure.reason, "last: HTTP 200"));
+	health_monitor_free(m);
+	parsed_free(&p);
+}
+
 int main(void)
 {
 	static struct world *world;
 	static const void *pairs[ARRAY_SIZE(rows)][2];
-	struct CMUnitTest tests[ARRAY_SIZE(rows) + 4];
+	struct CMUnitTest tests[ARRAY_SIZE(rows) + 16];
 	struct world *w;
 	size_t i, n = 0;
 	int r;
@@ -387,6 +545,12 @@ int main(void)
 					  test_watch_turns_sick, NULL, NULL, w };
 	tests[n++] = (struct CMUnitTest){ "41 https targets on one loop", test_many_targets_in_parallel,
 					  NULL, NULL, w };
+	tests[n++] = (struct CMUnitTest){ "watch: targets past the first 50 are probed",
+					  test_watch_probes_targets_past_50, NULL, NULL, w };
+	tests[n++] = (struct CMUnitTest){ "gate: targets past the first 50 are decided",
+					  test_gate_decides_targets_past_50, NULL, NULL, w };
+	tests[n++] = (struct CMUnitTest){ "gate: undecided at the deadline is sick",
+					  test_gate_deadline, NULL, NULL, w };
 	r = _cmocka_run_group_tests("health_probe", tests, n, NULL, NULL);
 	teardown((void **)&world);
 	return r;
