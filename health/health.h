@@ -129,7 +129,9 @@ int health_monitor_run(struct health_monitor *m, int64_t wait_ms, struct cut_err
 	CUT_MUST_CHECK;
 
 /* Runs until every target is healthy or sick (a target that never settles
- * is sick after healthy_after + sick_after probes), or until
+ * is sick after healthy_after + sick_after probes; in a gate, a monitor
+ * made without flags, the first decision about a target is final and it
+ * is not probed again), or until
  * health_monitor_deadline_ms() passed: a target still undecided then counts
  * as sick ("not decided within 25 s after 2 probes (last: …)"). 0 when all
  * are healthy, CUT_EHEALTH naming the first sick check, target and reason. */

@@ -157,11 +157,31 @@ static void set_state(struct health_status *st, enum health_state s)
 	st->state = s;
 }
 
+/* A gate (neither ONCE nor START_HEALTHY) decides each target once. */
+static bool gate_mode(const struct health_monitor *m)
+{
+	return !(m->flags & (HEALTH_ONCE | HEALTH_START_HEALTHY));
+}
+
+static void update_state(const struct health_monitor *m, struct health_status *st, bool ok)
+{
+	const struct health_check *c = st->check;
+
+	if (m->flags & HEALTH_ONCE)
+		set_state(st, ok ? HEALTH_HEALTHY : HEALTH_SICK);
+	else if (st->passes >= c->healthy_after)
+		set_state(st, HEALTH_HEALTHY);
+	else if (st->fails >= c->sick_after)
+		set_state(st, HEALTH_SICK);
+	else if (st->state == HEALTH_UNKNOWN && st->probes >= c->healthy_after + c->sick_after)
+		set_state(st, HEALTH_SICK); /* never settles: flapping */
+}
+
 static void finish(struct health_monitor *m, struct entry *e, const struct health_probe *res)
 {
 	struct health_status *st = &e->st;
-	const struct health_check *c = st->check;
 	int64_t now = now_monotonic_ms();
+	bool final = gate_mode(m) && st->state != HEALTH_UNKNOWN;
 
 	st->last = *res;
 	st->probes++;
@@ -173,19 +193,18 @@ static void finish(struct health_monitor *m, struct entry *e, const struct healt
 		st->fails++;
 		st->passes = 0;
 	}
-	if (m->flags & HEALTH_ONCE)
-		set_state(st, res->ok ? HEALTH_HEALTHY : HEALTH_SICK);
-	else if (st->passes >= c->healthy_after)
-		set_state(st, HEALTH_HEALTHY);
-	else if (st->fails >= c->sick_after)
-		set_state(st, HEALTH_SICK);
-	else if (st->state == HEALTH_UNKNOWN && st->probes >= c->healthy_after + c->sick_after)
-		set_state(st, HEALTH_SICK); /* never settles: flapping */
+	if (!final)
+		update_state(m, st, res->ok);
 	probe_stop(m, e);
 	m->in_flight--;
-	e->next_due = (m->flags & HEALTH_ONCE) ? INT64_MAX : e->pr.start_ms + c->interval_ms;
-	if (e->next_due < now && !(m->flags & HEALTH_ONCE))
+	/* ONCE probes once; a gate stops probing a target once decided: its
+	 * first decision is final (a sick target must not pass later) */
+	if ((m->flags & HEALTH_ONCE) || (gate_mode(m) && st->state != HEALTH_UNKNOWN))
+		e->next_due = INT64_MAX;
+	else if (e->pr.start_ms + st->check->interval_ms < now)
 		e->next_due = now;
+	else
+		e->next_due = e->pr.start_ms + st->check->interval_ms;
 	m->finished++;
 }
 

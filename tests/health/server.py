@@ -11,6 +11,7 @@ usage: server.py READY_FILE SPEC...
                           dns: answer UDP queries with an A record
     status=200            HTTP status (http)
     status_file=PATH      read the status from this file at each request
+    statuses=503/200      the status of each request in turn; the last one repeats
     body=TEXT             response body (http)
     cert=PEM,key=PEM      serve HTTPS with this certificate
     address=192.0.2.7     the A record's address (dns)
@@ -47,6 +48,11 @@ class Quiet(http.server.BaseHTTPRequestHandler):
     def do_GET(self):
         spec = self.server.spec
         status = int(spec.get("status", "200"))
+        if spec.get("statuses"):
+            with self.server.lock:
+                seq = spec["statuses"].split("/")
+                status = int(seq[min(self.server.requests, len(seq) - 1)])
+                self.server.requests += 1
         if spec.get("status_file"):
             with open(spec["status_file"]) as f:
                 status = int(f.read().strip() or "200")
@@ -68,6 +74,8 @@ class Threaded(socketserver.ThreadingMixIn, http.server.HTTPServer):
 def serve_http(spec):
     srv = Threaded(("127.0.0.1", int(spec["port"])), Quiet)
     srv.spec = spec
+    srv.lock = threading.Lock()
+    srv.requests = 0
     if spec.get("cert"):
         ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         ctx.load_cert_chain(spec["cert"], spec["key"])

@@ -31,6 +31,7 @@
 #define P_DNS_NX "18009"
 #define P_FLIP "18010"
 #define P_FULL "18011"
+#define P_SICK_THEN_OK "18012"
 
 struct world {
 	char *dir;
@@ -73,6 +74,7 @@ static int setup(void **state)
 	specs[n++] = xstrdup("port=" P_DNS_NX ",mode=dns,rcode=3");
 	specs[n++] = xasprintf("port=" P_FLIP ",status_file=%s/flip", w->dir);
 	specs[n++] = xstrdup("port=" P_FULL ",mode=full");
+	specs[n++] = xstrdup("port=" P_SICK_THEN_OK ",statuses=503/200");
 	specs[n] = NULL;
 	{
 		char *flip = xasprintf("%s/flip", w->dir);
@@ -515,6 +517,40 @@ static void test_gate_deadline(void **state)
 	parsed_free(&p);
 }
 
+/* A gate's first decision is final: a target found sick is not probed again
+ * while other targets are still undecided, so later passes cannot turn it
+ * healthy and let the gate through. */
+static void test_gate_sick_is_final(void **state)
+{
+	const struct health_check *c[2];
+	const struct health_status *st;
+	struct health_monitor *m;
+	struct cut_err err;
+	struct parsed p;
+
+	(void)state;
+	assert_int_equal(parsed_load(&p, "plan.json",
+		"{\"a\":{\"kind\":\"http\",\"host\":\"www.example.test\",\"interval\":\"50ms\","
+		"\"sick_after\":1,\"healthy_after\":2,\"targets\":[\"127.0.0.1:" P_SICK_THEN_OK "\"]},"
+		"\"b\":{\"kind\":\"http\",\"host\":\"www.example.test\",\"interval\":\"50ms\","
+		"\"healthy_after\":6,\"targets\":[\"127.0.0.1:" P_OK "\"]}}"), 0);
+	assert_int_equal(p.d.errors, 0);
+	c[0] = health_plan_find(p.plan, "a");
+	c[1] = health_plan_find(p.plan, "b");
+	cut_err_clear(&err);
+	assert_int_equal(health_monitor_new(c, 2, 0, &m, &err), 0);
+	assert_int_equal(health_monitor_settle(m, &err), CUT_EHEALTH);
+	assert_string_equal(err.msg, "a 127.0.0.1:" P_SICK_THEN_OK ": HTTP 503 (expected 200)");
+	st = health_monitor_status(m, 0);
+	assert_int_equal(st->state, HEALTH_SICK);
+	assert_int_equal(st->probes, 1);
+	st = health_monitor_status(m, 1);
+	assert_int_equal(st->state, HEALTH_HEALTHY);
+	assert_int_equal(st->probes, 6);
+	health_monitor_free(m);
+	parsed_free(&p);
+}
+
 int main(void)
 {
 	static struct world *world;
@@ -551,6 +587,8 @@ int main(void)
 					  test_gate_decides_targets_past_50, NULL, NULL, w };
 	tests[n++] = (struct CMUnitTest){ "gate: undecided at the deadline is sick",
 					  test_gate_deadline, NULL, NULL, w };
+	tests[n++] = (struct CMUnitTest){ "gate: a target decided sick stays sick",
+					  test_gate_sick_is_final, NULL, NULL, w };
 	r = _cmocka_run_group_tests("health_probe", tests, n, NULL, NULL);
 	teardown((void **)&world);
 	return r;
