@@ -55,6 +55,9 @@ static void set_tls(struct probe *p, bool diagnosis)
 	const struct health_check *c = p->check;
 	long verify = c->tls_verify && !diagnosis;
 
+	/* a full handshake each time: a resumed session shows no certificate,
+	 * so one replaced or expired since the last probe would go unseen */
+	curl_easy_setopt(p->easy, CURLOPT_SSL_SESSIONID_CACHE, 0L);
 	curl_easy_setopt(p->easy, CURLOPT_SSL_VERIFYPEER, verify);
 	curl_easy_setopt(p->easy, CURLOPT_SSL_VERIFYHOST, verify ? 2L : 0L);
 	if (c->ca_file)
@@ -93,10 +96,11 @@ int curl_probe_setup(struct probe *p, void *owner, bool diagnosis, char *reason,
 	curl_easy_setopt(p->easy, CURLOPT_PROXY, "");
 	curl_easy_setopt(p->easy, CURLOPT_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(p->easy, CURLOPT_FOLLOWLOCATION, 0L);
-	/* a connection idle for a second is not reused: each probe of a watch
-	 * (interval >= 1 s) connects afresh; a burst of probes to one
-	 * address (a gate) may share one */
-	curl_easy_setopt(p->easy, CURLOPT_MAXAGE_CONN, 1L);
+	/* every probe connects (and shakes hands) afresh and leaves nothing to
+	 * reuse: a target that answers on a kept-alive connection but refuses
+	 * new ones is sick, since the clients that traffic brings connect anew */
+	curl_easy_setopt(p->easy, CURLOPT_FRESH_CONNECT, 1L);
+	curl_easy_setopt(p->easy, CURLOPT_FORBID_REUSE, 1L);
 	curl_easy_setopt(p->easy, CURLOPT_TIMEOUT_MS, (long)c->timeout_ms);
 	curl_easy_setopt(p->easy, CURLOPT_CONNECTTIMEOUT_MS, (long)c->timeout_ms);
 	curl_easy_setopt(p->easy, CURLOPT_USERAGENT, "cutover-health/" CUTOVER_VERSION);

@@ -4,8 +4,10 @@
 usage: server.py READY_FILE SPEC...
   SPEC is comma-separated key=value pairs:
     port=18001            (required; must be 18000-18099)
-    mode=http|hang|full|dns
-                          http: answer HTTP(S); hang: accept and never answer;
+    mode=http|one|hang|full|dns
+                          http: answer HTTP(S); one: answer HTTP(S) on the first
+                          connection only (kept alive), then refuse every new one;
+                          hang: accept and never answer;
                           full: a listener whose accept queue is full, so the
                           kernel drops every new SYN (a connect times out);
                           dns: answer UDP queries with an A record
@@ -83,6 +85,17 @@ def serve_http(spec):
     return srv, srv.serve_forever
 
 
+def serve_one(spec):
+    srv, _ = serve_http(spec)
+
+    def run():
+        conn, addr = srv.get_request()
+        srv.socket.close()  # nothing listens any more: new connections are refused
+        srv.process_request(conn, addr)  # a thread answers on this one while it lives
+        threading.Event().wait()
+    return srv, run
+
+
 def serve_hang(spec):
     s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -148,7 +161,7 @@ def main():
     for arg in sys.argv[2:]:
         spec = parse(arg)
         mode = spec.get("mode", "http")
-        make = {"http": serve_http, "hang": serve_hang, "full": serve_full,
+        make = {"http": serve_http, "one": serve_one, "hang": serve_hang, "full": serve_full,
                 "dns": serve_dns}[mode]
         runners.append(make(spec)[1])
     for run in runners:

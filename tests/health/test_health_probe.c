@@ -32,6 +32,8 @@
 #define P_FLIP "18010"
 #define P_FULL "18011"
 #define P_SICK_THEN_OK "18012"
+#define P_ONE_HTTP "18013"
+#define P_ONE_TLS "18014"
 
 struct world {
 	char *dir;
@@ -75,6 +77,9 @@ static int setup(void **state)
 	specs[n++] = xasprintf("port=" P_FLIP ",status_file=%s/flip", w->dir);
 	specs[n++] = xstrdup("port=" P_FULL ",mode=full");
 	specs[n++] = xstrdup("port=" P_SICK_THEN_OK ",statuses=503/200");
+	specs[n++] = xstrdup("port=" P_ONE_HTTP ",mode=one");
+	specs[n++] = xasprintf("port=" P_ONE_TLS ",mode=one,cert=%s/valid.pem,key=%s/valid.key", w->dir,
+			       w->dir);
 	specs[n] = NULL;
 	{
 		char *flip = xasprintf("%s/flip", w->dir);
@@ -551,6 +556,46 @@ static void test_gate_sick_is_final(void **state)
 	parsed_free(&p);
 }
 
+/* Each probe connects (and shakes hands) afresh: a target that answers on
+ * the connection it kept alive but refuses every new one is sick. */
+static void gate_on_one_connection(const struct world *w, const char *check, const char *target)
+{
+	const struct health_status *st;
+	struct health_monitor *m;
+	struct cut_err err;
+	struct parsed p;
+	char *want;
+
+	run_once(w, check, 0, &p, &m);
+	cut_err_clear(&err);
+	assert_int_equal(health_monitor_settle(m, &err), CUT_EHEALTH);
+	st = health_monitor_status(m, 0);
+	assert_int_equal(st->state, HEALTH_SICK);
+	assert_int_equal(st->probes, 3); /* 1 pass, then 2 failures */
+	want = xasprintf("c %s: connection refused", target);
+	assert_string_equal(err.msg, want);
+	free(want);
+	health_monitor_free(m);
+	parsed_free(&p);
+}
+
+static void test_gate_connects_afresh_http(void **state)
+{
+	gate_on_one_connection(*state,
+			       "{\"kind\":\"http\",\"host\":\"www.example.test\",\"interval\":\"50ms\","
+			       "\"targets\":[\"127.0.0.1:" P_ONE_HTTP "\"]}",
+			       "127.0.0.1:" P_ONE_HTTP);
+}
+
+static void test_gate_connects_afresh_https(void **state)
+{
+	gate_on_one_connection(*state,
+			       "{\"kind\":\"https\",\"host\":\"www.example.test\",\"interval\":\"50ms\","
+			       "\"tls\":{\"ca_file\":\"@DIR@/ca.pem\"},"
+			       "\"targets\":[\"127.0.0.1:" P_ONE_TLS "\"]}",
+			       "127.0.0.1:" P_ONE_TLS);
+}
+
 int main(void)
 {
 	static struct world *world;
@@ -589,6 +634,10 @@ int main(void)
 					  test_gate_deadline, NULL, NULL, w };
 	tests[n++] = (struct CMUnitTest){ "gate: a target decided sick stays sick",
 					  test_gate_sick_is_final, NULL, NULL, w };
+	tests[n++] = (struct CMUnitTest){ "gate: each http probe connects afresh",
+					  test_gate_connects_afresh_http, NULL, NULL, w };
+	tests[n++] = (struct CMUnitTest){ "gate: each https probe connects afresh",
+					  test_gate_connects_afresh_https, NULL, NULL, w };
 	r = _cmocka_run_group_tests("health_probe", tests, n, NULL, NULL);
 	teardown((void **)&world);
 	return r;
