@@ -60,8 +60,15 @@ static void set_tls(struct probe *p, bool diagnosis)
 	curl_easy_setopt(p->easy, CURLOPT_SSL_SESSIONID_CACHE, 0L);
 	curl_easy_setopt(p->easy, CURLOPT_SSL_VERIFYPEER, verify);
 	curl_easy_setopt(p->easy, CURLOPT_SSL_VERIFYHOST, verify ? 2L : 0L);
-	if (c->ca_file)
+	/* ca_file is the only trust: without CAPATH NULL, Debian's libcurl
+	 * still trusts every CA in /etc/ssl/certs beside it. Without a CAPATH
+	 * libcurl (7.87+) would also keep the file's CAs for 24 h: each probe
+	 * reads the file as it is now, as it did before */
+	if (c->ca_file) {
 		curl_easy_setopt(p->easy, CURLOPT_CAINFO, c->ca_file);
+		curl_easy_setopt(p->easy, CURLOPT_CAPATH, (char *)NULL);
+		curl_easy_setopt(p->easy, CURLOPT_CA_CACHE_TIMEOUT, 0L);
+	}
 	if (diagnosis) {
 		curl_easy_setopt(p->easy, CURLOPT_CERTINFO, 1L);
 		curl_easy_setopt(p->easy, CURLOPT_CONNECT_ONLY, 1L);

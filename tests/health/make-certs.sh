@@ -5,6 +5,9 @@
 #   expired.pem / expired.key          www.example.test, expired 2020-10-01
 #   wrongname.pem / wrongname.key      other.example.net, valid now
 #   other-ca.pem                       a CA that signed none of them
+#   capath/                            a system CA folder that trusts ca.pem (hashed
+#                                      link and ca-certificates.crt), for a test that
+#                                      mounts it over /etc/ssl/certs
 set -euo pipefail
 dir=${1:?usage: make-certs.sh DIR}
 mkdir -p "$dir"
@@ -50,4 +53,7 @@ later=$(date -u -d '+30 days' +%Y%m%d%H%M%SZ)
 issue valid www.example.test "$now" "$later"
 issue expired www.example.test 20200101000000Z 20201001120000Z
 issue wrongname other.example.net "$now" "$later"
+mkdir -p capath
+cp ca.pem capath/ca-certificates.crt
+cp ca.pem "capath/$(openssl x509 -hash -noout -in ca.pem).0"
 chmod 600 ./*.key

@@ -6,6 +6,7 @@
  * make-certs.sh), DNS answering and refusing, and a closed port.
  */
 #include <setjmp.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -13,6 +14,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -596,6 +599,78 @@ static void test_gate_connects_afresh_https(void **state)
 			       "127.0.0.1:" P_ONE_TLS);
 }
 
+/* In a child: the state one https check against the valid certificate
+ * settles in (ca_file: NULL for the system CAs). -1 when it cannot run. */
+static int https_state(const struct world *w, const char *ca_file)
+{
+	const struct health_check *c;
+	struct health_monitor *m = NULL;
+	struct cut_err err;
+	struct parsed p;
+	char *tls = ca_file ? xasprintf(",\"tls\":{\"ca_file\":\"%s/%s\"}", w->dir, ca_file)
+			    : xstrdup("");
+	char *text = xasprintf("{\"c\":{\"kind\":\"https\",\"host\":\"www.example.test\"%s,"
+			       "\"targets\":[\"127.0.0.1:" P_TLS_VALID "\"]}}", tls);
+	int state = -1;
+
+	cut_err_clear(&err);
+	if (parsed_load(&p, "plan.json", text) == 0 && p.d.errors == 0 &&
+	    (c = health_plan_get(p.plan, 0)) && health_monitor_new(&c, 1, HEALTH_ONCE, &m, &err) == 0) {
+		state = health_monitor_settle(m, &err) == CUT_EHEALTH ? HEALTH_SICK : HEALTH_HEALTHY;
+		fprintf(stderr, "  ca_file %s: %s: %s\n", ca_file ? ca_file : "(none)",
+			health_state_name(health_monitor_status(m, 0)->state),
+			health_monitor_status(m, 0)->last.reason);
+	}
+	health_monitor_free(m);
+	parsed_free(&p);
+	free(text);
+	free(tls);
+	return state;
+}
+
+/* The child of test_ca_file_limits_trust: 0 as it should be, 1 the system
+ * folder is not trusted (the mount did not take), 2 the ca_file did not
+ * limit trust, 77 no mount namespace here. */
+static int ca_file_child(const struct world *w)
+{
+	char *capath = xasprintf("%s/capath", w->dir);
+	int r;
+
+	r = unshare(CLONE_NEWNS) == 0 && mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) == 0 &&
+	    mount(capath, "/etc/ssl/certs", NULL, MS_BIND, NULL) == 0;
+	free(capath);
+	if (!r)
+		return 77;
+	if (https_state(w, NULL) != HEALTH_HEALTHY)
+		return 1;
+	return https_state(w, "other-ca.pem") == HEALTH_SICK ? 0 : 2;
+}
+
+/* tls.ca_file is the only trust: a certificate the system CAs would accept
+ * (here the test CA, in a folder mounted over /etc/ssl/certs in a mount
+ * namespace of its own) but whose issuer is not in ca_file is sick. */
+static void test_ca_file_limits_trust(void **state)
+{
+	const struct world *w = *state;
+	int status = 0;
+	pid_t pid;
+
+	fflush(NULL);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0)
+		_exit(ca_file_child(w));
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	if (WEXITSTATUS(status) == 77)
+		skip(); /* no mount namespace (not root?) */
+	if (WEXITSTATUS(status) == 1)
+		print_error("  the test CA in /etc/ssl/certs was not trusted: the test is void\n");
+	if (WEXITSTATUS(status) == 2)
+		print_error("  a certificate from a CA outside ca_file was trusted\n");
+	assert_int_equal(WEXITSTATUS(status), 0);
+}
+
 int main(void)
 {
 	static struct world *world;
@@ -638,6 +713,8 @@ int main(void)
 					  test_gate_connects_afresh_http, NULL, NULL, w };
 	tests[n++] = (struct CMUnitTest){ "gate: each https probe connects afresh",
 					  test_gate_connects_afresh_https, NULL, NULL, w };
+	tests[n++] = (struct CMUnitTest){ "https ca_file: the system CAs are not trusted too",
+					  test_ca_file_limits_trust, NULL, NULL, w };
 	r = _cmocka_run_group_tests("health_probe", tests, n, NULL, NULL);
 	teardown((void **)&world);
 	return r;
