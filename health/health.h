@@ -57,7 +57,8 @@ struct health_check {
 	char *path;              /* http/https: "/" by default */
 	long expect_status[HEALTH_STATUSES_MAX]; /* http/https; dns: rcodes (0 = NOERROR) */
 	size_t n_status;
-	char *body_contains;     /* http/https: body; dns: an answer's data; NULL for none */
+	char *body_contains;     /* http/https: a substring of the body; dns: the whole data of
+				  * one answer record (health_dns.c); NULL for none */
 	bool tls_verify;         /* https: true unless tls.verify is false */
 	char *ca_file;           /* https: resolved path, NULL for the system CAs */
 	int qtype;               /* dns: the record type asked (ldns_rr_type) */

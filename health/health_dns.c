@@ -1,8 +1,9 @@
 /* health/health_dns.c — dns probes: one UDP query, polled on the monitor's loop.
  *
  * A probe passes when the target answers the check's name and type with
- * NOERROR and at least one record of that type (whose data contains
- * body_contains, when given).
+ * NOERROR and at least one record of that type (whose whole data equals
+ * body_contains, when given: addresses compared as addresses, names in any
+ * case with or without the final dot, other fields as ldns prints them).
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -11,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -89,25 +91,174 @@ void dns_probe_clear(struct probe *p)
 	p->fd = -1;
 }
 
-static bool rr_contains(const ldns_rr *rr, const char *want)
+/* ---- comparing a record's data with the expected text ---- */
+
+#define BLANKS " \t"
+
+/* Two names equal: any case, with or without the final dot. */
+static bool name_equal(const char *a, size_t alen, const char *b, size_t blen)
+{
+	if (alen > 1 && a[alen - 1] == '.')
+		alen--;
+	if (blen > 1 && b[blen - 1] == '.')
+		blen--;
+	return alen == blen && strncasecmp(a, b, alen) == 0;
+}
+
+/* An A or AAAA field equal to the address written in tok[0..len). */
+static bool addr_equal(const ldns_rdf *f, const char *tok, size_t len, int af)
+{
+	char buf[INET6_ADDRSTRLEN];
+	unsigned char bin[16];
+	size_t size = af == AF_INET ? 4 : 16;
+
+	if (len >= sizeof(buf))
+		return false;
+	memcpy(buf, tok, len);
+	buf[len] = '\0';
+	return inet_pton(af, buf, bin) == 1 && ldns_rdf_size(f) == size &&
+	       memcmp(bin, ldns_rdf_data(f), size) == 0;
+}
+
+/* Any other field: as printed, or a quoted string's text without its
+ * quotes. *n: the length matched. */
+static bool text_equal(const char *text, const char *p, size_t *n)
+{
+	size_t len = strlen(text);
+
+	if (strncmp(p, text, len) == 0) {
+		*n = len;
+		return true;
+	}
+	if (len >= 2 && text[0] == '"' && text[len - 1] == '"' && strncmp(p, text + 1, len - 2) == 0) {
+		*n = len - 2;
+		return true;
+	}
+	return false;
+}
+
+/* One field against the text at *pos, which must end there or at a blank;
+ * on a match *pos moves past it. */
+static bool field_equal(const ldns_rdf *f, const char **pos)
+{
+	const char *p = *pos;
+	size_t tok = strcspn(p, BLANKS), n = tok;
+	char *text = NULL;
+	bool ok;
+
+	switch (ldns_rdf_get_type(f)) {
+	case LDNS_RDF_TYPE_A:
+		ok = addr_equal(f, p, tok, AF_INET);
+		break;
+	case LDNS_RDF_TYPE_AAAA:
+		ok = addr_equal(f, p, tok, AF_INET6);
+		break;
+	case LDNS_RDF_TYPE_DNAME:
+		text = ldns_rdf2str(f);
+		ok = text && name_equal(text, strlen(text), p, tok);
+		break;
+	default:
+		text = ldns_rdf2str(f);
+		ok = text && text_equal(text, p, &n);
+		break;
+	}
+	free(text);
+	if (!ok || (p[n] != '\0' && !strchr(BLANKS, p[n])))
+		return false;
+	*pos = p + n;
+	return true;
+}
+
+/* The record's whole data equals want: every field, in order, separated by
+ * blanks ("10 mail.example.com" for an MX). */
+static bool rr_equal(const ldns_rr *rr, const char *want)
+{
+	const char *p = want + strspn(want, BLANKS);
+	size_t i, sp;
+
+	for (i = 0; i < ldns_rr_rd_count(rr); i++) {
+		sp = strspn(p, BLANKS);
+		if (i > 0 && sp == 0)
+			return false;
+		p += sp;
+		if (!field_equal(ldns_rr_rdf(rr, i), &p))
+			return false;
+	}
+	return i > 0 && p[strspn(p, BLANKS)] == '\0';
+}
+
+/* "10 mail.example.com.": the record's fields as a zone file has them. */
+static char *rr_data(const ldns_rr *rr)
+{
+	ldns_buffer *b = ldns_buffer_new(128);
+	char *s;
+	size_t i;
+
+	if (!b)
+		return NULL;
+	for (i = 0; i < ldns_rr_rd_count(rr); i++) {
+		if (i)
+			ldns_buffer_printf(b, " ");
+		ldns_rdf2buffer_str(b, ldns_rr_rdf(rr, i));
+	}
+	s = ldns_buffer_export2str(b);
+	ldns_buffer_free(b);
+	return s;
+}
+
+/* ---- judging an answer ---- */
+
+/* The typed records of the answer: the first that passes (or -1), the
+ * first of the type (or -1) and how many there are. */
+static void find_records(const struct health_check *c, ldns_rr_list *ans, long *match,
+			 long *first, size_t *typed)
 {
 	size_t i;
-	bool found = false;
 
-	for (i = 0; i < ldns_rr_rd_count(rr) && !found; i++) {
-		char *s = ldns_rdf2str(ldns_rr_rdf(rr, i));
-		found = s && strstr(s, want);
-		free(s);
+	*match = *first = -1;
+	*typed = 0;
+	for (i = 0; i < ldns_rr_list_rr_count(ans); i++) {
+		const ldns_rr *rr = ldns_rr_list_rr(ans, i);
+		if ((int)ldns_rr_get_type(rr) != c->qtype)
+			continue;
+		if (*typed == 0)
+			*first = (long)i;
+		(*typed)++;
+		if (*match < 0 && (!c->body_contains || rr_equal(rr, c->body_contains)))
+			*match = (long)i;
 	}
-	return found;
+}
+
+static void say_found(const ldns_rr *rr, const char *type, struct health_probe *res)
+{
+	char *data = rr_data(rr);
+
+	res->ok = true;
+	snprintf(res->reason, sizeof(res->reason), "DNS NOERROR, %s %.160s", type,
+		 data ? data : "found");
+	free(data);
+}
+
+static void say_other(const struct health_check *c, const ldns_rr *rr, size_t typed,
+		      const char *type, struct health_probe *res)
+{
+	char *data = rr_data(rr);
+	char more[32] = "";
+
+	if (typed > 1)
+		snprintf(more, sizeof(more), " and %zu more", typed - 1);
+	snprintf(res->reason, sizeof(res->reason), "no %s record of %s is \"%.64s\" (the answer has %.64s%s)",
+		 type, c->host, c->body_contains, data ? data : "?", more);
+	free(data);
 }
 
 /* Judges an answer already known to be ours. */
 static void judge(const struct health_check *c, ldns_pkt *a, struct health_probe *res)
 {
 	ldns_rr_list *ans = ldns_pkt_answer(a);
-	size_t i, typed = 0;
 	char *type = ldns_rr_type2str((ldns_rr_type)c->qtype);
+	long match, first;
+	size_t typed;
 
 	res->status = ldns_pkt_get_rcode(a);
 	if (res->status != LDNS_RCODE_NOERROR) {
@@ -116,20 +267,11 @@ static void judge(const struct health_check *c, ldns_pkt *a, struct health_probe
 			 c->host);
 		goto out;
 	}
-	for (i = 0; i < ldns_rr_list_rr_count(ans); i++) {
-		const ldns_rr *rr = ldns_rr_list_rr(ans, i);
-		if ((int)ldns_rr_get_type(rr) != c->qtype)
-			continue;
-		typed++;
-		if (!c->body_contains || rr_contains(rr, c->body_contains)) {
-			res->ok = true;
-			snprintf(res->reason, sizeof(res->reason), "DNS NOERROR, %s found", type);
-			goto out;
-		}
-	}
-	if (typed)
-		snprintf(res->reason, sizeof(res->reason), "no %s record of %s contains \"%.64s\"",
-			 type, c->host, c->body_contains);
+	find_records(c, ans, &match, &first, &typed);
+	if (match >= 0)
+		say_found(ldns_rr_list_rr(ans, (size_t)match), type, res);
+	else if (typed)
+		say_other(c, ldns_rr_list_rr(ans, (size_t)first), typed, type, res);
 	else
 		snprintf(res->reason, sizeof(res->reason), "no %s record for %s in the answer", type,
 			 c->host);

@@ -10,13 +10,17 @@ usage: server.py READY_FILE SPEC...
                           hang: accept and never answer;
                           full: a listener whose accept queue is full, so the
                           kernel drops every new SYN (a connect times out);
-                          dns: answer UDP queries with an A record
+                          dns: answer UDP queries with an A record (and the
+                          AAAA, CNAME, MX records given)
     status=200            HTTP status (http)
     status_file=PATH      read the status from this file at each request
     statuses=503/200      the status of each request in turn; the last one repeats
     body=TEXT             response body (http)
     cert=PEM,key=PEM      serve HTTPS with this certificate
     address=192.0.2.7     the A record's address (dns)
+    address6=2001:db8::7  an AAAA record (dns)
+    cname=NAME            a CNAME record (dns)
+    mx=10 mail.example.test  an MX record (dns)
     rcode=0               the DNS rcode (dns; 3 = NXDOMAIN)
 When every listener is bound, the names of the ports are written to READY_FILE.
 The process serves until it is killed.
@@ -124,6 +128,26 @@ def serve_full(spec):
     return s, run
 
 
+def wire_name(name):
+    out = b""
+    for label in name.rstrip(".").split("."):
+        out += bytes([len(label)]) + label.encode()
+    return out + b"\x00"
+
+
+def dns_rdata(qtype, spec):
+    if qtype == 1:
+        return socket.inet_aton(spec.get("address", "192.0.2.7"))
+    if qtype == 28 and spec.get("address6"):
+        return socket.inet_pton(socket.AF_INET6, spec["address6"])
+    if qtype == 5 and spec.get("cname"):
+        return wire_name(spec["cname"])
+    if qtype == 15 and spec.get("mx"):
+        pref, _, host = spec["mx"].partition(" ")
+        return struct.pack(">H", int(pref)) + wire_name(host)
+    return None
+
+
 def dns_answer(query, spec):
     qid, flags, qd = struct.unpack(">HHH", query[:6])
     end = 12
@@ -133,9 +157,9 @@ def dns_answer(query, spec):
     qtype = struct.unpack(">H", query[end + 1:end + 3])[0]
     rcode = int(spec.get("rcode", "0"))
     answers = b""
-    if rcode == 0 and qtype == 1:
-        addr = socket.inet_aton(spec.get("address", "192.0.2.7"))
-        answers = b"\xc0\x0c" + struct.pack(">HHIH", 1, 1, 60, 4) + addr
+    rdata = dns_rdata(qtype, spec) if rcode == 0 else None
+    if rdata is not None:
+        answers = b"\xc0\x0c" + struct.pack(">HHIH", qtype, 1, 60, len(rdata)) + rdata
     an = 1 if answers else 0
     head = struct.pack(">HHHHHH", qid, 0x8400 | rcode, 1, an, 0, 0)
     return head + question + answers

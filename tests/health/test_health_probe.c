@@ -37,6 +37,7 @@
 #define P_SICK_THEN_OK "18012"
 #define P_ONE_HTTP "18013"
 #define P_ONE_TLS "18014"
+#define P_DNS_MORE "18015"
 
 struct world {
 	char *dir;
@@ -81,6 +82,8 @@ static int setup(void **state)
 	specs[n++] = xstrdup("port=" P_FULL ",mode=full");
 	specs[n++] = xstrdup("port=" P_SICK_THEN_OK ",statuses=503/200");
 	specs[n++] = xstrdup("port=" P_ONE_HTTP ",mode=one");
+	specs[n++] = xstrdup("port=" P_DNS_MORE ",mode=dns,address=192.0.2.107,address6=2001:db8::10,"
+			     "cname=Target.Example.Test,mx=10 mail.example.test");
 	specs[n++] = xasprintf("port=" P_ONE_TLS ",mode=one,cert=%s/valid.pem,key=%s/valid.key", w->dir,
 			       w->dir);
 	specs[n] = NULL;
@@ -194,7 +197,43 @@ static const struct row rows[] = {
 	{ "dns answer with another address",
 	  "{\"kind\":\"dns\",\"host\":\"www.example.test\",\"body_contains\":\"192.0.2.99\","
 	  "\"targets\":[\"127.0.0.1:" P_DNS "\"]}",
-	  false, "contains \"192.0.2.99\"" },
+	  false, "no A record of www.example.test is \"192.0.2.99\" (the answer has 192.0.2.7)" },
+	{ "dns A: the whole address, not a prefix of it",
+	  "{\"kind\":\"dns\",\"host\":\"www.example.test\",\"body_contains\":\"192.0.2.10\","
+	  "\"targets\":[\"127.0.0.1:" P_DNS_MORE "\"]}",
+	  false, "no A record of www.example.test is \"192.0.2.10\" (the answer has 192.0.2.107)" },
+	{ "dns A: the address named in the reason",
+	  "{\"kind\":\"dns\",\"host\":\"www.example.test\",\"body_contains\":\"192.0.2.107\","
+	  "\"targets\":[\"127.0.0.1:" P_DNS_MORE "\"]}",
+	  true, "DNS NOERROR, A 192.0.2.107" },
+	{ "dns AAAA written another way",
+	  "{\"kind\":\"dns\",\"host\":\"www.example.test\",\"qtype\":\"AAAA\","
+	  "\"body_contains\":\"2001:DB8:0::10\",\"targets\":[\"127.0.0.1:" P_DNS_MORE "\"]}",
+	  true, "DNS NOERROR, AAAA 2001:db8::10" },
+	{ "dns AAAA: not a prefix",
+	  "{\"kind\":\"dns\",\"host\":\"www.example.test\",\"qtype\":\"AAAA\","
+	  "\"body_contains\":\"2001:db8::1\",\"targets\":[\"127.0.0.1:" P_DNS_MORE "\"]}",
+	  false, "no AAAA record of www.example.test is \"2001:db8::1\"" },
+	{ "dns CNAME: any case, without the final dot",
+	  "{\"kind\":\"dns\",\"host\":\"www.example.test\",\"qtype\":\"CNAME\","
+	  "\"body_contains\":\"target.example.test\",\"targets\":[\"127.0.0.1:" P_DNS_MORE "\"]}",
+	  true, "DNS NOERROR, CNAME Target.Example.Test." },
+	{ "dns CNAME: with the final dot",
+	  "{\"kind\":\"dns\",\"host\":\"www.example.test\",\"qtype\":\"CNAME\","
+	  "\"body_contains\":\"TARGET.example.test.\",\"targets\":[\"127.0.0.1:" P_DNS_MORE "\"]}",
+	  true, "CNAME Target.Example.Test." },
+	{ "dns CNAME: a part of the name is not the name",
+	  "{\"kind\":\"dns\",\"host\":\"www.example.test\",\"qtype\":\"CNAME\","
+	  "\"body_contains\":\"example.test\",\"targets\":[\"127.0.0.1:" P_DNS_MORE "\"]}",
+	  false, "is \"example.test\" (the answer has Target.Example.Test.)" },
+	{ "dns MX: every field",
+	  "{\"kind\":\"dns\",\"host\":\"www.example.test\",\"qtype\":\"MX\","
+	  "\"body_contains\":\"10 Mail.example.test\",\"targets\":[\"127.0.0.1:" P_DNS_MORE "\"]}",
+	  true, "DNS NOERROR, MX 10 mail.example.test." },
+	{ "dns MX: the name alone is not the record",
+	  "{\"kind\":\"dns\",\"host\":\"www.example.test\",\"qtype\":\"MX\","
+	  "\"body_contains\":\"mail.example.test\",\"targets\":[\"127.0.0.1:" P_DNS_MORE "\"]}",
+	  false, "(the answer has 10 mail.example.test.)" },
 	{ "dns AAAA not there",
 	  "{\"kind\":\"dns\",\"host\":\"www.example.test\",\"qtype\":\"AAAA\",\"targets\":[\"127.0.0.1:" P_DNS "\"]}",
 	  false, "no AAAA record" },
