@@ -61,6 +61,7 @@ static const struct {
 	{ CUT_EPARTIAL, "partly applied", CUT_EXIT_FAILED },
 	{ CUT_EVERIFY, "verification failed", CUT_EXIT_FAILED },
 	{ CUT_EINTERNAL, "internal error", CUT_EXIT_FAILED },
+	{ CUT_EMISSING, "missing library", CUT_EXIT_INPUT },
 };
 
 const char *cut_strerror(int code)

@@ -34,6 +34,7 @@ enum cut_code {
 	CUT_EPARTIAL = -1012,  /* some steps were applied, some not */
 	CUT_EVERIFY = -1013,   /* read-back did not match */
 	CUT_EINTERNAL = -1014, /* a bug in cutover */
+	CUT_EMISSING = -1015,  /* a library cutover loads when needed is missing (libcurl) */
 };
 
 /* Exit statuses, stable: scripts depend on them (docs/exit-codes.md). */

@@ -120,12 +120,14 @@ int curl_probe_setup(struct probe *p, void *owner, bool diagnosis, char *reason,
 	return 0;
 }
 
+/* Calls libcurl only for what it made: a dns-only monitor never loads it. */
 void curl_probe_clear(struct probe *p)
 {
 	if (p->easy)
 		curl_easy_cleanup(p->easy);
 	p->easy = NULL;
-	curl_slist_free_all(p->connect_to);
+	if (p->connect_to)
+		curl_slist_free_all(p->connect_to);
 	p->connect_to = NULL;
 	free(p->body);
 	p->body = NULL;

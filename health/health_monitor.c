@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "health_int.h"
+#include "lazycurl.h"
 #include "util.h"
 
 #define POLL_FDS_MAX 1024  /* dns probes polled at once; more wait their turn */
@@ -30,7 +31,7 @@ struct entry {
 };
 
 struct health_monitor {
-	CURLM *multi;
+	CURLM *multi;       /* NULL when every check is a dns check: libcurl is not loaded */
 	struct entry *e;
 	size_t n;
 	int flags;
@@ -46,25 +47,43 @@ const char *health_state_name(enum health_state s)
 	return (size_t)s < ARRAY_SIZE(state_names) ? state_names[s] : "unknown";
 }
 
+/* The libcurl multi handle, for http, https and tcp probes. */
+static int start_curl(struct health_monitor *m, struct cut_err *err)
+{
+	m->multi = curl_multi_init();
+	if (m->multi) {
+		curl_multi_setopt(m->multi, CURLMOPT_MAX_TOTAL_CONNECTIONS, 0L);
+		return 0;
+	}
+	if (lazycurl_error()[0])
+		return cut_errf(err, CUT_EMISSING,
+				"install libcurl4 (apt-get install libcurl4): http, https and tcp "
+				"checks need it; dns checks do not",
+				"cannot start the http, https and tcp checks: %s", lazycurl_error());
+	return cut_errf(err, -ENOMEM, NULL, "cannot start the health check loop");
+}
+
 int health_monitor_new(const struct health_check *const *checks, size_t n, int flags,
 		       struct health_monitor **ret, struct cut_err *err)
 {
 	struct health_monitor *m;
-	size_t i, j, total = 0;
+	size_t i, j, total = 0, curl_checks = 0;
+	int r;
 
 	*ret = NULL;
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n; i++) {
 		total += checks[i]->n_targets;
+		curl_checks += checks[i]->kind != HEALTH_DNS;
+	}
 	if (total > TARGETS_TOTAL_MAX)
 		return cut_errf(err, CUT_ELIMIT, "gate on fewer checks at once",
 				"%zu targets to probe at once (at most %d)", total, TARGETS_TOTAL_MAX);
 	m = xcalloc(1, sizeof(*m));
-	m->multi = curl_multi_init();
-	if (!m->multi) {
+	r = curl_checks ? start_curl(m, err) : 0;
+	if (r < 0) {
 		free(m);
-		return cut_errf(err, -ENOMEM, NULL, "cannot start the health check loop");
+		return r;
 	}
-	curl_multi_setopt(m->multi, CURLMOPT_MAX_TOTAL_CONNECTIONS, 0L);
 	m->flags = flags;
 	m->e = xcalloc(total + 1, sizeof(*m->e));
 	m->due = xcalloc(total + 1, sizeof(*m->due));
@@ -100,7 +119,8 @@ void health_monitor_free(struct health_monitor *m)
 		return;
 	for (i = 0; i < m->n; i++)
 		probe_stop(m, &m->e[i]);
-	curl_multi_cleanup(m->multi);
+	if (m->multi)
+		curl_multi_cleanup(m->multi);
 	free(m->e);
 	free(m->due);
 	free(m);
@@ -375,26 +395,59 @@ static int64_t sleep_ms(const struct health_monitor *m, int64_t now, int64_t end
 	return t < 0 ? 0 : t;
 }
 
+/* Without libcurl (dns checks only): poll(2) on the dns sockets. */
+static int poll_dns(struct curl_waitfd *fds, size_t n, int wait, struct cut_err *err)
+{
+	struct pollfd *p = xcalloc(n + 1, sizeof(*p));
+	size_t i;
+	int r;
+
+	for (i = 0; i < n; i++) {
+		p[i].fd = fds[i].fd;
+		p[i].events = POLLIN;
+	}
+	r = poll(p, n, wait);
+	for (i = 0; r > 0 && i < n; i++)
+		fds[i].revents = p[i].revents ? CURL_WAIT_POLLIN : 0;
+	free(p);
+	if (r < 0 && errno != EINTR)
+		return cut_errf(err, -errno, NULL, "health check loop: poll: %s", strerror(errno));
+	return 0;
+}
+
+/* Waits on libcurl's sockets and the dns ones, then moves the transfers on. */
+static int poll_curl(struct health_monitor *m, struct curl_waitfd *fds, size_t n, int wait,
+		     struct cut_err *err)
+{
+	int running = 0;
+	CURLMcode mc;
+
+	mc = curl_multi_poll(m->multi, fds, (unsigned)n, wait, NULL);
+	if (mc == CURLM_OK)
+		mc = curl_multi_perform(m->multi, &running);
+	if (mc != CURLM_OK)
+		return cut_errf(err, CUT_EINTERNAL, NULL, "health check loop: %s",
+				curl_multi_strerror(mc));
+	read_curl(m);
+	return 0;
+}
+
 static int loop_once(struct health_monitor *m, int64_t end, struct cut_err *err)
 {
 	struct curl_waitfd *fds = xcalloc(POLL_FDS_MAX, sizeof(*fds));
 	struct entry **owners = xcalloc(POLL_FDS_MAX, sizeof(*owners));
-	int64_t now = now_monotonic_ms(), wait;
+	int64_t wait = sleep_ms(m, now_monotonic_ms(), end);
 	size_t nfds = dns_fds(m, fds, owners);
-	int running = 0, r = 0;
-	CURLMcode mc;
+	int r;
 
-	wait = sleep_ms(m, now, end);
-	mc = curl_multi_poll(m->multi, fds, (unsigned)nfds, (int)(wait > 1000 ? 1000 : wait), NULL);
-	if (mc == CURLM_OK)
-		mc = curl_multi_perform(m->multi, &running);
-	if (mc != CURLM_OK) {
-		r = cut_errf(err, CUT_EINTERNAL, NULL, "health check loop: %s", curl_multi_strerror(mc));
-		goto out;
-	}
-	read_curl(m);
-	read_dns(m, fds, owners, nfds, now_monotonic_ms());
-out:
+	if (wait > 1000)
+		wait = 1000;
+	if (m->multi)
+		r = poll_curl(m, fds, nfds, (int)wait, err);
+	else
+		r = poll_dns(fds, nfds, (int)wait, err);
+	if (r == 0)
+		read_dns(m, fds, owners, nfds, now_monotonic_ms());
 	free(fds);
 	free(owners);
 	return r;

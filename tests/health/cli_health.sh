@@ -12,9 +12,11 @@ expect() { # name want_exit cmd...
 	if [ "$got" = "$want" ]; then ok "$name"; else bad "$name (exit $got, want $want): $out $(cat "$dir/err")"; fi
 }
 has() { case $out in *"$2"*) ok "$1" ;; *) bad "$1: no \"$2\" in: $out" ;; esac; }
+has_err() { case $(cat "$dir/err") in *"$2"*) ok "$1" ;; *) bad "$1: no \"$2\" in: $(cat "$dir/err")" ;; esac; }
 
 dir=$(mktemp -d)
-/usr/bin/python3 "$root/tests/health/server.py" "$dir/ready" port=18070,body=fine port=18071,status=503 &
+/usr/bin/python3 "$root/tests/health/server.py" "$dir/ready" port=18070,body=fine port=18071,status=503 \
+	port=18072,mode=dns,address=192.0.2.7 &
 server=$!
 trap 'kill $server 2>/dev/null; rm -rf "$dir"' EXIT
 for _ in $(seq 1 100); do [ -f "$dir/ready" ] && break; sleep 0.1; done
@@ -26,7 +28,9 @@ cat > "$dir/plan.json" <<'JSON'
              "body_contains": "fine", "interval": "50ms", "healthy_after": 2 },
     "api": { "kind": "http", "host": "api.example.test", "targets": ["127.0.0.1:18071"],
              "interval": "50ms", "sick_after": 2 },
-    "db":  { "kind": "tcp", "targets": ["127.0.0.1:18079"], "sick_after": 1 } } }
+    "db":  { "kind": "tcp", "targets": ["127.0.0.1:18079"], "sick_after": 1 },
+    "ns":  { "kind": "dns", "host": "www.example.test", "targets": ["127.0.0.1:18072"],
+             "body_contains": "192.0.2.7", "interval": "50ms", "healthy_after": 1 } } }
 JSON
 echo '{ "change": "CHG-H", "journal": "j", "health": { "x": { "kind": "tcp", "targets": ["1.2.3.4"] } } }' \
 	> "$dir/bad.json"
@@ -52,6 +56,16 @@ assert t["web"]["result"] == "healthy" and t["web"]["status"] == 200, t
 assert t["api"]["result"] == "sick" and t["api"]["probes"] == 1, t
 assert d["error"]["exit"] == 4, d
 ' && ok "json document" || bad "json document: $out"
+
+# without libcurl (an empty libcurl.so.4 first on the library path): http,
+# https and tcp checks cannot run and say what to install (exit 2, not the 1
+# of a refusing server); dns checks do not need libcurl at all
+mkdir "$dir/nolib" && : > "$dir/nolib/libcurl.so.4"
+expect "no libcurl: http check" 2 env LD_LIBRARY_PATH="$dir/nolib" "$CUTOVER" health --check web "$dir/plan.json"
+has_err "no libcurl: why" "cannot load libcurl.so.4"
+has_err "no libcurl: what to do" "what to do: install libcurl4"
+expect "no libcurl: dns check" 0 env LD_LIBRARY_PATH="$dir/nolib" "$CUTOVER" health --check ns "$dir/plan.json"
+has "no libcurl: dns healthy" "DNS NOERROR, A 192.0.2.7"
 
 echo "$passes passed, $fails failed"
 [ "$fails" -eq 0 ]
