@@ -64,6 +64,10 @@ void cli_print_diags(const struct diags *d);
 json_t *cli_diags_json(const struct diags *d);
 /* {"code","message","hint","exit"} for an error, for --json documents. */
 json_t *cli_error_json(const struct cut_err *err);
+/* A JSON string of s, never NULL: text that is not UTF-8 (json_string
+ * refuses it, and json_pack with it fails) keeps its valid characters, the
+ * rest becomes '?'; NULL becomes "". */
+json_t *cli_json_text(const char *s);
 /* "applied", "not-tried", "unknown", "conflict", "failed" for a step result. */
 const char *cli_step_result_name(int result);
 /* The steps of a switch as a JSON array (kind, describe, result, journal_seq,

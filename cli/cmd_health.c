@@ -63,15 +63,21 @@ static int parse_args(struct cli *cli, int argc, char **argv, struct health_args
 	return -1;
 }
 
+/* Member by member, each string through cli_json_text: a target is never
+ * left out of the document (json_pack failed on a reason that was not
+ * UTF-8, and the target went missing). */
 static json_t *status_json(const struct health_status *st)
 {
-	json_t *o = json_pack("{s:s,s:s,s:s,s:s,s:I,s:s,s:i}", "check", st->check->name, "kind",
-			      health_kind_name(st->check->kind), "target", st->target->text, "result",
-			      health_state_name(st->state), "latency_ms",
-			      (json_int_t)st->last.latency_ms, "reason",
-			      st->state == HEALTH_SICK ? st->last_failure.reason : st->last.reason,
-			      "probes", (int)st->probes);
+	json_t *o = json_object();
 
+	json_object_set_new(o, "check", cli_json_text(st->check->name));
+	json_object_set_new(o, "kind", cli_json_text(health_kind_name(st->check->kind)));
+	json_object_set_new(o, "target", cli_json_text(st->target->text));
+	json_object_set_new(o, "result", cli_json_text(health_state_name(st->state)));
+	json_object_set_new(o, "latency_ms", json_integer(st->last.latency_ms));
+	json_object_set_new(o, "reason", cli_json_text(st->state == HEALTH_SICK
+						       ? st->last_failure.reason : st->last.reason));
+	json_object_set_new(o, "probes", json_integer(st->probes));
 	if (st->last.status)
 		json_object_set_new(o, "status", json_integer(st->last.status));
 	return o;
@@ -108,9 +114,7 @@ static int report(struct cli *cli, const struct health_monitor *m, int r, const 
 		json_array_append_new(arr, status_json(health_monitor_status(m, i)));
 	doc = json_pack("{s:b,s:o}", "healthy", r == 0, "targets", arr);
 	if (r < 0)
-		json_object_set_new(doc, "error", json_pack("{s:s,s:s,s:s,s:i}", "code",
-							     cut_strerror(r), "message", err->msg,
-							     "hint", err->hint, "exit", CUT_EXIT_HEALTH));
+		json_object_set_new(doc, "error", cli_error_json(err));
 	cli_print_json(doc);
 	return r == 0 ? CUT_EXIT_OK : CUT_EXIT_HEALTH;
 }

@@ -49,31 +49,33 @@ int cli_common_option(struct cli *cli, int c, const char *usage)
 	return 0;
 }
 
-/* A JSON string of text that came (in part) from input files: bytes that
- * are not UTF-8 become U+FFFD rather than making the whole entry vanish
- * (json_pack refuses invalid UTF-8). */
-static json_t *text(const char *s)
+json_t *cli_json_text(const char *s)
 {
 	json_t *j;
-	char *fixed;
+	char *copy;
 
-	if (!s)
-		return json_null();
-	j = json_string(s);
+	j = json_string(s ? s : "");
 	if (j)
 		return j;
-	fixed = utf8_repair(s);
-	j = json_string(fixed);
-	free(fixed);
-	return j ? j : json_string("?");
+	copy = xstrdup(s);
+	utf8_fix(copy);
+	j = json_string(copy);
+	free(copy);
+	return j ? j : json_string("(not UTF-8)");
 }
 
+/* Every member is set on its own: a message that is not UTF-8 made
+ * json_pack fail, and the whole error went missing from the document. */
 json_t *cli_error_json(const struct cut_err *err)
 {
 	int code = err->code ? err->code : CUT_EINTERNAL;
+	json_t *o = json_object();
 
-	return json_pack("{s:s,s:o,s:o,s:i}", "code", cut_strerror(code), "message",
-			 text(err->msg), "hint", text(err->hint), "exit", cut_exit_code(code));
+	json_object_set_new(o, "code", cli_json_text(cut_strerror(code)));
+	json_object_set_new(o, "message", cli_json_text(err->msg));
+	json_object_set_new(o, "hint", cli_json_text(err->hint));
+	json_object_set_new(o, "exit", json_integer(cut_exit_code(code)));
+	return o;
 }
 
 const char *cli_step_result_name(int result)
@@ -179,10 +181,12 @@ json_t *cli_diags_json(const struct diags *d)
 	for (i = 0; i < d->n; i++) {
 		const struct diag *g = &d->v[i];
 		json_array_append_new(arr, json_pack("{s:s,s:o,s:i,s:i,s:o,s:o,s:o}", "severity",
-						     g->warning ? "warning" : "error", "file",
-						     text(g->file), "line", g->line, "column", g->col,
-						     "path", text(g->path), "message", text(g->msg),
-						     "fix", text(g->fix)));
+						     g->warning ? "warning" : "error",
+						     "file", cli_json_text(g->file),
+						     "line", g->line, "column", g->col,
+						     "path", cli_json_text(g->path),
+						     "message", cli_json_text(g->msg),
+						     "fix", cli_json_text(g->fix)));
 	}
 	return arr;
 }

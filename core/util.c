@@ -42,51 +42,6 @@ void *xrealloc(void *p, size_t n)
 	return q;
 }
 
-size_t utf8_seq_len(const unsigned char *s)
-{
-	size_t n, i;
-
-	if (s[0] < 0x80)
-		return 1;
-	if (s[0] >= 0xc2 && s[0] <= 0xdf)
-		n = 2;
-	else if (s[0] >= 0xe0 && s[0] <= 0xef)
-		n = 3;
-	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
-		n = 4;
-	else
-		return 0;
-	for (i = 1; i < n; i++)
-		if ((s[i] & 0xc0) != 0x80) /* also stops at the NUL */
-			return 0;
-	if ((s[0] == 0xe0 && s[1] < 0xa0) || (s[0] == 0xed && s[1] >= 0xa0) ||
-	    (s[0] == 0xf0 && s[1] < 0x90) || (s[0] == 0xf4 && s[1] >= 0x90))
-		return 0; /* overlong, surrogate, past U+10FFFF */
-	return n;
-}
-
-char *utf8_repair(const char *s)
-{
-	const unsigned char *p = (const unsigned char *)s;
-	char *out = xmalloc(3 * strlen(s) + 1), *o = out;
-	size_t n;
-
-	while (*p) {
-		n = utf8_seq_len(p);
-		if (n) {
-			memcpy(o, p, n);
-			o += n;
-			p += n;
-		} else {
-			memcpy(o, "\xef\xbf\xbd", 3);
-			o += 3;
-			p++;
-		}
-	}
-	*o = '\0';
-	return out;
-}
-
 char *xstrdup(const char *s)
 {
 	char *p = strdup(s);
@@ -385,4 +340,71 @@ void freezero(void *p, size_t len)
 		return;
 	explicit_bzero(p, len);
 	free(p);
+}
+
+size_t utf8_cut(const char *s, size_t max)
+{
+	size_t n = strnlen(s, max + 1);
+
+	if (n <= max)
+		return n;
+	n = max;
+	while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80)
+		n--; /* s[n] continues the character before it */
+	return n;
+}
+
+/* The length of the valid UTF-8 character at p (1-4), 0 when none starts there. */
+static size_t utf8_char(const unsigned char *p)
+{
+	unsigned cp;
+	size_t n, i;
+
+	if (p[0] < 0x80)
+		return 1;
+	if (p[0] >= 0xC2 && p[0] <= 0xDF)
+		n = 2, cp = p[0] & 0x1Fu;
+	else if (p[0] >= 0xE0 && p[0] <= 0xEF)
+		n = 3, cp = p[0] & 0x0Fu;
+	else if (p[0] >= 0xF0 && p[0] <= 0xF4)
+		n = 4, cp = p[0] & 0x07u;
+	else
+		return 0;
+	for (i = 1; i < n; i++) {
+		if ((p[i] & 0xC0) != 0x80) /* the NUL ends it too */
+			return 0;
+		cp = cp << 6 | (p[i] & 0x3Fu);
+	}
+	if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10FFFF)) ||
+	    (cp >= 0xD800 && cp <= 0xDFFF))
+		return 0; /* overlong, beyond Unicode, or a surrogate */
+	return n;
+}
+
+/* Only continuation bytes from p to the end: a character cut there. */
+static bool cut_at_end(const unsigned char *p)
+{
+	if (p[0] < 0xC2 || p[0] > 0xF4)
+		return false;
+	for (p++; *p; p++)
+		if ((*p & 0xC0) != 0x80)
+			return false;
+	return true;
+}
+
+void utf8_fix(char *s)
+{
+	unsigned char *p = (unsigned char *)s;
+	size_t n;
+
+	while (*p) {
+		n = utf8_char(p);
+		if (n) {
+			p += n;
+		} else if (cut_at_end(p)) {
+			*p = '\0';
+		} else {
+			*p++ = '?';
+		}
+	}
 }

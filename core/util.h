@@ -19,11 +19,6 @@ void *xrealloc(void *p, size_t n);
 char *xstrdup(const char *s);
 char *xstrndup(const char *s, size_t n);
 char *xasprintf(const char *fmt, ...) CUT_PRINTF(1, 2);
-/* Length of the valid UTF-8 sequence at s (1-4), 0 if none starts there. */
-size_t utf8_seq_len(const unsigned char *s);
-/* A copy of s in which every byte that starts no valid UTF-8 sequence is
- * U+FFFD: for text from input files that must go into JSON. */
-char *utf8_repair(const char *s);
 char *xvasprintf(const char *fmt, va_list ap) CUT_PRINTF(1, 0);
 /* Frees *dst and sets it to the formatted text, or to NULL when fmt is NULL
  * (a result's message: "ok" carries none). */
@@ -61,6 +56,15 @@ void user_at_host(char *buf, size_t len);
 
 /* A path relative to base's directory (absolute paths are returned as is). */
 char *path_relative_to(const char *base_file, const char *path);
+
+/* The length of s, or of its longest start of at most max bytes that ends
+ * on a UTF-8 character boundary: "%.*s" with it never cuts a character in
+ * two (s is UTF-8, as text from a plan is). */
+size_t utf8_cut(const char *s, size_t max);
+/* Makes s valid UTF-8 in place, for text from servers or cut by snprintf:
+ * a character cut at the end is dropped, any other byte that does not
+ * belong to a valid character becomes '?'. */
+void utf8_fix(char *s);
 
 /* Edit distance, for "did you mean" hints. */
 size_t edit_distance(const char *a, const char *b);

@@ -157,8 +157,8 @@ static void http_result(struct probe *p, struct health_probe *res)
 		snprintf(res->reason, sizeof(res->reason), "HTTP %ld (expected %ld%s)", res->status,
 			 c->expect_status[0], c->n_status > 1 ? " or another listed status" : "");
 	} else if (c->body_contains && (!p->body || !strstr(p->body, c->body_contains))) {
-		snprintf(res->reason, sizeof(res->reason), "HTTP %ld but the body does not contain \"%.64s\"",
-			 res->status, c->body_contains);
+		snprintf(res->reason, sizeof(res->reason), "HTTP %ld but the body does not contain \"%.*s\"",
+			 res->status, (int)utf8_cut(c->body_contains, 64), c->body_contains);
 	} else {
 		res->ok = true;
 		snprintf(res->reason, sizeof(res->reason), "HTTP %ld", res->status);
@@ -287,8 +287,8 @@ void curl_probe_diagnosis(struct probe *p, CURLcode rc, struct health_probe *res
 		snprintf(res->reason, sizeof(res->reason), "certificate not valid before %s", date);
 	} else if ((v = cert_field(ci, "X509v3 Subject Alternative Name")) ||
 		   (v = cert_field(ci, "Subject"))) {
-		snprintf(res->reason, sizeof(res->reason), "certificate is for %.120s, not %s", v,
-			 p->check->host);
+		snprintf(res->reason, sizeof(res->reason), "certificate is for %.*s, not %s",
+			 (int)utf8_cut(v, 120), v, p->check->host);
 	} else {
 		snprintf(res->reason, sizeof(res->reason), "certificate not trusted: %s", tls_text(e));
 	}

@@ -234,8 +234,8 @@ static void say_found(const ldns_rr *rr, const char *type, struct health_probe *
 	char *data = rr_data(rr);
 
 	res->ok = true;
-	snprintf(res->reason, sizeof(res->reason), "DNS NOERROR, %s %.160s", type,
-		 data ? data : "found");
+	snprintf(res->reason, sizeof(res->reason), "DNS NOERROR, %s %.*s", type,
+		 (int)utf8_cut(data ? data : "found", 160), data ? data : "found");
 	free(data);
 }
 
@@ -247,8 +247,11 @@ static void say_other(const struct health_check *c, const ldns_rr *rr, size_t ty
 
 	if (typed > 1)
 		snprintf(more, sizeof(more), " and %zu more", typed - 1);
-	snprintf(res->reason, sizeof(res->reason), "no %s record of %s is \"%.64s\" (the answer has %.64s%s)",
-		 type, c->host, c->body_contains, data ? data : "?", more);
+	if (!data)
+		data = xstrdup("?");
+	snprintf(res->reason, sizeof(res->reason), "no %s record of %s is \"%.*s\" (the answer has %.*s%s)",
+		 type, c->host, (int)utf8_cut(c->body_contains, 64), c->body_contains,
+		 (int)utf8_cut(data, 64), data, more);
 	free(data);
 }
 

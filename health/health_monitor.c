@@ -166,6 +166,8 @@ void health_status_describe(const struct health_status *st, char *buf, size_t le
 
 	snprintf(buf, len, "%s %s: %s", st->check->name, st->target->text,
 		 p->reason[0] ? p->reason : "not probed yet");
+	if (len)
+		utf8_fix(buf); /* a character cut where buf ended */
 }
 
 /* ---- the state machine ---- */
@@ -204,12 +206,15 @@ static void finish(struct health_monitor *m, struct entry *e, const struct healt
 	bool final = gate_mode(m) && st->state != HEALTH_UNKNOWN;
 
 	st->last = *res;
+	/* reasons go to JSON: a character cut by snprintf or bytes a server
+	 * sent must not make them invalid UTF-8 */
+	utf8_fix(st->last.reason);
 	st->probes++;
 	if (res->ok) {
 		st->passes++;
 		st->fails = 0;
 	} else {
-		st->last_failure = *res;
+		st->last_failure = st->last;
 		st->fails++;
 		st->passes = 0;
 	}
@@ -533,8 +538,9 @@ static void give_up(struct health_monitor *m, int64_t within_ms)
 				 m->n, IN_FLIGHT_MAX);
 		else
 			snprintf(st->last_failure.reason, sizeof(st->last_failure.reason),
-				 "not decided within %s after %u probe%s (last: %.160s)", d, st->probes,
-				 st->probes == 1 ? "" : "s", st->last.reason);
+				 "not decided within %s after %u probe%s (last: %.*s)", d, st->probes,
+				 st->probes == 1 ? "" : "s", (int)utf8_cut(st->last.reason, 160),
+				 st->last.reason);
 		st->last_failure.latency_ms = st->last.latency_ms;
 		set_state(st, HEALTH_SICK);
 		e->next_due = INT64_MAX;

@@ -333,7 +333,7 @@ static bool parse_check(struct schema *sc, const char *path, const char *name, j
 	memset(c, 0, sizeof(*c));
 	if (!name_ok(name))
 		schema_error(sc, path, "use letters, digits, '.', '_' or '-' (at most 64)",
-			     "\"%.80s\" is not a valid check name", name);
+			     "\"%.*s\" is not a valid check name", (int)utf8_cut(name, 80), name);
 	if (!json_is_object(obj)) {
 		schema_error(sc, path, "write the check as an object { \"kind\": \"https\", … }",
 			     "a check must be an object, not %s", schema_type_name(json_typeof(obj)));

@@ -138,7 +138,7 @@ static void test_check_key_files(void **state)
 }
 
 /* Diagnostics whose text is not valid UTF-8 (a word cut in the middle of a
- * character, a raw byte in a key) stay in --json, the bad bytes as U+FFFD;
+ * character, a raw byte in a key) stay in --json, the bad bytes as '?';
  * json_pack refused them and the entry vanished ("errors": 1, no entry). */
 static void test_check_json_not_utf8(void **state)
 {

@@ -5,6 +5,7 @@
 #include <stdint.h>
 #include <errno.h>
 #include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -134,6 +135,61 @@ static void test_path_relative(void **state)
 	free(p);
 }
 
+static const struct {
+	const char *name, *text;
+	size_t max, cut;
+} cuts[] = {
+	{ "shorter than max", "abc", 5, 3 },
+	{ "ASCII at max", "abcdef", 4, 4 },
+	{ "two bytes split", "a\xc3\xa9" "b", 2, 1 },
+	{ "two bytes whole", "a\xc3\xa9" "b", 3, 3 },
+	{ "three bytes split after one", "\xe2\x82\xac!", 1, 0 },
+	{ "three bytes split after two", "\xe2\x82\xac!", 2, 0 },
+	{ "four bytes whole", "\xf0\x9f\x98\x80" "x", 4, 4 },
+	{ "max 0", "\xc3\xa9", 0, 0 },
+};
+
+static void test_utf8_cut(void **state)
+{
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < ARRAY_SIZE(cuts); i++) {
+		print_message("case: %s\n", cuts[i].name);
+		assert_int_equal(utf8_cut(cuts[i].text, cuts[i].max), cuts[i].cut);
+	}
+}
+
+static const struct {
+	const char *name, *text, *fixed;
+} fixes[] = {
+	{ "ASCII", "HTTP 200", "HTTP 200" },
+	{ "valid characters", "\xc3\xa9" "t\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80",
+	  "\xc3\xa9" "t\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80" },
+	{ "two bytes cut at the end", "contain \"a\xc3", "contain \"a" },
+	{ "four bytes cut at the end", "x\xf0\x9f\x98", "x" },
+	{ "a lone continuation byte", "a\x80" "b", "a?b" },
+	{ "a lead byte before ASCII", "a\xc3" "zb", "a?zb" },
+	{ "Latin-1", "caf\xe9" " ok", "caf? ok" },
+	{ "overlong", "\xc0\xaf/", "?" "?/" },
+	{ "surrogate", "\xed\xa0\x80.", "?" "?" "?." },
+	{ "beyond Unicode", "\xf4\x90\x80\x80.", "?" "?" "?" "?." },
+};
+
+static void test_utf8_fix(void **state)
+{
+	char buf[64];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < ARRAY_SIZE(fixes); i++) {
+		print_message("case: %s\n", fixes[i].name);
+		snprintf(buf, sizeof(buf), "%s", fixes[i].text);
+		utf8_fix(buf);
+		assert_string_equal(buf, fixes[i].fixed);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -142,6 +198,8 @@ int main(void)
 		cmocka_unit_test(test_parse_int_shortcut),
 		cmocka_unit_test(test_edit_distance),
 		cmocka_unit_test(test_path_relative),
+		cmocka_unit_test(test_utf8_cut),
+		cmocka_unit_test(test_utf8_fix),
 	};
 	return cmocka_run_group_tests_name("util", tests, NULL, NULL);
 }

@@ -67,5 +67,25 @@ has_err "no libcurl: what to do" "what to do: install libcurl4"
 expect "no libcurl: dns check" 0 env LD_LIBRARY_PATH="$dir/nolib" "$CUTOVER" health --check ns "$dir/plan.json"
 has "no libcurl: dns healthy" "DNS NOERROR, A 192.0.2.7"
 
+# a reason whose quoted text is cut where a character is two bytes: --json
+# keeps every target and the error (a string that is not UTF-8 made
+# json_pack fail, and the entry went missing)
+cat > "$dir/utf8.json" <<'JSON'
+{ "change": "CHG-H", "journal": "chg.journal",
+  "health": {
+    "web": { "kind": "http", "host": "www.example.test", "targets": ["127.0.0.1:18070"],
+             "body_contains": "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\u00e9t\u00e9" } } }
+JSON
+expect "json: reason with a character at the cut" 4 "$CUTOVER" health --json --once "$dir/utf8.json"
+printf '%s' "$out" | /usr/bin/python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+assert len(d["targets"]) == 1, d
+t = d["targets"][0]
+assert t["check"] == "web" and t["result"] == "sick", t
+assert t["reason"].endswith("a\"") and "\ufffd" not in t["reason"], t
+assert d["error"]["exit"] == 4 and "web 127.0.0.1:18070" in d["error"]["message"], d
+' && ok "json: every target and the error kept" || bad "json: every target and the error kept: $out"
+
 echo "$passes passed, $fails failed"
 [ "$fails" -eq 0 ]

@@ -141,6 +141,10 @@ static const struct row rows[] = {
 	  "{\"kind\":\"http\",\"host\":\"www.example.test\",\"targets\":[\"127.0.0.1:" P_OK "\"],"
 	  "\"body_contains\":\"database up\"}",
 	  false, "body does not contain \"database up\"" },
+	{ "http body_contains cut in the reason on a character boundary",
+	  "{\"kind\":\"http\",\"host\":\"www.example.test\",\"targets\":[\"127.0.0.1:" P_OK "\"],"
+	  "\"body_contains\":\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\u00e9t\u00e9\"}",
+	  false, "body does not contain \"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\"" },
 	{ "http 503",
 	  "{\"kind\":\"http\",\"host\":\"www.example.test\",\"targets\":[\"127.0.0.1:" P_503 "\"]}",
 	  false, "HTTP 503" },
@@ -234,6 +238,10 @@ static const struct row rows[] = {
 	  "{\"kind\":\"dns\",\"host\":\"www.example.test\",\"qtype\":\"MX\","
 	  "\"body_contains\":\"mail.example.test\",\"targets\":[\"127.0.0.1:" P_DNS_MORE "\"]}",
 	  false, "(the answer has 10 mail.example.test.)" },
+	{ "dns body_contains cut in the reason on a character boundary",
+	  "{\"kind\":\"dns\",\"host\":\"www.example.test\",\"body_contains\":\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\u00e9\","
+	  "\"targets\":[\"127.0.0.1:" P_DNS "\"]}",
+	  false, "is \"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\" (the answer has 192.0.2.7)" },
 	{ "dns AAAA not there",
 	  "{\"kind\":\"dns\",\"host\":\"www.example.test\",\"qtype\":\"AAAA\",\"targets\":[\"127.0.0.1:" P_DNS "\"]}",
 	  false, "no AAAA record" },
@@ -271,6 +279,7 @@ static void test_row(void **state)
 	struct health_monitor *m;
 	struct cut_err err;
 	struct parsed p;
+	json_t *utf8;
 	int r;
 
 	run_once(w, row->check, HEALTH_ONCE, &p, &m);
@@ -279,6 +288,9 @@ static void test_row(void **state)
 	st = health_monitor_status(m, 0);
 	if (!strstr(st->last.reason, row->reason) || st->last.ok != row->ok)
 		print_error("  reason: %s\n", st->last.reason);
+	utf8 = json_string(st->last.reason); /* NULL: not UTF-8 (a character cut in two) */
+	assert_non_null(utf8);
+	json_decref(utf8);
 	assert_int_equal(st->probes, 1);
 	assert_int_equal(st->last.ok, row->ok);
 	assert_non_null(strstr(st->last.reason, row->reason));
