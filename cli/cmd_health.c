@@ -75,8 +75,9 @@ static json_t *status_json(const struct health_status *st)
 	json_object_set_new(o, "target", cli_json_text(st->target->text));
 	json_object_set_new(o, "result", cli_json_text(health_state_name(st->state)));
 	json_object_set_new(o, "latency_ms", json_integer(st->last.latency_ms));
-	json_object_set_new(o, "reason", cli_json_text(st->state == HEALTH_SICK
-						       ? st->last_failure.reason : st->last.reason));
+	json_object_set_new(o, "reason",
+			    cli_json_text(st->state == HEALTH_SICK ? st->last_failure.reason
+								   : st->last.reason));
 	json_object_set_new(o, "probes", json_integer(st->probes));
 	if (st->last.status)
 		json_object_set_new(o, "status", json_integer(st->last.status));

@@ -157,8 +157,9 @@ static void http_result(struct probe *p, struct health_probe *res)
 		snprintf(res->reason, sizeof(res->reason), "HTTP %ld (expected %ld%s)", res->status,
 			 c->expect_status[0], c->n_status > 1 ? " or another listed status" : "");
 	} else if (c->body_contains && (!p->body || !strstr(p->body, c->body_contains))) {
-		snprintf(res->reason, sizeof(res->reason), "HTTP %ld but the body does not contain \"%.*s\"",
-			 res->status, (int)utf8_cut(c->body_contains, 64), c->body_contains);
+		snprintf(res->reason, sizeof(res->reason),
+			 "HTTP %ld but the body does not contain \"%.*s\"", res->status,
+			 (int)utf8_cut(c->body_contains, 64), c->body_contains);
 	} else {
 		res->ok = true;
 		snprintf(res->reason, sizeof(res->reason), "HTTP %ld", res->status);

@@ -130,7 +130,8 @@ static bool text_equal(const char *text, const char *p, size_t *n)
 		*n = len;
 		return true;
 	}
-	if (len >= 2 && text[0] == '"' && text[len - 1] == '"' && strncmp(p, text + 1, len - 2) == 0) {
+	if (len >= 2 && text[0] == '"' && text[len - 1] == '"' &&
+	    strncmp(p, text + 1, len - 2) == 0) {
 		*n = len - 2;
 		return true;
 	}
@@ -249,8 +250,9 @@ static void say_other(const struct health_check *c, const ldns_rr *rr, size_t ty
 		snprintf(more, sizeof(more), " and %zu more", typed - 1);
 	if (!data)
 		data = xstrdup("?");
-	snprintf(res->reason, sizeof(res->reason), "no %s record of %s is \"%.*s\" (the answer has %.*s%s)",
-		 type, c->host, (int)utf8_cut(c->body_contains, 64), c->body_contains,
+	snprintf(res->reason, sizeof(res->reason),
+		 "no %s record of %s is \"%.*s\" (the answer has %.*s%s)", type, c->host,
+		 (int)utf8_cut(c->body_contains, 64), c->body_contains,
 		 (int)utf8_cut(data, 64), data, more);
 	free(data);
 }

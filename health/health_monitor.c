@@ -59,7 +59,8 @@ static int start_curl(struct health_monitor *m, struct cut_err *err)
 		return cut_errf(err, CUT_EMISSING,
 				"install libcurl4 (apt-get install libcurl4): http, https and tcp "
 				"checks need it; dns checks do not",
-				"cannot start the http, https and tcp checks: %s", lazycurl_error());
+				"cannot start the http, https and tcp checks: %s",
+				lazycurl_error());
 	return cut_errf(err, -ENOMEM, NULL, "cannot start the health check loop");
 }
 
@@ -538,8 +539,9 @@ static void give_up(struct health_monitor *m, int64_t within_ms)
 				 m->n, IN_FLIGHT_MAX);
 		else
 			snprintf(st->last_failure.reason, sizeof(st->last_failure.reason),
-				 "not decided within %s after %u probe%s (last: %.*s)", d, st->probes,
-				 st->probes == 1 ? "" : "s", (int)utf8_cut(st->last.reason, 160),
+				 "not decided within %s after %u probe%s (last: %.*s)", d,
+				 st->probes, st->probes == 1 ? "" : "s",
+				 (int)utf8_cut(st->last.reason, 160),
 				 st->last.reason);
 		st->last_failure.latency_ms = st->last.latency_ms;
 		set_state(st, HEALTH_SICK);
