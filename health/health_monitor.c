@@ -147,16 +147,18 @@ const struct health_status *health_monitor_sick(const struct health_monitor *m)
 	return NULL;
 }
 
+static bool decided(const struct health_monitor *m, const struct entry *e)
+{
+	return e->st.state != HEALTH_UNKNOWN && (!(m->flags & HEALTH_ONCE) || e->st.probes > 0);
+}
+
 bool health_monitor_settled(const struct health_monitor *m)
 {
 	size_t i;
 
-	for (i = 0; i < m->n; i++) {
-		if (m->e[i].st.state == HEALTH_UNKNOWN)
+	for (i = 0; i < m->n; i++)
+		if (!decided(m, &m->e[i]))
 			return false;
-		if ((m->flags & HEALTH_ONCE) && m->e[i].st.probes == 0)
-			return false;
-	}
 	return true;
 }
 
@@ -406,18 +408,19 @@ static int poll_dns(struct curl_waitfd *fds, size_t n, int wait, struct cut_err 
 {
 	struct pollfd *p = xcalloc(n + 1, sizeof(*p));
 	size_t i;
-	int r;
+	int r, e;
 
 	for (i = 0; i < n; i++) {
 		p[i].fd = fds[i].fd;
 		p[i].events = POLLIN;
 	}
 	r = poll(p, n, wait);
+	e = errno;
 	for (i = 0; r > 0 && i < n; i++)
 		fds[i].revents = p[i].revents ? CURL_WAIT_POLLIN : 0;
 	free(p);
-	if (r < 0 && errno != EINTR)
-		return cut_errf(err, -errno, NULL, "health check loop: poll: %s", strerror(errno));
+	if (r < 0 && e != EINTR)
+		return cut_errf(err, -e, NULL, "health check loop: poll: %s", strerror(e));
 	return 0;
 }
 
@@ -487,11 +490,6 @@ static size_t count_sick(const struct health_monitor *m)
 	for (i = 0; i < m->n; i++)
 		n += m->e[i].st.state == HEALTH_SICK;
 	return n;
-}
-
-static bool decided(const struct health_monitor *m, const struct entry *e)
-{
-	return e->st.state != HEALTH_UNKNOWN && (!(m->flags & HEALTH_ONCE) || e->st.probes > 0);
 }
 
 /* The longest a gate can take to decide every target: the slowest check's
