@@ -5,6 +5,7 @@
 #   cutover health --once   one process, one libcurl multi loop, 20 checks x 50 targets
 #   curl in a loop          one curl process per check
 #   curl --parallel         one curl process, 1,000 URLs, up to 50 at once
+# each on a new connection with a full TLS handshake, as cutover's probes
 # Prints the wall-clock time of each and the ratios. Not a test: run by hand,
 #   bash bench/health/run.sh build/cli/cutover [COUNT]
 # (or `meson test -C build --benchmark --suite health`).
@@ -41,8 +42,12 @@ checks=$(( (count + per - 1) / per ))
 } > "$work/plan.json"
 
 url="https://www.example.test:$port/"
-curl_opts=(-s -o /dev/null --fail --cacert "$work/certs/ca.pem"
-	--connect-to "www.example.test:$port:127.0.0.1:$port")
+# every check connects and shakes hands afresh (a gate must not pass on a
+# connection the target accepted earlier, nor on a resumed TLS session that
+# shows no certificate), so curl does the same: the server closes after each
+# answer and no session is resumed
+curl_opts=(-s -o /dev/null --fail --cacert "$work/certs/ca.pem" --no-sessionid
+	-H "Connection: close" --connect-to "www.example.test:$port:127.0.0.1:$port")
 for _ in $(seq 1 "$count"); do printf 'url = "%s"\noutput = "/dev/null"\n' "$url"; done \
 	> "$work/parallel.cfg"
 
