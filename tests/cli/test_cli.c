@@ -47,6 +47,20 @@ static const char *src(void)
 	return getenv("SOURCE_ROOT");
 }
 
+/* Writes text to DIR/NAME with mode; the path goes to path. */
+static void write_file(const char *dir, const char *name, const char *text, mode_t mode,
+		       char *path, size_t len)
+{
+	FILE *f;
+
+	snprintf(path, len, "%s/%s", dir, name);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	assert_int_equal(fclose(f), 0);
+	assert_int_equal(chmod(path, mode), 0);
+}
+
 static void test_check_names_every_mistake(void **state)
 {
 	(void)state;
@@ -112,19 +126,12 @@ static void test_check_key_files(void **state)
 		"    \"records\": [ { \"name\": \"www.b.test\", \"type\": \"A\",\n"
 		"                   \"from\": [\"192.0.2.1\"], \"to\": [\"192.0.2.2\"] } ] } }\n";
 	char dir[] = "/tmp/cut-cli-XXXXXX", path[96];
-	FILE *f;
 
 	(void)state;
 	assert_non_null(mkdtemp(dir));
-	snprintf(path, sizeof(path), "%s/plan.json", dir);
-	f = fopen(path, "w");
-	fputs(plan, f);
-	fclose(f);
-	snprintf(path, sizeof(path), "%s/open.key", dir);
-	f = fopen(path, "w");
-	fputs("key \"k\" { algorithm hmac-sha256; secret \"c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0\"; };\n", f);
-	fclose(f);
-	assert_int_equal(chmod(path, 0644), 0);
+	write_file(dir, "plan.json", plan, 0644, path, sizeof(path));
+	write_file(dir, "open.key", "key \"k\" { algorithm hmac-sha256; secret "
+		   "\"c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0\"; };\n", 0644, path, sizeof(path));
 	assert_int_equal(run(true, "%s check %s/plan.json", cutover(), dir), 2);
 	assert_non_null(strstr(out, "plan.json:4:58: dns.primaries[0].key_file: "));
 	assert_non_null(strstr(out, "missing.key"));
@@ -143,16 +150,12 @@ static void test_check_key_files(void **state)
 static void test_check_json_not_utf8(void **state)
 {
 	char dir[] = "/tmp/cut-cli-XXXXXX", path[96];
-	FILE *f;
 
 	(void)state;
 	assert_non_null(mkdtemp(dir));
-	snprintf(path, sizeof(path), "%s/p.json", dir);
-	f = fopen(path, "w");
-	fputs("{ \"change\": \"CHG-U\", \"journal\": \"u.journal\",\n"
-	      "  \"description\": abcdefghijklmnopqrstuvwxyz012345678\xe8\xbf\x81\xe7\xa7\xbb,\n"
-	      "  \"\xff\": 1 }\n", f);
-	fclose(f);
+	write_file(dir, "p.json", "{ \"change\": \"CHG-U\", \"journal\": \"u.journal\",\n"
+		   "  \"description\": abcdefghijklmnopqrstuvwxyz012345678\xe8\xbf\x81\xe7\xa7\xbb,\n"
+		   "  \"\xff\": 1 }\n", 0644, path, sizeof(path));
 	assert_int_equal(run(false, "%s check --json %s", cutover(), path), 2);
 	assert_non_null(strstr(out, "\"line\": 2"));
 	assert_non_null(strstr(out, "\"line\": 3"));
