@@ -57,7 +57,8 @@ void after_switch_say_provisional(struct cli *cli, const struct night_plan *np,
 }
 
 int after_switch_run(struct cli *cli, const struct night_plan *np, const char *const *gates,
-		     size_t n, const struct night_after_opts *after, struct cut_err *err)
+		     size_t n, const struct night_after_opts *after,
+		     enum night_watch_outcome *outcome, struct cut_err *err)
 {
 	struct night_after_opts o = *after;
 
@@ -68,6 +69,7 @@ int after_switch_run(struct cli *cli, const struct night_plan *np, const char *c
 	o.live = cli->tty && !cli->json;
 	o.say = cli->json ? NULL : say_now;
 	o.say_cookie = cli;
+	o.outcome = outcome;
 	return night_after_switch(np, gates, n, &o, err);
 }
 
@@ -85,6 +87,17 @@ int after_failed_switch(int r, struct cut_err *err, int after_r, const struct cu
 	*err = *after_err;
 	cut_err_prefix(err, "the switch failed (%s), then", first);
 	return after_r;
+}
+
+json_t *cli_watch_json(const struct night_after_opts *after, enum night_watch_outcome outcome)
+{
+	char d[32];
+
+	if (!after->watch_ms)
+		return json_null();
+	format_duration(after->watch_ms, d, sizeof(d));
+	return json_pack("{s:s,s:I,s:s}", "duration", d, "duration_ms",
+			 (json_int_t)after->watch_ms, "result", night_watch_outcome_name(outcome));
 }
 
 json_t *cli_provisional_json(bool provisional, int64_t deadline_ms)

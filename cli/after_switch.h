@@ -46,15 +46,20 @@ void after_switch_say_provisional(struct cli *cli, const struct night_plan *np,
 /* After a successful switch journaled in np's journal (closed by now):
  * night_after_switch() with the given gates (borrowed), the CLI's step
  * registry, and progress lines on stdout unless --json. 0 when neither
- * option was given or all went well. */
+ * option was given or all went well. *outcome (may be NULL) says how the
+ * watch ended. */
 int after_switch_run(struct cli *cli, const struct night_plan *np, const char *const *gates,
-		     size_t n, const struct night_after_opts *after, struct cut_err *err)
-	CUT_MUST_CHECK;
+		     size_t n, const struct night_after_opts *after,
+		     enum night_watch_outcome *outcome, struct cut_err *err) CUT_MUST_CHECK;
 
 /* After a switch returned r (err) and its --watch after_r (after_err):
  * the status and error to report. The watch's error wins when it failed
  * (it rolled back), naming the switch's failure too. */
 int after_failed_switch(int r, struct cut_err *err, int after_r, const struct cut_err *after_err);
+
+/* The --json "watch" member: null without --watch, else {duration,
+ * duration_ms, result} (result: night_watch_outcome_name). */
+json_t *cli_watch_json(const struct night_after_opts *after, enum night_watch_outcome outcome);
 
 /* The --json "provisional" member: null, or {deadline, deadline_ms}. */
 json_t *cli_provisional_json(bool provisional, int64_t deadline_ms);

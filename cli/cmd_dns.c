@@ -74,8 +74,15 @@ static json_t *verify_json(const struct dns_verify_report *v)
 			 lag);
 }
 
+/* The switch's "watch": null without --watch. */
+struct watch_seen {
+	const struct night_after_opts *after;
+	enum night_watch_outcome outcome;
+};
+
 static json_t *result_json(const char *verb, const char *path, const struct night_dns_result *res,
-			   const struct cut_err *err, const struct diags *d, bool dry_run)
+			   const struct cut_err *err, const struct diags *d, bool dry_run,
+			   const struct watch_seen *ws)
 {
 	const struct plan *p = res && res->np ? res->np->plan : NULL;
 	json_t *doc = json_pack("{s:s,s:s,s:b}", "command", verb, "plan", path, "dry_run", dry_run);
@@ -87,9 +94,11 @@ static json_t *result_json(const char *verb, const char *path, const struct nigh
 	if (res && strcmp(verb, "verify") != 0) {
 		json_object_set_new(doc, "steps", cli_steps_json(res->steps, res->nsteps));
 		json_object_set_new(doc, "journaled", json_boolean(res->journaled));
-		if (strcmp(verb, "switch") == 0)
+		if (strcmp(verb, "switch") == 0) {
 			json_object_set_new(doc, "provisional",
 					    cli_provisional_json(res->provisional, res->deadline_ms));
+			json_object_set_new(doc, "watch", cli_watch_json(ws->after, ws->outcome));
+		}
 		json_object_set_new(doc, "summary",
 				    json_pack("{s:I,s:I,s:I,s:I,s:I}", "applied",
 					      (json_int_t)res->applied, "failed",
@@ -154,8 +163,9 @@ static void print_human(const char *verb, const struct night_dns_result *res, bo
 
 /* --watch / --confirm-within after a successful switch: the records' gates. */
 static int dns_after_switch(struct cli *cli, const struct night_dns_result *res,
-			    const struct night_after_opts *after, struct cut_err *err)
+			    struct watch_seen *ws, struct cut_err *err)
 {
+	const struct night_after_opts *after = ws->after;
 	const char **gates = NULL;
 	size_t n;
 	int r;
@@ -163,7 +173,7 @@ static int dns_after_switch(struct cli *cli, const struct night_dns_result *res,
 	if (!after_switch_asked(after))
 		return 0;
 	n = night_dns_gates(res->np, &gates);
-	r = after_switch_run(cli, res->np, gates, n, after, err);
+	r = after_switch_run(cli, res->np, gates, n, after, &ws->outcome, err);
 	free(gates);
 	return r;
 }
@@ -172,6 +182,7 @@ static int run(struct cli *cli, const char *verb, const char *path, const struct
 	       const struct night_after_opts *after)
 {
 	struct night_dns_result *res = NULL;
+	struct watch_seen ws = { after, NIGHT_WATCH_NOT_RUN };
 	struct cut_err err, aerr;
 	struct diags d;
 	int r, status;
@@ -186,7 +197,7 @@ static int run(struct cli *cli, const char *verb, const char *path, const struct
 		if (!o->dry_run && res && (r == 0 || res->journaled)) {
 			if (res->provisional)
 				after_switch_say_provisional(cli, res->np, res->deadline_ms, r < 0);
-			r = after_failed_switch(r, &err, dns_after_switch(cli, res, after, &aerr),
+			r = after_failed_switch(r, &err, dns_after_switch(cli, res, &ws, &aerr),
 						&aerr);
 		}
 	} else
@@ -195,7 +206,7 @@ static int run(struct cli *cli, const char *verb, const char *path, const struct
 		cut_errf(&err, r, NULL, "%s", cut_strerror(r));
 	status = r < 0 ? cut_exit_code(err.code) : CUT_EXIT_OK;
 	if (cli->json) {
-		cli_print_json(result_json(verb, path, res, &err, &d, o->dry_run));
+		cli_print_json(result_json(verb, path, res, &err, &d, o->dry_run, &ws));
 	} else {
 		cli_print_diags(&d);
 		print_human(verb, res, o->dry_run, r == 0);
@@ -280,5 +291,6 @@ int cmd_dns(struct cli *cli, int argc, char **argv)
 	if (after_switch_asked(&after) && strcmp(argv[optind], "switch") != 0)
 		return cli_usage_error(cli, usage, "--watch and --confirm-within belong to dns switch");
 	o.confirm_within_ms = after.confirm_within_ms;
+	o.watch = after.watch_ms != 0;
 	return run(cli, argv[optind], argv[optind + 1], &o, &after);
 }

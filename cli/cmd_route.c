@@ -124,7 +124,7 @@ static json_t *items_json(const struct netplan_diff *diff)
 
 static json_t *result_json(const char *verb, const char *path,
 			   const struct night_route_result *res, const struct cut_err *err,
-			   const struct diags *d)
+			   const struct diags *d, json_t *watch)
 {
 	const struct plan *p = res && res->np ? res->np->plan : NULL;
 	json_t *doc = json_pack("{s:s,s:s}", "command", verb, "plan", path);
@@ -149,7 +149,10 @@ static json_t *result_json(const char *verb, const char *path,
 		json_object_set_new(doc, "journaled", json_boolean(res->journaled));
 		json_object_set_new(doc, "provisional", cli_provisional_json(res->provisional,
 									    res->deadline_ms));
+		json_object_set_new(doc, "watch", watch);
+		watch = NULL;
 	}
+	json_decref(watch);
 	json_object_set_new(doc, "ok", json_boolean(err->code == 0));
 	if (err->code)
 		json_object_set_new(doc, "error", cli_error_json(err));
@@ -193,7 +196,8 @@ static void print_switch(const char *path, const struct night_route_result *res,
 
 /* --watch / --confirm-within after a successful switch: the routes' gates. */
 static int route_after_switch(struct cli *cli, const struct night_route_result *res,
-			      const struct night_after_opts *after, struct cut_err *err)
+			      const struct night_after_opts *after,
+			      enum night_watch_outcome *outcome, struct cut_err *err)
 {
 	const char *const *gates;
 	size_t n;
@@ -206,13 +210,14 @@ static int route_after_switch(struct cli *cli, const struct night_route_result *
 		return 0;
 	}
 	n = netplan_gates(res->np->routes, &gates);
-	return after_switch_run(cli, res->np, gates, n, after, err);
+	return after_switch_run(cli, res->np, gates, n, after, outcome, err);
 }
 
 static int run(struct cli *cli, const char *verb, const char *path,
 	       const struct night_route_opts *o, const struct night_after_opts *after)
 {
 	struct night_route_result *res = NULL;
+	enum night_watch_outcome outcome = NIGHT_WATCH_NOT_RUN;
 	struct cut_err err, aerr;
 	struct diags d;
 	bool is_switch = strcmp(verb, "switch") == 0;
@@ -226,7 +231,8 @@ static int run(struct cli *cli, const char *verb, const char *path,
 	if (is_switch && !o->dry_run && res && (r == 0 || res->journaled)) {
 		if (res->provisional)
 			after_switch_say_provisional(cli, res->np, res->deadline_ms, r < 0);
-		r = after_failed_switch(r, &err, route_after_switch(cli, res, after, &aerr), &aerr);
+		r = after_failed_switch(r, &err, route_after_switch(cli, res, after, &outcome, &aerr),
+					&aerr);
 	}
 	if (r < 0 && !err.code)
 		cut_errf(&err, r, NULL, "%s", cut_strerror(r));
@@ -235,7 +241,8 @@ static int run(struct cli *cli, const char *verb, const char *path,
 	if (res && res->diff && (cli->json || !is_switch || has_failed(res->diff)))
 		netplan_diff_texts(res->diff);
 	if (cli->json) {
-		cli_print_json(result_json(verb, path, res, &err, &d));
+		cli_print_json(result_json(verb, path, res, &err, &d,
+					   cli_watch_json(after, outcome)));
 	} else {
 		cli_print_diags(&d);
 		if (res && res->diff && !is_switch)
@@ -298,5 +305,6 @@ int cmd_route(struct cli *cli, int argc, char **argv)
 				       "route switch");
 	o.dry_run = cli->dry_run;
 	o.confirm_within_ms = after.confirm_within_ms;
+	o.watch = after.watch_ms != 0;
 	return run(cli, verb, argv[optind + 1], &o, &after);
 }

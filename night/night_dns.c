@@ -344,6 +344,16 @@ static int gate(const struct night_dns_result *res, const struct night_dns_opts 
 	return r;
 }
 
+/* --watch on records that name no gates: refused before anything happens. */
+static int watch_has_gates(const struct night_dns_result *res, struct cut_err *err)
+{
+	const char **gates;
+	size_t n = collect_gates(res->np->dns, &gates);
+
+	free(gates);
+	return night_watch_needs_gates(n, "records", err);
+}
+
 static int open_checked(struct night_dns_result *res, const struct night_dns_opts *o,
 			struct journal **j, struct cut_err *err)
 {
@@ -442,6 +452,8 @@ int night_dns_switch(const char *path, const struct night_dns_opts *o,
 	int r;
 
 	r = load(path, (*ret = res = xcalloc(1, sizeof(*res))), d, err);
+	if (r == 0 && o->watch)
+		r = watch_has_gates(res, err);
 	if (r == 0)
 		r = dns_plan_check_keys(res->np->dns, o->allow_unsigned, err);
 	if (r == 0)

@@ -39,6 +39,9 @@ struct night_dns_opts {
 	int64_t wait_ms;       /* how long verify waits for lagging servers */
 	int64_t confirm_within_ms; /* --confirm-within: armed (night_provisional_arm)
 				    * before the first change; 0 for none */
+	bool watch;            /* --watch follows: switch: refused (CUT_EUSAGE) before
+				* anything is read, journaled or sent when the
+				* records name no gates (night_watch_needs_gates) */
 	step_say_fn say;       /* progress lines; may be NULL */
 	void *say_cookie;
 };

@@ -165,6 +165,8 @@ int night_route_switch(const char *path, const struct night_route_opts *o,
 	*ret = res = xcalloc(1, sizeof(*res));
 	r = load(path, o, !o->skip_health, res, &pf, d, err);
 	ngates = r == 0 ? netplan_gates(res->np->routes, &gates) : 0;
+	if (r == 0 && o->watch) /* before the gates run or anything is read */
+		r = night_watch_needs_gates(ngates, "routes", err);
 	if (r == 0 && !o->skip_health && ngates)
 		r = night_gate(res->np, gates, ngates, err); /* no state was read ahead */
 	if (r == 0)

@@ -27,6 +27,9 @@ struct night_route_opts {
 	const char *netns;     /* run every host in this namespace instead; NULL: the plan's */
 	int64_t confirm_within_ms; /* --confirm-within: armed (night_provisional_arm)
 				    * before the first change; 0 for none */
+	bool watch;            /* --watch follows: switch: refused (CUT_EUSAGE) before
+				* the gates run or anything is journaled or sent when
+				* the routes name no gates (night_watch_needs_gates) */
 	step_say_fn say;       /* progress lines; may be NULL */
 	void *say_cookie;
 };

@@ -140,11 +140,26 @@ int night_auto_rollback(const char *journal_path, const struct step_registry *re
 
 /* ---- the watch window ---- */
 
+const char *night_watch_outcome_name(enum night_watch_outcome o)
+{
+	switch (o) {
+	case NIGHT_WATCH_NOT_RUN: return "not-run";
+	case NIGHT_WATCH_PASSED: return "passed";
+	case NIGHT_WATCH_ROLLED_BACK: return "rolled-back";
+	case NIGHT_WATCH_ROLLBACK_FAILED: return "rollback-failed";
+	case NIGHT_WATCH_BY_WATCHDOG: return "rolled-back-by-watchdog";
+	case NIGHT_WATCH_BY_HAND: return "rolled-back-by-hand";
+	case NIGHT_WATCH_FAILED: return "failed";
+	}
+	return "failed";
+}
+
 struct watch {
 	const struct night_watch_opts *o;
 	const char *path;
 	uint64_t seq;         /* the watch note */
 	const char *rolled_back_by; /* set when the journal shows a rollback since */
+	enum night_watch_outcome by; /* NIGHT_WATCH_BY_WATCHDOG or _BY_HAND with it */
 	struct health_monitor *m;
 	unsigned *seen;       /* probes already reported, per status */
 	int64_t end;          /* monotonic */
@@ -235,7 +250,8 @@ static int watch_note(const char *path, json_t *body, uint64_t *seq, struct cut_
 
 /* Was the switch rolled back (by the watchdog, or by hand) since the watch
  * note at seq? Re-reads the journal (read-only). */
-static bool rolled_back_since(const char *path, uint64_t seq, const char **by)
+static bool rolled_back_since(const char *path, uint64_t seq, const char **by,
+			      enum night_watch_outcome *how)
 {
 	struct journal *j = NULL;
 	struct cut_err e;
@@ -254,9 +270,11 @@ static bool rolled_back_since(const char *path, uint64_t seq, const char **by)
 		if (ev && strcmp(ev, NOTE_AUTO_ROLLBACK) == 0) {
 			yes = true;
 			*by = "the watchdog";
+			*how = NIGHT_WATCH_BY_WATCHDOG;
 		} else if ((ev && strcmp(ev, NOTE_ROLLBACK) == 0) || r->phase == JOURNAL_UNDO_INTENT) {
 			yes = true;
 			*by = "hand (cutover rollback)";
+			*how = NIGHT_WATCH_BY_HAND;
 		}
 	}
 	journal_close(j);
@@ -289,7 +307,7 @@ static int watch_loop(struct watch *w, struct cut_err *err)
 		report(w);
 		if (health_monitor_sick(w->m))
 			return 0;
-		if (rolled_back_since(w->path, w->seq, &w->rolled_back_by))
+		if (rolled_back_since(w->path, w->seq, &w->rolled_back_by, &w->by))
 			return 0;
 	}
 }
@@ -303,6 +321,8 @@ static int watch_sick(struct watch *w, const char *path, struct rollback_report 
 	health_status_describe(health_monitor_sick(w->m), what, sizeof(what));
 	say(w, "watch: %s: rolling back from %s", what, path);
 	r = night_auto_rollback(path, w->o->reg, "watch", what, NULL, NULL, rep, err);
+	if (w->o->outcome)
+		*w->o->outcome = r < 0 ? NIGHT_WATCH_ROLLBACK_FAILED : NIGHT_WATCH_ROLLED_BACK;
 	if (r < 0) {
 		/* every watch outcome after a switch is exit 1; the cause is in the text */
 		cut_err_prefix(err, "watch: %s; the automatic rollback failed", what);
@@ -313,6 +333,21 @@ static int watch_sick(struct watch *w, const char *path, struct rollback_report 
 			"the source is back; fix the target, then switch again",
 			"watch: %s: rolled back %zu step%s from journal %s (source verified)", what,
 			rep ? rep->undone : 0, rep && rep->undone == 1 ? "" : "s", path);
+}
+
+int night_watch_needs_gates(size_t ngates, const char *what, struct cut_err *err)
+{
+	int r;
+
+	if (ngates)
+		return 0;
+	r = cut_errf(err, CUT_EUSAGE, NULL,
+		     "--watch: the switched %s name no health gates, so there is nothing to "
+		     "watch; nothing was changed", what);
+	snprintf(err->hint, sizeof(err->hint),
+		 "add \"gates\" (checks of the plan's \"health\" section) to the %s, or drop "
+		 "--watch", what);
+	return r;
 }
 
 int night_watch(const struct night_plan *np, const char *const *checks, size_t n,
@@ -335,10 +370,11 @@ int night_watch(const struct night_plan *np, const char *const *checks, size_t n
 		return r;
 	if (k == 0) {
 		free(list);
-		return cut_errf(err, CUT_EUSAGE, "add \"gates\" to what you switch, or drop --watch",
-				"nothing to watch: the switched records name no gates");
+		return night_watch_needs_gates(0, "records or routes", err);
 	}
 	w.path = journal_path;
+	if (o->outcome) /* until known better */
+		*o->outcome = NIGHT_WATCH_FAILED;
 	r = health_monitor_new(list, k, HEALTH_START_HEALTHY, &w.m, err);
 	if (r == 0)
 		r = watch_note(journal_path,
@@ -357,6 +393,8 @@ int night_watch(const struct night_plan *np, const char *const *checks, size_t n
 	if (o->live)
 		draw_live(&w, true);
 	if (r == 0 && w.rolled_back_by) {
+		if (o->outcome)
+			*o->outcome = w.by;
 		say(&w, "watch: the switch was rolled back by %s; watch ended", w.rolled_back_by);
 		r = cut_errf(err, CUT_EVERIFY, "see `cutover confirm --dry-run --journal JOURNAL`",
 			     "watch: the switch was rolled back by %s during the watch window "
@@ -366,11 +404,14 @@ int night_watch(const struct night_plan *np, const char *const *checks, size_t n
 	} else if (r == 0) {
 		say(&w, "watch: %s passed; every gate stayed healthy", d);
 		r = watch_note(journal_path, json_pack("{s:s}", "event", "watch-passed"), NULL, err);
-	} else if (r < 0 && err->code != CUT_EVERIFY) {
+		if (r == 0 && o->outcome)
+			*o->outcome = NIGHT_WATCH_PASSED;
+	}
+out:
+	if (r < 0 && err->code != CUT_EVERIFY) {
 		err->code = CUT_EVERIFY; /* the switch happened: any watch failure is exit 1 */
 		r = CUT_EVERIFY;
 	}
-out:
 	rollback_report_free(&local);
 	health_monitor_free(w.m);
 	free(w.seen);
@@ -406,7 +447,8 @@ int night_after_switch(const struct night_plan *np, const char *const *gates, si
 		       const struct night_after_opts *o, struct cut_err *err)
 {
 	struct night_watch_opts w = { .window_ms = o->watch_ms, .reg = o->reg, .live = o->live,
-				      .say = o->say, .say_cookie = o->say_cookie };
+				      .say = o->say, .say_cookie = o->say_cookie,
+				      .outcome = o->outcome };
 	char d[32];
 	int r;
 
@@ -425,10 +467,7 @@ int night_after_switch(const struct night_plan *np, const char *const *gates, si
 	}
 	if (!o->watch_ms)
 		return 0;
-	if (n == 0) {
-		if (o->say)
-			o->say(o->say_cookie, "watch: the switched records name no gates; nothing to watch");
-		return 0;
-	}
+	/* no gates: refused by night_watch; the switches refuse it before they
+	 * change anything (night_dns_opts.watch, night_route_opts.watch) */
 	return night_watch(np, gates, n, np->plan->journal, &w, NULL, err);
 }

@@ -94,13 +94,35 @@ int night_auto_rollback(const char *journal_path, const struct step_registry *re
 
 /* ---- the watch window ---- */
 
+/* How a watch ended (the switch's --json "watch": {"result"}). */
+enum night_watch_outcome {
+	NIGHT_WATCH_NOT_RUN,      /* not started: the switch changed nothing, or failed first */
+	NIGHT_WATCH_PASSED,       /* the window passed, every gate healthy */
+	NIGHT_WATCH_ROLLED_BACK,  /* a gate turned sick: rolled back, source verified */
+	NIGHT_WATCH_ROLLBACK_FAILED, /* a gate turned sick; the rollback (or its check) failed */
+	NIGHT_WATCH_BY_WATCHDOG,  /* the watchdog rolled the switch back during the window */
+	NIGHT_WATCH_BY_HAND,      /* `cutover rollback` did, during the window */
+	NIGHT_WATCH_FAILED,       /* the watch itself failed (the journal, the probes) */
+};
+
+/* "not-run", "passed", "rolled-back", "rollback-failed",
+ * "rolled-back-by-watchdog", "rolled-back-by-hand", "failed". */
+const char *night_watch_outcome_name(enum night_watch_outcome o);
+
 struct night_watch_opts {
 	int64_t window_ms;
 	const struct step_registry *reg; /* every step kind (night_register_steps) */
 	bool live;            /* a terminal: redraw one line per target */
 	step_say_fn say;      /* progress lines; NULL for none (--json) */
 	void *say_cookie;
+	enum night_watch_outcome *outcome; /* set to how the watch ended; may be NULL */
 };
+
+/* For a switch asked to --watch: CUT_EUSAGE when it names no gates
+ * (ngates 0; what: "records", "routes"), so that it is refused before it
+ * changes anything rather than switched with nothing to watch. */
+int night_watch_needs_gates(size_t ngates, const char *what, struct cut_err *err)
+	CUT_MUST_CHECK;
 
 /* Probes the named checks of np (thresholds apply; every target starts
  * healthy) for o->window_ms. 0 when the window passed with no target sick.
@@ -122,6 +144,7 @@ struct night_after_opts {
 	bool live;
 	step_say_fn say;           /* NULL under --json */
 	void *say_cookie;
+	enum night_watch_outcome *outcome; /* how the watch ended; may be NULL */
 };
 
 /* The gates of np's DNS records, each once (the array is the caller's to

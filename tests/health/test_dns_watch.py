@@ -9,6 +9,8 @@ servers of tests/health/server.py. Ports 18060-18069 on 127.0.0.1 only.
   - --confirm-within: cutover exits, its session is gone; the detached
     watchdog rolls back at the deadline and verifies the source
   - --confirm-within then `cutover confirm`: the watchdog exits, the switch stays
+  - --watch on records that name no gates: refused (exit 2) before anything is
+    journaled or sent; --json's "watch" says how a watch ended
 """
 import json
 import os
@@ -36,6 +38,7 @@ def start_server(lab, spec):
 
 
 def write_plan(lab, gate):
+    """A plan whose one record names the gate (None: no gates)."""
     path = lab.path(f"plan-{gate}.json")
     plan = {
         "change": "CHG-WATCH", "journal": "cutover.journal",
@@ -44,8 +47,7 @@ def write_plan(lab, gate):
                            "key_file": lab.keyfile, "key_name": "cutover-key"}],
             "zones": [{"name": "example.com", "primary": "bind", "verify_ns": False}],
             "lowered_ttl": "60s",
-            "records": [{"name": "www.example.com", "type": "A", "from": SOURCE, "to": TARGET,
-                         "gates": [gate]}],
+            "records": [{"name": "www.example.com", "type": "A", "from": SOURCE, "to": TARGET}],
         },
         "health": {
             "www-http": {"kind": "http", "host": "www.example.com", "interval": "200ms",
@@ -54,9 +56,15 @@ def write_plan(lab, gate):
                          "sick_after": 1, "targets": [f"127.0.0.1:{SICK}"]},
         },
     }
+    if gate:
+        plan["dns"]["records"][0]["gates"] = [gate]
     with open(path, "w") as f:
         json.dump(plan, f, indent=1)
     return path
+
+
+def journal_size(journal):
+    return os.path.getsize(journal) if os.path.exists(journal) else None
 
 
 def watchdog_alive(journal):
@@ -71,7 +79,35 @@ def main():
         web = start_server(lab, f"port={WEB},body=up")
         start_server(lab, f"port={SICK},status=503")
         good, sick = write_plan(lab, "www-http"), write_plan(lab, "www-sick")
+        nogates = write_plan(lab, None)
         journal = lab.journal
+
+        def watch_without_gates_is_refused():
+            before = journal_size(journal)
+            r = cutover("dns", "switch", "--ignore-ttl", "--watch", "10s", nogates, expect=2)
+            check("no health gates" in r.stderr and "nothing was changed" in r.stderr, r.stderr)
+            check('add "gates"' in r.stderr and "drop --watch" in r.stderr, r.stderr)
+            r = cutover("dns", "switch", "--ignore-ttl", "--watch", "10s", "--json", nogates,
+                        expect=2)
+            doc = json.loads(r.stdout)
+            check(doc["ok"] is False and doc["error"]["exit"] == 2, r.stdout)
+            check("drop --watch" in doc["error"]["hint"], r.stdout)
+            check(dig(BIND, "www.example.com") == SOURCE, "records changed")
+            check(journal_size(journal) == before, "something was journaled")
+            # the same switch without --watch goes through
+            r = cutover("dns", "switch", "--ignore-ttl", "--json", nogates)
+            check(json.loads(r.stdout)["watch"] is None, r.stdout)
+            check(dig(BIND, "www.example.com") == TARGET, "not switched")
+            cutover("rollback", "--journal", journal)
+            check(dig(BIND, "www.example.com") == SOURCE, "not rolled back")
+
+        def watch_json_says_passed():
+            r = cutover("dns", "switch", "--ignore-ttl", "--watch", "1s", "--json", good)
+            doc = json.loads(r.stdout)
+            check(doc["watch"] == {"duration": "1 s", "duration_ms": 1000, "result": "passed"},
+                  r.stdout)
+            cutover("rollback", "--journal", journal)
+            check(dig(BIND, "www.example.com") == SOURCE, "not rolled back")
 
         def gate_refuses_sick_target():
             r = cutover("dns", "switch", "--ignore-ttl", sick, expect=4)
@@ -126,6 +162,8 @@ def main():
             check(dig(BIND, "www.example.com") == TARGET, "rolled back after confirm")
 
         cases.run("gate refuses a sick target", gate_refuses_sick_target)
+        cases.run("--watch without gates is refused", watch_without_gates_is_refused)
+        cases.run("--json says the watch passed", watch_json_says_passed)
         cases.run("watch rolls back when the server stops", watch_rolls_back_when_server_stops)
         cases.run("watchdog rolls back after the session dies",
                   watchdog_rolls_back_after_session_dies)

@@ -8,6 +8,8 @@
 #     the deadline; a late `cutover confirm` is refused (exit 3)
 #   - --confirm-within then `cutover confirm`: the routes stay switched
 #   - usage: a bad duration, or --watch with `route plan`, exits 2
+#   - --watch on routes that name no gates: refused (exit 2) before anything
+#     is journaled or changed; --json's "watch" says how a watch ended
 # Needs root. Env: CUTOVER, SOURCE_ROOT.
 set -u
 : "${CUTOVER:?}" "${SOURCE_ROOT:?}"
@@ -191,6 +193,40 @@ test_rollback_by_hand() {
 		grep -q "rolled back by hand" "$tmp/hand.confirm"
 }
 
+# ---- --watch without gates: refused before anything changes ----
+test_nogate() {
+	gateway nogate || { bad "nogate: set-up"; return; }
+	python3 - "$tmp/nogate.json" <<'PY' || { bad "nogate: plan"; return; }
+import json, sys
+d = json.load(open(sys.argv[1]))
+del d["routes"]["gates"]
+json.dump(d, open(sys.argv[1], "w"), indent=1)
+PY
+	"$CUTOVER" route switch --watch 10s "$tmp/nogate.json" >"$tmp/nogate.out" 2>"$tmp/nogate.err"
+	check "nogate: --watch without gates exits 2 ($?)" test $? = 2
+	check "nogate: it says there is nothing to watch" grep -q "no health gates" "$tmp/nogate.err"
+	check "nogate: it says what to do" grep -q 'add "gates".*drop --watch' "$tmp/nogate.err"
+	check "nogate: nothing was journaled" test ! -e "$tmp/nogate.journal"
+	check "nogate: the tables and addresses are exactly as before" same_as_before nogate
+	"$CUTOVER" route switch --json --watch 10s "$tmp/nogate.json" >"$tmp/nogate.json.out" 2>/dev/null
+	check "nogate: --json exits 2 too ($?)" test $? = 2
+	check "nogate: --json has the error" grep -q '"exit": 2' "$tmp/nogate.json.out"
+	check "nogate: still nothing journaled" test ! -e "$tmp/nogate.journal"
+}
+
+# ---- --json: the "watch" member says the window passed ----
+test_json() {
+	gateway json || { bad "json: set-up"; return; }
+	start_web || { bad "json: web server"; return; }
+	"$CUTOVER" route switch --json --watch 1s "$tmp/json.json" >"$tmp/json.out" 2>"$tmp/json.err"
+	check "json: exits 0 ($?)" test $? = 0
+	check "json: watch passed" python3 -c '
+import json, sys
+w = json.load(open(sys.argv[1]))["watch"]
+sys.exit(w != {"duration": "1 s", "duration_ms": 1000, "result": "passed"})' "$tmp/json.out"
+	check "json: switched" switched json
+}
+
 test_usage() {
 	"$CUTOVER" route switch --watch 0s "$tmp/keep.json" >/dev/null 2>&1
 	check "usage: --watch 0s exits 2" test $? = 2
@@ -202,7 +238,8 @@ test_usage() {
 		grep -q -- "--confirm-within DURATION" <("$CUTOVER" route --help)
 }
 
-for t in ${ROUTE_WATCH_TESTS:-watch confirm_timeout confirm confirm_partial rollback_by_hand usage}; do
+for t in ${ROUTE_WATCH_TESTS:-watch confirm_timeout confirm confirm_partial rollback_by_hand usage \
+	nogate json}; do
 	"test_$t"
 done
 echo "$pass passed, $fail failed"
