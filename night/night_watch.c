@@ -72,6 +72,24 @@ static size_t verify_source(const struct rollback_report *rep, char *why, size_t
 	return bad;
 }
 
+/* After a rollback that met a conflict: which step, and what it found,
+ * appended to err's text (the rollback's own says only how many). While the
+ * journal is open: the items' describe borrow from its records. */
+static void name_conflict(const struct rollback_report *rep, struct cut_err *err)
+{
+	size_t i, len = strlen(err->msg);
+
+	for (i = 0; rep && i < rep->n; i++) {
+		const struct rollback_item *it = &rep->items[i];
+		if (it->result != CUT_ECONFLICT)
+			continue;
+		snprintf(err->msg + len, sizeof(err->msg) - len, " (%s%s%s)",
+			 it->describe ? it->describe : "?", it->message ? ": " : "",
+			 it->message ? it->message : "");
+		return;
+	}
+}
+
 static int rollback_and_verify(struct journal *j, const struct step_registry *reg,
 			       const struct night_scope *scope, struct rollback_report *rep,
 			       struct cut_err *err)
@@ -84,6 +102,8 @@ static int rollback_and_verify(struct journal *j, const struct step_registry *re
 
 	cut_err_clear(&rerr);
 	r = rollback_run_range(j, reg, &ctx, NULL, scope->after, scope->before, rep, &rerr);
+	if (r == CUT_ECONFLICT)
+		name_conflict(rep, &rerr);
 	w = night_note(j, json_pack("{s:s,s:I,s:I,s:I,s:s}", "event", NOTE_ROLLBACK_DONE, "undone",
 			      (json_int_t)rep->undone, "conflicts", (json_int_t)rep->conflicts,
 			      "failed", (json_int_t)rep->failed, "result",

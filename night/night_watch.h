@@ -85,7 +85,9 @@ struct night_scope {
  * the source is back (every undone step's inverse re-applied through its
  * kind must report "already in effect") and appends NOTE_SOURCE_VERIFIED.
  * 0 when rolled back and verified; 1 when still_wanted said no (nothing
- * written); else the rollback's error or CUT_EVERIFY. */
+ * written); else the rollback's error (a conflict names its first step and
+ * what it found) or CUT_EVERIFY. The items of rep keep result and message;
+ * their describe borrowed from the journal, closed by now: do not read it. */
 int night_auto_rollback(const char *journal_path, const struct step_registry *reg,
 			const char *trigger, const char *reason,
 			bool (*still_wanted)(const struct journal *j, void *cookie,

@@ -9,6 +9,8 @@ servers of tests/health/server.py. Ports 18060-18069 on 127.0.0.1 only.
   - --confirm-within: cutover exits, its session is gone; the detached
     watchdog rolls back at the deadline and verifies the source
   - --confirm-within then `cutover confirm`: the watchdog exits, the switch stays
+  - --watch, the record changed out of band, then the gate fails: the
+    rollback meets a conflict; exit 1 (every watch failure), the conflict named
   - --watch on records that name no gates: refused (exit 2) before anything is
     journaled or sent; --json's "watch" says how a watch ended
 """
@@ -21,7 +23,7 @@ import time
 
 ROOT = os.environ.get("SOURCE_ROOT", os.path.join(os.path.dirname(__file__), "..", ".."))
 sys.path.insert(0, os.path.join(ROOT, "tests", "dnsctl"))
-from dnslab import CUTOVER, Cases, Lab, check, cutover, dig, wait_for  # noqa: E402
+from dnslab import CUTOVER, Cases, Lab, check, cutover, dig, nsupdate, wait_for  # noqa: E402
 
 BIND, WEB, SICK = 18060, 18061, 18062
 ZONES = {"example.com": ["www IN A 192.0.2.10"]}
@@ -161,6 +163,28 @@ def main():
             wait_for(lambda: not watchdog_alive(journal), "the watchdog to exit", 15)
             check(dig(BIND, "www.example.com") == TARGET, "rolled back after confirm")
 
+        def watch_rollback_conflict_exits_1():
+            nonlocal web
+            cutover("rollback", "--journal", journal, expect=None)  # from the source
+            check(dig(BIND, "www.example.com") == SOURCE, "not at the source")
+            p = subprocess.Popen([CUTOVER, "dns", "switch", "--ignore-ttl", "--watch", "60s", good],
+                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            for line in p.stdout:
+                if line.startswith("watch: 1 target"):
+                    break
+            check(dig(BIND, "www.example.com") == TARGET, "not switched before the watch")
+            # someone else changes the switched record, then the target dies
+            nsupdate(BIND, ["update delete www.example.com A",
+                            "update add www.example.com 60 A 203.0.113.7"], lab.keyfile)
+            web.send_signal(signal.SIGKILL)
+            web.wait()
+            out, err = p.communicate(timeout=60)
+            check(p.returncode == 1, f"exit {p.returncode} (want 1): {out} {err}")
+            check("the automatic rollback failed" in err, err)
+            check("changed by someone else" in err and "www.example.com" in err, err)
+            check(dig(BIND, "www.example.com") == ["203.0.113.7"], "the other change was undone")
+            web = start_server(lab, f"port={WEB},body=up")
+
         cases.run("gate refuses a sick target", gate_refuses_sick_target)
         cases.run("--watch without gates is refused", watch_without_gates_is_refused)
         cases.run("--json says the watch passed", watch_json_says_passed)
@@ -168,6 +192,8 @@ def main():
         cases.run("watchdog rolls back after the session dies",
                   watchdog_rolls_back_after_session_dies)
         cases.run("confirm keeps the switch", confirm_keeps_the_switch)
+        cases.run("a watch rollback that meets a conflict exits 1",
+                  watch_rollback_conflict_exits_1)
     cases.finish()
 
 

@@ -8,6 +8,9 @@
 #     the deadline; a late `cutover confirm` is refused (exit 3)
 #   - --confirm-within then `cutover confirm`: the routes stay switched
 #   - usage: a bad duration, or --watch with `route plan`, exits 2
+#   - --watch, a switched route changed out of band, then the gate fails: the
+#     rollback meets a conflict, exit 1 (not 3), the conflict named, --json's
+#     watch.result "rollback-failed", the other change left alone
 #   - --watch on routes that name no gates: refused (exit 2) before anything
 #     is journaled or changed; --json's "watch" says how a watch ended
 # Needs root. Env: CUTOVER, SOURCE_ROOT.
@@ -227,6 +230,34 @@ sys.exit(w != {"duration": "1 s", "duration_ms": 1000, "result": "passed"})' "$t
 	check "json: switched" switched json
 }
 
+# ---- --watch, a route changed by someone else, then the gate fails ----
+test_conflict() {
+	local pid rc ns="cut-rt-conflict-$tag"
+	gateway conflict || { bad "conflict: set-up"; return; }
+	start_web || { bad "conflict: web server"; return; }
+	"$CUTOVER" route switch --json --watch 60s "$tmp/conflict.json" >"$tmp/conflict.out" \
+		2>"$tmp/conflict.err" &
+	pid=$!
+	wait_until 30 grep -qs '"event": *"watch"' "$tmp/conflict.journal"
+	check "conflict: the watch window started" grep -q '"event": *"watch"' "$tmp/conflict.journal"
+	check "conflict: switched before the change by hand" switched conflict
+	ip -n "$ns" route replace blackhole 10.0.3.0/24
+	kill -9 "$web"
+	wait "$web" 2>/dev/null
+	wait "$pid"
+	rc=$?
+	check "conflict: cutover exits 1, not 3 ($rc)" test "$rc" = 1
+	check "conflict: --json says the rollback failed" python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+print(d["error"]["message"])
+sys.exit(d["watch"]["result"] != "rollback-failed" or d["error"]["exit"] != 1)' "$tmp/conflict.out"
+	check "conflict: the message names the conflict" grep -q \
+		'automatic rollback failed.*changed by someone else.*10\.0\.3\.0/24' "$tmp/conflict.out"
+	check "conflict: the change by hand is left alone" \
+		grep -q blackhole <(ip -n "$ns" route show 10.0.3.0/24)
+}
+
 test_usage() {
 	"$CUTOVER" route switch --watch 0s "$tmp/keep.json" >/dev/null 2>&1
 	check "usage: --watch 0s exits 2" test $? = 2
@@ -239,7 +270,7 @@ test_usage() {
 }
 
 for t in ${ROUTE_WATCH_TESTS:-watch confirm_timeout confirm confirm_partial rollback_by_hand usage \
-	nogate json}; do
+	nogate json conflict}; do
 	"test_$t"
 done
 echo "$pass passed, $fail failed"
