@@ -22,6 +22,8 @@ struct cli {
 	bool json;              /* --json */
 	bool dry_run;           /* --dry-run */
 	bool tty;               /* stdout is a terminal */
+	bool hung_up;           /* SIGHUP during a --watch: the terminal is gone; output
+	                         * that fails (EIO, EPIPE) is not an error */
 	struct step_registry reg; /* every step kind, for rollback */
 	char bad_option[160];   /* why cli_getopt's last answer is not an option the
 	                         * command takes: "unknown option --x", … */

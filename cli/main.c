@@ -44,11 +44,17 @@ static void usage(FILE *out)
  * build frees at exit (core/util.h) — without the libraries' exit handlers,
  * which would free what the kernel is about to take back anyway. Every
  * journal is synced and closed by then. */
-static int finish(int code)
+static int finish(const struct cli *cli, int code)
 {
 	/* ferror: an earlier flush (cli_print_json's) may have failed already */
 	int flushed = fflush(stdout);
 
+	if (cli->hung_up) { /* nobody reads it: a failed write is not the command's failure */
+		fflush(stderr);
+		if (!CUT_FREE_AT_EXIT)
+			_exit(code);
+		return code;
+	}
 	if (flushed != 0 || ferror(stdout)) {
 		fprintf(stderr, "cutover: cannot write the output: %s\n",
 			flushed ? strerror(errno) : "an earlier write to stdout failed");
@@ -87,7 +93,7 @@ int main(int argc, char **argv)
 		return cli_fail(&cli, &err);
 	for (i = 0; i < ARRAY_SIZE(commands); i++)
 		if (strcmp(argv[1], commands[i].name) == 0)
-			return finish(commands[i].run(&cli, argc - 1, argv + 1));
+			return finish(&cli, commands[i].run(&cli, argc - 1, argv + 1));
 	fprintf(stderr, "cutover: unknown command \"%s\"\n\n", argv[1]);
 	usage(stderr);
 	return CUT_EXIT_INPUT;

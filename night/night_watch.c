@@ -1,6 +1,7 @@
 /* night/night_watch.c — the watch window and the automatic rollback that
  * both the watch and the watchdog use. */
 #include <errno.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -170,6 +171,7 @@ const char *night_watch_outcome_name(enum night_watch_outcome o)
 	case NIGHT_WATCH_BY_WATCHDOG: return "rolled-back-by-watchdog";
 	case NIGHT_WATCH_BY_HAND: return "rolled-back-by-hand";
 	case NIGHT_WATCH_FAILED: return "failed";
+	case NIGHT_WATCH_ABORTED: return "aborted";
 	}
 	return "failed";
 }
@@ -180,6 +182,8 @@ struct watch {
 	uint64_t seq;         /* the watch note */
 	const char *rolled_back_by; /* set when the journal shows a rollback since */
 	enum night_watch_outcome by; /* NIGHT_WATCH_BY_WATCHDOG or _BY_HAND with it */
+	bool hung_up;         /* SIGHUP came: noted once, the watch goes on */
+	int stopped_by;       /* SIGINT or SIGTERM: the watch stops */
 	struct health_monitor *m;
 	unsigned *seen;       /* probes already reported, per status */
 	int64_t end;          /* monotonic */
@@ -311,7 +315,36 @@ static json_t *names_json(const struct health_check *const *list, size_t n)
 	return a;
 }
 
-/* Runs the loop until the window ends or a target turns sick. */
+static const char *signal_name(int sig)
+{
+	return sig == SIGINT ? "SIGINT" : sig == SIGTERM ? "SIGTERM" : sig == SIGHUP ? "SIGHUP"
+									      : "a signal";
+}
+
+/* Between rounds: a signal that came? true when the watch must stop. */
+static bool stop_signalled(struct watch *w)
+{
+	struct cut_err e;
+	int sig = w->o->signalled ? w->o->signalled(w->o->signal_cookie) : 0;
+
+	if (sig == SIGHUP) {
+		if (!w->hung_up) { /* the journal is the record now; a failed note is no reason to stop */
+			w->hung_up = true;
+			cut_err_clear(&e);
+			if (watch_note(w->path, json_pack("{s:s,s:s}", "event", NOTE_WATCH_HANGUP,
+							  "signal", "SIGHUP"), NULL, &e) < 0) {
+				/* the watch and its rollback matter more than this note */
+			}
+		}
+		return false;
+	}
+	if (sig)
+		w->stopped_by = sig;
+	return sig != 0;
+}
+
+/* Runs the loop until the window ends, a target turns sick, the switch is
+ * rolled back elsewhere, or SIGINT/SIGTERM. */
 static int watch_loop(struct watch *w, struct cut_err *err)
 {
 	int r;
@@ -329,7 +362,41 @@ static int watch_loop(struct watch *w, struct cut_err *err)
 			return 0;
 		if (rolled_back_since(w->path, w->seq, &w->rolled_back_by, &w->by))
 			return 0;
+		if (stop_signalled(w))
+			return 0;
 	}
+}
+
+/* After SIGINT/SIGTERM: notes it; the switch stays in place. */
+static int watch_aborted(struct watch *w, struct cut_err *err)
+{
+	struct night_provisional st = { 0 };
+	struct journal *j = NULL;
+	int64_t left = w->end - now_monotonic_ms();
+	char d[32], when[32] = "";
+	int r;
+
+	format_duration(left > 0 ? left : 0, d, sizeof(d));
+	say(w, "watch: stopped by %s with %s left; the switch stays in place",
+	    signal_name(w->stopped_by), d);
+	r = watch_note(w->path, json_pack("{s:s,s:s,s:I}", "event", NOTE_WATCH_ABORTED, "signal",
+					  signal_name(w->stopped_by), "left_ms",
+					  (json_int_t)(left > 0 ? left : 0)), NULL, err);
+	if (r < 0)
+		return r;
+	if (journal_open(w->path, JOURNAL_READONLY, NULL, &j, err) == 0) {
+		night_provisional_state(j, &st);
+		if (st.active)
+			format_utc(st.deadline_ms, when, sizeof(when));
+		journal_close(j);
+	}
+	r = cut_errf(err, CUT_EVERIFY, NULL,
+		     "watch: stopped by %s with %s left: nothing was rolled back, the switch "
+		     "stays in place (journal %s)", signal_name(w->stopped_by), d, w->path);
+	snprintf(err->hint, sizeof(err->hint), "to undo it: cutover rollback --journal %s%s%s%s",
+		 w->path, when[0] ? "; unless confirmed, the watchdog still rolls it back at " : "",
+		 when, when[0] ? " (cutover confirm)" : "");
+	return r;
 }
 
 static int watch_sick(struct watch *w, const char *path, struct rollback_report *rep,
@@ -412,7 +479,11 @@ int night_watch(const struct night_plan *np, const char *const *checks, size_t n
 	r = watch_loop(&w, err);
 	if (o->live)
 		draw_live(&w, true);
-	if (r == 0 && w.rolled_back_by) {
+	if (r == 0 && w.stopped_by) {
+		if (o->outcome)
+			*o->outcome = NIGHT_WATCH_ABORTED;
+		r = watch_aborted(&w, err);
+	} else if (r == 0 && w.rolled_back_by) {
 		if (o->outcome)
 			*o->outcome = w.by;
 		say(&w, "watch: the switch was rolled back by %s; watch ended", w.rolled_back_by);
@@ -468,7 +539,8 @@ int night_after_switch(const struct night_plan *np, const char *const *gates, si
 {
 	struct night_watch_opts w = { .window_ms = o->watch_ms, .reg = o->reg, .live = o->live,
 				      .say = o->say, .say_cookie = o->say_cookie,
-				      .outcome = o->outcome };
+				      .outcome = o->outcome, .signalled = o->signalled,
+				      .signal_cookie = o->signal_cookie };
 	char d[32];
 	int r;
 

@@ -53,6 +53,8 @@
 #define NOTE_ROLLBACK_DONE "auto-rollback-done"
 #define NOTE_SOURCE_VERIFIED "source-verified"
 #define NOTE_WATCH "watch"
+#define NOTE_WATCH_ABORTED "watch-aborted" /* SIGINT/SIGTERM: watch stopped, switch left */
+#define NOTE_WATCH_HANGUP "watch-hangup" /* SIGHUP: the terminal is gone; watch goes on */
 #define NOTE_ROLLBACK "rollback" /* `cutover rollback` starts (cli/cmd_rollback.c) */
 #define NOTE_SWITCH_END "switch-end" /* an armed provisional switch's last step is journaled */
 #define NOTE_CANCELLED "provisional-cancelled" /* armed, but nothing was changed */
@@ -105,10 +107,11 @@ enum night_watch_outcome {
 	NIGHT_WATCH_BY_WATCHDOG,  /* the watchdog rolled the switch back during the window */
 	NIGHT_WATCH_BY_HAND,      /* `cutover rollback` did, during the window */
 	NIGHT_WATCH_FAILED,       /* the watch itself failed (the journal, the probes) */
+	NIGHT_WATCH_ABORTED,      /* SIGINT or SIGTERM: stopped; the switch stays in place */
 };
 
 /* "not-run", "passed", "rolled-back", "rollback-failed",
- * "rolled-back-by-watchdog", "rolled-back-by-hand", "failed". */
+ * "rolled-back-by-watchdog", "rolled-back-by-hand", "failed", "aborted". */
 const char *night_watch_outcome_name(enum night_watch_outcome o);
 
 struct night_watch_opts {
@@ -118,6 +121,16 @@ struct night_watch_opts {
 	step_say_fn say;      /* progress lines; NULL for none (--json) */
 	void *say_cookie;
 	enum night_watch_outcome *outcome; /* set to how the watch ended; may be NULL */
+	/* Polled between probe rounds (at most WATCHDOG_POLL_MS apart; may be
+	 * NULL): 0, or the number of a signal that came (the caller reads them
+	 * from a signalfd or a self-pipe; nothing is done in a handler).
+	 * SIGHUP: the terminal is gone (the caller stops writing to it); the
+	 * watch notes NOTE_WATCH_HANGUP and goes on, rollback and all.
+	 * SIGINT, SIGTERM: the watch stops, notes NOTE_WATCH_ABORTED, rolls
+	 * nothing back and fails (CUT_EVERIFY) saying the switch stays in
+	 * place and how to roll it back. */
+	int (*signalled)(void *cookie);
+	void *signal_cookie;
 };
 
 /* For a switch asked to --watch: CUT_EUSAGE when it names no gates
@@ -147,6 +160,8 @@ struct night_after_opts {
 	step_say_fn say;           /* NULL under --json */
 	void *say_cookie;
 	enum night_watch_outcome *outcome; /* how the watch ended; may be NULL */
+	int (*signalled)(void *cookie);    /* as in night_watch_opts */
+	void *signal_cookie;
 };
 
 /* The gates of np's DNS records, each once (the array is the caller's to

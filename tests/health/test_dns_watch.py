@@ -11,6 +11,9 @@ servers of tests/health/server.py. Ports 18060-18069 on 127.0.0.1 only.
   - --confirm-within then `cutover confirm`: the watchdog exits, the switch stays
   - --watch, the record changed out of band, then the gate fails: the
     rollback meets a conflict; exit 1 (every watch failure), the conflict named
+  - SIGINT / SIGTERM during --watch: the watch stops, notes watch-aborted, the
+    switch stays, exit 1 saying how to roll back; SIGHUP: the watch goes on
+    (watch-hangup noted) and still rolls back when the target dies
   - --watch on records that name no gates: refused (exit 2) before anything is
     journaled or sent; --json's "watch" says how a watch ended
 """
@@ -63,6 +66,14 @@ def write_plan(lab, gate):
     with open(path, "w") as f:
         json.dump(plan, f, indent=1)
     return path
+
+
+def journal_text(journal):
+    try:
+        with open(journal, errors="replace") as f:
+            return f.read()
+    except FileNotFoundError:
+        return ""
 
 
 def journal_size(journal):
@@ -185,9 +196,58 @@ def main():
             check(dig(BIND, "www.example.com") == ["203.0.113.7"], "the other change was undone")
             web = start_server(lab, f"port={WEB},body=up")
 
+        def start_watch(*extra):
+            """A watched switch in the background, once its watch has begun."""
+            before = journal_text(journal).count('"watch"')
+            p = subprocess.Popen([CUTOVER, "dns", "switch", "--ignore-ttl", "--watch", "60s",
+                                  *extra, good],
+                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            wait_for(lambda: journal_text(journal).count('"watch"') > before, "the watch", 30)
+            check(dig(BIND, "www.example.com") == TARGET, "not switched before the watch")
+            return p
+
+        def signal_stops_the_watch(sig, json_out):
+            p = start_watch(*(["--json"] if json_out else []))
+            p.send_signal(sig)
+            out, err = p.communicate(timeout=30)
+            check(p.returncode == 1, f"exit {p.returncode} (want 1): {out} {err}")
+            name = signal.Signals(sig).name
+            if json_out:
+                doc = json.loads(out)
+                check(doc["watch"]["result"] == "aborted", out)
+                msg, hint = doc["error"]["message"], doc["error"]["hint"]
+            else:
+                msg, hint = err, err
+            check(f"stopped by {name}" in msg and "stays in place" in msg, msg)
+            check(f"cutover rollback --journal {journal}" in hint, hint)
+            check(journal_text(journal).count("watch-aborted") >= 1, "no watch-aborted note")
+            check(dig(BIND, "www.example.com") == TARGET, "the switch did not stay")
+            cutover("rollback", "--journal", journal)
+            check(dig(BIND, "www.example.com") == SOURCE, "not rolled back")
+
+        def sighup_keeps_watching():
+            nonlocal web
+            p = start_watch()
+            p.send_signal(signal.SIGHUP)
+            wait_for(lambda: "watch-hangup" in journal_text(journal), "the hangup note", 10)
+            time.sleep(0.6)  # a few rounds: still watching
+            check(p.poll() is None, f"cutover ended on SIGHUP: {p.returncode}")
+            web.send_signal(signal.SIGKILL)  # the target dies: the rollback still happens
+            web.wait()
+            out, err = p.communicate(timeout=60)
+            check(p.returncode == 1, f"exit {p.returncode}: {out} {err}")
+            check("rolled back 1 step" in err, err)
+            check(dig(BIND, "www.example.com") == SOURCE, "not rolled back")
+            web = start_server(lab, f"port={WEB},body=up")
+
         cases.run("gate refuses a sick target", gate_refuses_sick_target)
         cases.run("--watch without gates is refused", watch_without_gates_is_refused)
         cases.run("--json says the watch passed", watch_json_says_passed)
+        cases.run("SIGINT stops the watch, the switch stays",
+                  lambda: signal_stops_the_watch(signal.SIGINT, False))
+        cases.run("SIGTERM stops the watch (--json: aborted)",
+                  lambda: signal_stops_the_watch(signal.SIGTERM, True))
+        cases.run("SIGHUP: the watch goes on and rolls back", sighup_keeps_watching)
         cases.run("watch rolls back when the server stops", watch_rolls_back_when_server_stops)
         cases.run("watchdog rolls back after the session dies",
                   watchdog_rolls_back_after_session_dies)
