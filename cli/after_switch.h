@@ -22,11 +22,21 @@ enum { OPT_WATCH = 96, OPT_CONFIRM_WITHIN };
 /* Their lines of --help, for the usage text of a command. */
 #define AFTER_SWITCH_HELP \
 	"  --watch DURATION  after the switch, keep probing its health gates for\n" \
-	"                    DURATION; if one turns sick, roll back by itself (exit 1)\n" \
+	"                    DURATION; if one turns sick, roll back by itself. Exit 1\n" \
+	"                    for every outcome but \"the window passed\": rolled back,\n" \
+	"                    a rollback that met a conflict (named), the switch rolled\n" \
+	"                    back meanwhile by the watchdog or by hand. Refused (exit 2,\n" \
+	"                    nothing changed) when what is switched names no gates.\n" \
+	"                    SIGINT/SIGTERM stop the watch: the switch stays, exit 1,\n" \
+	"                    `cutover rollback --journal J` undoes it; SIGHUP (session\n" \
+	"                    gone) does not: the watch goes on, rollback and all\n" \
 	"  --confirm-within DURATION\n" \
-	"                    the switch stays provisional: a detached watchdog rolls it\n" \
-	"                    back after DURATION unless `cutover confirm --journal J`\n" \
-	"                    (from any terminal; --extend moves the deadline)\n"
+	"                    the switch stays provisional: armed before its first change,\n" \
+	"                    a detached watchdog rolls back this switch's steps (only\n" \
+	"                    them, also after a failure halfway) after DURATION unless\n" \
+	"                    `cutover confirm --journal J` (from any terminal; --extend\n" \
+	"                    moves the deadline). A failed rollback is retried for an\n" \
+	"                    hour; `cutover confirm --dry-run` tells its outcome\n"
 
 /* Handles getopt's c when it is one of the two options (cmd names the
  * command in messages: "dns", "route"). Returns -1 when c is neither, 0

@@ -33,9 +33,9 @@ static const char usage[] =
 	"Exit codes:\n"
 	"  0  done (or nothing to do)\n"
 	"  1  the kernel refused a change, or it could not be read; the journal can roll\n"
-	"     back what was applied; --watch: a gate turned sick and the routes were\n"
-	"     rolled back\n"
-	"  2  bad usage or bad plan\n"
+	"     back what was applied; --watch: it ended other than \"the window passed\"\n"
+	"     (see above)\n"
+	"  2  bad usage or bad plan; --watch and no gates\n"
 	"  3  refused: a route or address is not as the plan's `from` says\n"
 	"  4  a health gate failed\n";
 

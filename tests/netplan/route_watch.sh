@@ -267,6 +267,20 @@ test_usage() {
 	check "usage: route plan --watch exits 2" test $? = 2
 	check "usage: --help names both" \
 		grep -q -- "--confirm-within DURATION" <("$CUTOVER" route --help)
+	local cmd
+	for cmd in route dns; do
+		"$CUTOVER" "$cmd" --help >"$tmp/$cmd.help" 2>&1
+		check "usage: $cmd --help: --watch without gates is refused" \
+			grep -q "Refused (exit 2" "$tmp/$cmd.help"
+		check "usage: $cmd --help: SIGINT/SIGTERM stop the watch, SIGHUP does not" \
+			grep -q "SIGHUP (session" "$tmp/$cmd.help"
+		check "usage: $cmd --help: a rollback with a conflict exits 1 too" \
+			grep -q "rollback that met a conflict" "$tmp/$cmd.help"
+		check "usage: $cmd --help: armed before the first change" \
+			grep -q "armed before its first change" "$tmp/$cmd.help"
+		check "usage: $cmd --help: confirm tells the outcome" \
+			grep -q "tells its outcome" "$tmp/$cmd.help"
+	done
 }
 
 for t in ${ROUTE_WATCH_TESTS:-watch confirm_timeout confirm confirm_partial rollback_by_hand usage \
