@@ -83,9 +83,9 @@ struct night_scope {
  * WATCH_LOCK_WAIT_MS for it): asks still_wanted (may be NULL) with the
  * journal as read under the lock (it may narrow *scope, which starts as
  * every step), then appends NOTE_AUTO_ROLLBACK
- * {trigger, reason}, runs rollback_run, appends NOTE_ROLLBACK_DONE, verifies
- * the source is back (every undone step's inverse re-applied through its
- * kind must report "already in effect") and appends NOTE_SOURCE_VERIFIED.
+ * {trigger, reason}, runs rollback_run, appends NOTE_ROLLBACK_DONE, checks
+ * the source is back (read-only: every step in scope must have been undone,
+ * which each kind reads back itself) and appends NOTE_SOURCE_VERIFIED.
  * 0 when rolled back and verified; 1 when still_wanted said no (nothing
  * written); else the rollback's error (a conflict names its first step and
  * what it found) or CUT_EVERIFY. The items of rep keep result and message;
