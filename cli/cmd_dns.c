@@ -166,15 +166,16 @@ static void print_human(const char *verb, const struct night_dns_result *res, bo
 static int dns_after_switch(struct cli *cli, const struct night_dns_result *res,
 			    struct watch_seen *ws, struct cut_err *err)
 {
-	const struct night_after_opts *after = ws->after;
+	struct night_after_opts after = *ws->after;
 	const char **gates = NULL;
 	size_t n;
 	int r;
 
-	if (!after_switch_asked(after))
+	if (!after_switch_asked(&after))
 		return 0;
+	after.steps_after = res->seq_before; /* a watch undoes this switch, not the prelower */
 	n = night_dns_gates(res->np, &gates);
-	r = after_switch_run(cli, res->np, gates, n, after, &ws->outcome, err);
+	r = after_switch_run(cli, res->np, gates, n, &after, &ws->outcome, err);
 	free(gates);
 	return r;
 }

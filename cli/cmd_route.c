@@ -199,6 +199,7 @@ static int route_after_switch(struct cli *cli, const struct night_route_result *
 			      const struct night_after_opts *after,
 			      enum night_watch_outcome *outcome, struct cut_err *err)
 {
+	struct night_after_opts scoped = *after;
 	const char *const *gates;
 	size_t n;
 
@@ -209,8 +210,9 @@ static int route_after_switch(struct cli *cli, const struct night_route_result *
 			cli_say(cli, "nothing was switched: nothing to watch or confirm");
 		return 0;
 	}
+	scoped.steps_after = res->seq_before; /* a watch undoes this switch only */
 	n = netplan_gates(res->np->routes, &gates);
-	return after_switch_run(cli, res->np, gates, n, after, outcome, err);
+	return after_switch_run(cli, res->np, gates, n, &scoped, outcome, err);
 }
 
 static int run(struct cli *cli, const char *verb, const char *path,

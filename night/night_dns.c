@@ -429,6 +429,7 @@ static int switch_provisional(struct night_dns_result *res, const struct night_d
 	struct cut_err end_err;
 	int r, w;
 
+	res->seq_before = journal_last_seq(j);
 	if (!o->confirm_within_ms || res->nsteps == 0)
 		return apply_journaled(res, ctx, &dns_rrset_kind, j, err);
 	r = night_provisional_arm(j, o->confirm_within_ms, NULL, &res->deadline_ms, err);

@@ -53,6 +53,8 @@ struct night_dns_result {
 	bool journaled;               /* intents are on disk: rollback can undo */
 	bool provisional;             /* armed: a watchdog rolls back at deadline_ms */
 	int64_t deadline_ms;          /* realtime */
+	uint64_t seq_before;          /* the journal's last record before the switch:
+				       * its steps are the intents after it */
 	size_t applied, failed, conflicts, not_tried, unknown;
 	int64_t safe_at_ms;           /* earliest safe switch (realtime), 0 if unknown */
 	bool verified;                /* verify ran */

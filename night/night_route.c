@@ -138,6 +138,7 @@ static int switch_provisional(struct night_route_result *res, const struct night
 	struct cut_err end_err;
 	int r, w;
 
+	res->seq_before = journal_last_seq(j);
 	if (!o->confirm_within_ms)
 		return switch_journaled(res, ctx, j, err);
 	r = night_provisional_arm(j, o->confirm_within_ms, NULL, &res->deadline_ms, err);

@@ -40,6 +40,8 @@ struct night_route_result {
 	bool journaled;              /* intents are on disk: rollback can undo */
 	bool provisional;             /* armed: a watchdog rolls back at deadline_ms */
 	int64_t deadline_ms;          /* realtime */
+	uint64_t seq_before;          /* the journal's last record before the switch:
+				       * its steps are the intents after it */
 	size_t applied, already, failed, conflicts, not_tried, unknown; /* changes */
 };
 

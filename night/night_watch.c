@@ -399,6 +399,17 @@ static int watch_aborted(struct watch *w, struct cut_err *err)
 	return r;
 }
 
+/* still_wanted for a watch's rollback: always, but only the watched
+ * switch's steps (a prelower's TTLs, an earlier change, stay). */
+static bool only_this_switch(const struct journal *j, void *cookie, struct night_scope *scope)
+{
+	const struct night_watch_opts *o = cookie;
+
+	(void)j;
+	scope->after = o->steps_after;
+	return true;
+}
+
 static int watch_sick(struct watch *w, const char *path, struct rollback_report *rep,
 		      struct cut_err *err)
 {
@@ -407,7 +418,8 @@ static int watch_sick(struct watch *w, const char *path, struct rollback_report 
 
 	health_status_describe(health_monitor_sick(w->m), what, sizeof(what));
 	say(w, "watch: %s: rolling back from %s", what, path);
-	r = night_auto_rollback(path, w->o->reg, "watch", what, NULL, NULL, rep, err);
+	r = night_auto_rollback(path, w->o->reg, "watch", what, only_this_switch, (void *)w->o, rep,
+				err);
 	if (w->o->outcome)
 		*w->o->outcome = r < 0 ? NIGHT_WATCH_ROLLBACK_FAILED : NIGHT_WATCH_ROLLED_BACK;
 	if (r < 0) {
@@ -539,7 +551,8 @@ int night_after_switch(const struct night_plan *np, const char *const *gates, si
 {
 	struct night_watch_opts w = { .window_ms = o->watch_ms, .reg = o->reg, .live = o->live,
 				      .say = o->say, .say_cookie = o->say_cookie,
-				      .outcome = o->outcome, .signalled = o->signalled,
+				      .outcome = o->outcome, .steps_after = o->steps_after,
+				      .signalled = o->signalled,
 				      .signal_cookie = o->signal_cookie };
 	char d[32];
 	int r;

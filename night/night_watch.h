@@ -121,6 +121,7 @@ struct night_watch_opts {
 	step_say_fn say;      /* progress lines; NULL for none (--json) */
 	void *say_cookie;
 	enum night_watch_outcome *outcome; /* set to how the watch ended; may be NULL */
+	uint64_t steps_after; /* roll back only intents after this seq (0: all) */
 	/* Polled between probe rounds (at most WATCHDOG_POLL_MS apart; may be
 	 * NULL): 0, or the number of a signal that came (the caller reads them
 	 * from a signalfd or a self-pipe; nothing is done in a handler).
@@ -160,6 +161,9 @@ struct night_after_opts {
 	step_say_fn say;           /* NULL under --json */
 	void *say_cookie;
 	enum night_watch_outcome *outcome; /* how the watch ended; may be NULL */
+	uint64_t steps_after;      /* the switch's steps are the intents after this
+				    * seq (night_*_result.seq_before): a watch
+				    * rolls back only those (0: the whole journal) */
 	int (*signalled)(void *cookie);    /* as in night_watch_opts */
 	void *signal_cookie;
 };

@@ -26,7 +26,8 @@ import time
 
 ROOT = os.environ.get("SOURCE_ROOT", os.path.join(os.path.dirname(__file__), "..", ".."))
 sys.path.insert(0, os.path.join(ROOT, "tests", "dnsctl"))
-from dnslab import CUTOVER, Cases, Lab, check, cutover, dig, nsupdate, wait_for  # noqa: E402
+from dnslab import (CUTOVER, Cases, Lab, check, cutover, dig, dig_ttl, nsupdate,  # noqa: E402
+                    wait_for)
 
 BIND, WEB, SICK = 18060, 18061, 18062
 ZONES = {"example.com": ["www IN A 192.0.2.10"]}
@@ -129,6 +130,12 @@ def main():
 
         def watch_rolls_back_when_server_stops():
             nonlocal web
+            # the prelower is in the same journal: the watch undoes its own
+            # switch only, so the TTL stays lowered for the next try
+            nsupdate(BIND, ["update delete www.example.com A",
+                            f"update add www.example.com 3600 A {SOURCE[0]}"], lab.keyfile)
+            cutover("dns", "prelower", good)
+            check(dig_ttl(BIND, "www.example.com") == 60, "TTL not lowered")
             p = subprocess.Popen([CUTOVER, "dns", "switch", "--ignore-ttl", "--watch", "60s", good],
                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
             for line in p.stdout:
@@ -141,6 +148,7 @@ def main():
             check(p.returncode == 1, f"exit {p.returncode}: {out} {err}")
             check("connection refused" in err and "rolled back 1 step" in err, err)
             check(dig(BIND, "www.example.com") == SOURCE, "not rolled back")
+            check(dig_ttl(BIND, "www.example.com") == 60, "the prelower was rolled back too")
             web = start_server(lab, f"port={WEB},body=up")
 
         def watchdog_rolls_back_after_session_dies():
