@@ -22,6 +22,18 @@ int dns_tsig_key_usable(const struct tsig_key *k, const char *key_file, struct c
 			k->algorithm, why);
 }
 
+/* Reads a signed server's key file as a sending command does. */
+static int check_key_file(const struct dns_server *s, struct cut_err *err)
+{
+	struct tsig_key *k = NULL;
+	int r = tsig_key_load(s->key_file, s->key_name, &k, err);
+
+	if (r == 0)
+		r = dns_tsig_key_usable(k, s->key_file, err);
+	tsig_key_free(k);
+	return r;
+}
+
 int dns_plan_check_keys(const struct dns_plan *p, bool allow_unsigned, struct cut_err *err)
 {
 	size_t i;
@@ -29,7 +41,6 @@ int dns_plan_check_keys(const struct dns_plan *p, bool allow_unsigned, struct cu
 
 	for (i = 0; i < p->nzones; i++) {
 		const struct dns_server *s = &p->servers[p->zones[i].primary];
-		struct tsig_key *k = NULL;
 
 		if (s->is_unsigned) {
 			if (!allow_unsigned)
@@ -40,10 +51,7 @@ int dns_plan_check_keys(const struct dns_plan *p, bool allow_unsigned, struct cu
 						s->port, p->zones[i].name);
 			continue;
 		}
-		r = tsig_key_load(s->key_file, s->key_name, &k, err);
-		if (r == 0)
-			r = dns_tsig_key_usable(k, s->key_file, err);
-		tsig_key_free(k);
+		r = check_key_file(s, err);
 		if (r < 0) {
 			cut_err_prefix(err, "primary \"%s\" of zone %s", s->name, p->zones[i].name);
 			return r;
@@ -58,18 +66,12 @@ void dns_plan_check_key_files(const struct dns_plan *p, struct schema *sc)
 
 	for (i = 0; i < p->nservers; i++) {
 		const struct dns_server *s = &p->servers[i];
-		struct tsig_key *k = NULL;
 		struct cut_err err;
-		int r;
 
 		if (!s->primary || !s->key_file)
 			continue;
 		cut_err_clear(&err);
-		r = tsig_key_load(s->key_file, s->key_name, &k, &err);
-		if (r == 0)
-			r = dns_tsig_key_usable(k, s->key_file, &err);
-		tsig_key_free(k);
-		if (r < 0)
+		if (check_key_file(s, &err) < 0)
 			schema_error(sc, s->key_path, err.hint[0] ? err.hint : NULL, "%s", err.msg);
 	}
 }
