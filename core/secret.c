@@ -50,8 +50,8 @@ int secret_read_file(const char *path, struct secret_buf *ret, struct cut_err *e
 	 * refuses it below); reads of a regular file ignore the flag */
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0)
-		return cut_errf(err, -errno, "check the path", "%s: cannot open: %s", path,
-				strerror(errno));
+		return cut_errf(err, open_failure(errno), "check the path", "%s: cannot open: %s",
+				path, strerror(errno));
 	if (fstat(fd, &st) < 0) {
 		r = cut_errf(err, -errno, NULL, "%s: %s", path, strerror(errno));
 		close(fd);

@@ -84,6 +84,17 @@ char *xasprintf(const char *fmt, ...)
 	return p;
 }
 
+int open_failure(int errnum)
+{
+	switch (errnum) {
+	case ENOENT: case ENOTDIR: case EISDIR: case EACCES: case EPERM:
+	case ELOOP: case ENAMETOOLONG: case ENXIO:
+		return CUT_EINPUT;
+	default:
+		return -errnum;
+	}
+}
+
 int read_file(const char *path, size_t max, char **ret_buf, size_t *ret_len, struct cut_err *err)
 {
 	size_t len = 0, cap = 4096;
@@ -92,8 +103,8 @@ int read_file(const char *path, size_t max, char **ret_buf, size_t *ret_len, str
 
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
-		return cut_errf(err, -errno, "check the path", "%s: cannot open: %s", path,
-				strerror(errno));
+		return cut_errf(err, open_failure(errno), "check the path", "%s: cannot open: %s",
+				path, strerror(errno));
 	buf = xmalloc(cap);
 	for (;;) {
 		ssize_t n;

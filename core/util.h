@@ -24,8 +24,14 @@ char *xvasprintf(const char *fmt, va_list ap) CUT_PRINTF(1, 0);
  * (a result's message: "ok" carries none). */
 void replace_text(char **dst, const char *fmt, va_list ap) CUT_PRINTF(2, 0);
 
+/* The error for a file the user named that open(2) refused with errnum: a
+ * wrong path or permissions (ENOENT, EACCES, EISDIR, ...) is bad input
+ * (CUT_EINPUT, exit 2: fix the command line or the plan); anything else
+ * (EIO, EMFILE) stays -errnum, a failure of the system. */
+int open_failure(int errnum);
+
 /* Reads a whole file (at most max bytes, else CUT_ELIMIT) into a NUL-terminated
- * buffer the caller frees. */
+ * buffer the caller frees. A file that cannot be opened: see open_failure. */
 int read_file(const char *path, size_t max, char **ret_buf, size_t *ret_len,
 	      struct cut_err *err) CUT_MUST_CHECK;
 

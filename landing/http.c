@@ -1,10 +1,12 @@
 #include "http.h"
 
 #include <curl/curl.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "lazycurl.h"
 #include "util.h"
 
 struct lz_http {
@@ -16,18 +18,28 @@ struct lz_http {
 	int64_t next_open;       /* monotonic ms: when the next one may be opened */
 };
 
+/* Why libcurl did not start: not installed (lazycurl says why) or out of memory. */
+static int curl_start_failed(struct cut_err *err)
+{
+	if (lazycurl_error()[0])
+		return cut_errf(err, CUT_EMISSING,
+				"install libcurl4 (apt-get install libcurl4): the cloud's API is HTTP",
+				"cannot talk to the cloud: %s", lazycurl_error());
+	return cut_errf(err, -ENOMEM, NULL, "libcurl cannot start");
+}
+
 int lz_http_new(const char *token, struct lz_http **ret, struct cut_err *err)
 {
 	struct lz_http *h;
 
 	*ret = NULL;
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
-		return cut_errf(err, CUT_EINTERNAL, NULL, "libcurl cannot start");
+		return curl_start_failed(err);
 	h = xcalloc(1, sizeof(*h));
 	h->multi = curl_multi_init();
 	if (!h->multi) {
 		free(h);
-		return cut_errf(err, CUT_EINTERNAL, NULL, "libcurl cannot start");
+		return curl_start_failed(err);
 	}
 	curl_multi_setopt(h->multi, CURLMOPT_MAX_HOST_CONNECTIONS, 64L);
 	curl_multi_setopt(h->multi, CURLMOPT_MAXCONNECTS, 64L);

@@ -1220,8 +1220,8 @@ int journal_open_watched(const char *path, int flags, const char *change,
 	j->fd = open(path, (readonly ? O_RDONLY : O_RDWR | O_APPEND) | O_CLOEXEC |
 			   ((flags & JOURNAL_CREATE) && !readonly ? O_CREAT : 0), 0644);
 	if (j->fd < 0) {
-		r = cut_errf(err, -errno,
-			     errno == ENOENT ? "check the path; a journal is made by the first command that changes something" : NULL,
+		r = cut_errf(err, open_failure(errno),
+			     errno == ENOENT ? "check the path; a journal is made by the first command that changes something" : "check the path and its permissions",
 			     "journal %s: %s", path, strerror(errno));
 		goto fail;
 	}

@@ -95,7 +95,7 @@ static void test_check_json(void **state)
 static void test_check_missing_file(void **state)
 {
 	(void)state;
-	assert_int_equal(run(true, "%s check /nonexistent/plan.json", cutover()), 1);
+	assert_int_equal(run(true, "%s check /nonexistent/plan.json", cutover()), 2);
 	assert_non_null(strstr(out, "/nonexistent/plan.json"));
 }
 
@@ -239,12 +239,30 @@ static void test_journal_verify_and_damage(void **state)
 	run(true, "rm -rf %s", dir);
 }
 
+/* Without libcurl (an empty libcurl.so.4 first on the library path) a
+ * landing plan names the missing library and what to install, exit 2; it
+ * said "libcurl cannot start", exit 1 (a bug in cutover's words). */
+static void test_landing_without_libcurl(void **state)
+{
+	char dir[] = "/tmp/cut-cli-XXXXXX", path[96];
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	write_file(dir, "libcurl.so.4", "", 0644, path, sizeof(path));
+	assert_int_equal(run(true, "LD_LIBRARY_PATH=%s %s landing plan --endpoint "
+			     "http://127.0.0.1:9 %s/templates/two-tier.json", dir, cutover(),
+			     src()), 2);
+	assert_non_null(strstr(out, "cannot load libcurl.so.4"));
+	assert_non_null(strstr(out, "install libcurl4"));
+	assert_int_equal(run(true, "rm -r %s", dir), 0);
+}
+
 static void test_rollback_usage(void **state)
 {
 	(void)state;
 	assert_int_equal(run(true, "%s rollback", cutover()), 2);
 	assert_non_null(strstr(out, "--journal"));
-	assert_int_equal(run(true, "%s rollback --journal /nonexistent/j", cutover()), 1);
+	assert_int_equal(run(true, "%s rollback --journal /nonexistent/j", cutover()), 2);
 	assert_non_null(strstr(out, "/nonexistent/j"));
 }
 
@@ -255,6 +273,7 @@ int main(void)
 		cmocka_unit_test(test_check_gates_name_real_checks),
 		cmocka_unit_test(test_check_json),
 		cmocka_unit_test(test_check_missing_file),
+		cmocka_unit_test(test_landing_without_libcurl),
 		cmocka_unit_test(test_output_write_failure),
 		cmocka_unit_test(test_option_missing_value),
 		cmocka_unit_test(test_check_key_files),
