@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include "crc32c.h"
@@ -179,6 +180,52 @@ static void read_note(const char *note, char *holder, size_t len)
 	holder[strcspn(holder, "\n")] = '\0';
 }
 
+/* The pid holding an flock on fd's file, from /proc/locks (which names the
+ * file by device and inode, whatever path the holder opened it by); 0 when
+ * not found. */
+static long flock_holder_pid(int fd)
+{
+	unsigned maj, min;
+	unsigned long ino;
+	long pid = 0, p;
+	struct stat st;
+	char line[256];
+	FILE *f;
+
+	if (fstat(fd, &st) < 0 || !(f = fopen("/proc/locks", "re")))
+		return 0;
+	while (!pid && fgets(line, sizeof(line), f))
+		if (sscanf(line, "%*d: FLOCK %*s WRITE %ld %x:%x:%lu", &p, &maj, &min, &ino) == 4 &&
+		    maj == major(st.st_dev) && min == minor(st.st_dev) && ino == st.st_ino)
+			pid = p;
+	fclose(f);
+	return pid;
+}
+
+/* Who holds the lock: the note beside the path when it is the holder's
+ * (same pid), else the pid and program name the kernel knows — a writer
+ * that came by another hard link left its note beside that one. */
+static void lock_holder(const struct journal *j, const char *note, char *holder, size_t len)
+{
+	long pid = flock_holder_pid(j->fd), note_pid;
+	char comm[64] = "", *path;
+	FILE *f;
+
+	read_note(note, holder, len);
+	if (!pid || (sscanf(holder, "pid %ld,", &note_pid) == 1 && note_pid == pid))
+		return;
+	path = xasprintf("/proc/%ld/comm", pid);
+	f = fopen(path, "re");
+	if (f) {
+		if (!fgets(comm, sizeof(comm), f))
+			comm[0] = '\0';
+		fclose(f);
+	}
+	free(path);
+	comm[strcspn(comm, "\n")] = '\0';
+	snprintf(holder, len, "pid %ld%s%s", pid, comm[0] ? ", " : "", comm);
+}
+
 /* An exclusive flock on the journal file itself (its open file, j->fd), not
  * on a name: every path to it — a symlink, a hard link, another mount —
  * meets the same lock. The kernel drops it when the holder closes or dies. */
@@ -192,7 +239,7 @@ static int take_lock(struct journal *j, struct cut_err *err)
 	} else if ((e = errno) != EWOULDBLOCK) {
 		r = cut_errf(err, -e, NULL, "journal %s: cannot lock: %s", j->path, strerror(e));
 	} else {
-		read_note(note, holder, sizeof(holder));
+		lock_holder(j, note, holder, sizeof(holder));
 		r = cut_errf(err, CUT_ELOCKED,
 			     "wait for that run to finish (or stop it); the lock is released the moment it exits",
 			     "journal %s is in use by another cutover (%s)", j->path,

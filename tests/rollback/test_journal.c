@@ -230,7 +230,7 @@ static void test_lock_names_holder(void **state)
  * the other way round), and the symlink's writer is told who holds it. */
 static void test_lock_any_path(void **state)
 {
-	char soft[160], hard[160], note[180];
+	char soft[160], hard[160], note[180], want[40];
 	struct journal *a, *b;
 	struct cut_err err;
 
@@ -246,6 +246,8 @@ static void test_lock_any_path(void **state)
 	assert_non_null(strstr(err.msg, "pid"));
 	print_message("case: real path, then hard link\n");
 	assert_int_equal(journal_open(hard, 0, NULL, &b, &err), CUT_ELOCKED);
+	snprintf(want, sizeof(want), "pid %ld,", (long)getpid());
+	assert_non_null(strstr(err.msg, want)); /* it said "holder unknown" */
 	journal_close(a);
 	print_message("case: symlink, then real path\n");
 	assert_int_equal(journal_open(soft, 0, NULL, &a, &err), 0);
