@@ -183,7 +183,13 @@ static struct lz_req *finished(struct lz_http *h)
 			continue;
 		curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&req);
 		req->curl_code = (int)m->data.result;
-		curl_easy_getinfo(m->easy_handle, CURLINFO_RESPONSE_CODE, &req->status);
+		/* a transfer that failed after the status line (a body cut by a
+		 * reset or a timeout, one over the size limit) is no answer: a
+		 * 201 whose id never came must not pass for a known outcome */
+		if (req->curl_code == CURLE_OK)
+			curl_easy_getinfo(m->easy_handle, CURLINFO_RESPONSE_CODE, &req->status);
+		else
+			req->status = 0;
 		if (req->curl_code && !req->curl_msg[0])
 			snprintf(req->curl_msg, sizeof(req->curl_msg), "%s",
 				 curl_easy_strerror(m->data.result));

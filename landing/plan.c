@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "cidr.h"
 #include "engine.h"
 #include "rollback.h"
 #include "util.h"
@@ -265,6 +266,30 @@ static bool connection_needs(const struct landing_plan *p, const struct lz_actio
 	return true;
 }
 
+/* Would create a clash with what delete b still holds? Two subnets of one
+ * network may not overlap, and a subnet's gateway address is held by its
+ * interface: a renamed subnet (same CIDR) or an interface moved to another
+ * router must wait for the old one's delete, or Neutron refuses the create
+ * and, creates going first, the delete never runs. */
+static bool clashes(const struct lz_action *a, const struct lz_action *b)
+{
+	const json_t *w = a->want, *h = b->have;
+	const char *cx, *cy;
+	struct cidr x, y;
+
+	if (a->type != b->type || !w || !h)
+		return false;
+	if (a->type == LZ_INTERFACE)
+		return json_equal(json_object_get(w, "subnet"), json_object_get(h, "subnet"));
+	if (a->type != LZ_SUBNET ||
+	    !json_equal(json_object_get(w, "network"), json_object_get(h, "network")))
+		return false;
+	cx = json_string_value(json_object_get(w, "cidr"));
+	cy = json_string_value(json_object_get(h, "cidr"));
+	return cx && cy && cidr_parse(cx, false, &x) == 0 && cidr_parse(cy, false, &y) == 0 &&
+	       cidr_overlaps(&x, &y);
+}
+
 /* Does a (index i) have to wait for b (index j)? */
 static bool must_wait(const struct landing_plan *p, const struct lz_action *a,
 		      const struct lz_action *b)
@@ -272,8 +297,8 @@ static bool must_wait(const struct landing_plan *p, const struct lz_action *a,
 	if (a->verb == LZ_NOOP || b->verb == LZ_NOOP || a == b)
 		return false;
 	if (a->verb != LZ_DELETE) {
-		if (b->verb == LZ_DELETE)
-			return strcmp(a->key, b->key) == 0; /* replace: old one goes first */
+		if (b->verb == LZ_DELETE) /* replace: old one goes first */
+			return strcmp(a->key, b->key) == 0 || (a->verb == LZ_CREATE && clashes(a, b));
 		if (refers_to(a, a->want, b->key))
 			return true;
 		/* a VPN connection needs its local subnets on the router */
@@ -301,6 +326,22 @@ static void link_deps(struct landing_plan *p)
 				add_dep(&p->v[i], j);
 }
 
+/* A no-op or update that cascade turns into a replace: its delete's inverse
+ * needs the key reference a planned delete gets (a VPN connection replaced
+ * along with its endpoint group could not be made again by a rollback). */
+static void keep_replaced_key(const struct landing_plan *p, struct lz_action *a)
+{
+	const char *field = lz_secret_field(a->type);
+	long gi = lz_graph_find(p->g, a->key);
+
+	if (!field || !a->have || a->old_secret.data)
+		return; /* an update of a rotated key saves the cloud's key already */
+	if (gi >= 0 && !json_object_get(a->have, field))
+		keep_secret_refs(&p->g->v[gi], a);
+	a->verb = LZ_DELETE; /* keep_deleted_key looks at deletes only */
+	keep_deleted_key(p, a);
+}
+
 /* A replaced object takes what refers to it along (a new subnet needs a new
  * interface): turn their no-ops and updates into replaces too. */
 static void cascade(struct landing_plan *p)
@@ -322,6 +363,7 @@ static void cascade(struct landing_plan *p)
 				    !refers_to(a, a->have, d->key))
 					continue;
 				snprintf(why, sizeof(why), "replaced along with %s", d->key);
+				keep_replaced_key(p, a);
 				a->verb = LZ_DELETE;
 				a->state = LZ_WAIT;
 				a->replace = true;

@@ -485,6 +485,11 @@ static void on_answer(struct runner *rn, struct lz_action *a)
 		a->op.stray_seen = false;
 		rn->c->lost_creates++;
 	}
+	/* the cloud said it did it, but the answer could not be used (a create
+	 * answer without an id): the outcome is unknown, so a rollback looks
+	 * and undoes, where "failed" would skip an object that exists */
+	if (r < 0 && q->status >= 200 && q->status < 300 && strcmp(q->method, "GET") != 0)
+		a->maybe_sent = true;
 	if (r < 0) {
 		rn->running--;
 		finish(rn, a, r, &e);

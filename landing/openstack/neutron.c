@@ -137,6 +137,17 @@ static json_t *rule_attrs(const json_t *r)
 			 "remote_ip", str(r, "remote_ip_prefix"));
 }
 
+/* An id the cloud gave: it goes into URL paths, so only what ids are made of
+ * (Neutron's are UUIDs) — never empty, never a '/' or a '?'. */
+static bool valid_id(const json_t *id)
+{
+	const char *s = json_string_value(id);
+	size_t n = s ? strlen(s) : 0;
+
+	return n > 0 && n <= 64 && strspn(s, "abcdefghijklmnopqrstuvwxyz"
+					      "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.") == n;
+}
+
 static void parse_one(enum lz_type t, const json_t *x, const char *marker, struct lz_state *st)
 {
 	struct lz_obj *o;
@@ -241,9 +252,16 @@ static int parse_list(enum lz_type t, const char *zone, const char *body, size_t
 				"listing %s: the answer has no \"%s\" list", ntypes[t].coll,
 				ntypes[t].many);
 	}
-	json_array_foreach(arr, i, x)
-		if (json_is_object(x))
-			parse_one(t, x, marker, st);
+	json_array_foreach(arr, i, x) {
+		if (!json_is_object(x))
+			continue;
+		if (!valid_id(json_object_get(x, "id"))) {
+			json_decref(doc);
+			return cut_errf(err, CUT_EPEER, "check that the endpoint is a Neutron v2.0 API",
+					"listing %s: object %zu has no valid id", ntypes[t].coll, i);
+		}
+		parse_one(t, x, marker, st);
+	}
 	json_decref(doc);
 	return 0;
 }
@@ -558,8 +576,10 @@ static int tag_call(struct lz_op *op, struct lz_call *call)
 	char marker[LZ_ZONE_MAX + 16];
 
 	lz_marker(op->zone, marker, sizeof(marker));
-	set_path(call, "PUT", xasprintf("/v2.0/%s/%s/tags", ntypes[op->type].coll, op->id));
-	call->body = dump(json_pack("{s:[s]}", "tags", marker));
+	/* PUT .../tags/TAG adds this one tag; PUT .../tags would replace the
+	 * tags others set (billing, monitoring), unjournaled */
+	set_path(call, "PUT", xasprintf("/v2.0/%s/%s/tags/%s", ntypes[op->type].coll, op->id,
+					marker));
 	return 0;
 }
 
@@ -611,6 +631,7 @@ static int update_call(struct lz_op *op, struct lz_call *call, struct cut_err *e
  * freed and deleted (Neutron refuses to delete a router's port directly),
  * and the add is tried once more. A port of anything else is never touched. */
 enum { FIX_NONE, FIX_FIND, FIX_RELEASE, FIX_DELETE, FIX_TRIED };
+#define FREED_PORT_NAME "cutover-freed-interface"
 
 static int interface_fix_call(struct lz_op *op, struct lz_call *call, struct cut_err *err)
 {
@@ -622,14 +643,13 @@ static int interface_fix_call(struct lz_op *op, struct lz_call *call, struct cut
 		r = need_id(op, LZ_SUBNET, str(op->attrs, "subnet"), &sid, err);
 		if (r < 0)
 			return r;
-		set_path(call, "GET",
-			 xasprintf("/v2.0/ports?fixed_ips=subnet_id%%3D%s"
-				   "&device_owner=network%%3Arouter_interface",
-				   sid));
+		set_path(call, "GET", xasprintf("/v2.0/ports?fixed_ips=subnet_id%%3D%s", sid));
 		return 0;
 	case FIX_RELEASE:
+		/* named, so a repair cut off before its delete finds it again */
 		set_path(call, "PUT", xasprintf("/v2.0/ports/%s", op->fix_id));
-		call->body = xstrdup("{\"port\":{\"device_owner\":\"\",\"device_id\":\"\"}}");
+		call->body = xstrdup("{\"port\":{\"device_owner\":\"\",\"device_id\":\"\","
+				     "\"name\":\"" FREED_PORT_NAME "\"}}");
 		return 0;
 	default:
 		set_path(call, "DELETE", xasprintf("/v2.0/ports/%s", op->fix_id));
@@ -638,7 +658,8 @@ static int interface_fix_call(struct lz_op *op, struct lz_call *call, struct cut
 }
 
 /* The port a half-failed add left: a router interface on the subnet that
- * belongs to this router or to none. */
+ * belongs to this router or to none, or one an earlier repair freed and
+ * did not get to delete (it named it so). */
 static const char *leftover_port(const struct lz_op *op, const json_t *ports)
 {
 	const char *rid = lz_state_id(op->st, LZ_ROUTER, str(op->attrs, "router"));
@@ -646,9 +667,11 @@ static const char *leftover_port(const struct lz_op *op, const json_t *ports)
 	size_t i;
 
 	json_array_foreach(ports, i, x) {
-		const char *dev = str(x, "device_id");
-		if (strcmp(str(x, "device_owner"), "network:router_interface") == 0 &&
-		    (!dev[0] || (rid && strcmp(dev, rid) == 0)))
+		const char *dev = str(x, "device_id"), *owner = str(x, "device_owner");
+		bool ours = strcmp(owner, "network:router_interface") == 0 &&
+			    (!dev[0] || (rid && strcmp(dev, rid) == 0));
+		bool freed = !owner[0] && !dev[0] && strcmp(str(x, "name"), FREED_PORT_NAME) == 0;
+		if ((ours || freed) && valid_id(json_object_get(x, "id")))
 			return str(x, "id");
 	}
 	return NULL;
@@ -802,16 +825,29 @@ static const char *what_to_do(long status, const char *type)
 	return "run again; if it persists, check the Neutron server's log";
 }
 
-static bool gone_is_fine(const struct lz_op *op, long status, const char *msg)
+static bool gone_is_fine(const struct lz_op *op, long status, const char *type,
+			 const char *msg)
 {
 	if (op->verb == LZ_DELETE && status == 404)
 		return true;
 	if (op->type == LZ_INTERFACE && op->verb == LZ_CREATE && status == 400 &&
 	    strstr(msg, "already has a port on subnet"))
 		return true;
-	if (op->type == LZ_RULE && op->verb == LZ_CREATE && status == 409)
-		return true; /* SecurityGroupRuleExists: already in effect */
+	/* the same rule is there already: in effect. Not any 409: OverQuota is
+	 * one too, and that rule is not in the cloud */
+	if (op->type == LZ_RULE && op->verb == LZ_CREATE && status == 409 &&
+	    strcmp(type, "SecurityGroupRuleExists") == 0)
+		return true;
 	return false;
+}
+
+/* A rule has no name: its key says what it opens (group/direction/...). */
+static void rule_name(const json_t *attrs, char *buf, size_t size)
+{
+	char *key = lz_key(LZ_RULE, attrs);
+
+	snprintf(buf, size, "%s", key + strlen(lz_type_name(LZ_RULE)) + 1);
+	free(key);
 }
 
 /* How an error names the object: its name, or what it joins. */
@@ -825,7 +861,7 @@ static const char *op_name(const struct lz_op *op, char *buf, size_t size)
 		snprintf(buf, size, "%s %s via %s", str(a, "router"), str(a, "destination"),
 			 str(a, "nexthop"));
 	else if (op->type == LZ_RULE)
-		snprintf(buf, size, "(see plan)");
+		rule_name(a, buf, size);
 	else
 		snprintf(buf, size, "%s", str(a, "name"));
 	return buf;
@@ -846,7 +882,7 @@ static int op_answer(struct lz_op *op, long status, const char *body, size_t len
 		    op->type != LZ_ROUTE) {
 			doc = json_loadb(body ? body : "", len, 0, NULL);
 			id = json_object_get(json_object_get(doc, ntypes[op->type].one), "id");
-			if (!json_is_string(id)) {
+			if (!valid_id(id)) {
 				json_decref(doc);
 				return cut_errf(err, CUT_EPEER, "check the Neutron server",
 						"%s %s: the create answer has no id",
@@ -861,7 +897,7 @@ static int op_answer(struct lz_op *op, long status, const char *body, size_t len
 		return LZ_OP_NEXT;
 	}
 	neutron_error_message(status, body, len, type, sizeof(type), msg, sizeof(msg));
-	if (gone_is_fine(op, status, msg)) {
+	if (gone_is_fine(op, status, type, msg)) {
 		op->stage++;
 		return LZ_OP_NEXT;
 	}

@@ -140,6 +140,13 @@ set -e
 api GET "/ports/$vm" >/dev/null || fail "the VM's port was touched"
 api DELETE "/ports/$vm" >/dev/null
 "$CUTOVER" landing apply three-tier.json >out.txt 2>err.txt || fail "apply once the VM's port is gone: $(cat err.txt)"
+# a repair cut off between freeing such a port and deleting it leaves it with
+# no owner (named so by the repair): the next apply finds and deletes it
+api PUT "/routers/$rid/remove_router_interface" "{\"subnet_id\":\"$sid\"}" >/dev/null
+api POST /ports "{\"port\":{\"network_id\":\"$net\",\"name\":\"cutover-freed-interface\",\"device_owner\":\"\",\"fixed_ips\":[{\"subnet_id\":\"$sid\",\"ip_address\":\"$gw\"}]}}" >/dev/null
+"$CUTOVER" landing apply three-tier.json >out.txt 2>err.txt || fail "apply over a freed, undeleted port: $(cat out.txt err.txt)"
+holders=$(api GET "/ports?fixed_ips=subnet_id%3D$sid&fixed_ips=ip_address%3D$gw" | jq_ '" ".join(p["device_id"] == "'"$rid"'" and "router" or "other" for p in d["ports"])')
+[ "$holders" = router ] || fail "freed port: the gateway address is held by [$holders], want [router]"
 ok "a port left by a half-failed interface add is freed; a VM's port on the gateway address is named, not touched"
 
 # 3. the pre-shared key never leaves its file
@@ -185,6 +192,38 @@ printf '%s\n' "$PSK" >dc-vpn.psk
 [ "$("$CUTOVER" landing plan --json three-tier.json | summary)" = "0/0/0" ] || fail "key file back: the plan is not empty"
 ok "a rotated VPN key file: planned, applied, the old key saved 0600, rolled back; no key in any output"
 
+# 3c. a VPN connection replaced along with its endpoint group (a data-centre
+# prefix added: endpoint groups cannot change in place): its rollback makes
+# the connection again with the key the cloud had (it failed: "no pre-shared
+# key file")
+/usr/bin/python3 - <<'EOF2'
+import json
+t = json.load(open("three-tier.json"))
+t["parameters"]["dc_prefixes"]["default"].append("10.250.0.0/16")
+json.dump(t, open("dc-more.json", "w"), indent=2)
+EOF2
+"$CUTOVER" landing plan --json dc-more.json >plan.json
+jq_ '" ".join(sorted(a["action"]+":"+a["type"] for a in d["actions"] if a["action"]!="no-op"))' <plan.json | grep -q "delete:vpn_connection" ||
+	fail "dc prefix added: the connection is not replaced: $("$CUTOVER" landing plan dc-more.json | grep -v no-op)"
+"$CUTOVER" landing apply --journal dc-more.journal dc-more.json >out.txt 2>err.txt || fail "apply of a new dc prefix: $(cat out.txt err.txt)"
+[ "$(conn_psk)" = "$PSK" ] || fail "the replaced connection does not have the key"
+"$CUTOVER" rollback --journal dc-more.journal >rb-out.txt 2>rb-err.txt || fail "rollback of a replaced connection: $(cat rb-out.txt rb-err.txt)"
+[ "$(conn_psk)" = "$PSK" ] || fail "the rolled back connection does not have the key"
+[ "$("$CUTOVER" landing plan --json three-tier.json | summary)" = "0/0/0" ] || fail "after the rollback of a replaced connection: $("$CUTOVER" landing plan three-tier.json | grep -v no-op)"
+for f in dc-more.journal out.txt err.txt rb-out.txt rb-err.txt; do
+	! grep -q -e "$PSK" "$f" || fail "the VPN key appears in $f"
+done
+ok "a VPN connection replaced along with its endpoint group: applied and rolled back, with its key"
+
+# 3d. an ownership tag put back adds that tag only: tags others set stay
+nid=$(api GET "/networks?tags=cutover%3Aweb-dev" | jq_ 'd["networks"][0]["id"]')
+api PUT "/networks/$nid/tags" '{"tags":["billing-42"]}' >/dev/null
+[ "$("$CUTOVER" landing plan --json two-tier.json | summary)" = "0/1/0" ] || fail "tag removed: plan $("$CUTOVER" landing plan two-tier.json | grep -v no-op)"
+"$CUTOVER" landing apply two-tier.json >out.txt 2>err.txt || fail "apply a missing tag: $(cat out.txt err.txt)"
+[ "$(api GET "/networks/$nid" | jq_ '" ".join(sorted(d["network"]["tags"]))')" = "billing-42 cutover:web-dev" ] ||
+	fail "tags after the ownership tag was put back: $(api GET "/networks/$nid")"
+ok "putting the ownership tag back keeps the tags others set"
+
 # 4. edit the template: add a subnet, change a rule -> the plan shows exactly that
 /usr/bin/python3 - <<'EOF'
 import json
@@ -202,8 +241,21 @@ jq_ '[a["reason"] for a in d["actions"] if a["action"]=="delete"][0]' <plan.json
 [ "$("$CUTOVER" landing plan --json two-tier.json | summary)" = "0/0/0" ] || fail "edit did not converge"
 ok "an added subnet and a changed rule: the plan shows exactly that, apply converges"
 
+# 4b. a subnet renamed, its CIDR kept: the new one is made after the old one
+# (and its interface) are gone — Neutron refuses two overlapping subnets in
+# one network, and the create went first and failed on every apply
+/usr/bin/python3 - <<'EOF2'
+import json
+t = json.load(open("two-tier.json"))
+t["vpcs"][0]["subnets"][-1]["name"] = "app-b2"
+json.dump(t, open("two-tier.json", "w"), indent=2)
+EOF2
+"$CUTOVER" landing apply --parallel 1 two-tier.json >out.txt 2>err.txt || fail "apply a renamed subnet: $(cat out.txt err.txt)"
+[ "$("$CUTOVER" landing plan --json two-tier.json | summary)" = "0/0/0" ] || fail "renamed subnet: no convergence"
+ok "a subnet renamed with its CIDR kept: replaced in order, converges"
+
 # 5. Neutron's errors: 409 in use, 400 invalid — resource, API message, what to do
-sub=$(curl -fs "$U/subnets?name=web-dev-app-b" | jq_ 'd["subnets"][0]["network_id"]')
+sub=$(curl -fs "$U/subnets?name=web-dev-app-b2" | jq_ 'd["subnets"][0]["network_id"]')
 port=$(api POST /ports "{\"port\":{\"network_id\":\"$sub\",\"name\":\"foreign\"}}" | jq_ 'd["port"]["id"]')
 set +e
 "$CUTOVER" landing destroy two-tier.json >out.txt 2>err.txt; rc=$?

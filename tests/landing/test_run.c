@@ -28,7 +28,14 @@
  * would retry for ever ends and the test fails on the count, not a hang. */
 #define POST_CAP 30
 
-enum post_mode { POST_500, POST_SILENT };
+enum post_mode {
+	POST_500,       /* 500 DBError */
+	POST_SILENT,    /* the connection closes without an answer */
+	POST_NO_ID,     /* 201 Created whose object has no id */
+	POST_CUT,       /* 201 Created, the connection closes inside the body */
+	POST_QUOTA,     /* 409 OverQuota (Neutron's own document) */
+	POST_EXISTS,    /* 409 SecurityGroupRuleExists */
+};
 
 struct server {
 	int lfd, wake[2];
@@ -72,6 +79,23 @@ static ssize_t answer_one(struct server *s, int fd, const char *buf, size_t len)
 		      "{\"NeutronError\": {\"type\": \"Cap\", \"message\": \"enough\"}}");
 	} else if (s->mode == POST_SILENT) {
 		return -1;
+	} else if (s->mode == POST_NO_ID) {
+		reply(fd, "201 Created", "{\"network\": {\"name\": \"z-net\"}}");
+	} else if (s->mode == POST_CUT) {
+		static const char cut[] = "HTTP/1.1 201 Created\r\nContent-Type: application/json\r\n"
+					  "Content-Length: 200\r\n\r\n{\"network\": {\"na";
+		if (write(fd, cut, sizeof(cut) - 1) < 0)
+			return -1;
+		return -1;
+	} else if (s->mode == POST_QUOTA) {
+		reply(fd, "409 Conflict",
+		      "{\"NeutronError\": {\"type\": \"OverQuota\", \"message\": \"Quota exceeded "
+		      "for resources: ['security_group_rule'].\", \"detail\": \"\"}}");
+	} else if (s->mode == POST_EXISTS) {
+		reply(fd, "409 Conflict",
+		      "{\"NeutronError\": {\"type\": \"SecurityGroupRuleExists\", \"message\": "
+		      "\"Security group rule already exists. Rule id is 0d2b0f3c-1f4b-4d6e-9a55-"
+		      "2f7c2f1b1a11.\", \"detail\": \"\"}}");
 	} else {
 		reply(fd, "500 Internal Server Error",
 		      "{\"NeutronError\": {\"type\": \"DBError\", \"message\": \"boom\"}}");
@@ -182,6 +206,96 @@ static int run_create(const char *endpoint, int retries, struct lz_action *a)
 	return r;
 }
 
+/* Runs "create rule web ingress tcp 22 from 192.0.2.0/24" (its group
+ * known as sg-1); the error, if any, in *err. */
+static int run_rule(const char *endpoint, struct cut_err *err)
+{
+	struct landing_conn conn = { .endpoint = endpoint };
+	struct lz_action a;
+	struct lz_client c;
+	int r;
+
+	assert_int_equal(lz_client_open(&c, &conn, "z", "", 1, err), 0);
+	lz_state_add(&c.st, LZ_SECGROUP, "sg-1", json_pack("{s:s}", "name", "z-web"));
+	memset(&a, 0, sizeof(a));
+	a.verb = LZ_CREATE;
+	a.type = LZ_RULE;
+	a.want = json_pack("{s:s,s:s,s:s,s:s,s:i,s:i,s:s,s:s}", "group", "z-web", "direction",
+			   "ingress", "ethertype", "IPv4", "protocol", "tcp", "port_min", 22,
+			   "port_max", 22, "remote_ip", "192.0.2.0/24", "remote_group", "");
+	a.key = lz_key(LZ_RULE, a.want);
+	a.reason = xstrdup("test");
+	a.state = LZ_WAIT;
+	cut_err_clear(err);
+	r = lz_run(&c, &a, 1, 1, NULL, err);
+	lz_action_clear(&a);
+	lz_client_close(&c);
+	return r;
+}
+
+/* 409 OverQuota on a rule is a failure that names the rule (it counted as
+ * "the rule exists already": journaled done, the traffic blocked); only
+ * SecurityGroupRuleExists is. */
+static void rule_over_quota_fails(void **state)
+{
+	struct server *s = *state;
+	char *url = xasprintf("http://127.0.0.1:%u", s->port);
+	struct cut_err err;
+
+	start(s, POST_QUOTA);
+	assert_true(run_rule(url, &err) < 0);
+	stop(s);
+	assert_non_null(strstr(err.msg, "OverQuota"));
+	assert_non_null(strstr(err.msg, "z-web/ingress/IPv4/tcp/22/22/192.0.2.0/24"));
+	assert_non_null(strstr(err.hint, "quota"));
+	free(url);
+}
+
+static void rule_exists_is_done(void **state)
+{
+	struct server *s = *state;
+	char *url = xasprintf("http://127.0.0.1:%u", s->port);
+	struct cut_err err;
+
+	start(s, POST_EXISTS);
+	assert_int_equal(run_rule(url, &err), 0);
+	stop(s);
+	free(url);
+}
+
+/* A create the cloud answered 201 but whose answer could not be used (no
+ * id; a body cut off) may exist: unknown, so a rollback looks for it,
+ * where "failed" made it skip an object that was made. */
+static void made_without_id_is_unknown(void **state)
+{
+	struct server *s = *state;
+	struct lz_action a;
+	char *url = xasprintf("http://127.0.0.1:%u", s->port);
+
+	start(s, POST_NO_ID);
+	assert_true(run_create(url, 1, &a) < 0);
+	stop(s);
+	assert_int_equal(a.state, LZ_FAILED);
+	assert_true(a.maybe_sent);
+	lz_action_clear(&a);
+	free(url);
+}
+
+static void cut_answer_is_unknown(void **state)
+{
+	struct server *s = *state;
+	struct lz_action a;
+	char *url = xasprintf("http://127.0.0.1:%u", s->port);
+
+	start(s, POST_CUT);
+	assert_true(run_create(url, 1, &a) < 0);
+	stop(s);
+	assert_int_equal(a.state, LZ_FAILED);
+	assert_true(a.maybe_sent);
+	lz_action_clear(&a);
+	free(url);
+}
+
 /* A create answered 500 each time is looked up after each failure (it may
  * have been made); the lookup finding nothing must not reset the count of
  * tries: three tries with --retries 3, then the error. */
@@ -243,6 +357,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(failing_create_stops_after_retries, setup, teardown),
 		cmocka_unit_test_setup_teardown(lost_answer_is_unknown, setup, teardown),
 		cmocka_unit_test_setup_teardown(refused_connection_is_not_unknown, setup, teardown),
+		cmocka_unit_test_setup_teardown(rule_over_quota_fails, setup, teardown),
+		cmocka_unit_test_setup_teardown(rule_exists_is_done, setup, teardown),
+		cmocka_unit_test_setup_teardown(made_without_id_is_unknown, setup, teardown),
+		cmocka_unit_test_setup_teardown(cut_answer_is_unknown, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
