@@ -93,4 +93,8 @@ void lz_sort_strings(json_t *arr);
 /* The ownership marker: "cutover:<zone>" (tag and description). */
 void lz_marker(const char *zone, char *buf, size_t len);
 
+/* Whether a pre-shared key read from its file can be sent: UTF-8 text
+ * without control characters (Neutron's psk is a JSON string). */
+bool lz_psk_is_text(const unsigned char *data, size_t len);
+
 #endif

@@ -1099,12 +1099,30 @@ static void check_psk_file(struct tpl *t, const char *path, const char *file)
 		r = secret_read_file(full, &key, &err);
 	if (r == 0 && key.len == 0)
 		schema_error(&t->sc, kpath, write_fix, "%s: the key file is empty", full);
+	else if (r == 0 && !lz_psk_is_text(key.data, key.len))
+		schema_error(&t->sc, kpath, write_fix,
+			     "%s: the key is not text (UTF-8, no control characters)", full);
 	else if (r < 0 && r != -ENOENT)
 		schema_error(&t->sc, kpath, err.hint[0] ? err.hint : "check the file and its permissions",
 			     "%s", err.msg);
 	secret_buf_free(&key);
 	free(write_fix);
 	free(full);
+}
+
+bool lz_psk_is_text(const unsigned char *data, size_t len)
+{
+	json_t *s;
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		if (data[i] < 0x20 || data[i] == 0x7f)
+			return false;
+	s = json_stringn((const char *)data, len); /* NULL unless valid UTF-8 */
+	if (!s)
+		return false;
+	json_decref(s);
+	return len > 0;
 }
 
 static void add_vpn(struct tpl *t, const char *name, json_t *ike, json_t *ipsec, json_t *local,

@@ -393,6 +393,13 @@ static int set_psk(const struct lz_op *op, json_t *o, struct cut_err *err)
 
 	if (r < 0)
 		return r;
+	if (!lz_psk_is_text(psk.data, psk.len)) {
+		/* json_stringn would drop it: a rotation journaled done, the old key kept */
+		secret_buf_free(&psk);
+		return cut_errf(err, CUT_EINPUT, "write the key as one line of text, mode 0600",
+				"VPN connection %s: pre-shared key file %s: not text (UTF-8, no "
+				"control characters)", str(op->attrs, "name"), str(op->attrs, "psk_file"));
+	}
 	json_object_set_new(o, "psk", json_stringn((const char *)psk.data, psk.len));
 	secret_buf_free(&psk);
 	return 0;

@@ -2,7 +2,8 @@
  * one named row per case. Each row is a template; the test asserts the
  * number of errors and a fragment of the first one (with its line). Key
  * files a row names live in a scratch folder main() makes: ok.psk (0600, a
- * key), empty.psk (0600, just a newline), open.psk (0644, a key). */
+ * key), empty.psk (0600, just a newline), open.psk (0644, a key),
+ * binary.psk and twolines.psk (0600, not one line of UTF-8 text). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -202,6 +203,8 @@ static const struct row rows[] = {
 	  0, NULL, 0 },
 	{ "vpn key file missing", VPN("missing.psk", "") "}", 1, "missing.psk: no such key file", 3 },
 	{ "vpn key file empty", VPN("empty.psk", "") "}", 1, "empty.psk: the key file is empty", 3 },
+	{ "vpn key not text", VPN("binary.psk", "") "}", 1, "binary.psk: the key is not text", 3 },
+	{ "vpn key of two lines", VPN("twolines.psk", "") "}", 1, "twolines.psk: the key is not text", 3 },
 	{ "vpn key file readable by others", VPN("open.psk", "") "}", 1, "chmod 600", 3 },
 	{ "vpn key file is a folder", VPN(".", "") "}", 1, "not a regular file", 3 },
 	{ "duplicate subnet names",
@@ -237,12 +240,15 @@ static void make_keys(void)
 	snprintf(keydir, sizeof(keydir), "%s/", dir);
 	write_key("ok.psk", "not-a-real-key-7Qx\n", 0600);
 	write_key("empty.psk", "\n", 0600);
+	write_key("binary.psk", "k\xff\xfe-not-utf8\n", 0600);
+	write_key("twolines.psk", "first\nsecond\n", 0600);
 	write_key("open.psk", "not-a-real-key-7Qx\n", 0644);
 }
 
 static void remove_keys(void)
 {
-	static const char *const names[] = { "ok.psk", "empty.psk", "open.psk" };
+	static const char *const names[] = { "ok.psk", "empty.psk", "open.psk", "binary.psk",
+					     "twolines.psk" };
 	char path[128];
 	size_t i;
 
