@@ -4,6 +4,7 @@
  * the state is resolved as a plan would. */
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 
 #include "neutron.h"
 
@@ -15,6 +16,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct cut_err err;
 	char type[128], msg[1024];
 	const char *body;
+	json_t *j;
 
 	if (size < 1 || size > (1u << 20))
 		return 0;
@@ -27,6 +29,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	lz_state_resolve(&st);
 	lz_state_clear(&st);
 	neutron_error_message(400, body, size, type, sizeof(type), msg, sizeof(msg));
+	/* both go into JSON (--json, the journal): they must be UTF-8 */
+	j = json_string(type);
+	if (!j)
+		abort();
+	json_decref(j);
+	j = json_string(msg);
+	if (!j)
+		abort();
+	json_decref(j);
 	(void)lz_openstack.retryable(500, body, size);
 	return 0;
 }

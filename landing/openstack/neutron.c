@@ -71,6 +71,10 @@ int neutron_error_message(long status, const char *body, size_t len, char *type,
 		snprintf(msg, mlen, "%.*s", (int)(len > 200 ? 200 : len), body);
 	}
 	json_decref(doc);
+	/* cut by snprintf, or raw bytes: made UTF-8, or --json and the journal
+	 * (JSON strings) would drop the message */
+	utf8_fix(type);
+	utf8_fix(msg);
 	return shaped;
 }
 
