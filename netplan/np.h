@@ -215,6 +215,8 @@ enum { NP_READ_ROUTES = 1, NP_READ_ADDRS = 2 };
 int np_state_read(struct np_conn *c, int what, struct np_state *st, struct cut_err *err)
 	CUT_MUST_CHECK;
 void np_state_free(struct np_state *st);
+/* Where key's routes start, or would be: the first route not below key. */
+size_t np_state_route_place(const struct np_state *st, const struct np_route *key);
 /* Routes with the same key as r: [*first, *first + count). */
 size_t np_state_routes_at(const struct np_state *st, const struct np_route *key, size_t *first);
 /* The same, looking first beside *near (where the last look found its key;

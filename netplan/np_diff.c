@@ -4,6 +4,7 @@
  * made from those ops as the switch goes (np_batch_next_step). */
 #include "np_plan.h"
 
+#include <linux/if_addr.h>
 #include <linux/rtnetlink.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -442,7 +443,13 @@ static bool removal_first(const struct addr_todo *t)
  * device, unless the device's promote_secondaries is set (then one of them
  * becomes the primary). Only those the plan removes itself are journaled
  * (and sent first: removal_first), so a removal that would take others is
- * refused too. */
+ * refused too.
+ * The routes the plan writes are checked the same way: they are written
+ * before any address is removed (host_diff), so a removal that takes one
+ * would leave the host without a route the journal holds as written (a
+ * rollback then leaves alone a route it replaced, or one that lost its IPv6
+ * source). The kernel keeps IPv4 routes whose gateway only the removed
+ * subnet reached (measured, 6.18): those do not count. */
 struct addr_gone {
 	const struct addr_todo *t;
 	bool gone;         /* the address is on no device after the plan */
@@ -453,6 +460,10 @@ struct addr_gone {
 	size_t nsec;       /* secondary addresses it takes, the first NP_GONE_NAMED named */
 	char *secs;
 	size_t nsec_added; /* of them, adds of the plan */
+	size_t nw;         /* routes the plan writes that it takes, the first NP_GONE_NAMED
+	                    * named */
+	char *wnames;
+	bool w_src, w_dev; /* of them, taken by their source, by their device */
 };
 
 #define NP_GONE_NAMED 10
@@ -476,6 +487,8 @@ struct gone_ctx {
 	size_t nadds;
 	struct dev_left *devs;        /* by ifindex */
 	size_t ndevs;
+	size_t first_op;              /* the host's first op: its route ops are written
+	                               * before the removals */
 };
 
 static bool pending_removal(const struct diff_ctx *x, const struct addr_todo *t)
@@ -593,24 +606,110 @@ static void count_left(struct gone_ctx *c)
 		c->devs[i].last->last_v4 = c->devs[i].left <= 0;
 }
 
-/* Which removal (if any) takes route r with it. */
-static struct addr_gone *taken_by(const struct gone_ctx *c, const struct np_route *r)
+/* Which removal (if any) takes route r, out through dev (0: none known),
+ * with it; *by_src: by its preferred source (else by its device). */
+static struct addr_gone *taken_by(const struct gone_ctx *c, const struct np_route *r,
+				  uint32_t dev, bool *by_src)
 {
 	struct np_addr key = { .family = r->family };
 	struct addr_gone **g;
 	struct dev_left *d;
-	uint32_t dev;
 
+	*by_src = true;
 	if (r->has_prefsrc && c->nlocal && (r->family == AF_INET6 || r->table == RT_TABLE_MAIN)) {
 		memcpy(key.local, r->prefsrc, 16);
 		g = bsearch(&key, c->by_local, c->nlocal, sizeof(*c->by_local), cmp_key_gone);
 		if (g)
 			return *g;
 	}
-	if (r->family != AF_INET || !(dev = np_route_one_dev(r)))
+	*by_src = false;
+	if (r->family != AF_INET || !dev)
 		return NULL;
 	d = dev_of(c, dev);
 	return d && d->last->last_v4 ? d->last : NULL;
+}
+
+/* ---- the device the kernel gives a route written with a gateway alone ---- */
+
+static uint32_t ipv4_u32(const uint8_t *a)
+{
+	return (uint32_t)a[0] << 24 | (uint32_t)a[1] << 16 | (uint32_t)a[2] << 8 | a[3];
+}
+
+static uint32_t ipv4_mask(int len)
+{
+	return len > 0 ? ~0u << (32 - len) : 0;
+}
+
+/* The device of the route the kernel's look-up of gw finds in table
+ * (fib_table_lookup): the longest prefix first, each of its routes of a
+ * scope above `scope` (a gateway route's is global: a link route) in key
+ * order, the lowest metric first. 0 when it finds none or a route that is
+ * no unicast one (or has several devices); *len its prefix length (-1: none). */
+static uint32_t lookup_dev(const struct np_state *st, uint32_t table, const uint8_t *gw,
+			   uint8_t scope, int *len)
+{
+	struct np_route key = { .family = AF_INET, .table = table };
+	uint32_t net;
+	size_t i;
+
+	for (*len = 32; *len >= 0; (*len)--) {
+		net = ipv4_u32(gw) & ipv4_mask(*len);
+		key.dst_len = (uint8_t)*len;
+		key.dst[0] = (uint8_t)(net >> 24), key.dst[1] = (uint8_t)(net >> 16);
+		key.dst[2] = (uint8_t)(net >> 8), key.dst[3] = (uint8_t)net;
+		for (i = np_state_route_place(st, &key); i < st->nroutes; i++) {
+			const struct np_route *r = &st->routes[i];
+			if (r->family != AF_INET || r->table != table || r->dst_len != key.dst_len ||
+			    memcmp(r->dst, key.dst, 4) != 0)
+				break;
+			if (r->src_len == 0 && r->tos == 0 && r->scope > scope)
+				return r->type == RTN_UNICAST ? np_route_one_dev(r) : 0;
+		}
+	}
+	return 0;
+}
+
+/* The device of the longest prefix route of an IPv4 address the plan adds
+ * (before routes are written) that holds gw; *len its length (-1: none). */
+static uint32_t added_dev(const struct gone_ctx *c, const uint8_t *gw, int *len)
+{
+	uint32_t dev = 0;
+	size_t i;
+
+	*len = -1;
+	for (i = 0; i < c->nt; i++) {
+		const struct addr_todo *t = &c->t[i];
+		const struct np_addr *a = t->prior ? t->prior : &t->c->addr;
+		const uint8_t *p = a->has_peer ? a->peer : a->local;
+		if (a->family != AF_INET || !pending_add(c->x, t) || a->prefixlen <= *len ||
+		    (a->prefixlen == 32 && !a->has_peer) || (a->flags & IFA_F_NOPREFIXROUTE) ||
+		    ((ipv4_u32(p) ^ ipv4_u32(gw)) & ipv4_mask(a->prefixlen)))
+			continue;
+		*len = a->prefixlen;
+		dev = t->to;
+	}
+	return dev;
+}
+
+/* The device a route the plan writes goes out through: its own, or for an
+ * IPv4 gateway without one, the device the kernel chooses then (fib_check_nh:
+ * the look-up of the gateway in the route's table, else in main, which holds
+ * the prefix routes of the addresses the plan adds first, after those there:
+ * a prefix added again comes last). 0 when unknown. */
+static uint32_t written_dev(const struct gone_ctx *c, const struct np_route *r)
+{
+	uint32_t dev, added;
+	int len, added_len;
+
+	if (r->oif || r->family != AF_INET || !r->has_gw)
+		return np_route_one_dev(r);
+	if (r->table != RT_TABLE_MAIN &&
+	    (dev = lookup_dev(c->x->st, r->table, r->gw, r->scope, &len)))
+		return dev;
+	dev = lookup_dev(c->x->st, RT_TABLE_MAIN, r->gw, r->scope, &len);
+	added = added_dev(c, r->gw, &added_len);
+	return added && added_len > len ? added : dev;
 }
 
 static void name_route(const struct diff_ctx *x, struct addr_gone *g, const struct np_route *r)
@@ -624,6 +723,55 @@ static void name_route(const struct diff_ctx *x, struct addr_gone *g, const stru
 	next = xasprintf("%s%s%s", g->names ? g->names : "", g->names ? "; " : "", what);
 	free(g->names);
 	g->names = next;
+}
+
+/* "routes.hosts[0].routes[3] (10.0.3.0/24 via … src 10.1.2.3 metric 0)" */
+static void name_written(const struct diff_ctx *x, struct addr_gone *g, const struct np_op *o,
+			 bool by_src)
+{
+	char what[NP_ROUTESTR];
+	char *next;
+
+	g->w_src = g->w_src || by_src;
+	g->w_dev = g->w_dev || !by_src;
+	if (g->nw++ >= NP_GONE_NAMED)
+		return;
+	np_route_str(&o->ra, np_state_ifname, x->st, what, sizeof(what));
+	next = xasprintf("%s%s%s (%s)", g->wnames ? g->wnames : "", g->wnames ? "; " : "",
+			 o->path ? o->path : "a route change", what);
+	free(g->wnames);
+	g->wnames = next;
+}
+
+/* "removing it makes the kernel delete 2 routes the plan writes before it
+ * (…): PATH (ROUTE); …; give them another `src` …, or keep the address" */
+static char *written_why(const struct diff_ctx *x, const struct addr_gone *g)
+{
+	const char *dev = np_state_ifname(x->st, g->t->prior->ifindex);
+	const char *them = g->nw == 1 ? "it" : "them";
+	char more[64] = "", why[128], todo[256] = "";
+
+	dev = dev ? dev : "its device";
+	snprintf(why, sizeof(why), "%s%s%s", g->w_src ? "the address leaves the host" : "",
+		 g->w_src && g->w_dev ? "; " : "",
+		 g->w_dev ? "its device keeps no IPv4 address" : "");
+	if (g->nw > NP_GONE_NAMED)
+		snprintf(more, sizeof(more), "; … and %zu more", g->nw - NP_GONE_NAMED);
+	if (g->w_src)
+		snprintf(todo, sizeof(todo), "give %s another `src` (an address the host keeps) ",
+			 them);
+	if (g->w_dev)
+		snprintf(todo + strlen(todo), sizeof(todo) - strlen(todo), "%swrite %s out through "
+			 "another device (`dev`, or a gateway on another device's subnet) ",
+			 g->w_src ? "or " : "", them);
+	return xasprintf("removing it makes the kernel %s %zu route%s the plan writes before it "
+			 "(%s): %s%s; the journal would hold %s as written while the host does not, "
+			 "and a rollback could leave the host changed: %sin the plan, or %s%s",
+			 g->t->prior->family == AF_INET6 ? "take the preferred source from"
+							  : "delete",
+			 g->nw, g->nw == 1 ? "" : "s", why, g->wnames, more, them, todo,
+			 g->w_dev ? "keep an IPv4 address on " : "keep the address",
+			 g->w_dev ? dev : "");
 }
 
 /* "removing it makes the kernel delete 2 routes …; delete them in the plan too …" */
@@ -679,12 +827,15 @@ static void gone_conflict(struct diff_ctx *x, const struct addr_gone *g)
 	struct netplan_item *it = &x->d->items[g->t->item];
 	char *routes = g->n ? routes_why(g) : NULL;
 	char *secs = g->nsec ? secondaries_why(x, g) : NULL;
+	char *written = g->nw ? written_why(x, g) : NULL;
 
 	free(it->message);
-	it->message = xasprintf("%s%s%s", routes ? routes : "", routes && secs ? "; and " : "",
-				secs ? secs : "");
+	it->message = xasprintf("%s%s%s%s%s", routes ? routes : "", routes && secs ? "; and " : "",
+				secs ? secs : "", (routes || secs) && written ? "; and " : "",
+				written ? written : "");
 	free(routes);
 	free(secs);
+	free(written);
 	x->d->pending--;
 	set_state(x, it, NETPLAN_CONFLICT);
 }
@@ -779,6 +930,7 @@ static void gone_free(struct gone_ctx *c)
 	for (i = 0; i < c->ng; i++) {
 		free(c->g[i].names);
 		free(c->g[i].secs);
+		free(c->g[i].wnames);
 	}
 	free(c->g);
 	free(c->by_local);
@@ -786,11 +938,30 @@ static void gone_free(struct gone_ctx *c)
 	free(c->devs);
 }
 
-/* Refuses the pending removals that would take routes or secondary
- * addresses the plan does not journal with them (see struct addr_gone). */
-static void check_gone(struct diff_ctx *x, const struct addr_todo *t, size_t nt)
+/* The routes the plan writes (the ops from c->first_op) that a removal
+ * would take right after (see struct addr_gone). */
+static void find_written(struct gone_ctx *c)
 {
-	struct gone_ctx c = { .x = x, .t = t, .nt = nt };
+	struct diff_ctx *x = c->x;
+	struct addr_gone *by;
+	size_t i;
+	bool by_src;
+
+	for (i = c->first_op; i < x->d->nops; i++) {
+		const struct np_op *o = &x->d->ops[i];
+		if (!o->is_addr && o->has_after &&
+		    (by = taken_by(c, &o->ra, written_dev(c, &o->ra), &by_src)))
+			name_written(x, by, o, by_src);
+	}
+}
+
+/* Refuses the pending removals that would take routes or secondary
+ * addresses the plan does not journal with them, or routes it writes (see
+ * struct addr_gone); the host's ops so far start at first_op. */
+static void check_gone(struct diff_ctx *x, const struct addr_todo *t, size_t nt, size_t first_op)
+{
+	struct gone_ctx c = { .x = x, .t = t, .nt = nt, .first_op = first_op };
+	bool by_src;
 	bool *removing = xcalloc(x->st->naddrs + 1, sizeof(*removing));
 	size_t i;
 	int pass;
@@ -816,12 +987,14 @@ static void check_gone(struct diff_ctx *x, const struct addr_todo *t, size_t nt)
 	for (i = 0; i < x->st->nroutes; i++) {
 		const struct np_route *r = &x->st->routes[i];
 		struct addr_gone *by;
-		if (!x->covered[i] && r->protocol != RTPROT_KERNEL && (by = taken_by(&c, r)))
+		if (!x->covered[i] && r->protocol != RTPROT_KERNEL &&
+		    (by = taken_by(&c, r, np_route_one_dev(r), &by_src)))
 			name_route(x, by, r);
 	}
+	find_written(&c);
 	find_secondaries(&c, removing);
 	for (i = 0; i < c.ng; i++)
-		if (c.g[i].n || c.g[i].nsec)
+		if (c.g[i].n || c.g[i].nsec || c.g[i].nw)
 			gone_conflict(x, &c.g[i]);
 	gone_free(&c);
 	free(removing);
@@ -836,8 +1009,8 @@ static void check_gone(struct diff_ctx *x, const struct addr_todo *t, size_t nt)
 static void host_diff(struct diff_ctx *x)
 {
 	struct addr_todo *t = xcalloc(x->h->naddrs + 1, sizeof(*t));
+	size_t i, first_op = x->d->nops;
 	bool removes = false;
-	size_t i;
 	int pass;
 
 	for (i = 0; i < x->h->naddrs; i++) {
@@ -851,7 +1024,7 @@ static void host_diff(struct diff_ctx *x)
 	for (i = 0; i < x->h->nroutes; i++)
 		route_change(x, &x->h->routes[i]);
 	if (removes)
-		check_gone(x, t, x->h->naddrs);
+		check_gone(x, t, x->h->naddrs, first_op);
 	for (pass = 0; pass < 2; pass++)
 		for (i = 0; i < x->h->naddrs; i++)
 			if (pending_removal(x, &t[i]) && removal_first(&t[i]) == (pass == 0))

@@ -448,6 +448,11 @@ static size_t routes_from(const struct np_state *st, const struct np_route *key,
 	return end - lo;
 }
 
+size_t np_state_route_place(const struct np_state *st, const struct np_route *key)
+{
+	return key_place_search(st, key);
+}
+
 size_t np_state_routes_at(const struct np_state *st, const struct np_route *key, size_t *first)
 {
 	return routes_from(st, key, key_place_search(st, key), first);

@@ -43,8 +43,8 @@ gateway() {
 	snapshot "$ns" "$tmp/$name.before"
 }
 
-same_as_before() { # same_as_before NAME
-	snapshot "cut-rt-$1-$tag" "$tmp/$1.after"
+same_as_before() { # same_as_before NAME [NS]
+	snapshot "${2:-cut-rt-$1-$tag}" "$tmp/$1.after"
 	diff -u "$tmp/$1.before" "$tmp/$1.after" >"$tmp/$1.diff"
 }
 
@@ -327,6 +327,92 @@ EOF
 	check "flush: rollback restores the addresses and every route" same_as_before flush
 }
 
+# ---- an address removal would take a route the same switch writes ----
+# Routes are written before addresses are removed (docs/routes.md), so a
+# route the plan adds or changes with the removed address as its IPv4 `src`
+# (table main), out through a device left without IPv4 (named, or the one
+# its gateway is on), or with a removed IPv6 `src`, would be deleted (or lose
+# its source) right after it was journaled as written: refused. A move keeps
+# the address on the host, so its routes stay and the switch goes through.
+# Namespace hnp-wr-*.
+test_addr_written() {
+	local ns="hnp-wr-$tag" l
+	namespaces+=("$ns")
+	make_gateway "$ns" || { bad "written: set-up"; return; }
+	ip -n "$ns" link add v2a type veth peer name v2b &&
+		for l in v2a v2b; do
+			ip -n "$ns" link set "$l" addrgenmode none && ip -n "$ns" link set "$l" up
+		done &&
+		ip -n "$ns" addr add 203.0.113.1/24 dev v2a &&
+		ip -n "$ns" addr add 2001:db8:a::5/128 dev v0a nodad &&
+		ip -n "$ns" route add 10.83.0.0/16 via 198.51.100.254 dev v1a ||
+		{ bad "written: set-up"; return; }
+	snapshot "$ns" "$tmp/written.before"
+	local src_routes='
+      { "destination": "10.80.0.0/16",
+        "to": { "via": "198.51.100.254", "dev": "v1a", "src": "10.1.2.3" } },
+      { "destination": "2001:db8:80::/48",
+        "to": { "via": "2001:db8:b::fe", "dev": "v1a", "src": "2001:db8:a::5" } },
+      { "destination": "10.83.0.0/16", "from": { "via": "198.51.100.254" },
+        "to": { "via": "198.51.100.253", "dev": "v1a", "src": "10.1.2.3" } },'
+	local kept='
+      { "destination": "10.84.0.0/16", "table": 100,
+        "to": { "via": "198.51.100.254", "dev": "v1a", "src": "10.1.2.3" } },
+      { "destination": "10.85.0.0/16", "to": { "via": "192.0.2.254", "dev": "v0a" } }'
+	printf '%s' '{ "change": "CHG-WRITTEN", "journal": "written.journal",
+  "routes": { "hosts": [ { "netns": "'"$ns"'",
+    "addresses": [
+      { "address": "10.1.2.3/32", "from": "v0a" },
+      { "address": "203.0.113.1/24", "from": "v2a" },
+      { "address": "2001:db8:a::5/128", "from": "v0a" } ],
+    "routes": [ '"$src_routes"'
+      { "destination": "10.81.0.0/16", "to": { "via": "203.0.113.254" } },
+      { "destination": "10.82.0.0/16", "table": 100, "to": { "dev": "v2a" } }, '"$kept"' ] } ] } }
+' >"$tmp/written.json"
+	"$CUTOVER" route switch "$tmp/written.json" >"$tmp/written.out" 2>"$tmp/written.err"
+	check "written: removing an address that takes a route the plan writes is refused (exit 3)" \
+		test $? = 3
+	check "written: names the address, the routes, and what to do" \
+		grep -q "addresses\[0\] .*address 10.1.2.3/32: removing it makes the kernel delete 2 routes the plan writes before it (the address leaves the host): routes.hosts\[0\].routes\[0\] (10.80.0.0/16 via 198.51.100.254 dev v1a table main proto static src 10.1.2.3 metric 0); routes.hosts\[0\].routes\[2\] (10.83.0.0/16 via 198.51.100.253 .*src 10.1.2.3.*: give them another \`src\`.*or keep the address" \
+		"$tmp/written.err"
+	check "written: nothing changed, no journal" test ! -e "$tmp/written.journal"
+	check "written: nothing changed" same_as_before written "$ns"
+	"$CUTOVER" route plan "$tmp/written.json" >"$tmp/written.plan" 2>&1
+	check "written: plan names the routes through the device left without IPv4 (dev, gateway)" \
+		grep -q "conflict: .*routes the plan writes before it (its device keeps no IPv4 address): routes.hosts\[0\].routes\[3\] (10.81.0.0/16 via 203.0.113.254 table main.*routes.hosts\[0\].routes\[4\] (10.82.0.0/16 dev v2a table 100.*: write them out through another device.*or keep an IPv4 address on v2a" \
+		"$tmp/written.plan"
+	check "written: and the IPv6 route whose source the kernel would take" \
+		grep -q "conflict: removing it makes the kernel take the preferred source from 1 route the plan writes before it .*routes.hosts\[0\].routes\[1\] (2001:db8:80::/48" \
+		"$tmp/written.plan"
+	check "written: not the routes the kernel keeps (table 100 source, a device keeping IPv4)" \
+		test -z "$(grep "conflict: " "$tmp/written.plan" | grep -e "routes\[5\]" -e "routes\[6\]")"
+	check "written: three conflicts" grep -q ", 3 in conflict$" "$tmp/written.plan"
+	# moved, the addresses stay on the host: the kernel keeps those routes; and
+	# a gateway in a longer prefix the plan adds to v1a goes out there, not v2a
+	printf '%s' '{ "change": "CHG-WRITTEN2", "journal": "written2.journal",
+  "routes": { "hosts": [ { "netns": "'"$ns"'",
+    "addresses": [
+      { "address": "10.1.2.3/32", "from": "v0a", "to": "v1a" },
+      { "address": "2001:db8:a::5/128", "from": "v0a", "to": "v1a" },
+      { "address": "203.0.113.129/25", "to": "v1a" },
+      { "address": "203.0.113.1/24", "from": "v2a" } ],
+    "routes": [ '"$src_routes $kept"',
+      { "destination": "10.81.0.0/16", "to": { "via": "203.0.113.254" } } ] } ] } }
+' >"$tmp/written2.json"
+	"$CUTOVER" route switch "$tmp/written2.json" >"$tmp/written2.out" 2>&1
+	check "written: moving the addresses instead switches (exit 0)" test $? = 0
+	check "written: the route with the moved source is there" \
+		grep -q "10.80.0.0/16 via 198.51.100.254 dev v1a proto static src 10.1.2.3" \
+		<(ip -n "$ns" route show 10.80.0.0/16)
+	check "written: the IPv6 one keeps its source" \
+		grep -q "src 2001:db8:a::5" <(ip -n "$ns" -6 route show 2001:db8:80::/48)
+	check "written: the route via the added subnet is there, on v1a" \
+		grep -q "via 203.0.113.254 dev v1a" <(ip -n "$ns" route show 10.81.0.0/16)
+	"$CUTOVER" rollback --journal "$tmp/written2.journal" --reason test >"$tmp/written2.rb" 2>&1
+	check "written: rollback exits 0" test $? = 0
+	check "written: rollback restores the addresses and every route" same_as_before written "$ns"
+}
+
 # secondaries_host NS PROMOTE: a gateway namespace whose v2a holds the primary
 # 10.9.0.1/24 and its secondaries 10.9.0.2/24 and 10.9.0.3/24, with
 # promote_secondaries PROMOTE on v2a (and 0 for `all`, which the kernel ORs in)
@@ -541,7 +627,7 @@ test_cli() {
 
 cd "$tmp" || exit 1
 # ROUTES_TESTS="nexthops cli" runs only those
-for t in ${ROUTES_TESTS:-cli many_conflicts refused kernel_refuses crash ping old_journal nexthops addr_flush secondaries big}; do
+for t in ${ROUTES_TESTS:-cli many_conflicts refused kernel_refuses crash ping old_journal nexthops addr_flush addr_written secondaries big}; do
 	"test_$t"
 done
 echo "$pass passed, $fail failed"
