@@ -1085,9 +1085,16 @@ void netplan_diff_free(struct netplan_diff *d)
 	free(d);
 }
 
+/* The routes too when an address is removed: check_gone looks for the ones
+ * the kernel would take with it (the read-ahead reads everything anyway). */
 static int what_host_needs(const struct np_host *h)
 {
-	return (h->nroutes ? NP_READ_ROUTES : 0) | (h->naddrs ? NP_READ_ADDRS : 0);
+	bool removes = false;
+	size_t i;
+
+	for (i = 0; i < h->naddrs && !removes; i++)
+		removes = h->addrs[i].from_dev != NULL;
+	return (h->nroutes || removes ? NP_READ_ROUTES : 0) | (h->naddrs ? NP_READ_ADDRS : 0);
 }
 
 int netplan_diff(const struct netplan_plan *p, const char *netns_override,

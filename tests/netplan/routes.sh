@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Integration tests of `cutover route` against the real kernel, in network
-# namespaces (cut-rt-*) with veth pairs that this script creates and deletes.
-# Needs root. Env: CUTOVER (the binary), NP_ROLLBACK (rollback_run with the
-# netplan kinds), SOURCE_ROOT.
+# namespaces (cut-rt-*, hnp-*) with veth pairs that this script creates and
+# deletes. Needs root. Env: CUTOVER (the binary), NP_ROLLBACK (rollback_run
+# with the netplan kinds), NP_DIFF (netplan_diff with nothing read ahead, as
+# a switch with health gates compares), SOURCE_ROOT.
 set -u
-: "${CUTOVER:?}" "${NP_ROLLBACK:?}" "${SOURCE_ROOT:?}"
+: "${CUTOVER:?}" "${NP_ROLLBACK:?}" "${NP_DIFF:?}" "${SOURCE_ROOT:?}"
 if [ "$(id -u)" != 0 ]; then
 	echo "SKIP: network namespaces need root"
 	exit 77
@@ -300,6 +301,12 @@ EOF
 		"$tmp/flush.err"
 	check "flush: nothing changed, no journal" test ! -e "$tmp/flush.journal"
 	check "flush: nothing changed" same_as_before flush
+	# a switch with health gates reads the kernel after them, not ahead: an
+	# address-only host's routes must be read all the same
+	"$NP_DIFF" "$tmp/flush.json" >"$tmp/flush.nopf" 2>&1
+	check "flush: compared without a read-ahead (gated), refused too (exit 3)" test $? = 3
+	check "flush: and names the routes" \
+		grep -q "addresses\[0\]: .*10.70.0.0/16 via 192.0.2.254" "$tmp/flush.nopf"
 	"$CUTOVER" route plan "$tmp/flush.json" >"$tmp/flush.plan" 2>&1
 	check "flush: plan names the routes through a device left without IPv4" \
 		grep -q "conflict: .*its device keeps no IPv4 address.*10.74.0.0/16 dev v2a table 100.*10.73.0.0/16 via 203.0.113.254" \
