@@ -81,6 +81,8 @@ struct np_addr {
 
 struct np_link {
 	uint32_t ifindex;
+	bool up;                  /* IFF_UP: the kernel takes no next hop through a
+	                           * device that is down */
 	bool promote_secondaries; /* net.ipv4.conf.DEV.promote_secondaries (IFLA_INET_CONF):
 	                           * removing a primary IPv4 address promotes one of its
 	                           * secondaries instead of deleting them all */
@@ -112,10 +114,14 @@ uint32_t np_route_nh_id(const struct np_route *r);
 /* The device every next hop of r goes out through (its own, or each member
  * of its RTA_MULTIPATH alike), or 0: none, several, or a nexthop object. */
 uint32_t np_route_one_dev(const struct np_route *r);
+/* The devices r's next hops go out through: its own, then each member's of
+ * its RTA_MULTIPATH, into devs (at most max); none for a nexthop object.
+ * Returns how many. */
+size_t np_route_devs(const struct np_route *r, uint32_t *devs, size_t max);
 /* RTM_NEWADDR → *a. 0 or -EBADMSG. */
 int np_wire_addr(const struct nlmsghdr *h, struct np_addr *a) CUT_MUST_CHECK;
-/* RTM_NEWLINK → *l (its IPv4 promote_secondaries from IFLA_AF_SPEC, false when
- * the device has no IPv4 settings). 0 or -EBADMSG. */
+/* RTM_NEWLINK → *l (up from IFF_UP; its IPv4 promote_secondaries from
+ * IFLA_AF_SPEC, false when the device has no IPv4 settings). 0 or -EBADMSG. */
 int np_wire_link(const struct nlmsghdr *h, struct np_link *l) CUT_MUST_CHECK;
 /* NLMSG_ERROR → *error (0 for an ACK, else -errno) and the extended-ACK
  * text (empty when none) into msg. 0 or -EBADMSG. */
@@ -209,6 +215,7 @@ bool np_same_netns(const char *a, const char *b);
 int np_conn_open(const char *netns, struct np_conn **ret, struct cut_err *err) CUT_MUST_CHECK;
 void np_conn_close(struct np_conn *c);
 const char *np_conn_host(const struct np_conn *c); /* "netns X" or "this host" */
+const char *np_conn_netns(const struct np_conn *c); /* X, or NULL for this host */
 
 enum { NP_READ_ROUTES = 1, NP_READ_ADDRS = 2 };
 /* Reads links and, as asked, routes (IPv4 and IPv6, every table) and addresses. */
@@ -379,9 +386,11 @@ void np_decoder_free(struct np_decoder *d);
 void np_ops_classify(const struct step_ctx *ctx, struct np_op *ops, size_t n,
 		     const struct np_state *st);
 /* Sends the ops marked send (a dry run says them through ctx->say instead)
- * and sets their results. Returns 0 or the first refusal (see np_conn_send). */
+ * and sets their results; undo: they undo a switch (a refusal's message says
+ * to run the rollback again, else the switch). Returns 0 or the first
+ * refusal (see np_conn_send). */
 int np_ops_send(const struct step_ctx *ctx, struct np_conn *c, struct np_op *ops, size_t n,
-		const struct np_state *st, struct cut_err *err) CUT_MUST_CHECK;
+		const struct np_state *st, bool undo, struct cut_err *err) CUT_MUST_CHECK;
 /* Sets each step's result from its ops (steps[op.step]). */
 void np_ops_settle(struct np_op *ops, size_t n, struct step *const *steps, size_t nsteps,
 		   bool inverse);

@@ -45,7 +45,7 @@ static void *sender_main(void *arg)
 		pthread_mutex_unlock(&s->lock);
 		if (sent == upto)
 			break; /* closed, all sent */
-		s->r = np_ops_send(s->ctx, s->c, s->ops + sent, upto - sent, s->st, &s->err);
+		s->r = np_ops_send(s->ctx, s->c, s->ops + sent, upto - sent, s->st, false, &s->err);
 		sent = upto;
 		if (s->r < 0)
 			break;

@@ -50,6 +50,7 @@ struct np_conn {
 	size_t window, window_bytes;
 	unsigned long windows_sent; /* over all batches: the crash hook counts these */
 	char host[NP_NETNS_MAX + 16];
+	char netns[NP_NETNS_MAX + 1]; /* "": this host */
 	unsigned char *rbuf;
 	unsigned char *wbuf;
 };
@@ -57,6 +58,11 @@ struct np_conn {
 const char *np_conn_host(const struct np_conn *c)
 {
 	return c->host;
+}
+
+const char *np_conn_netns(const struct np_conn *c)
+{
+	return c->netns[0] ? c->netns : NULL;
 }
 
 bool np_netns_name_ok(const char *s)
@@ -144,6 +150,7 @@ int np_conn_open(const char *netns, struct np_conn **ret, struct cut_err *err)
 
 	*ret = NULL;
 	snprintf(c->host, sizeof(c->host), netns ? "netns %s" : "this host", netns);
+	snprintf(c->netns, sizeof(c->netns), "%s", netns ? netns : "");
 	c->sk = nl_socket_alloc();
 	if (!c->sk) {
 		free(c);

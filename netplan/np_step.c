@@ -255,30 +255,63 @@ static void say_op(const struct step_ctx *ctx, const struct np_op *o, const stru
 	ctx->say(ctx->say_cookie, line);
 }
 
-/* The kernel's refusal in its words; a route that names a nexthop object
- * also says what to do when that object is gone (the kernel: "Nexthop id
- * does not exist"), since a rollback cannot make it again: with the gateway
- * and device the kernel reported for it when the route was journaled. */
-static void op_refused(struct np_op *o, const struct np_req_item *it, const struct np_state *st)
+/* A route that names a nexthop object: what to do when that object is gone
+ * (the kernel: "Nexthop id does not exist"), since a rollback cannot make it
+ * again: with the gateway and device the kernel reported for it when the
+ * route was journaled. */
+static void nh_hint(const struct np_route *r, uint32_t nh, const struct np_state *st,
+		    char *buf, size_t n)
+{
+	const char *dev = r->oif ? np_state_ifname((void *)st, r->oif) : NULL;
+	char via[NP_ADDRSTR] = "…";
+
+	if (r->has_gw && !inet_ntop(r->family, r->gw, via, sizeof(via)))
+		snprintf(via, sizeof(via), "…");
+	snprintf(buf, n, " (the route uses nexthop object id %u: if `ip nexthop show id %u` "
+		 "finds none, make it again as it was, `ip nexthop add id %u via %s dev %s`, and "
+		 "run this again)", nh, nh, nh, via, dev ? dev : "…");
+}
+
+/* A next hop of r out through a device that is down (an ECMP member's
+ * too): the kernel takes none, not even onlink ("Nexthop has invalid
+ * gateway", "Nexthop device is not up"; IPv6 "No route to host"), and a
+ * rollback does not bring links up. Says which and what to do; else "". */
+static void down_hint(const struct np_route *r, const struct np_state *st, const char *netns,
+		      bool undo, char *buf, size_t n)
+{
+	uint32_t devs[64];
+	size_t k = np_route_devs(r, devs, sizeof(devs) / sizeof(devs[0])), i;
+	const struct np_link *l = NULL;
+
+	for (i = 0; i < k && !l; i++)
+		if ((l = np_state_link(st, devs[i])) && l->up)
+			l = NULL;
+	if (!l)
+		return;
+	snprintf(buf, n, " (%s goes out through %s, which is down: bring it up, `ip%s%s link "
+		 "set %s up`, then run %s again)", k > 1 ? "a next hop" : "it", l->name,
+		 netns ? " -n " : "", netns ? netns : "", l->name,
+		 undo ? "`cutover rollback`" : "the switch");
+}
+
+/* The kernel's refusal in its words, and what to do where it is known. */
+static void op_refused(struct np_op *o, const struct np_req_item *it, const struct np_state *st,
+		       const char *netns, bool undo)
 {
 	const struct np_route *r = it->route;
 	uint32_t nh = !it->is_addr && it->op != NP_REQ_DEL ? np_route_nh_id(r) : 0;
-	const char *dev = nh && r->oif ? np_state_ifname((void *)st, r->oif) : NULL;
-	char more[384] = "", via[NP_ADDRSTR] = "…";
+	char more[384] = "";
 
-	if (nh && r->has_gw && !inet_ntop(r->family, r->gw, via, sizeof(via)))
-		snprintf(via, sizeof(via), "…");
 	if (nh)
-		snprintf(more, sizeof(more), " (the route uses nexthop object id %u: if `ip "
-			 "nexthop show id %u` finds none, make it again as it was, `ip nexthop "
-			 "add id %u via %s dev %s`, and run this again)", nh, nh, nh, via,
-			 dev ? dev : "…");
+		nh_hint(r, nh, st, more, sizeof(more));
+	else if (!it->is_addr && it->op != NP_REQ_DEL)
+		down_hint(r, st, netns, undo, more, sizeof(more));
 	op_set(o, CUT_EPEER, "the kernel refused it: %s%s%s%s", it->message ? it->message : "",
 	       it->message ? ": " : "", strerror(-it->error), more);
 }
 
 int np_ops_send(const struct step_ctx *ctx, struct np_conn *c, struct np_op *ops, size_t n,
-		const struct np_state *st, struct cut_err *err)
+		const struct np_state *st, bool undo, struct cut_err *err)
 {
 	struct np_req_item *items;
 	struct np_route *keys = NULL;
@@ -317,7 +350,7 @@ int np_ops_send(const struct step_ctx *ctx, struct np_conn *c, struct np_op *ops
 		else if (items[i].error == 2)
 			op_set(o, STEP_UNKNOWN, "sent, but the kernel's answer was lost");
 		else if (items[i].error < 0)
-			op_refused(o, &items[i], st);
+			op_refused(o, &items[i], st, np_conn_netns(c), undo);
 		free(items[i].message);
 	}
 	free(items);
@@ -909,7 +942,7 @@ int netplan_apply(const struct step_ctx *ctx, struct step *const *steps, size_t 
 	if (inverse)
 		readds_in_order(d.ops, d.n);
 	np_ops_classify(ctx, d.ops, d.n, &st);
-	r = np_ops_send(ctx, c, d.ops, d.n, &st, err);
+	r = np_ops_send(ctx, c, d.ops, d.n, &st, inverse, err);
 	if (inverse && !ctx->dry_run) {
 		np_state_free(&st);
 		if (np_state_read(c, what_to_read(d.ops, d.n), &st, NULL) == 0)

@@ -80,7 +80,7 @@ static int dry_run(const struct step_ctx *ctx, struct netplan_diff *d, struct np
 	int r = make_and_offer(ctx, d, b, NULL, err);
 
 	if (r == 0)
-		r = np_ops_send(ctx, c, d->ops + b->first_op, b->nops, &b->st, err);
+		r = np_ops_send(ctx, c, d->ops + b->first_op, b->nops, &b->st, false, err);
 	return r;
 }
 
@@ -103,7 +103,7 @@ static int switch_host(const struct step_ctx *ctx, struct netplan_diff *d, struc
 		return r;
 	}
 	cut_err_clear(&send_err);
-	r = np_sender_start(ctx, c, d->ops + b->first_op, NULL, &s, err);
+	r = np_sender_start(ctx, c, d->ops + b->first_op, &b->st, &s, err);
 	if (r == 0) {
 		r = make_and_offer(ctx, d, b, s, err);
 		sent_r = np_sender_finish(s, &send_err);

@@ -12,6 +12,7 @@
 #include <linux/ip.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
+#include <net/if.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -142,6 +143,34 @@ uint32_t np_route_nh_id(const struct np_route *r)
 		off += RTA_ALIGN(rta->rta_len);
 	}
 	return 0;
+}
+
+size_t np_route_devs(const struct np_route *r, uint32_t *devs, size_t max)
+{
+	const struct rtattr *rta;
+	size_t off = 0, n = 0;
+
+	if (r->via_nh)
+		return 0;
+	if (r->oif && n < max)
+		devs[n++] = r->oif;
+	while ((rta = extra_at(r->extra, r->extra_len, off))) {
+		const uint8_t *p = RTA_DATA(rta);
+		size_t len = alen(rta), at = 0;
+		off += RTA_ALIGN(rta->rta_len);
+		if (rta->rta_type != RTA_MULTIPATH)
+			continue;
+		while (len - at >= sizeof(struct rtnexthop) && n < max) {
+			struct rtnexthop nh;
+			memcpy(&nh, p + at, sizeof(nh));
+			if (nh.rtnh_len < sizeof(nh) || nh.rtnh_len > len - at)
+				break;
+			if (nh.rtnh_ifindex > 0)
+				devs[n++] = (uint32_t)nh.rtnh_ifindex;
+			at += RTNH_ALIGN(nh.rtnh_len);
+		}
+	}
+	return n;
 }
 
 uint32_t np_route_one_dev(const struct np_route *r)
@@ -428,6 +457,7 @@ int np_wire_link(const struct nlmsghdr *h, struct np_link *l)
 	if (!l->name[0])
 		return -EBADMSG;
 	l->ifindex = (uint32_t)ifi.ifi_index;
+	l->up = (ifi.ifi_flags & IFF_UP) != 0;
 	return 0;
 }
 

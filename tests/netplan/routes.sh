@@ -420,6 +420,59 @@ test_addr_written() {
 	check "written: rollback restores the addresses and every route" same_as_before written "$ns"
 }
 
+# ---- an ECMP member's device went down since the switch ----
+# The kernel takes no next hop through a device that is down, not even
+# onlink, and a rollback does not bring links up: the ECMP routes the switch
+# replaced cannot come back until it is up. The rollback fails naming the
+# route, the device and what to do; once the device is up, the rollback
+# restores them exactly. A switch writing a route through a device that is
+# down says the same. Namespace hnp-ecmp-*.
+test_ecmp_down() {
+	local ns="hnp-ecmp-$tag"
+	namespaces+=("$ns")
+	make_gateway "$ns" &&
+		ip netns exec "$ns" sysctl -qw net.ipv6.conf.v1a.keep_addr_on_down=1 &&
+		ip -n "$ns" route add 10.50.0.0/16 nexthop via 192.0.2.254 dev v0a \
+			nexthop via 198.51.100.254 dev v1a &&
+		ip -n "$ns" -6 route add 2001:db8:50::/48 nexthop via 2001:db8:a::fe dev v0a \
+			nexthop via 2001:db8:b::fe dev v1a ||
+		{ bad "ecmp-down: set-up"; return; }
+	snapshot "$ns" "$tmp/ecmp.before"
+	printf '%s' '{ "change": "CHG-ECMP", "journal": "ecmp.journal",
+  "routes": { "hosts": [ { "netns": "'"$ns"'", "routes": [
+    { "destination": "10.50.0.0/16", "from": {}, "to": { "via": "192.0.2.253", "dev": "v0a" } },
+    { "destination": "2001:db8:50::/48", "from": {},
+      "to": { "via": "2001:db8:a::fd", "dev": "v0a" } } ] } ] } }
+' >"$tmp/ecmp.json"
+	"$CUTOVER" route switch "$tmp/ecmp.json" >"$tmp/ecmp.out" 2>&1
+	check "ecmp-down: switch exits 0" test $? = 0
+	ip -n "$ns" link set v1a down
+	"$CUTOVER" rollback --journal "$tmp/ecmp.journal" --reason test >"$tmp/ecmp.rb" 2>&1
+	check "ecmp-down: a rollback of ECMP routes with a member's device down exits 1" test $? = 1
+	check "ecmp-down: names the IPv4 route, the device that is down and what to do" \
+		grep -q "routes\[0\] (route 10.50.0.0/16 table main metric 0): the kernel refused it: .*(a next hop goes out through v1a, which is down: bring it up, \`ip -n $ns link set v1a up\`, then run \`cutover rollback\` again)" \
+		"$tmp/ecmp.rb"
+	check "ecmp-down: and the IPv6 one" \
+		grep -q "routes\[1\] (route 2001:db8:50::/48 table main metric 1024): the kernel refused it: .*(a next hop goes out through v1a, which is down" \
+		"$tmp/ecmp.rb"
+	ip -n "$ns" link set v1a up
+	"$CUTOVER" rollback --journal "$tmp/ecmp.journal" --reason test >"$tmp/ecmp.rb2" 2>&1
+	check "ecmp-down: with the device up, the rollback exits 0" test $? = 0
+	check "ecmp-down: and restores the ECMP routes exactly" same_as_before ecmp "$ns"
+	# forward: a route written through a device that is down
+	ip -n "$ns" link set v1a down
+	printf '%s' '{ "change": "CHG-ECMP2", "journal": "ecmp2.journal",
+  "routes": { "hosts": [ { "netns": "'"$ns"'", "routes": [
+    { "destination": "10.51.0.0/16", "to": { "dev": "v1a" } } ] } ] } }
+' >"$tmp/ecmp2.json"
+	"$CUTOVER" route switch "$tmp/ecmp2.json" >"$tmp/ecmp2.out" 2>&1
+	check "ecmp-down: a switch writing a route through a device that is down exits 1" \
+		test $? = 1
+	check "ecmp-down: and names the device and what to do" \
+		grep -q "routes\[0\] (route 10.51.0.0/16 table main metric 0): the kernel refused it: .*(it goes out through v1a, which is down: bring it up, \`ip -n $ns link set v1a up\`, then run the switch again)" \
+		"$tmp/ecmp2.out"
+}
+
 # secondaries_host NS PROMOTE: a gateway namespace whose v2a holds the primary
 # 10.9.0.1/24 and its secondaries 10.9.0.2/24 and 10.9.0.3/24, with
 # promote_secondaries PROMOTE on v2a (and 0 for `all`, which the kernel ORs in)
@@ -634,7 +687,7 @@ test_cli() {
 
 cd "$tmp" || exit 1
 # ROUTES_TESTS="nexthops cli" runs only those
-for t in ${ROUTES_TESTS:-cli many_conflicts refused kernel_refuses crash ping old_journal nexthops addr_flush addr_written secondaries big}; do
+for t in ${ROUTES_TESTS:-cli many_conflicts refused kernel_refuses crash ping old_journal nexthops addr_flush addr_written ecmp_down secondaries big}; do
 	"test_$t"
 done
 echo "$pass passed, $fail failed"

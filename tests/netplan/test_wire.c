@@ -13,6 +13,7 @@
 #include <linux/ip.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
+#include <net/if.h>
 #include <sys/socket.h>
 
 #include "np.h"
@@ -440,6 +441,50 @@ static void test_one_dev(void **state)
 	m_route(&m, AF_INET, "10.77.0.0", 16);
 	assert_int_equal(np_wire_route((struct nlmsghdr *)m.buf, &r), 0);
 	assert_int_equal(np_route_one_dev(&r), 0);
+	np_route_free(&r);
+}
+
+/* Every device a route's next hops go through (a rollback names one that is
+ * down: the kernel refuses the route until it is up). */
+static void test_route_devs(void **state)
+{
+	static const char *const gw[] = { "192.0.2.254", "192.0.2.253" };
+	static const uint8_t none[] = { 0, 0 };
+	struct np_route r;
+	struct msg m;
+	uint32_t oif = 5, id = 7, devs[4];
+	uint8_t a[16], f;
+
+	(void)state;
+	print_message("case: a device of its own\n");
+	m_route(&m, AF_INET, "10.73.0.0", 16);
+	m_attr(&m, RTA_OIF, &oif, 4);
+	assert_int_equal(np_wire_route((struct nlmsghdr *)m.buf, &r), 0);
+	assert_int_equal(np_route_devs(&r, devs, 4), 1);
+	assert_int_equal(devs[0], 5);
+	np_route_free(&r);
+	print_message("case: ECMP through two devices, each named; at most max\n");
+	m_route(&m, AF_INET, "10.75.0.0", 16);
+	m_multipath(&m, gw, none, 2); /* ifindex 2 and 3 */
+	assert_int_equal(np_wire_route((struct nlmsghdr *)m.buf, &r), 0);
+	assert_int_equal(np_route_devs(&r, devs, 4), 2);
+	assert_int_equal(devs[0], 2);
+	assert_int_equal(devs[1], 3);
+	assert_int_equal(np_route_devs(&r, devs, 1), 1);
+	np_route_free(&r);
+	print_message("case: a nexthop object, a blackhole: none\n");
+	m_route(&m, AF_INET, "10.78.0.0", 16);
+	assert_int_equal(np_ip_parse("192.0.2.254", &f, a), 0);
+	m_attr(&m, RTA_GATEWAY, a, 4);
+	m_attr(&m, RTA_OIF, &oif, 4);
+	m_attr(&m, RTA_NH_ID, &id, 4);
+	assert_int_equal(np_wire_route((struct nlmsghdr *)m.buf, &r), 0);
+	assert_int_equal(np_route_devs(&r, devs, 4), 0);
+	np_route_free(&r);
+	m_route(&m, AF_INET, "10.77.0.0", 16);
+	assert_int_equal(np_wire_route((struct nlmsghdr *)m.buf, &r), 0);
+	assert_int_equal(np_route_devs(&r, devs, 4), 0);
+	np_route_free(&r);
 }
 
 /* ---- a device's promote_secondaries, an address's secondary flag ---- */
@@ -512,7 +557,13 @@ static void test_link_promote(void **state)
 		assert_int_equal(l.ifindex, 7);
 		assert_string_equal(l.name, "v2a");
 		assert_int_equal(l.promote_secondaries, c->promotes);
+		assert_false(l.up);
 	}
+	print_message("case: a device that is up (IFF_UP)\n");
+	m_link(&m, AF_INET, 0, 0, 0);
+	((struct ifinfomsg *)NLMSG_DATA((struct nlmsghdr *)m.buf))->ifi_flags = IFF_UP;
+	assert_int_equal(np_wire_link((struct nlmsghdr *)m.buf, &l), 0);
+	assert_true(l.up);
 	print_message("case: a nested attribute longer than its nest\n");
 	af = m_link(&m, AF_INET, 0, IPV4_DEVCONF_MAX, 1);
 	af->rta_len = (unsigned short)(af->rta_len + 8);
@@ -710,6 +761,7 @@ int main(void)
 		cmocka_unit_test(test_ecmp_flags),
 		cmocka_unit_test(test_nexthop_id),
 		cmocka_unit_test(test_one_dev),
+		cmocka_unit_test(test_route_devs),
 		cmocka_unit_test(test_link_promote),
 		cmocka_unit_test(test_addr_secondary),
 		cmocka_unit_test(test_acks),
