@@ -43,6 +43,10 @@ bool dns_name_in_zone(const char *name, const char *zone);
 /* Type by name ("A", "aaaa") among the types cutover switches; 0 if none. */
 uint16_t dns_type_by_name(const char *name);
 const char *dns_type_name(uint16_t type);
+/* The type's name, or its RFC 3597 form ("TYPE65280") for a type cutover
+ * does not name: for messages about what a server holds. */
+#define DNS_TYPE_TEXT_MAX 16
+void dns_type_text(uint16_t type, char out[DNS_TYPE_TEXT_MAX]);
 const char *dns_rcode_name(unsigned rcode);
 
 /* ---- RDATA (dns_rdata.c) ---- */

@@ -11,7 +11,13 @@
  *      a refused message ends the round, the messages after it wait for the
  *      read-back and are refused with it);
  *      in a rollback the others are restored and the conflicts reported;
- *   4. after a rollback, the restored RRsets are verified on every server.
+ *   4. a change the server may drop while answering NOERROR (one that adds a
+ *      CNAME or changes the type: a CNAME added beside other data is ignored,
+ *      RFC 2136 §3.4.2.2, after the delete of the old RRset went through) is
+ *      read back at once, all of the batch's in one pipelined batch of
+ *      queries; one whose new RRset is not there fails, STEP_PARTIAL when
+ *      the old RRset is gone, so that a rollback puts it back;
+ *   5. after a rollback, the restored RRsets are verified on every server.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -34,6 +40,9 @@ struct batch {
 	size_t *todo_idx;
 	bool *forced;                   /* per change: send without prerequisites */
 	bool *todo_forced;              /* parallel to todo */
+	bool *sent;                     /* per change: applied by a NOERROR answer */
+	struct dns_change *alt;         /* per change, made when needed: the change
+					 * sent from an empty name (ST_EMPTY) */
 	size_t n, ntodo;
 	bool inverse;
 	struct dns_server_ref srv;
@@ -119,19 +128,54 @@ static int readback_run(struct batch *b, const size_t *which, size_t nw, struct 
 	return r;
 }
 
-enum state { ST_FROM, ST_TO, ST_OTHER };
+/* ST_EMPTY: undoing a change of type to or from CNAME, the name holds
+ * neither type — what a switch (or a rollback) leaves when the server
+ * deleted the old RRset and ignored the CNAME (RFC 2136 §3.4.2.2). */
+enum state { ST_FROM, ST_TO, ST_OTHER, ST_EMPTY };
 
-static enum state classify(const struct dns_change *c, const struct dns_rdset *from_has,
-			   const struct dns_rdset *to_has)
+static bool holds_to(const struct dns_change *c, const struct dns_rdset *from_has,
+		     const struct dns_rdset *to_has)
 {
-	bool same = c->type == c->to_type;
-	bool from_ok = dns_rdset_equal(from_has, &c->from) && (same || to_has->n == 0);
-	bool to_ok = same ? dns_rdset_equal(from_has, &c->to)
-			  : dns_rdset_equal(to_has, &c->to) && from_has->n == 0;
+	if (c->type == c->to_type)
+		return dns_rdset_equal(from_has, &c->to);
+	return dns_rdset_equal(to_has, &c->to) && from_has->n == 0;
+}
 
-	if (from_ok) /* also when from == to (a TTL change): send it again */
+static bool holds_from(const struct dns_change *c, const struct dns_rdset *from_has,
+		       const struct dns_rdset *to_has)
+{
+	return dns_rdset_equal(from_has, &c->from) && (c->type == c->to_type || to_has->n == 0);
+}
+
+static bool emptied_by_dropped_cname(const struct dns_change *c, bool inverse,
+				     const struct dns_rdset *from_has,
+				     const struct dns_rdset *to_has)
+{
+	return inverse && c->type != c->to_type &&
+	       (c->type == DNS_T_CNAME || c->to_type == DNS_T_CNAME) && c->from.n && c->to.n &&
+	       from_has->n == 0 && to_has->n == 0;
+}
+
+static enum state classify(const struct dns_change *c, bool inverse,
+			   const struct dns_rdset *from_has, const struct dns_rdset *to_has)
+{
+	if (holds_from(c, from_has, to_has)) /* also when from == to (a TTL change): again */
 		return ST_FROM;
-	return to_ok ? ST_TO : ST_OTHER;
+	if (holds_to(c, from_has, to_has))
+		return ST_TO;
+	return emptied_by_dropped_cname(c, inverse, from_has, to_has) ? ST_EMPTY : ST_OTHER;
+}
+
+/* The change as sent to a name that holds neither type: prerequisites that
+ * both are absent (nothing anyone made since is overwritten), no delete. */
+static const struct dns_change *from_empty(struct batch *b, size_t k)
+{
+	if (!b->alt)
+		b->alt = xcalloc(b->n, sizeof(*b->alt));
+	b->alt[k] = b->ch[k];
+	b->alt[k].from = (struct dns_rdset){ NULL, 0 };
+	b->alt[k].from_text = NULL;
+	return &b->alt[k];
 }
 
 static char *has_text(const struct dns_change *c, const struct dns_rdset *from_has,
@@ -356,6 +400,9 @@ static int take_answer(struct batch *b, const struct out_msg *m, int r, size_t *
 			unsure[(*nunsure)++] = b->todo_idx[m->from + k];
 		return 0;
 	}
+	if (r == 0)
+		for (k = 0; k < m->count; k++)
+			b->sent[b->todo_idx[m->from + k]] = true;
 	if (r == STEP_UNKNOWN) {
 		set_range(b, m->from, m->count, STEP_UNKNOWN, err->msg);
 		return err->code < 0 ? err->code : CUT_EPEER;
@@ -459,7 +506,7 @@ static int sort_unsure(struct batch *b, const size_t *unsure, size_t nu, size_t 
 	b->ntodo = 0;
 	for (i = 0; i < nu; i++) {
 		size_t k = unsure[i];
-		enum state st = classify(&b->ch[k], &rb.from_has[k], &rb.to_has[k]);
+		enum state st = classify(&b->ch[k], b->inverse, &rb.from_has[k], &rb.to_has[k]);
 
 		if (st == ST_TO) {
 			step_set_result(b->steps[k], 0, "already in effect");
@@ -472,7 +519,7 @@ static int sort_unsure(struct batch *b, const size_t *unsure, size_t nu, size_t 
 		}
 		b->forced[k] = st == ST_OTHER;
 		b->todo_forced[b->ntodo] = b->forced[k];
-		b->todo[b->ntodo] = &b->ch[k];
+		b->todo[b->ntodo] = st == ST_EMPTY ? from_empty(b, k) : &b->ch[k];
 		b->todo_idx[b->ntodo++] = k;
 	}
 	readback_free(&rb, b->n);
@@ -512,6 +559,161 @@ static int run_rounds(struct batch *b, struct cut_err *err)
 	free(unsure);
 	if (r == 0 && nconf)
 		r = first_conflict_error(b, nconf, err);
+	return r;
+}
+
+/* ---- after NOERROR: is the new RRset there? ---- */
+
+/* A change whose add the server may drop while it answers NOERROR: a CNAME
+ * added to a name that holds other data is ignored (RFC 2136 §3.4.2.2),
+ * after the delete of the old type went through. The switch's read of the
+ * owner before it (dns_read_current) misses a type outside its list on a
+ * server that answers ANY with one RRset (Knot, RFC 8482). */
+static bool add_may_be_ignored(const struct dns_change *c)
+{
+	return c->to.n && (c->type != c->to_type || c->to_type == DNS_T_CNAME);
+}
+
+/* What else the owners of the changes the server ignored hold: the first
+ * type in the answer to ANY that may not share a name with a CNAME. */
+struct others {
+	struct batch *b;
+	const size_t *idx;     /* question -> change */
+	uint16_t *type;        /* per change, 0 when the answer names none */
+};
+
+static int on_other(void *cookie, size_t qi, const uint8_t *m, size_t len,
+		    const struct dns_msg *h)
+{
+	struct others *o = cookie;
+	const struct dns_change *c = &o->b->ch[o->idx[qi]];
+	struct dns_msg_rr rr;
+	size_t off = 0, idx = 0;
+	int k;
+
+	while ((k = dns_msg_next_answer(m, len, h, &off, &idx, &rr)) > 0) {
+		if (rr.class != DNS_C_IN || rr.owner_len != c->owner_len ||
+		    memcmp(rr.owner, c->owner_wire, c->owner_len) != 0 || rr.type == DNS_T_CNAME ||
+		    rr.type == DNS_T_RRSIG || rr.type == DNS_T_NSEC)
+			continue;
+		o->type[o->idx[qi]] = rr.type;
+		return 0;
+	}
+	return k < 0 ? CUT_EPEER : 0;
+}
+
+/* Fills type[] for bad[0..nbad); a failure only loses the type's name. */
+static void read_others(struct batch *b, const size_t *bad, size_t nbad, uint16_t *type)
+{
+	struct dns_question *q = xcalloc(nbad, sizeof(*q));
+	struct others o = { b, bad, type };
+	struct cut_err ignored;
+	size_t i;
+
+	for (i = 0; i < nbad; i++)
+		q[i] = (struct dns_question){ b->ch[bad[i]].owner_wire, b->ch[bad[i]].owner_len,
+					      DNS_T_ANY };
+	cut_err_clear(&ignored);
+	if (dns_query_many(&b->conn, q, nbad, now_monotonic_ms() + b->srv.timeout_ms, on_other,
+			   &o, &ignored) < 0)
+		memset(type, 0, b->n * sizeof(*type));
+	free(q);
+}
+
+/* Sets the result of change k, whose new RRset is not there after NOERROR:
+ * failed when the name is as it was (nothing changed), else STEP_PARTIAL
+ * (the old RRset deleted: a rollback puts it back); undoing, failed. */
+static void set_ignored(struct batch *b, size_t k, const struct dns_rdset *fh,
+			const struct dns_rdset *th, uint16_t other)
+{
+	const struct dns_change *c = &b->ch[k];
+	bool unchanged = holds_from(c, fh, th);
+	int result = unchanged || b->inverse ? CUT_EVERIFY : STEP_PARTIAL;
+	const struct dns_rdset *now = c->type == c->to_type ? fh : th;
+	char ot[DNS_TYPE_TEXT_MAX] = "unknown", *has = has_text(c, fh, th);
+	char *want = dns_rdset_to_text(c->to_type, &c->to), was[160];
+
+	if (unchanged)
+		snprintf(was, sizeof(was), "nothing was changed");
+	else if (c->type != c->to_type && fh->n == 0)
+		snprintf(was, sizeof(was), "the %s RRset was deleted: the name holds neither %s "
+			 "nor %s now", dns_type_name(c->type), dns_type_name(c->type),
+			 dns_type_name(c->to_type));
+	else
+		snprintf(was, sizeof(was), "the name is not as it was");
+	if (other)
+		dns_type_text(other, ot);
+	if (c->to_type == DNS_T_CNAME && now->n == 0)
+		step_set_result(b->steps[k], result, "%s %s -> CNAME: %s answered NOERROR, but "
+				"the server ignored the CNAME: other data at the name (type %s); "
+				"%s", c->owner, dns_type_name(c->type), b->peer, ot, was);
+	else
+		step_set_result(b->steps[k], result, "%s %s -> %s: %s answered NOERROR, but has "
+				"%s, not %s; %s", c->owner, dns_type_name(c->type),
+				dns_type_name(c->to_type), b->peer, has, want, was);
+	free(has);
+	free(want);
+}
+
+static int ignored_error(struct batch *b, const size_t *bad, size_t nbad, struct cut_err *err)
+{
+	char list[1400] = "";
+	size_t i, o = 0;
+
+	for (i = 0; i < nbad && i < CONFLICTS_NAMED && o < sizeof(list); i++)
+		o += (size_t)snprintf(list + o, sizeof(list) - o, "%s%s", i ? "; " : "",
+				      b->steps[bad[i]]->message);
+	return cut_errf(err, CUT_EVERIFY,
+			b->inverse ? "delete or move the other data at those names (RFC 1034 "
+				     "§3.6.2: a CNAME stands alone), then run the rollback again: "
+				     "it undoes what is left"
+				   : "run `cutover rollback` on this journal now: it puts the "
+				     "old records back; then delete or move the other data at "
+				     "those names (RFC 1034 §3.6.2: a CNAME stands alone) "
+				     "before switching them",
+			"%zu record%s not in effect although the server answered NOERROR: %s%s",
+			nbad, nbad == 1 ? "" : "s", list, nbad > CONFLICTS_NAMED ? "; …" : "");
+}
+
+/* Reads back, in one pipelined batch, every change sent that may have been
+ * ignored; r is the batch's result so far. A change not in effect fails
+ * (see set_ignored), and its error replaces a conflict's: a name left
+ * empty is the more urgent. */
+static int check_added(struct batch *b, int r, struct cut_err *err)
+{
+	size_t *which = xcalloc(b->n + 1, sizeof(*which)), nw = 0, nbad = 0, i;
+	uint16_t *other = NULL;
+	struct cut_err cerr;
+	struct readback rb;
+	int c;
+
+	for (i = 0; i < b->n; i++)
+		if (b->sent[i] && b->steps[i]->result == 0 && add_may_be_ignored(&b->ch[i]))
+			which[nw++] = i;
+	if (nw == 0) {
+		free(which);
+		return r;
+	}
+	cut_err_clear(&cerr);
+	c = readback_run(b, which, nw, &rb, &cerr);
+	for (i = 0; i < nw && c == 0; i++)
+		if (!holds_to(&b->ch[which[i]], &rb.from_has[which[i]], &rb.to_has[which[i]]))
+			which[nbad++] = which[i];
+	if (c == 0 && nbad) {
+		other = xcalloc(b->n, sizeof(*other));
+		read_others(b, which, nbad, other);
+		for (i = 0; i < nbad; i++)
+			set_ignored(b, which[i], &rb.from_has[which[i]], &rb.to_has[which[i]],
+				    other[which[i]]);
+		c = ignored_error(b, which, nbad, &cerr);
+	}
+	readback_free(&rb, b->n);
+	free(other);
+	free(which);
+	if (c < 0 && (r == 0 || r == CUT_ECONFLICT)) {
+		*err = cerr;
+		return c;
+	}
 	return r;
 }
 
@@ -564,6 +766,8 @@ static void batch_free(struct batch *b)
 	free(b->todo_idx);
 	free(b->forced);
 	free(b->todo_forced);
+	free(b->sent);
+	free(b->alt);
 	tsig_key_free(b->key);
 	if (b->connected)
 		dns_conn_close(&b->conn);
@@ -609,6 +813,7 @@ int dns_kind_apply(const struct step_ctx *ctx, struct step *const *steps, size_t
 	b.todo_idx = xcalloc(n, sizeof(*b.todo_idx));
 	b.forced = xcalloc(n, sizeof(*b.forced));
 	b.todo_forced = xcalloc(n, sizeof(*b.todo_forced));
+	b.sent = xcalloc(n, sizeof(*b.sent));
 	r = decode_all(&b, err);
 	if (r == 0 && ctx->dry_run) {
 		describe_batch(&b);
@@ -622,6 +827,8 @@ int dns_kind_apply(const struct step_ctx *ctx, struct step *const *steps, size_t
 		set_range(&b, 0, b.ntodo, r, err->msg); /* nothing was sent */
 	if (r == 0)
 		r = run_rounds(&b, err);
+	if (b.connected)
+		r = check_added(&b, r, err);
 	if (b.connected)
 		dns_conn_close(&b.conn);
 	b.connected = false;

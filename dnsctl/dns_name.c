@@ -120,6 +120,16 @@ const char *dns_type_name(uint16_t type)
 	return "TYPE?";
 }
 
+void dns_type_text(uint16_t type, char out[DNS_TYPE_TEXT_MAX])
+{
+	const char *name = dns_type_name(type);
+
+	if (strcmp(name, "TYPE?") == 0)
+		snprintf(out, DNS_TYPE_TEXT_MAX, "TYPE%u", type);
+	else
+		snprintf(out, DNS_TYPE_TEXT_MAX, "%s", name);
+}
+
 const char *dns_rcode_name(unsigned rcode)
 {
 	static const char *const names[] = {

@@ -600,14 +600,11 @@ int dns_refuse_cname_clash(const struct dns_plan *p, const struct dns_current *c
 	for (i = 0; i < p->nrecords; i++) {
 		const struct dns_record *r = &p->records[i];
 		const struct dns_server *s = &p->servers[p->zones[r->zone].primary];
-		char other[16];
+		char other[DNS_TYPE_TEXT_MAX];
 
 		if (!becomes_cname(r) || !cur[i].beside)
 			continue;
-		if (strcmp(dns_type_name(cur[i].beside), "TYPE?") == 0)
-			snprintf(other, sizeof(other), "TYPE%u", cur[i].beside);
-		else
-			snprintf(other, sizeof(other), "%s", dns_type_name(cur[i].beside));
+		dns_type_text(cur[i].beside, other);
 		return cut_errf(err, CUT_EUNSAFE, "a CNAME cannot share its name with other data "
 				"(RFC 1034 §3.6.2): delete or move the name's other records first, "
 				"then switch", "%s: %s %s -> CNAME: %s#%u also holds %s at that name; "
