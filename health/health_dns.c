@@ -287,7 +287,6 @@ out:
 int dns_probe_receive(struct probe *p, struct health_probe *res)
 {
 	uint8_t buf[DNS_ANSWER_MAX];
-	ldns_pkt *a = NULL;
 	ssize_t n;
 
 	n = recv(p->fd, buf, sizeof(buf), 0);
@@ -299,16 +298,24 @@ int dns_probe_receive(struct probe *p, struct health_probe *res)
 			 errno == ECONNREFUSED ? "connection refused (no DNS server there)" : strerror(errno));
 		return 1;
 	}
-	if (ldns_wire2pkt(&a, buf, (size_t)n) != LDNS_STATUS_OK)
+	return dns_answer_judge(p->check, p->id, buf, (size_t)n, res);
+}
+
+int dns_answer_judge(const struct health_check *c, uint16_t id, const uint8_t *wire, size_t len,
+		     struct health_probe *res)
+{
+	ldns_pkt *a = NULL;
+
+	if (ldns_wire2pkt(&a, wire, len) != LDNS_STATUS_OK)
 		return 0; /* not a DNS message: keep waiting for the answer */
-	if (ldns_pkt_id(a) != p->id || !ldns_pkt_qr(a)) {
+	if (ldns_pkt_id(a) != id || !ldns_pkt_qr(a)) {
 		ldns_pkt_free(a);
 		return 0;
 	}
 	if (ldns_pkt_tc(a))
 		snprintf(res->reason, sizeof(res->reason), "answer truncated (too large for UDP)");
 	else
-		judge(p->check, a, res);
+		judge(c, a, res);
 	ldns_pkt_free(a);
 	return 1;
 }

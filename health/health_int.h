@@ -49,6 +49,14 @@ int dns_probe_send(struct probe *p, char *reason, size_t len);
  * what arrived was not the answer (keep waiting). */
 int dns_probe_receive(struct probe *p, struct health_probe *res);
 
+/* Judges a message that arrived for the query of c whose id is id: 1 when it
+ * is the answer (res set: its rcode, then its records of c's type against
+ * body_contains), 0 when it is not (not a DNS message, another id, not a
+ * response): keep waiting. The part of dns_probe_receive after the socket,
+ * apart for the fuzzer (fuzz/health/fuzz_dns_answer_judge.c). */
+int dns_answer_judge(const struct health_check *c, uint16_t id, const uint8_t *wire, size_t len,
+		     struct health_probe *res);
+
 void dns_probe_clear(struct probe *p);
 
 #endif
