@@ -249,7 +249,7 @@ static int run(struct cli *cli, const struct args *a, const struct lz_graph *g)
 {
 	struct landing_opts o = { .parallel = (int)a->parallel, .retries = (int)a->retries,
 				  .dry_run = cli->dry_run, .say = progress, .say_cookie = cli };
-	char *endpoint = NULL, *token = NULL;
+	char *endpoint = NULL, *token = NULL, *project = NULL;
 	struct landing_plan *p = NULL;
 	bool destroy = strcmp(a->verb, "destroy") == 0;
 	struct cut_err err;
@@ -258,11 +258,12 @@ static int run(struct cli *cli, const struct args *a, const struct lz_graph *g)
 	bool stale;
 
 	cut_err_clear(&err);
-	r = landing_connect(a->endpoint, a->credentials, &endpoint, &token, &err);
+	r = landing_connect(a->endpoint, a->credentials, &endpoint, &token, &project, &err);
 	if (r < 0)
 		return cli_fail(cli, &err);
 	o.conn.endpoint = endpoint;
 	o.conn.token = token;
+	o.conn.project_id = project;
 	o.conn.credentials_file = a->credentials;
 replan:
 	r = landing_plan_make(g, &o, destroy, &p, &err);
@@ -294,6 +295,7 @@ replan:
 out:
 	landing_plan_free(p);
 	free(endpoint);
+	free(project);
 	landing_free_token(token);
 	return status;
 }

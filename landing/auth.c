@@ -174,6 +174,23 @@ static char *catalog_endpoint(const struct creds *c, const char *body)
 	return url;
 }
 
+/* The project the token is scoped to (token.project.id), when it is an id
+ * that can go into a URL; NULL otherwise. */
+static char *token_project(const char *body)
+{
+	json_t *doc = json_loads(body ? body : "", 0, NULL);
+	const char *id = json_string_value(json_object_get(
+		json_object_get(json_object_get(doc, "token"), "project"), "id"));
+	char *ret = NULL;
+
+	if (id && id[0] && strlen(id) <= 64 &&
+	    strspn(id, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_") ==
+		    strlen(id))
+		ret = xstrdup(id);
+	json_decref(doc);
+	return ret;
+}
+
 /* OS_AUTH_URL as people write it: with or without /v3 at the end, with or
  * without a trailing slash ("…/v3//auth/tokens" gets a 308 from Keystone). */
 static char *tokens_url(const char *base)
@@ -188,7 +205,7 @@ static char *tokens_url(const char *base)
 }
 
 static int keystone_login(const struct creds *c, char **ret_endpoint, char **ret_token,
-			  struct cut_err *err)
+			  char **ret_project, struct cut_err *err)
 {
 	const char *base = get(c, "OS_AUTH_URL");
 	struct login l = { 0 };
@@ -232,9 +249,18 @@ static int keystone_login(const struct creds *c, char **ret_endpoint, char **ret
 				     get(c, "OS_INTERFACE") ?: "public",
 				     get(c, "OS_REGION_NAME") ?: "(any)");
 	}
-	if (r == 0)
+	if (r == 0 && !(*ret_project = token_project(l.body)))
+		r = cut_errf(err, CUT_EPEER,
+			     "give a project (OS_PROJECT_NAME or OS_PROJECT_ID): a landing zone "
+			     "lives in one project",
+			     "Keystone %s gave a token scoped to no project", base);
+	if (r == 0) {
 		*ret_token = l.token;
-	else if (l.token)
+	} else {
+		free(*ret_endpoint);
+		*ret_endpoint = NULL;
+	}
+	if (r < 0 && l.token)
 		freezero(l.token, strlen(l.token));
 	freezero(body, strlen(body));
 	free(l.body);
@@ -245,13 +271,13 @@ static int keystone_login(const struct creds *c, char **ret_endpoint, char **ret
 }
 
 int landing_connect(const char *endpoint, const char *credentials_file, char **ret_endpoint,
-		    char **ret_token, struct cut_err *err)
+		    char **ret_token, char **ret_project, struct cut_err *err)
 {
 	struct creds c = { 0 };
 	const char *type;
 	int r;
 
-	*ret_endpoint = *ret_token = NULL;
+	*ret_endpoint = *ret_token = *ret_project = NULL;
 	r = creds_load(&c, credentials_file, err);
 	if (r < 0)
 		goto out;
@@ -270,7 +296,7 @@ int landing_connect(const char *endpoint, const char *credentials_file, char **r
 		goto out;
 	}
 	curl_global_init(CURL_GLOBAL_DEFAULT);
-	r = keystone_login(&c, ret_endpoint, ret_token, err);
+	r = keystone_login(&c, ret_endpoint, ret_token, ret_project, err);
 	curl_global_cleanup();
 	if (r == 0 && endpoint && endpoint[0]) {
 		free(*ret_endpoint);

@@ -53,6 +53,7 @@ struct lz_client {
 	struct lz_http *http;
 	char *endpoint;
 	char *zone;
+	char *project;       /* the credentials' project: lists are limited to it */
 	char *dir;
 	char *credentials_file;
 	struct lz_state st;

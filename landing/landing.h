@@ -27,6 +27,8 @@ struct landing_conn {
 	const char *endpoint;         /* Neutron base URL, e.g. http://127.0.0.1:9696 */
 	const char *token;            /* X-Auth-Token, or NULL for a noauth endpoint; never journaled */
 	const char *credentials_file; /* recorded (the path only) so a rollback can log in */
+	const char *project_id;       /* the token's project (Keystone), NULL for noauth:
+				       * the zone is looked for in that project only */
 };
 
 struct landing_opts {
@@ -45,7 +47,7 @@ struct landing_opts {
  * endpoint. *ret_endpoint and *ret_token are malloc'd (token wiped by
  * landing_conn_free_token). */
 int landing_connect(const char *endpoint, const char *credentials_file, char **ret_endpoint,
-		    char **ret_token, struct cut_err *err) CUT_MUST_CHECK;
+		    char **ret_token, char **ret_project, struct cut_err *err) CUT_MUST_CHECK;
 void landing_free_token(char *token);
 
 struct landing_plan;

@@ -99,6 +99,7 @@ struct lz_op {
 			       * stages (tags are no dependency of anything) */
 	const struct lz_state *st; /* ids of everything else */
 	const char *zone;
+	const char *project;  /* the credentials' project, or NULL (noauth) */
 	const char *dir;      /* where psk files are relative to */
 };
 
@@ -106,12 +107,15 @@ enum { LZ_OP_NEXT = 0, LZ_OP_DONE = 1 };
 
 struct lz_provider {
 	const char *name;
-	/* Builds the list call of type t for zone; false when the type is read
-	 * from another type's list (routes come with routers). */
-	bool (*list_call)(enum lz_type t, const char *zone, struct lz_call *call);
-	/* Parses a list answer into st (raw ids); CUT_EPEER on a malformed answer. */
-	int (*parse_list)(enum lz_type t, const char *zone, const char *body, size_t len,
-			  struct lz_state *st, struct cut_err *err);
+	/* Builds the list call of type t for zone in project (NULL: whatever the
+	 * credentials see); false when the type is read from another type's
+	 * list (routes come with routers). */
+	bool (*list_call)(enum lz_type t, const char *zone, const char *project,
+			  struct lz_call *call);
+	/* Parses a list answer into st (raw ids), skipping objects of other
+	 * zones or projects; CUT_EPEER on a malformed answer. */
+	int (*parse_list)(enum lz_type t, const char *zone, const char *project, const char *body,
+			  size_t len, struct lz_state *st, struct cut_err *err);
 	/* The call that finds external networks by name. */
 	void (*externals_call)(struct lz_call *call);
 	int (*parse_externals)(const char *body, size_t len, struct lz_state *st,

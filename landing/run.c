@@ -36,6 +36,7 @@ int lz_client_open(struct lz_client *c, const struct landing_conn *conn, const c
 	while (c->endpoint[0] && c->endpoint[strlen(c->endpoint) - 1] == '/')
 		c->endpoint[strlen(c->endpoint) - 1] = '\0';
 	c->zone = xstrdup(zone);
+	c->project = conn->project_id ? xstrdup(conn->project_id) : NULL;
 	c->dir = xstrdup(dir ? dir : "");
 	c->credentials_file = conn->credentials_file ? xstrdup(conn->credentials_file) : NULL;
 	c->retries = retries > 0 ? retries : 8;
@@ -48,6 +49,7 @@ void lz_client_close(struct lz_client *c)
 	lz_http_free(c->http);
 	free(c->endpoint);
 	free(c->zone);
+	free(c->project);
 	free(c->dir);
 	free(c->credentials_file);
 	lz_state_clear(&c->st);
@@ -124,7 +126,7 @@ static int parse_job(struct lz_client *c, struct list_job *jb, struct cut_err *e
 {
 	if (jb->type < 0)
 		return c->prov->parse_externals(jb->req.answer, jb->req.answer_len, &c->st, err);
-	return c->prov->parse_list((enum lz_type)jb->type, c->zone, jb->req.answer,
+	return c->prov->parse_list((enum lz_type)jb->type, c->zone, c->project, jb->req.answer,
 				   jb->req.answer_len, &c->st, err);
 }
 
@@ -151,7 +153,7 @@ int lz_read_state(struct lz_client *c, int parallel, struct cut_err *err)
 		struct lz_call call;
 		if (i == LZ_NTYPES)
 			c->prov->externals_call(&call);
-		else if (!c->prov->list_call((enum lz_type)i, c->zone, &call))
+		else if (!c->prov->list_call((enum lz_type)i, c->zone, c->project, &call))
 			continue;
 		jobs[n].type = i == LZ_NTYPES ? -1 : (int)i;
 		fill_req(c, &jobs[n].req, &call);
@@ -323,6 +325,7 @@ static void start_op(struct runner *rn, struct lz_action *a)
 	a->op.tag_only = a->tag_only;
 	a->op.st = &rn->c->st;
 	a->op.zone = rn->c->zone;
+	a->op.project = rn->c->project;
 	a->op.dir = rn->c->dir;
 	a->state = LZ_RUN;
 	a->attempts = 0;

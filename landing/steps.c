@@ -155,20 +155,22 @@ static int to_action(struct lz_client *c, const json_t *pl, bool force, struct l
 static int open_for(struct lz_client *c, const json_t *pl, struct cut_err *err)
 {
 	const char *creds = json_string_value(json_object_get(pl, "credentials_file"));
-	char *endpoint = NULL, *token = NULL;
+	char *endpoint = NULL, *token = NULL, *project = NULL;
 	struct landing_conn conn;
 	int r;
 
 	r = landing_connect(json_string_value(json_object_get(pl, "endpoint")), creds, &endpoint,
-			    &token, err);
+			    &token, &project, err);
 	if (r < 0)
 		return r;
 	conn.endpoint = endpoint;
 	conn.token = token;
 	conn.credentials_file = creds;
+	conn.project_id = project;
 	r = lz_client_open(c, &conn, json_string_value(json_object_get(pl, "zone")) ?: "",
 			   json_string_value(json_object_get(pl, "dir")) ?: "", 8, err);
 	free(endpoint);
+	free(project);
 	landing_free_token(token);
 	if (r == 0)
 		r = lz_read_state(c, 1, err);

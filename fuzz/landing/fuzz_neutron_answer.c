@@ -22,9 +22,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	body = (const char *)data + 1;
 	size--;
-	if (lz_openstack.parse_list((enum lz_type)(data[0] % LZ_NTYPES), "fuzz", body, size, &st,
+	if (lz_openstack.parse_list((enum lz_type)(data[0] % LZ_NTYPES), "fuzz", NULL, body, size, &st,
 				    &err) == 0)
-		(void)lz_openstack.parse_list(LZ_SUBNET, "fuzz", body, size, &st, &err);
+		(void)lz_openstack.parse_list(LZ_SUBNET, "fuzz", "p1", body, size, &st, &err);
 	(void)lz_openstack.parse_externals(body, size, &st, &err);
 	lz_state_resolve(&st);
 	lz_state_clear(&st);

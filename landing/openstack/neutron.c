@@ -152,13 +152,18 @@ static bool valid_id(const json_t *id)
 					      "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.") == n;
 }
 
-static void parse_one(enum lz_type t, const json_t *x, const char *marker, struct lz_state *st)
+static void parse_one(enum lz_type t, const json_t *x, const char *marker, const char *project,
+		      struct lz_state *st)
 {
 	struct lz_obj *o;
 	json_t *egi;
 
+	/* the filters were ignored: never take what is not ours */
 	if (t != LZ_INTERFACE && strcmp(str(x, "description"), marker) != 0)
-		return; /* the filter was ignored: never take what is not ours */
+		return;
+	if (project && strcmp(str(x, "project_id"), project) != 0 &&
+	    strcmp(str(x, "tenant_id"), project) != 0)
+		return;
 	switch (t) {
 	case LZ_NETWORK:
 	case LZ_SECGROUP:
@@ -240,8 +245,8 @@ static void parse_one(enum lz_type t, const json_t *x, const char *marker, struc
 	o->tagged = !ntypes[t].tags || has_tag(x, marker);
 }
 
-static int parse_list(enum lz_type t, const char *zone, const char *body, size_t len,
-		      struct lz_state *st, struct cut_err *err)
+static int parse_list(enum lz_type t, const char *zone, const char *project, const char *body,
+		      size_t len, struct lz_state *st, struct cut_err *err)
 {
 	char marker[LZ_ZONE_MAX + 16];
 	json_t *doc, *arr, *x;
@@ -264,22 +269,33 @@ static int parse_list(enum lz_type t, const char *zone, const char *body, size_t
 			return cut_errf(err, CUT_EPEER, "check that the endpoint is a Neutron v2.0 API",
 					"listing %s: object %zu has no valid id", ntypes[t].coll, i);
 		}
-		parse_one(t, x, marker, st);
+		parse_one(t, x, marker, project, st);
 	}
 	json_decref(doc);
 	return 0;
 }
 
-static bool list_call(enum lz_type t, const char *zone, struct lz_call *call)
+/* The zone's objects of a collection: by the marker, in the credentials'
+ * project when it is known — with an admin's token Neutron lists every
+ * project's, and another project may have a zone of the same name. */
+static char *zone_query(const char *coll, const char *zone, const char *project)
+{
+	return xasprintf("/v2.0/%s?description=cutover%%3A%s%s%s", coll, zone,
+			 project ? "&project_id=" : "", project ? project : "");
+}
+
+static bool list_call(enum lz_type t, const char *zone, const char *project,
+		      struct lz_call *call)
 {
 	memset(call, 0, sizeof(*call));
 	if (t == LZ_ROUTE)
 		return false;
 	call->method = "GET";
 	if (t == LZ_INTERFACE)
-		call->path = xstrdup("/v2.0/ports?device_owner=network%3Arouter_interface");
+		call->path = xasprintf("/v2.0/ports?device_owner=network%%3Arouter_interface%s%s",
+				       project ? "&project_id=" : "", project ? project : "");
 	else
-		call->path = xasprintf("/v2.0/%s?description=cutover%%3A%s", ntypes[t].coll, zone);
+		call->path = zone_query(ntypes[t].coll, zone, project);
 	return true;
 }
 
@@ -567,8 +583,7 @@ static int create_call(struct lz_op *op, struct lz_call *call, struct cut_err *e
 	lz_marker(op->zone, marker, sizeof(marker));
 	if (op->lookup) {
 		/* an earlier try may have made it: look before making it again */
-		set_path(call, "GET",
-			 xasprintf("/v2.0/%s?description=cutover%%3A%s", nt->coll, op->zone));
+		set_path(call, "GET", zone_query(nt->coll, op->zone, op->project));
 		return 0;
 	}
 	o = json_pack("{s:s,s:s}", "name", str(op->attrs, "name"), "description", marker);
@@ -797,7 +812,7 @@ static int lookup_answer(struct lz_op *op, const char *body, size_t len, struct 
 	int r;
 
 	op->lookup = false;
-	r = parse_list(op->type, op->zone, body, len, &tmp, err);
+	r = parse_list(op->type, op->zone, op->project, body, len, &tmp, err);
 	for (i = 0; r == 0 && i < tmp.n; i++) {
 		if (strcmp(str(tmp.v[i].attrs, "name"), name) != 0 || op->type == LZ_RULE)
 			continue;

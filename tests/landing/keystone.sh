@@ -147,6 +147,10 @@ opsu = make("users", "user", {"name": "night", "domain_id": ops["id"],
                               "password": os.environ["OPS_PW"]})
 call("PUT", "/projects/%s/users/%s/roles/%s" % (opsp["id"], opsu["id"], roles["member"]),
      token=tok)
+# admin is admin in "migration" too: its token there lists every project's
+# objects (Neutron's admin), the case step 7b checks
+call("PUT", "/projects/%s/users/%s/roles/%s" % (opsp["id"], t["user"]["id"], roles["admin"]),
+     token=tok)
 ac = make("users/%s/application_credentials" % t["user"]["id"], "application_credential",
           {"name": "cutover-test", "secret": os.environ["AC_SECRET"]})
 fd = os.open(os.environ["CURL_HOME_FILE"], os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
@@ -281,6 +285,24 @@ OS_USER_DOMAIN_ID=$OPS_DOMAIN_ID OS_PROJECT_DOMAIN_ID=$OPS_DOMAIN_ID \
 OS_USER_DOMAIN_NAME=ops OS_PROJECT_ID=$OPS_PROJECT_ID expect_ok ops-pid landing plan two-tier.json
 [ "$(summary <ops-ids.out)" != 0/0/0 ] || fail "ops: the member of another project sees admin's zone"
 ok "a user of domain 'ops' (by domain name, by domain id, by project id) logs in; sees its own project"
+
+# 7b. an admin's token lists every project's objects: a zone of the same name
+# in another project is not this project's zone — not adopted, not deleted
+export OS_USERNAME=admin OS_PASSWORD=$ADMIN_PW OS_PROJECT_NAME=migration
+export OS_USER_DOMAIN_NAME=Default OS_PROJECT_DOMAIN_NAME=ops
+expect_ok admin-other-plan landing plan --json two-tier.json
+[ "$(summary <admin-other-plan.out)" != 0/0/0 ] ||
+	fail "admin in another project takes project admin's zone web-dev for its own"
+expect_ok admin-other-apply landing apply --json two-tier.json
+[ "$(curl -fs "$U/networks?description=cutover%3Aweb-dev" | jq_ 'len(d["networks"])')" = 2 ] ||
+	fail "admin in another project: not one web-dev network per project"
+expect_ok admin-other-destroy landing destroy --json two-tier.json
+[ "$(curl -fs "$U/networks?description=cutover%3Aweb-dev" | jq_ '" ".join(n["project_id"] for n in d["networks"])')" != "$OPS_PROJECT_ID" ] ||
+	fail "destroy in project migration deleted project admin's zone"
+[ "$(curl -fs "$U/networks?description=cutover%3Aweb-dev" | jq_ 'len(d["networks"])')" = 1 ] ||
+	fail "destroy in project migration left its zone or took admin's"
+unset OS_USER_DOMAIN_NAME OS_PROJECT_DOMAIN_NAME
+ok "an admin's zone is looked for in its token's project only: same zone name in two projects"
 
 # 8. application credential (environment, then file), apply and destroy
 unset OS_USERNAME OS_PASSWORD OS_PROJECT_NAME OS_USER_DOMAIN_NAME OS_PROJECT_DOMAIN_NAME OS_AUTH_URL
