@@ -116,6 +116,9 @@ struct lz_provider {
 	 * zones or projects; CUT_EPEER on a malformed answer. */
 	int (*parse_list)(enum lz_type t, const char *zone, const char *project, const char *body,
 			  size_t len, struct lz_state *st, struct cut_err *err);
+	/* The path of a list answer's next page (the cloud paginates lists
+	 * when its operator set a page size), or NULL on the last page. */
+	char *(*next_page)(const char *body, size_t len);
 	/* The call that finds external networks by name. */
 	void (*externals_call)(struct lz_call *call);
 	int (*parse_externals)(const char *body, size_t len, struct lz_state *st,

@@ -120,7 +120,10 @@ struct list_job {
 	int type; /* an lz_type, or -1 for external networks */
 	struct lz_req req;
 	int attempts;
+	int pages;
 };
+
+#define LIST_PAGES_MAX 10000
 
 static int parse_job(struct lz_client *c, struct list_job *jb, struct cut_err *err)
 {
@@ -138,6 +141,28 @@ static int job_failed(struct lz_client *c, struct list_job *jb, struct cut_err *
 	return cut_errf(err, CUT_EPEER, "check the endpoint and the credentials",
 			"%s %s: HTTP %ld: %.200s", jb->req.method, jb->req.url, jb->req.status,
 			jb->req.answer ? jb->req.answer : "");
+}
+
+/* Sends the request for the next page of a list the cloud paginated;
+ * true when one is under way. */
+static bool next_page(struct lz_client *c, struct list_job *jb, struct cut_err *err, int *r)
+{
+	struct lz_call call = { .method = "GET" };
+
+	call.path = c->prov->next_page(jb->req.answer, jb->req.answer_len);
+	if (!call.path)
+		return false;
+	if (++jb->pages > LIST_PAGES_MAX) {
+		lz_call_clear(&call);
+		*r = cut_errf(err, CUT_ELIMIT, "raise the cloud's page size (pagination_max_limit)",
+			      "%s: more than %d pages", jb->req.url, LIST_PAGES_MAX);
+		return false;
+	}
+	fill_req(c, &jb->req, &call);
+	jb->req.cookie = jb;
+	jb->attempts = 0;
+	*r = lz_http_submit(c->http, &jb->req, err);
+	return *r == 0;
 }
 
 int lz_read_state(struct lz_client *c, int parallel, struct cut_err *err)
@@ -175,6 +200,8 @@ int lz_read_state(struct lz_client *c, int parallel, struct cut_err *err)
 			continue;
 		if (done->status == 200) {
 			r = parse_job(c, jb, err);
+			if (r == 0 && next_page(c, jb, err, &r))
+				running++;
 		} else if (may_retry(c, done, ++jb->attempts)) {
 			usleep((useconds_t)backoff_ms(c, jb->attempts) * 1000);
 			r = lz_http_submit(c->http, done, err);

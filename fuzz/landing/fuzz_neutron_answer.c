@@ -39,5 +39,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	json_decref(j);
 	(void)lz_openstack.retryable(500, body, size);
+	free(lz_openstack.next_page(body, size));
 	return 0;
 }

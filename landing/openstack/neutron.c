@@ -141,6 +141,21 @@ static json_t *rule_attrs(const json_t *r)
 			 "remote_ip", str(r, "remote_ip_prefix"));
 }
 
+/* A router interface's port, by its owner: a legacy router's, a
+ * distributed (DVR) router's, or an HA router's (l3_ha, often the cloud's
+ * default) — all three are the interfaces a template asks for. */
+#define INTERFACE_OWNERS_QUERY                                                                    \
+	"device_owner=network%3Arouter_interface"                                                 \
+	"&device_owner=network%3Arouter_interface_distributed"                                    \
+	"&device_owner=network%3Aha_router_replicated_interface"
+
+static bool interface_owner(const char *owner)
+{
+	return strcmp(owner, "network:router_interface") == 0 ||
+	       strcmp(owner, "network:router_interface_distributed") == 0 ||
+	       strcmp(owner, "network:ha_router_replicated_interface") == 0;
+}
+
 /* An id the cloud gave: it goes into URL paths, so only what ids are made of
  * (Neutron's are UUIDs) — never empty, never a '/' or a '?'. */
 static bool valid_id(const json_t *id)
@@ -190,8 +205,7 @@ static void parse_one(enum lz_type t, const json_t *x, const char *marker, const
 	case LZ_INTERFACE:
 		/* a router-interface port that no router holds is a leftover of a
 		 * half-failed add, not an interface (see interface_fix_call) */
-		if (strcmp(str(x, "device_owner"), "network:router_interface") != 0 ||
-		    !str(x, "device_id")[0])
+		if (!interface_owner(str(x, "device_owner")) || !str(x, "device_id")[0])
 			return;
 		o = lz_state_add(st, t, str(x, "device_id"), json_object());
 		add_raw(o, "router", str(x, "device_id"));
@@ -292,7 +306,7 @@ static bool list_call(enum lz_type t, const char *zone, const char *project,
 		return false;
 	call->method = "GET";
 	if (t == LZ_INTERFACE)
-		call->path = xasprintf("/v2.0/ports?device_owner=network%%3Arouter_interface%s%s",
+		call->path = xasprintf("/v2.0/ports?%s%s%s", INTERFACE_OWNERS_QUERY,
 				       project ? "&project_id=" : "", project ? project : "");
 	else
 		call->path = zone_query(ntypes[t].coll, zone, project);
@@ -304,6 +318,33 @@ static void externals_call(struct lz_call *call)
 	memset(call, 0, sizeof(*call));
 	call->method = "GET";
 	call->path = xstrdup("/v2.0/networks?router%3Aexternal=true&fields=id&fields=name");
+}
+
+/* Neutron's pagination (pagination_max_limit set): "<collection>_links":
+ * [{"rel": "next", "href": "http://host:9696/v2.0/ports?limit=…&marker=…"}].
+ * Only the path is taken: the host in href is the server's own idea of its
+ * name, the endpoint is the one cutover was given. */
+static char *next_page(const char *body, size_t len)
+{
+	json_t *doc = json_loadb(body ? body : "", len, 0, NULL), *links, *l;
+	const char *key, *href, *path;
+	char *ret = NULL;
+	size_t i;
+
+	json_object_foreach(doc, key, links) {
+		if (strlen(key) < 7 || strcmp(key + strlen(key) - 6, "_links") != 0)
+			continue;
+		json_array_foreach(links, i, l) {
+			href = str(l, "href");
+			path = strstr(href, "/v2.0/");
+			if (ret || strcmp(str(l, "rel"), "next") != 0 || !path)
+				continue;
+			if (strcspn(path, " \t\r\n\"<>\\") == strlen(path))
+				ret = xstrdup(path);
+		}
+	}
+	json_decref(doc);
+	return ret;
 }
 
 static int parse_externals(const char *body, size_t len, struct lz_state *st, struct cut_err *err)
@@ -694,8 +735,7 @@ static const char *leftover_port(const struct lz_op *op, const json_t *ports)
 
 	json_array_foreach(ports, i, x) {
 		const char *dev = str(x, "device_id"), *owner = str(x, "device_owner");
-		bool ours = strcmp(owner, "network:router_interface") == 0 &&
-			    (!dev[0] || (rid && strcmp(dev, rid) == 0));
+		bool ours = interface_owner(owner) && (!dev[0] || (rid && strcmp(dev, rid) == 0));
 		bool freed = !owner[0] && !dev[0] && strcmp(str(x, "name"), FREED_PORT_NAME) == 0;
 		if ((ours || freed) && valid_id(json_object_get(x, "id")))
 			return str(x, "id");
@@ -983,6 +1023,7 @@ const struct lz_provider lz_openstack = {
 	.name = "openstack",
 	.list_call = list_call,
 	.parse_list = parse_list,
+	.next_page = next_page,
 	.externals_call = externals_call,
 	.parse_externals = parse_externals,
 	.op_call = op_call,

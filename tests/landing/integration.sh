@@ -254,6 +254,20 @@ EOF2
 [ "$("$CUTOVER" landing plan --json two-tier.json | summary)" = "0/0/0" ] || fail "renamed subnet: no convergence"
 ok "a subnet renamed with its CIDR kept: replaced in order, converges"
 
+# 4c. a distributed (DVR) router's interfaces are owned by
+# network:router_interface_distributed (an HA router's by
+# network:ha_router_replicated_interface): still the zone's interfaces — the
+# plan saw none and planned them again, destroy left them (step 6 removes them)
+wr=$(api GET "/routers?description=cutover%3Aweb-dev" | jq_ 'd["routers"][0]["id"]')
+api PUT "/routers/$wr" '{"router":{"admin_state_up":false}}' >/dev/null
+api PUT "/routers/$wr" '{"router":{"distributed":true}}' >/dev/null
+api PUT "/routers/$wr" '{"router":{"admin_state_up":true}}' >/dev/null
+[ "$(api GET "/ports?device_id=$wr&device_owner=network%3Arouter_interface_distributed" | jq_ 'len(d["ports"])')" -ge 2 ] ||
+	fail "DVR: the router's interfaces did not become distributed"
+[ "$("$CUTOVER" landing plan --json two-tier.json | summary)" = "0/0/0" ] ||
+	fail "DVR router: plan $("$CUTOVER" landing plan two-tier.json | grep -v no-op)"
+ok "a distributed router's interfaces count as the zone's"
+
 # 5. Neutron's errors: 409 in use, 400 invalid — resource, API message, what to do
 sub=$(curl -fs "$U/subnets?name=web-dev-app-b2" | jq_ 'd["subnets"][0]["network_id"]')
 port=$(api POST /ports "{\"port\":{\"network_id\":\"$sub\",\"name\":\"foreign\"}}" | jq_ 'd["port"]["id"]')

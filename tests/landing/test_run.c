@@ -56,6 +56,34 @@ static void reply(int fd, const char *status, const char *body)
 		return;
 }
 
+/* Every collection's list, empty, except the zone's networks: two pages,
+ * as Neutron pages them when pagination_max_limit is set (its links name
+ * the server's own host, not the one the client used). */
+static void answer_list(int fd, const char *req)
+{
+	static const char empty[] =
+		"\"subnets\": [], \"routers\": [], \"ports\": [], \"security_groups\": [], "
+		"\"security_group_rules\": [], \"ikepolicies\": [], \"ipsecpolicies\": [], "
+		"\"endpoint_groups\": [], \"vpnservices\": [], \"ipsec_site_connections\": []";
+	char body[2048];
+
+	if (strncmp(req, "GET /v2.0/networks?description=", 31) != 0)
+		snprintf(body, sizeof(body), "{\"networks\": [], %s}", empty);
+	else if (!strstr(req, "marker=") || strstr(req, "marker=") > strstr(req, " HTTP/"))
+		snprintf(body, sizeof(body),
+			 "{\"networks\": [{\"id\": \"n1\", \"name\": \"z-one\", \"description\": "
+			 "\"cutover:z\", \"tags\": [\"cutover:z\"]}], \"networks_links\": [{\"rel\": "
+			 "\"next\", \"href\": \"http://controller.invalid:9696/v2.0/networks?"
+			 "description=cutover%%3Az&limit=1&marker=n1\"}], %s}", empty);
+	else
+		snprintf(body, sizeof(body),
+			 "{\"networks\": [{\"id\": \"n2\", \"name\": \"z-two\", \"description\": "
+			 "\"cutover:z\", \"tags\": [\"cutover:z\"]}], \"networks_links\": [{\"rel\": "
+			 "\"previous\", \"href\": \"http://controller.invalid:9696/v2.0/networks?"
+			 "description=cutover%%3Az&limit=1&marker=n2&page_reverse=True\"}], %s}", empty);
+	reply(fd, "200 OK", body);
+}
+
 /* Answers the complete request at the start of buf, if there is one:
  * returns the bytes it used, 0 when incomplete, -1 when the connection
  * is to be closed without an answer. */
@@ -73,7 +101,7 @@ static ssize_t answer_one(struct server *s, int fd, const char *buf, size_t len)
 	if (len < head + body)
 		return 0;
 	if (strncmp(buf, "GET ", 4) == 0) {
-		reply(fd, "200 OK", "{\"networks\": []}");
+		answer_list(fd, buf);
 	} else if (++s->posts > POST_CAP) {
 		reply(fd, "400 Bad Request",
 		      "{\"NeutronError\": {\"type\": \"Cap\", \"message\": \"enough\"}}");
@@ -296,6 +324,27 @@ static void cut_answer_is_unknown(void **state)
 	free(url);
 }
 
+/* A list the cloud pages is read to its last page, through the endpoint
+ * cutover was given (the links name another host): the second network was
+ * not seen, so a plan made it again. */
+static void paged_list_is_read_whole(void **state)
+{
+	struct server *s = *state;
+	char *url = xasprintf("http://127.0.0.1:%u", s->port);
+	struct landing_conn conn = { .endpoint = url };
+	struct lz_client c;
+	struct cut_err err;
+
+	start(s, POST_500);
+	assert_int_equal(lz_client_open(&c, &conn, "z", "", 2, &err), 0);
+	assert_int_equal(lz_read_state(&c, 8, &err), 0);
+	stop(s);
+	assert_non_null(lz_state_find(&c.st, "network:z-one"));
+	assert_non_null(lz_state_find(&c.st, "network:z-two"));
+	lz_client_close(&c);
+	free(url);
+}
+
 /* A create answered 500 each time is looked up after each failure (it may
  * have been made); the lookup finding nothing must not reset the count of
  * tries: three tries with --retries 3, then the error. */
@@ -361,6 +410,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(rule_exists_is_done, setup, teardown),
 		cmocka_unit_test_setup_teardown(made_without_id_is_unknown, setup, teardown),
 		cmocka_unit_test_setup_teardown(cut_answer_is_unknown, setup, teardown),
+		cmocka_unit_test_setup_teardown(paged_list_is_read_whole, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
