@@ -172,13 +172,48 @@ static size_t refs_set(const struct lz_obj *o)
 	return n;
 }
 
-/* Which of two objects of the same name the zone keeps: the tagged one, then
- * the one with more references set (a router with its gateway), then the
- * first listed. */
-static bool better(const struct lz_obj *a, const struct lz_obj *b)
+static bool names_id(const json_t *v, const char *id)
 {
+	const json_t *x;
+	size_t i;
+
+	if (json_is_string(v))
+		return strcmp(json_string_value(v), id) == 0;
+	json_array_foreach(v, i, x)
+		if (json_is_string(x) && strcmp(json_string_value(x), id) == 0)
+			return true;
+	return false;
+}
+
+/* How many objects refer to o (a VPN connection to its IKE policy, a
+ * subnet to its network). */
+static size_t referrers(const struct lz_state *st, const struct lz_obj *o)
+{
+	const char *k;
+	json_t *v;
+	size_t i, n = 0;
+
+	for (i = 0; i < st->n; i++)
+		json_object_foreach(st->v[i].raw_ids, k, v)
+			n += names_id(v, o->id);
+	return n;
+}
+
+/* Which of two objects of the same name the zone keeps: the tagged one, then
+ * the one more objects refer to (the copy a retried create made and the rest
+ * was built on, not a late-committed first try: VPN objects take no tags),
+ * then the one with more references set (a router with its gateway), then
+ * the first listed. */
+static bool better(const struct lz_state *st, const struct lz_obj *a, const struct lz_obj *b)
+{
+	size_t ra, rb;
+
 	if (a->tagged != b->tagged)
 		return a->tagged;
+	ra = referrers(st, a);
+	rb = referrers(st, b);
+	if (ra != rb)
+		return ra > rb;
 	return refs_set(a) > refs_set(b);
 }
 
@@ -207,7 +242,7 @@ static void mark_duplicates(struct lz_state *st)
 			const char *other = json_string_value(json_object_get(b->attrs, "name"));
 			if (b->duplicate || b->type != a->type || !other || strcmp(name, other) != 0)
 				continue;
-			if (better(b, a)) {
+			if (better(st, b, a)) {
 				mark_duplicate(a);
 				break;
 			}

@@ -21,6 +21,7 @@
 
 #include "engine.h"
 #include "loopback.h"
+#include "neutron.h"
 #include "util.h"
 
 #define MAXCONN 64
@@ -345,6 +346,36 @@ static void paged_list_is_read_whole(void **state)
 	free(url);
 }
 
+/* Two IKE policies of one name (a create whose first try committed after
+ * its retry made a second): the one the VPN connection was built on is
+ * kept, whatever the list order — VPN objects take no tags, and keeping
+ * the other made the next plan replace the connection (the tunnel down). */
+static void duplicate_kept_is_the_referred_one(void **state)
+{
+	static const char ike[] =
+		"{\"ikepolicies\": [{\"id\": \"p1\", \"name\": \"z-ike\", \"description\": "
+		"\"cutover:z\"}, {\"id\": \"p2\", \"name\": \"z-ike\", \"description\": "
+		"\"cutover:z\"}]}";
+	static const char conn[] =
+		"{\"ipsec_site_connections\": [{\"id\": \"c1\", \"name\": \"z-dc\", "
+		"\"description\": \"cutover:z\", \"ikepolicy_id\": \"p2\"}]}";
+	struct lz_state st = { 0 };
+	struct cut_err err;
+	const struct lz_obj *kept;
+
+	(void)state;
+	assert_int_equal(lz_openstack.parse_list(LZ_IKEPOLICY, "z", NULL, ike, strlen(ike), &st,
+						 &err), 0);
+	assert_int_equal(lz_openstack.parse_list(LZ_CONNECTION, "z", NULL, conn, strlen(conn),
+						 &st, &err), 0);
+	lz_state_resolve(&st);
+	kept = lz_state_find(&st, "ike_policy:z-ike");
+	assert_non_null(kept);
+	assert_string_equal(kept->id, "p2");
+	assert_non_null(lz_state_find(&st, "ike_policy:z-ike~p1"));
+	lz_state_clear(&st);
+}
+
 /* A create answered 500 each time is looked up after each failure (it may
  * have been made); the lookup finding nothing must not reset the count of
  * tries: three tries with --retries 3, then the error. */
@@ -411,6 +442,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(made_without_id_is_unknown, setup, teardown),
 		cmocka_unit_test_setup_teardown(cut_answer_is_unknown, setup, teardown),
 		cmocka_unit_test_setup_teardown(paged_list_is_read_whole, setup, teardown),
+		cmocka_unit_test(duplicate_kept_is_the_referred_one),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
