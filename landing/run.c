@@ -505,7 +505,10 @@ static void on_answer(struct runner *rn, struct lz_action *a)
 	cut_err_clear(&e);
 	if (q->status == 0) {
 		r = cut_errf(&e, CUT_ETIMEOUT, "check that the cloud's API answers; run again",
-			     "%s %s: no answer: %s", q->method, q->url, q->curl_msg);
+			     "%s %s %s: %s %s: no answer: %s", lz_verb_name(a->verb),
+			     lz_type_name(a->type), a->key + strlen(lz_type_name(a->type)) + 1,
+			     q->method, q->url,
+			     q->curl_msg);
 		rn->running--;
 		finish(rn, a, r, &e);
 		return;

@@ -213,6 +213,8 @@ static int teardown(void **state)
 	return 0;
 }
 
+static struct cut_err last_err; /* run_create's */
+
 /* Runs one "create network z-net" against endpoint with `retries`; returns
  * lz_run's result, the action left in *a (clear it after). */
 static int run_create(const char *endpoint, int retries, struct lz_action *a)
@@ -231,6 +233,7 @@ static int run_create(const char *endpoint, int retries, struct lz_action *a)
 	a->reason = xstrdup("test");
 	a->state = LZ_WAIT;
 	r = lz_run(&c, a, 1, 1, NULL, &err);
+	last_err = err;
 	lz_client_close(&c);
 	return r;
 }
@@ -411,6 +414,8 @@ static void lost_answer_is_unknown(void **state)
 	assert_in_range(s->posts, 2, 4);
 	assert_int_equal(a.state, LZ_FAILED);
 	assert_true(a.maybe_sent);
+	/* the error names the object, not only the collection's URL */
+	assert_non_null(strstr(last_err.msg, "create network z-net: POST "));
 	lz_action_clear(&a);
 	free(url);
 }
