@@ -395,8 +395,9 @@ int np_ops_send(const struct step_ctx *ctx, struct np_conn *c, struct np_op *ops
 void np_ops_settle(struct np_op *ops, size_t n, struct step *const *steps, size_t nsteps,
 		   bool inverse);
 /* The batch's error from its ops' results: the first failure, named; else
- * sent_r; else the first conflict. */
+ * sent_r; else the first conflict. inverse: a rollback's (its hint says to
+ * run it again, not to roll back). */
 int np_ops_error(const struct np_op *ops, size_t n, struct step *const *steps, int sent_r,
-		 const char *host, struct cut_err *err);
+		 const char *host, bool inverse, struct cut_err *err);
 
 #endif

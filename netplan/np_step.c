@@ -505,7 +505,7 @@ void np_ops_settle(struct np_op *ops, size_t n, struct step *const *steps, size_
 }
 
 int np_ops_error(const struct np_op *ops, size_t n, struct step *const *steps, int sent_r,
-		 const char *host, struct cut_err *err)
+		 const char *host, bool inverse, struct cut_err *err)
 {
 	struct tally t = { 0 };
 	char name[NP_ROUTESTR];
@@ -516,7 +516,9 @@ int np_ops_error(const struct np_op *ops, size_t n, struct step *const *steps, i
 	if (t.first_bad && t.first_bad->result != CUT_ECONFLICT) {
 		op_name(t.first_bad, name, sizeof(name));
 		return cut_errf(err, t.first_bad->result,
-				"`cutover rollback --journal JOURNAL` undoes what was applied",
+				inverse ? "fix what the message names, then run the same `cutover "
+					  "rollback` again: it goes on with what is not back yet"
+					: "`cutover rollback --journal JOURNAL` undoes what was applied",
 				"%s: %s: %s (%zu change%s failed)", host,
 				t.first_bad->path ? name : steps[t.first_bad->step]->describe,
 				t.first_bad->message ? t.first_bad->message
@@ -949,7 +951,7 @@ int netplan_apply(const struct step_ctx *ctx, struct step *const *steps, size_t 
 			verify(d.ops, d.n, &st);
 	}
 	np_ops_settle(d.ops, d.n, steps, n, inverse);
-	r = np_ops_error(d.ops, d.n, steps, r, np_conn_host(c), err);
+	r = np_ops_error(d.ops, d.n, steps, r, np_conn_host(c), inverse, err);
 	if (r == 0) {
 		size_t i;
 		for (i = 0; i < n && r == 0; i++) /* a payload it could not read */

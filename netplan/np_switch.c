@@ -110,7 +110,7 @@ static int switch_host(const struct step_ctx *ctx, struct netplan_diff *d, struc
 	}
 	np_ops_settle(d->ops + b->first_op, b->nops, steps, d->nsteps, false);
 	item_results(d, b);
-	rs = np_ops_error(d->ops + b->first_op, b->nops, steps, sent_r, b->host, &send_err);
+	rs = np_ops_error(d->ops + b->first_op, b->nops, steps, sent_r, b->host, false, &send_err);
 	np_conn_close(c);
 	if (rs < 0) { /* the kernel's answer comes first: it says what happened */
 		*err = send_err;

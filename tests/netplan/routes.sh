@@ -455,6 +455,8 @@ test_ecmp_down() {
 	check "ecmp-down: and the IPv6 one" \
 		grep -q "routes\[1\] (route 2001:db8:50::/48 table main metric 1024): the kernel refused it: .*(a next hop goes out through v1a, which is down" \
 		"$tmp/ecmp.rb"
+	check "ecmp-down: a rollback's hint says to run it again, not to roll back" \
+		sh -c "grep -q 'run the same \`cutover rollback\` again' '$tmp/ecmp.rb' && ! grep -q 'undoes what was applied' '$tmp/ecmp.rb'"
 	ip -n "$ns" link set v1a up
 	"$CUTOVER" rollback --journal "$tmp/ecmp.journal" --reason test >"$tmp/ecmp.rb2" 2>&1
 	check "ecmp-down: with the device up, the rollback exits 0" test $? = 0
