@@ -5,6 +5,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include <ldns/ldns.h>
+
 #include "dns_internal.h"
 
 static bool label_char_ok(unsigned char c)
@@ -123,11 +125,19 @@ const char *dns_type_name(uint16_t type)
 void dns_type_text(uint16_t type, char out[DNS_TYPE_TEXT_MAX])
 {
 	const char *name = dns_type_name(type);
+	const ldns_rr_descriptor *d;
 
-	if (strcmp(name, "TYPE?") == 0)
-		snprintf(out, DNS_TYPE_TEXT_MAX, "TYPE%u", type);
-	else
+	if (strcmp(name, "TYPE?") != 0) {
 		snprintf(out, DNS_TYPE_TEXT_MAX, "%s", name);
+		return;
+	}
+	/* the types a plan does not switch (LOC, SSHFP, …): ldns knows their
+	 * names; RFC 3597's TYPEnnn for the rest */
+	d = ldns_rr_descript(type);
+	if (d && d->_name && d->_name[0] && strncmp(d->_name, "TYPE", 4) != 0)
+		snprintf(out, DNS_TYPE_TEXT_MAX, "%s", d->_name);
+	else
+		snprintf(out, DNS_TYPE_TEXT_MAX, "TYPE%u", type);
 }
 
 const char *dns_rcode_name(unsigned rcode)

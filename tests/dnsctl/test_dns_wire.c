@@ -269,10 +269,29 @@ static void test_malformed_answers(void **state)
 	}
 }
 
+/* Messages name a type by its mnemonic: the switchable ones, the others
+ * ldns knows (other data beside a CNAME is often LOC, SSHFP, NAPTR), and
+ * RFC 3597's TYPEnnn for the rest. */
+static void test_type_text(void **state)
+{
+	char t[DNS_TYPE_TEXT_MAX];
+
+	(void)state;
+	dns_type_text(1, t);
+	assert_string_equal(t, "A");
+	dns_type_text(29, t);
+	assert_string_equal(t, "LOC");
+	dns_type_text(44, t);
+	assert_string_equal(t, "SSHFP");
+	dns_type_text(65280, t);
+	assert_string_equal(t, "TYPE65280");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_names),
+		cmocka_unit_test(test_type_text),
 		cmocka_unit_test(test_rdata),
 		cmocka_unit_test(test_update_size),
 		cmocka_unit_test(test_tsig_sign_checked_by_ldns),
