@@ -8,8 +8,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "crc32c.h"
@@ -38,9 +40,11 @@ struct journal {
 	bool failed;         /* a write or sync failed: no more records */
 	struct cut_err error; /* why it failed, or why the last append did */
 	char by[300];
+	char run[48];        /* this open's run id: "PID-RANDOM" (writers only) */
 	char warning[768];
 	/* values every record repeats, made once and shared by the records */
 	json_t *by_json;
+	json_t *run_json;
 	json_t *phase_json[JOURNAL_NOTE + 1];
 	json_t *time_json;   /* "time" of time_sec */
 	int64_t time_sec;
@@ -867,7 +871,26 @@ static void rewind_to(struct journal *j, struct append_mark m)
 	j->pending_len = m.pending_len;
 }
 
-/* The keys the journal sets in every record: seq, phase, time, time_ms, by. */
+/* This writer's run id, "PID-RANDOM": the records one open of the journal
+ * writes share it, so a reader can tell where one run's records end (a
+ * provisional switch whose process died before its end note: night/). 64
+ * random bits; without the kernel's random numbers, the clock's
+ * nanoseconds and the pid mixed (unique enough: only runs of one journal
+ * are compared). */
+static void make_run_id(struct journal *j)
+{
+	struct timespec ts;
+	uint64_t v = 0;
+
+	if (getrandom(&v, sizeof(v), GRND_NONBLOCK) != (ssize_t)sizeof(v)) {
+		clock_gettime(CLOCK_REALTIME, &ts);
+		v = ((uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec) ^
+		    ((uint64_t)getpid() << 40) ^ (uint64_t)(uintptr_t)j;
+	}
+	snprintf(j->run, sizeof(j->run), "%ld-%016llx", (long)getpid(), (unsigned long long)v);
+}
+
+/* The keys the journal sets in every record: seq, phase, time, time_ms, by, run. */
 static void stamp(struct journal *j, enum journal_phase phase, json_t *rec, uint64_t seq)
 {
 	char when[32];
@@ -883,11 +906,14 @@ static void stamp(struct journal *j, enum journal_phase phase, json_t *rec, uint
 		j->phase_json[phase] = json_string(journal_phase_name(phase));
 	if (!j->by_json)
 		j->by_json = json_string(j->by);
+	if (!j->run_json)
+		j->run_json = json_string(j->run);
 	json_object_set_new(rec, "seq", json_integer((json_int_t)seq));
 	json_object_set(rec, "phase", j->phase_json[phase]);
 	json_object_set(rec, "time", j->time_json);
 	json_object_set_new(rec, "time_ms", json_integer(ms));
 	json_object_set(rec, "by", j->by_json);
+	json_object_set(rec, "run", j->run_json);
 }
 
 /* Refuses rec, which is dropped: nothing of it was written. The message
@@ -940,7 +966,7 @@ static int refuse_full(struct journal *j, json_t *rec, size_t len)
 		      len, JOURNAL_FILE_MAX >> 20);
 }
 
-/* Frames body (its keys kept; seq, phase, time, time_ms and by added) as
+/* Frames body (its keys kept; seq, phase, time, time_ms, by and run added) as
  * the next record, using `used` sequence numbers; takes body. In memory
  * first: a record the reader would refuse (or a journal it would) is never
  * written. */
@@ -1263,6 +1289,8 @@ int journal_open_watched(const char *path, int flags, const char *change,
 	j->fd = -1;
 	j->flags = flags;
 	user_at_host(j->by, sizeof(j->by));
+	if (!readonly)
+		make_run_id(j);
 	crash_setup(j);
 	j->fd = open(path, (readonly ? O_RDONLY : O_RDWR | O_APPEND) | O_CLOEXEC |
 			   ((flags & JOURNAL_CREATE) && !readonly ? O_CREAT : 0), 0644);
@@ -1313,6 +1341,7 @@ void journal_close(struct journal *j)
 	for (i = 0; i < ARRAY_SIZE(j->phase_json); i++)
 		json_decref(j->phase_json[i]);
 	json_decref(j->by_json);
+	json_decref(j->run_json);
 	json_decref(j->time_json);
 	free(j->recs);
 	free(j->pending);

@@ -12,6 +12,11 @@
  *       body: one JSON object (UTF-8), see struct journal_record
  * seq counts from 1 with no gaps; record 1 is the header record
  * ({"phase":"header","change":…,"by":"user@host","time":…}).
+ * Every record's frame also names its run ("run": "PID-RANDOM"): the same
+ * for every record one writer's open wrote, different for each open. A
+ * writer holds the lock from open to close, so one run's records are
+ * consecutive: the first record of another run after them says that run
+ * had ended (closed, or died) by then.
  *
  * Opening tells a torn tail (the file ends inside a frame, or the last frame
  * fails its checksum and nothing valid follows: a crash mid-write) from
@@ -77,7 +82,7 @@ struct journal_record {
 	json_t *body;             /* the step's own object (apply, inverse, describe;
 				   * for a group intent, the element of "steps"),
 				   * else the frame; owned by the journal */
-	const json_t *frame;      /* the record as written: seq, phase, time, by, … */
+	const json_t *frame;      /* the record as written: seq, phase, time, by, run, … */
 };
 
 struct journal;

@@ -369,6 +369,54 @@ static void test_groups(void **state)
 	journal_close(j);
 }
 
+static const char *run_of(const struct journal *j, uint64_t seq)
+{
+	const struct journal_record *r = journal_find(j, seq);
+
+	return r ? json_string_value(json_object_get(r->frame, "run")) : NULL;
+}
+
+/* Every record names its run: the same for all one open wrote (a group's
+ * steps, its outcomes, notes), another for the next open. What tells a
+ * killed switch's records from a later run's (night/). */
+static void test_records_name_their_run(void **state)
+{
+	struct journal *j;
+	struct cut_err err;
+	json_t *steps[2], *note;
+	uint64_t first = 0, ids[] = { 2, 3 };
+	char pid[32];
+
+	(void)state;
+	unlink(path);
+	assert_int_equal(journal_open(path, JOURNAL_CREATE, "CHG-1", &j, &err), 0);
+	steps[0] = step_body(1, "");
+	steps[1] = step_body(2, "");
+	assert_int_equal(journal_append_intents(j, "test.file", steps, 2, &first), 0);
+	json_decref(steps[0]);
+	json_decref(steps[1]);
+	assert_int_equal(journal_append_outcomes(j, JOURNAL_DONE, "test.file", ids, 2), 0);
+	assert_int_equal(journal_sync(j, &err), 0);
+	journal_close(j);
+	assert_int_equal(journal_open(path, 0, NULL, &j, &err), 0);
+	note = json_pack("{s:s}", "event", "x");
+	assert_int_equal(journal_append(j, JOURNAL_NOTE, note, NULL), 0);
+	json_decref(note);
+	assert_int_equal(journal_sync(j, &err), 0);
+	journal_close(j);
+
+	assert_int_equal(journal_open(path, JOURNAL_READONLY, NULL, &j, &err), 0);
+	assert_non_null(run_of(j, 1));
+	snprintf(pid, sizeof(pid), "%ld-", (long)getpid());
+	assert_true(strncmp(run_of(j, 1), pid, strlen(pid)) == 0);
+	assert_string_equal(run_of(j, 2), run_of(j, 1)); /* the group */
+	assert_string_equal(run_of(j, 3), run_of(j, 1));
+	assert_string_equal(run_of(j, 4), run_of(j, 1)); /* its outcomes */
+	assert_non_null(run_of(j, 5));
+	assert_string_not_equal(run_of(j, 5), run_of(j, 1)); /* the next open's note */
+	journal_close(j);
+}
+
 /* Values referenced from several places (a zone's server in every payload,
  * a record's "from" in its apply and its inverse) are written once and copied
  * after; more of them than the writer remembers are written again. Either
@@ -849,6 +897,7 @@ int main(void)
 		cmocka_unit_test(test_crc32c_known_answers),
 		cmocka_unit_test_setup_teardown(test_round_trip, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_groups, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_records_name_their_run, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_group_split, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_outcome_ranges, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_shared_values, setup, teardown),
