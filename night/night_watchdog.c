@@ -269,6 +269,10 @@ static void become_watchdog(const char *const argv[], const char *journal_path)
 	signal(SIGHUP, SIG_IGN);
 	signal(SIGINT, SIG_IGN);
 	signal(SIGPIPE, SIG_IGN);
+	/* the crash hook is the run's that was given it (a test killing a
+	 * switch at its N-th journal write), never its watchdog's too */
+	unsetenv("CUTOVER_CRASH_AT");
+	unsetenv("CUTOVER_CRASH_TORN");
 	execv(argv[0], (char *const *)argv);
 	dprintf(2, "watchdog: cannot run %s: %s\n", argv[0], strerror(errno));
 	_exit(127);
