@@ -86,6 +86,22 @@ static int run_watchdog(struct cli *cli, const char *journal)
 	return r < 0 ? cli_fail(cli, &err) : CUT_EXIT_OK;
 }
 
+static void show_active(const char *journal, const struct journal *j,
+			const struct night_provisional *st, const char *when)
+{
+	size_t left;
+
+	printf("%s: provisional until %s; watchdog %s; would confirm (dry run: nothing written)\n",
+	       journal, when, night_watchdog_alive(journal) ? "running" : "NOT running");
+	if (!st->unfinished)
+		return;
+	left = night_provisional_left(j, st);
+	printf("  its switch did not finish: the process that armed it (by %s) ended before its "
+	       "switch-end note; unless confirmed, the watchdog undoes only the %zu step%s that "
+	       "switch journaled, nothing a later run did\n", st->who ? st->who : "?", left,
+	       left == 1 ? "" : "s");
+}
+
 static int show_state(struct cli *cli, const char *journal)
 {
 	struct night_provisional st;
@@ -100,10 +116,10 @@ static int show_state(struct cli *cli, const char *journal)
 	if (st.found)
 		format_utc(st.deadline_ms, when, sizeof(when));
 	if (cli->json) {
-		json_t *doc = json_pack("{s:s,s:b,s:b,s:s,s:s?,s:b}", "journal", journal,
+		json_t *doc = json_pack("{s:s,s:b,s:b,s:s,s:s?,s:b,s:b}", "journal", journal,
 					"provisional", st.active, "found", st.found, "deadline", when,
 					"ended_by", st.ended_by, "watchdog",
-					night_watchdog_alive(journal));
+					night_watchdog_alive(journal), "unfinished", st.unfinished);
 		if (st.ended_by && strcmp(st.ended_by, NOTE_AUTO_ROLLBACK) == 0)
 			json_object_set_new(doc, "auto_rollback",
 					    json_pack("{s:s,s:I,s:s?,s:I}", "outcome",
@@ -118,9 +134,7 @@ static int show_state(struct cli *cli, const char *journal)
 	else if (!st.found)
 		printf("%s: no provisional switch\n", journal);
 	else if (st.active)
-		printf("%s: provisional until %s; watchdog %s; would %s (dry run: nothing written)\n",
-		       journal, when, night_watchdog_alive(journal) ? "running" : "NOT running",
-		       "confirm");
+		show_active(journal, j, &st, when);
 	else if (night_confirm_state_error(j, journal, &st, &err) < 0)
 		printf("%s: %s\n  what to do: %s\n", journal, err.msg, err.hint);
 	else

@@ -128,6 +128,21 @@ static int rollback_and_verify(struct journal *j, const struct step_registry *re
 	return w;
 }
 
+/* NOTE_AUTO_ROLLBACK; with the steps it undoes when not the whole journal
+ * (a reader at 3 a.m. sees which switch it was). */
+static json_t *auto_rollback_note(const char *trigger, const char *reason,
+				  const struct night_scope *scope)
+{
+	json_t *note = json_pack("{s:s,s:s,s:s}", "event", NOTE_AUTO_ROLLBACK, "trigger", trigger,
+				 "reason", reason);
+
+	if (scope->after || scope->before)
+		json_object_set_new(note, "steps", json_pack("{s:I,s:I}", "after",
+							     (json_int_t)scope->after, "before",
+							     (json_int_t)scope->before));
+	return note;
+}
+
 int night_auto_rollback(const char *journal_path, const struct step_registry *reg,
 			const char *trigger, const char *reason,
 			bool (*still_wanted)(const struct journal *j, void *cookie,
@@ -149,9 +164,7 @@ int night_auto_rollback(const char *journal_path, const struct step_registry *re
 		journal_close(j);
 		return 1;
 	}
-	r = night_note(j, json_pack("{s:s,s:s,s:s}", "event", NOTE_AUTO_ROLLBACK, "trigger", trigger,
-			      "reason", reason),
-		 err);
+	r = night_note(j, auto_rollback_note(trigger, reason, &scope), err);
 	if (r == 0)
 		r = rollback_and_verify(j, reg, &scope, rep, err);
 	journal_close(j);

@@ -28,6 +28,13 @@
  *     verifies the source is back, and appends the outcome.
  * Every record carries who and where (user@host) and when: the journal does
  * that itself. Lines of the watchdog go to PATH.watchdog.log.
+ *
+ * Which steps are the switch's: an armed switch holds the journal's writer
+ * lock from its provisional note to its NOTE_SWITCH_END, and every record
+ * names the run (one open) that wrote it. So when the switch's process dies
+ * before that note, its steps end at the first record of another run (or,
+ * for the watchdog holding the lock at the deadline, at the journal's end):
+ * the watchdog undoes them all, and never a later run's.
  */
 #ifndef CUTOVER_NIGHT_WATCH_H
 #define CUTOVER_NIGHT_WATCH_H
@@ -83,7 +90,8 @@ struct night_scope {
  * WATCH_LOCK_WAIT_MS for it): asks still_wanted (may be NULL) with the
  * journal as read under the lock (it may narrow *scope, which starts as
  * every step), then appends NOTE_AUTO_ROLLBACK
- * {trigger, reason}, runs rollback_run, appends NOTE_ROLLBACK_DONE, checks
+ * {trigger, reason, steps: {after, before} when narrowed}, runs
+ * rollback_run_range, appends NOTE_ROLLBACK_DONE, checks
  * the source is back (read-only: every step in scope must have been undone,
  * which each kind reads back itself) and appends NOTE_SOURCE_VERIFIED.
  * 0 when rolled back and verified; 1 when still_wanted said no (nothing
@@ -201,7 +209,12 @@ struct night_provisional {
 	struct night_scope scope; /* the steps of the provisional switch: those
 				   * journaled before its note, or for a note written
 				   * before the switch (night_provisional_arm) those
-				   * between it and its NOTE_SWITCH_END */
+				   * between it and its NOTE_SWITCH_END — or, when its
+				   * process died before that note, the first record
+				   * another run wrote (unfinished) */
+	bool unfinished;      /* armed, and its run ended without NOTE_SWITCH_END
+			       * (killed, lost power): another run wrote after it */
+	const char *run;      /* the run that wrote the provisional note; borrowed */
 };
 
 /* Reads the state from the records of j (pointers borrow from j). */

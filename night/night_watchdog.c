@@ -91,6 +91,46 @@ size_t night_provisional_left(const struct journal *j, const struct night_provis
 	return n;
 }
 
+static const char *record_run(const struct journal_record *r)
+{
+	return json_string_value(json_object_get(r->frame, "run"));
+}
+
+static void provisional_begins(struct night_provisional *st, const struct journal_record *r)
+{
+	memset(st, 0, sizeof(*st));
+	st->found = st->active = true;
+	st->seq = r->seq;
+	st->scope.before = r->seq; /* its switch: the steps journaled before it */
+	if (json_is_true(json_object_get(r->body, "armed_before"))) {
+		st->scope.after = r->seq; /* … or after it, to its end */
+		st->scope.before = 0;
+	}
+	st->deadline_ms = json_integer_value(json_object_get(r->body, "deadline_ms"));
+	st->who = json_string_value(json_object_get(r->body, "by"));
+	st->when = json_string_value(json_object_get(r->body, "time"));
+	st->run = record_run(r);
+}
+
+/* An armed switch holds the journal's lock from its provisional note to its
+ * NOTE_SWITCH_END: a record of another run before that end means its
+ * process had died (SIGKILL, OOM, power) — its steps end there, and the
+ * later run's steps (another engineer's switch, a route switch after the
+ * DNS one) are never its watchdog's to undo. A note without a run (written
+ * before runs were journaled) keeps its scope open, as it always did. */
+static void cut_scope_at_other_run(struct night_provisional *st, const struct journal_record *r)
+{
+	const char *run;
+
+	if (!st->scope.after || st->scope.before || !st->run)
+		return;
+	run = record_run(r);
+	if (run && strcmp(run, st->run) == 0)
+		return;
+	st->scope.before = r->seq;
+	st->unfinished = true;
+}
+
 void night_provisional_state(const struct journal *j, struct night_provisional *st)
 {
 	size_t i, n = journal_count(j);
@@ -101,18 +141,11 @@ void night_provisional_state(const struct journal *j, struct night_provisional *
 		const char *ev = note_event(r);
 
 		if (ev && strcmp(ev, NOTE_PROVISIONAL) == 0) {
-			memset(st, 0, sizeof(*st));
-			st->found = st->active = true;
-			st->seq = r->seq;
-			st->scope.before = r->seq; /* its switch: the steps journaled before it */
-			if (json_is_true(json_object_get(r->body, "armed_before"))) {
-				st->scope.after = r->seq; /* … or after it, to its end */
-				st->scope.before = 0;
-			}
-			st->deadline_ms = json_integer_value(json_object_get(r->body, "deadline_ms"));
-			st->who = json_string_value(json_object_get(r->body, "by"));
-			st->when = json_string_value(json_object_get(r->body, "time"));
-		} else if (!st->active) {
+			provisional_begins(st, r);
+			continue;
+		}
+		cut_scope_at_other_run(st, r);
+		if (!st->active) {
 			auto_outcome(st, r, ev);
 		} else if (rolled_back_by_hand(r, ev)) {
 			ended(st, NOTE_ROLLBACK, r);
@@ -374,6 +407,8 @@ static void wsay(const struct night_watchdog_opts *o, const char *fmt, ...)
 
 struct wanted {
 	uint64_t seq;
+	bool unfinished;      /* its switch's run ended before NOTE_SWITCH_END */
+	struct night_scope scope; /* what the last try undid */
 	int64_t next_try;     /* realtime: a failed rollback is tried again then */
 	int64_t backoff;
 	int64_t give_up_at;   /* realtime; 0 before the first try */
@@ -392,13 +427,22 @@ static bool auto_retry_wanted(const struct night_provisional *st)
  * deadline — or its automatic rollback failed and is to be tried again? */
 static bool still_provisional(const struct journal *j, void *cookie, struct night_scope *scope)
 {
-	const struct wanted *w = cookie;
+	struct wanted *w = cookie;
 	struct night_provisional st;
 
 	night_provisional_state(j, &st);
-	*scope = st.scope; /* only its own switch's steps, never a later switch's */
 	if (st.seq != w->seq)
 		return false;
+	if (st.scope.after && !st.scope.before && st.run) {
+		/* armed, no switch-end, and the lock is ours: its process is gone,
+		 * and nothing after its last record is its own (the record after
+		 * it would have been another run's) */
+		st.scope.before = journal_last_seq(j) + 1;
+		st.unfinished = true;
+	}
+	*scope = st.scope; /* only its own switch's steps, never a later switch's */
+	w->scope = st.scope;
+	w->unfinished = st.unfinished;
 	return (st.active && now_realtime_ms() >= st.deadline_ms) || auto_retry_wanted(&st);
 }
 
@@ -424,6 +468,20 @@ static int give_up(const char *path, const struct night_watchdog_opts *o, struct
 			"the automatic rollback failed %u times; last: %s", w->tries, msg);
 }
 
+/* After rolling back a switch whose process died before its switch-end. */
+static void say_unfinished(const struct night_watchdog_opts *o, const struct night_scope *scope)
+{
+	char steps[80] = "it had journaled none";
+
+	if (scope->before > scope->after + 1)
+		snprintf(steps, sizeof(steps), "seq %llu to %llu",
+			 (unsigned long long)scope->after + 1,
+			 (unsigned long long)scope->before - 1);
+	wsay(o, "its switch had not finished (the process that armed it ended before its "
+	     "switch-end note): undid only that switch's steps (%s), nothing a later run "
+	     "journaled", steps);
+}
+
 /* One try of the automatic rollback. 1: keep going (retry later, or look
  * again); 0: rolled back and verified; <0: gave up. */
 static int try_rollback(const char *path, const struct night_watchdog_opts *o, struct wanted *w,
@@ -447,6 +505,8 @@ static int try_rollback(const char *path, const struct night_watchdog_opts *o, s
 		return 1; /* confirmed, extended or rolled back by someone else just now */
 	if (r == 0) {
 		wsay(o, "rolled back; the source is verified back");
+		if (w->unfinished)
+			say_unfinished(o, &w->scope);
 		return 0;
 	}
 	if (now_realtime_ms() >= w->give_up_at)

@@ -16,6 +16,10 @@ servers of tests/health/server.py. Ports 18060-18069 on 127.0.0.1 only.
     (watch-hangup noted) and still rolls back when the target dies
   - --watch on records that name no gates: refused (exit 2) before anything is
     journaled or sent; --json's "watch" says how a watch ended
+  - --confirm-within, the switch SIGKILLed (CUTOVER_CRASH_AT) after its UPDATE
+    and before its switch-end note, then another engineer's switch of another
+    record in the same journal: at the deadline the watchdog puts the killed
+    switch's record back and leaves the later switch's alone
 """
 import json
 import os
@@ -30,8 +34,9 @@ from dnslab import (CUTOVER, Cases, Lab, check, cutover, dig, dig_ttl, nsupdate,
                     wait_for)
 
 BIND, WEB, SICK = 18060, 18061, 18062
-ZONES = {"example.com": ["www IN A 192.0.2.10"]}
+ZONES = {"example.com": ["www IN A 192.0.2.10", "api IN A 192.0.2.20"]}
 SOURCE, TARGET = ["192.0.2.10"], ["198.51.100.10"]
+API_SOURCE, API_TARGET = ["192.0.2.20"], ["198.51.100.20"]
 
 
 def start_server(lab, spec):
@@ -64,6 +69,25 @@ def write_plan(lab, gate):
     }
     if gate:
         plan["dns"]["records"][0]["gates"] = [gate]
+    with open(path, "w") as f:
+        json.dump(plan, f, indent=1)
+    return path
+
+
+def write_api_plan(lab):
+    """Another engineer's plan for the same change and journal: api only."""
+    path = lab.path("plan-api.json")
+    plan = {
+        "change": "CHG-WATCH", "journal": "cutover.journal",
+        "dns": {
+            "primaries": [{"name": "bind", "address": "127.0.0.1", "port": BIND,
+                           "key_file": lab.keyfile, "key_name": "cutover-key"}],
+            "zones": [{"name": "example.com", "primary": "bind", "verify_ns": False}],
+            "lowered_ttl": "60s",
+            "records": [{"name": "api.example.com", "type": "A", "from": API_SOURCE,
+                         "to": API_TARGET}],
+        },
+    }
     with open(path, "w") as f:
         json.dump(plan, f, indent=1)
     return path
@@ -248,6 +272,37 @@ def main():
             check(dig(BIND, "www.example.com") == SOURCE, "not rolled back")
             web = start_server(lab, f"port={WEB},body=up")
 
+        def killed_switch_leaves_later_run(crash_at):
+            """crash_at: the journal write the switch dies at (its crash
+            points: provisional note 1-2, intents 3-4, UPDATE, outcomes 5,
+            switch-end 6-7): 5 before its outcome, 6 before switch-end."""
+            nsupdate(BIND, ["update delete www.example.com A",
+                            f"update add www.example.com 60 A {SOURCE[0]}",
+                            "update delete api.example.com A",
+                            f"update add api.example.com 60 A {API_SOURCE[0]}"], lab.keyfile)
+            ends = journal_text(journal).count("switch-end")
+            env = dict(os.environ, CUTOVER_CRASH_AT=str(crash_at))
+            r = cutover("dns", "switch", "--ignore-ttl", "--confirm-within", "6s", nogates,
+                        expect=None, env=env)
+            check(r.returncode == -signal.SIGKILL, f"not killed: exit {r.returncode} {r.stderr}")
+            check(dig(BIND, "www.example.com") == TARGET, "the killed switch sent no UPDATE")
+            check(journal_text(journal).count("switch-end") == ends, "switch-end written")
+            check(watchdog_alive(journal), "no watchdog")
+            cutover("dns", "switch", "--ignore-ttl", api_plan)  # another engineer's run
+            check(dig(BIND, "api.example.com") == API_TARGET, "the later switch did not switch")
+            check(dig(BIND, "www.example.com") == TARGET, "the watchdog fired too early")
+            r = cutover("confirm", "--journal", journal, "--dry-run")
+            check("did not finish" in r.stdout and "only the 1 step" in r.stdout, r.stdout)
+            wait_for(lambda: dig(BIND, "www.example.com") == SOURCE, "the watchdog's rollback", 30)
+            wait_for(lambda: not watchdog_alive(journal), "the watchdog to exit", 15)
+            check(dig(BIND, "api.example.com") == API_TARGET, "the later switch was rolled back")
+            with open(journal + ".watchdog.log") as f:
+                log = f.read().split("guarding")[-1]
+            check("source is verified back" in log and "had not finished" in log, log)
+            r = cutover("confirm", "--journal", journal, expect=3)
+            check("too late" in r.stderr and "source is verified back" in r.stderr, r.stderr)
+
+        api_plan = write_api_plan(lab)
         cases.run("gate refuses a sick target", gate_refuses_sick_target)
         cases.run("--watch without gates is refused", watch_without_gates_is_refused)
         cases.run("--json says the watch passed", watch_json_says_passed)
@@ -262,6 +317,10 @@ def main():
         cases.run("confirm keeps the switch", confirm_keeps_the_switch)
         cases.run("a watch rollback that meets a conflict exits 1",
                   watch_rollback_conflict_exits_1)
+        cases.run("switch killed before its outcome: the watchdog leaves a later run",
+                  lambda: killed_switch_leaves_later_run(5))
+        cases.run("switch killed before switch-end: the watchdog leaves a later run",
+                  lambda: killed_switch_leaves_later_run(6))
     cases.finish()
 
 

@@ -483,6 +483,111 @@ static void test_watchdog_leaves_later_switch(void **state)
 	free(other);
 }
 
+/* A switch armed with --confirm-within whose process is SIGKILLed after
+ * its first step, before its switch-end note; then another run (a plain
+ * switch of another file) journals a step; the watchdog fires at the
+ * deadline. It must undo the killed switch's step, and neither the later
+ * run's nor the change journaled before the provisional note. */
+static void killed_armed_switch(const struct world *w, const char *file, int64_t within_ms)
+{
+	struct step_ctx ctx = { 0 };
+	struct journal *j = NULL;
+	struct cut_err err;
+	int64_t deadline;
+	struct step s;
+	int status = 0;
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		cut_err_clear(&err);
+		if (journal_open(w->journal, 0, NULL, &j, &err) < 0 ||
+		    night_provisional_arm(j, within_ms, w->self, &deadline, &err) < 0)
+			_exit(1);
+		step_init(&s, "test.file",
+			  json_pack("{s:s,s:s,s:s}", "file", file, "value", "b", "from", "a"),
+			  json_pack("{s:s,s:s,s:s}", "file", file, "value", "a", "from", "b"),
+			  "%s: a -> b", file);
+		if (rollback_apply_steps(j, &w->reg, &ctx, &s, 1, &err) < 0)
+			_exit(1);
+		kill(getpid(), SIGKILL); /* before night_provisional_end */
+		_exit(1);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+}
+
+static void test_watchdog_undoes_only_killed_switch(void **state)
+{
+	struct world *w = *state;
+	char *mine = xasprintf("%s/mine", w->dir), *later = xasprintf("%s/later", w->dir);
+	char *log = xasprintf("%s.watchdog.log", w->journal), *value, *text = NULL;
+	struct night_provisional st;
+	struct journal *j = NULL;
+	struct cut_err err;
+	json_t *n = NULL;
+	size_t len;
+
+	assert_int_equal(write_value(mine, "a"), 0);
+	assert_int_equal(write_value(later, "old"), 0);
+	killed_armed_switch(w, mine, 2000);
+	value = read_value(mine);
+	assert_string_equal(value, "b");
+	free(value);
+	assert_int_equal(notes(w->journal, NOTE_SWITCH_END, NULL), 0);
+	switch_file(w, later, "old", "new"); /* another engineer's run */
+	cut_err_clear(&err);
+	assert_int_equal(journal_open(w->journal, JOURNAL_READONLY, NULL, &j, &err), 0);
+	night_provisional_state(j, &st);
+	assert_true(st.active && st.unfinished);
+	assert_int_equal(night_provisional_left(j, &st), 1);
+	journal_close(j);
+	assert_true(wait_note(w->journal, NOTE_SOURCE_VERIFIED, 20000));
+	assert_true(wait_watchdog_gone(w, 5000));
+	value = read_value(mine);
+	assert_string_equal(value, "a"); /* the killed switch's own step: undone */
+	free(value);
+	value = read_value(later);
+	assert_string_equal(value, "new"); /* the later run's: untouched */
+	free(value);
+	value = read_value(w->file);
+	assert_string_equal(value, "target"); /* the change before the note: untouched */
+	free(value);
+	assert_int_equal(notes(w->journal, NOTE_SOURCE_VERIFIED, &n), 1);
+	assert_true(json_is_true(json_object_get(n, "ok")));
+	assert_int_equal(json_integer_value(json_object_get(n, "steps")), 1);
+	json_decref(n);
+	assert_int_equal(notes(w->journal, NOTE_AUTO_ROLLBACK, &n), 1);
+	assert_non_null(json_object_get(n, "steps"));
+	json_decref(n);
+	assert_int_equal(read_file(log, 1 << 20, &text, &len, &err), 0);
+	assert_non_null(strstr(text, "its switch had not finished"));
+	free(text);
+	free(log);
+	free(mine);
+	free(later);
+}
+
+/* The same, but nobody writes after the kill: the watchdog, holding the
+ * journal's lock at the deadline, knows the switch's process is gone and
+ * undoes its step. */
+static void test_watchdog_undoes_killed_switch_alone(void **state)
+{
+	struct world *w = *state;
+	char *mine = xasprintf("%s/mine", w->dir), *value;
+
+	assert_int_equal(write_value(mine, "a"), 0);
+	killed_armed_switch(w, mine, 1000);
+	assert_true(wait_note(w->journal, NOTE_SOURCE_VERIFIED, 20000));
+	assert_true(wait_watchdog_gone(w, 5000));
+	value = read_value(mine);
+	assert_string_equal(value, "a");
+	free(value);
+	value = read_value(w->file);
+	assert_string_equal(value, "target");
+	free(value);
+	free(mine);
+}
+
 /* The rollback at the deadline meets a conflict (someone changed the
  * record): the watchdog keeps trying with backoff; confirm says the
  * rollback FAILED meanwhile; once the record is back, the retry succeeds. */
@@ -807,6 +912,10 @@ int main(int argc, char **argv)
 		cmocka_unit_test_setup_teardown(test_rollback_by_hand_ends_provisional, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_watchdog_leaves_later_switch, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_watchdog_undoes_only_killed_switch, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_watchdog_undoes_killed_switch_alone, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_watchdog_retries_failed_rollback, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_auto_rollback_two_files_verified_read_only,
@@ -819,6 +928,9 @@ int main(int argc, char **argv)
 
 	if (argc == 3 && strcmp(argv[1], "--watchdog") == 0)
 		return watchdog_main(argv[2]);
+	/* as night_watchdog_start runs cutover: `confirm --journal J --watchdog` */
+	if (argc == 5 && strcmp(argv[1], "confirm") == 0 && strcmp(argv[4], "--watchdog") == 0)
+		return watchdog_main(argv[3]);
 	if (argc == 2 && strcmp(argv[1], "--make-provisional") == 0)
 		return make_provisional();
 	return cmocka_run_group_tests_name("night_watch", tests, NULL, NULL);
