@@ -13,6 +13,9 @@
 #     watch.result "rollback-failed", the other change left alone
 #   - --watch on routes that name no gates: refused (exit 2) before anything
 #     is journaled or changed; --json's "watch" says how a watch ended
+#   - SIGTERM during --watch (the signal path dns switch has too): the watch
+#     stops, notes watch-aborted, the routes stay switched, exit 1 saying how
+#     to roll back; that rollback restores the tables exactly
 # Needs root. Env: CUTOVER, SOURCE_ROOT.
 set -u
 : "${CUTOVER:?}" "${SOURCE_ROOT:?}"
@@ -258,6 +261,31 @@ sys.exit(d["watch"]["result"] != "rollback-failed" or d["error"]["exit"] != 1)' 
 		grep -q blackhole <(ip -n "$ns" route show 10.0.3.0/24)
 }
 
+# ---- SIGTERM during --watch: the watch stops, the routes stay ----
+test_signal() {
+	local pid rc
+	gateway night-sig || { bad "signal: set-up"; return; }
+	start_web || { bad "signal: web server"; return; }
+	"$CUTOVER" route switch --watch 60s "$tmp/night-sig.json" >"$tmp/night-sig.out" \
+		2>"$tmp/night-sig.err" &
+	pid=$!
+	wait_until 30 grep -qs '"event": *"watch"' "$tmp/night-sig.journal"
+	check "signal: the watch window started" grep -q '"event": *"watch"' "$tmp/night-sig.journal"
+	kill -TERM "$pid"
+	wait "$pid"
+	rc=$?
+	check "signal: cutover exits 1 ($rc)" test "$rc" = 1
+	check "signal: it says the watch stopped and the switch stays" \
+		grep -q "stopped by SIGTERM.*stays in place" "$tmp/night-sig.err"
+	check "signal: it says how to roll back" \
+		grep -q "cutover rollback --journal $tmp/night-sig.journal" "$tmp/night-sig.err"
+	check "signal: the journal notes watch-aborted" \
+		grep -q '"watch-aborted"' "$tmp/night-sig.journal"
+	check "signal: nothing was rolled back" switched night-sig
+	"$CUTOVER" rollback --journal "$tmp/night-sig.journal" >/dev/null 2>&1
+	check "signal: the rollback it names restores the tables exactly" same_as_before night-sig
+}
+
 test_usage() {
 	"$CUTOVER" route switch --watch 0s "$tmp/keep.json" >/dev/null 2>&1
 	check "usage: --watch 0s exits 2" test $? = 2
@@ -284,7 +312,7 @@ test_usage() {
 }
 
 for t in ${ROUTE_WATCH_TESTS:-watch confirm_timeout confirm confirm_partial rollback_by_hand usage \
-	nogate json conflict}; do
+	nogate json conflict signal}; do
 	"test_$t"
 done
 echo "$pass passed, $fail failed"
