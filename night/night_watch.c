@@ -21,6 +21,11 @@ static void nap_ms(int64_t ms)
 		;
 }
 
+const char *night_record_run(const struct journal_record *r)
+{
+	return json_string_value(json_object_get(r->frame, "run"));
+}
+
 int night_note(struct journal *j, json_t *body, struct cut_err *err)
 {
 	int r = journal_append(j, JOURNAL_NOTE, body, NULL);
@@ -412,14 +417,39 @@ static int watch_aborted(struct watch *w, struct cut_err *err)
 	return r;
 }
 
+/* Where the run that wrote the first record after seq `after` ends: the
+ * seq of the first record another run wrote after it, 0 when none did (or
+ * the records name no run: written before runs were journaled). */
+static uint64_t run_end(const struct journal *j, uint64_t after)
+{
+	const char *run = NULL;
+	size_t i;
+
+	for (i = 0; i < journal_count(j); i++) {
+		const struct journal_record *r = journal_get(j, i);
+		const char *rr = night_record_run(r);
+		if (r->seq <= after)
+			continue;
+		if (!run && !(run = rr))
+			return 0;
+		if (!rr || strcmp(rr, run) != 0)
+			return r->seq;
+	}
+	return 0;
+}
+
 /* still_wanted for a watch's rollback: always, but only the watched
- * switch's steps (a prelower's TTLs, an earlier change, stay). */
+ * switch's steps: those its run journaled after steps_after (a prelower's
+ * TTLs, an earlier change, stay; so does what another run journaled during
+ * the window — another engineer's switch, a route switch after this DNS
+ * one: the watch's own notes are a run of their own, after the switch's). */
 static bool only_this_switch(const struct journal *j, void *cookie, struct night_scope *scope)
 {
 	const struct night_watch_opts *o = cookie;
 
-	(void)j;
 	scope->after = o->steps_after;
+	if (o->steps_after)
+		scope->before = run_end(j, o->steps_after);
 	return true;
 }
 

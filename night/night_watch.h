@@ -70,6 +70,10 @@
 #define WATCHDOG_RETRY_STEP_MAX_MS 60000 /* doubling up to 1 min, */
 #define WATCHDOG_RETRY_MAX_MS (3600LL * 1000) /* for 1 h after the first try */
 
+/* The run that wrote r (its frame's "run": one per open for writing), or
+ * NULL for a record written before runs were journaled. Borrowed. */
+const char *night_record_run(const struct journal_record *r);
+
 /* Appends a JOURNAL_NOTE with body (consumed; "event" names it) and syncs. */
 int night_note(struct journal *j, json_t *body, struct cut_err *err) CUT_MUST_CHECK;
 
@@ -129,7 +133,8 @@ struct night_watch_opts {
 	step_say_fn say;      /* progress lines; NULL for none (--json) */
 	void *say_cookie;
 	enum night_watch_outcome *outcome; /* set to how the watch ended; may be NULL */
-	uint64_t steps_after; /* roll back only intents after this seq (0: all) */
+	uint64_t steps_after; /* roll back only intents after this seq that the run
+			       * of the record after it wrote: the switch's (0: all) */
 	/* Polled between probe rounds (at most WATCHDOG_POLL_MS apart; may be
 	 * NULL): 0, or the number of a signal that came (the caller reads them
 	 * from a signalfd or a self-pipe; nothing is done in a handler).
@@ -170,8 +175,9 @@ struct night_after_opts {
 	void *say_cookie;
 	enum night_watch_outcome *outcome; /* how the watch ended; may be NULL */
 	uint64_t steps_after;      /* the switch's steps are the intents after this
-				    * seq (night_*_result.seq_before): a watch
-				    * rolls back only those (0: the whole journal) */
+				    * seq (night_*_result.seq_before) that its run
+				    * wrote: a watch rolls back only those (0: the
+				    * whole journal) */
 	int (*signalled)(void *cookie);    /* as in night_watch_opts */
 	void *signal_cookie;
 };

@@ -91,11 +91,6 @@ size_t night_provisional_left(const struct journal *j, const struct night_provis
 	return n;
 }
 
-static const char *record_run(const struct journal_record *r)
-{
-	return json_string_value(json_object_get(r->frame, "run"));
-}
-
 static void provisional_begins(struct night_provisional *st, const struct journal_record *r)
 {
 	memset(st, 0, sizeof(*st));
@@ -109,7 +104,7 @@ static void provisional_begins(struct night_provisional *st, const struct journa
 	st->deadline_ms = json_integer_value(json_object_get(r->body, "deadline_ms"));
 	st->who = json_string_value(json_object_get(r->body, "by"));
 	st->when = json_string_value(json_object_get(r->body, "time"));
-	st->run = record_run(r);
+	st->run = night_record_run(r);
 }
 
 /* An armed switch holds the journal's lock from its provisional note to its
@@ -124,7 +119,7 @@ static void cut_scope_at_other_run(struct night_provisional *st, const struct jo
 
 	if (!st->scope.after || st->scope.before || !st->run)
 		return;
-	run = record_run(r);
+	run = night_record_run(r);
 	if (run && strcmp(run, st->run) == 0)
 		return;
 	st->scope.before = r->seq;

@@ -704,6 +704,7 @@ struct watched {
 	struct night_plan np;
 	pid_t server, sick_server;
 	unsigned healthy_lines;
+	const char *later;    /* switched by another run mid-window, then the server stops */
 };
 
 static void watched_start(struct watched *x, struct world *w)
@@ -761,6 +762,8 @@ static void stop_after_healthy(void *cookie, const char *line)
 
 	if (strstr(line, "www") && strstr(line, "healthy") && strstr(line, "HTTP 200") &&
 	    ++x->healthy_lines == 2) {
+		if (x->later)
+			switch_file(x->w, x->later, "old", "new");
 		servers_stop(x->server);
 		x->server = 0;
 	}
@@ -801,6 +804,42 @@ static void test_watch_rolls_back_when_server_stops(void **state)
 	assert_true(json_is_true(json_object_get(n, "ok")));
 	json_decref(n);
 	watched_stop(&x);
+}
+
+/* Another run journals a switch of another file during the window (after
+ * the watched switch's steps and the watch's note); the gate then turns
+ * sick: the watch undoes its own switch's step, and leaves the other
+ * run's alone. */
+static void test_watch_leaves_later_run(void **state)
+{
+	struct world *w = *state;
+	const char *gates[] = { "www" };
+	/* setup's switch: the header (seq 1) and its step, one run */
+	struct night_watch_opts o = { .window_ms = 120000, .reg = &w->reg, .live = true,
+				      .say = stop_after_healthy, .steps_after = 1 };
+	char *other = xasprintf("%s/other", w->dir), *value;
+	struct rollback_report rep;
+	struct cut_err err;
+	struct watched x;
+
+	assert_int_equal(write_value(other, "old"), 0);
+	watched_start(&x, w);
+	x.later = other; /* another engineer's run, mid-window */
+	o.say_cookie = &x;
+	cut_err_clear(&err);
+	memset(&rep, 0, sizeof(rep));
+	assert_int_equal(night_watch(&x.np, gates, 1, w->journal, &o, &rep, &err), CUT_EVERIFY);
+	assert_non_null(strstr(err.msg, "rolled back 1 step"));
+	assert_int_equal(rep.undone, 1);
+	rollback_report_free(&rep);
+	value = read_value(w->file);
+	assert_string_equal(value, "source");
+	free(value);
+	value = read_value(other);
+	assert_string_equal(value, "new");
+	free(value);
+	watched_stop(&x);
+	free(other);
 }
 
 static void count_line(void *cookie, const char *line)
@@ -922,6 +961,7 @@ int main(int argc, char **argv)
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_gate, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_watch_rolls_back_when_server_stops, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_watch_leaves_later_run, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_watch_window_passes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_watch_sees_watchdog_rollback, setup, teardown),
 	};
