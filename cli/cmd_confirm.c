@@ -18,9 +18,10 @@ static const char usage[] =
 	"a new watchdog if none is running. --dry-run shows the state and writes nothing.\n"
 	"The journal records who confirmed or extended, where (user@host) and when.\n"
 	"\n"
-	"Exit codes: 0 confirmed or extended (or confirmed before); 2 bad usage, or no\n"
-	"provisional switch in JOURNAL; 3 too late: the watchdog already rolled back;\n"
-	"1 the journal could not be written (e.g. a rollback holds it right now).\n";
+	"Exit codes: 0 confirmed or extended (or confirmed before); 2 bad usage, no such\n"
+	"JOURNAL (or no permission), or no provisional switch in it; 3 too late: the\n"
+	"watchdog already rolled back; 1 the journal could not be written (e.g. a\n"
+	"rollback holds it right now).\n";
 
 enum { OPT_JOURNAL = 32, OPT_EXTEND, OPT_WATCHDOG };
 

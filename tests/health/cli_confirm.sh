@@ -40,7 +40,8 @@ grep -q "confirmed by" "$journal.watchdog.log" && ok "watchdog log says confirme
 expect "confirm again" 0 "$CUTOVER" confirm --journal "$journal" --json
 case $out in *'"already": true'*) ok "second confirm writes nothing" ;; *) bad "again: $out" ;; esac
 expect "extend after confirm" 2 "$CUTOVER" confirm --journal "$journal" --extend 1m
-expect "no such journal" 1 "$CUTOVER" confirm --journal "$dir/none.journal"
+expect "no such journal" 2 "$CUTOVER" confirm --journal "$dir/none.journal"
+case $out in *none.journal*) ok "no such journal: named" ;; *) bad "no such journal: $out" ;; esac
 
 echo "$passes passed, $fails failed"
 [ "$fails" -eq 0 ]
