@@ -184,24 +184,57 @@ static void read_note(const char *note, char *holder, size_t len)
 	holder[strcspn(holder, "\n")] = '\0';
 }
 
+/* The n-th space-separated field of line (from 0), or NULL. */
+static const char *field(const char *line, int n)
+{
+	const char *p = line;
+
+	for (;;) {
+		p += strspn(p, " \t");
+		if (!*p || *p == '\n')
+			return NULL;
+		if (n-- == 0)
+			return p;
+		p += strcspn(p, " \t\n");
+	}
+}
+
+/* One line of /proc/locks: "1: FLOCK  ADVISORY  WRITE 1234 08:01:56789 0 EOF"
+ * (blocked waiters have "->" before FLOCK). The holder's pid when the line is
+ * a granted write flock on device maj:min, inode ino; else 0. */
+static long locks_line_pid(const char *line, unsigned maj, unsigned min, unsigned long ino)
+{
+	const char *type = field(line, 1), *mode = field(line, 3);
+	const char *pid = field(line, 4), *dev = field(line, 5);
+	char *end;
+	long p;
+
+	if (!type || !mode || !pid || !dev || strncmp(type, "FLOCK", 5) != 0 ||
+	    strncmp(mode, "WRITE", 5) != 0)
+		return 0;
+	p = strtol(pid, &end, 10);
+	if (end == pid || *end != ' ' || strtoul(dev, &end, 16) != maj || *end != ':' ||
+	    strtoul(end + 1, &end, 16) != min || *end != ':' ||
+	    strtoul(end + 1, &end, 10) != ino)
+		return 0;
+	return p > 0 ? p : 0;
+}
+
 /* The pid holding an flock on fd's file, from /proc/locks (which names the
  * file by device and inode, whatever path the holder opened it by); 0 when
  * not found. */
 static long flock_holder_pid(int fd)
 {
-	unsigned maj, min;
-	unsigned long ino;
-	long pid = 0, p;
 	struct stat st;
 	char line[256];
+	long pid = 0;
 	FILE *f;
 
 	if (fstat(fd, &st) < 0 || !(f = fopen("/proc/locks", "re")))
 		return 0;
 	while (!pid && fgets(line, sizeof(line), f))
-		if (sscanf(line, "%*d: FLOCK %*s WRITE %ld %x:%x:%lu", &p, &maj, &min, &ino) == 4 &&
-		    maj == major(st.st_dev) && min == minor(st.st_dev) && ino == st.st_ino)
-			pid = p;
+		pid = locks_line_pid(line, major(st.st_dev), minor(st.st_dev),
+				     (unsigned long)st.st_ino);
 	fclose(f);
 	return pid;
 }
@@ -216,7 +249,8 @@ static void lock_holder(const struct journal *j, const char *note, char *holder,
 	FILE *f;
 
 	read_note(note, holder, len);
-	if (!pid || (sscanf(holder, "pid %ld,", &note_pid) == 1 && note_pid == pid))
+	note_pid = strncmp(holder, "pid ", 4) == 0 ? strtol(holder + 4, NULL, 10) : 0;
+	if (!pid || note_pid == pid)
 		return;
 	path = xasprintf("/proc/%ld/comm", pid);
 	f = fopen(path, "re");
