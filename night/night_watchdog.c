@@ -187,12 +187,24 @@ int night_provisional_arm(struct journal *j, int64_t within_ms, const char *exe,
 			  int64_t *deadline_ms, struct cut_err *err)
 {
 	int64_t deadline = now_realtime_ms() + within_ms;
+	struct night_provisional st;
 	json_t *note;
 	int r;
 
 	if (within_ms <= 0 || within_ms > WATCH_WINDOW_MAX_MS)
 		return cut_errf(err, CUT_EUSAGE, "give a duration from 1 s to 24 h, e.g. 15m",
 				"confirm-within out of range");
+	/* one armed switch at a time: a second provisional note would take the
+	 * watchdog's attention from the first, whose steps nobody would undo */
+	night_provisional_state(j, &st);
+	if (st.active)
+		return cut_errf(err, CUT_EUNSAFE,
+				"confirm it (`cutover confirm --journal J`) or roll it back first, "
+				"then switch again",
+				"journal %s: a switch armed by %s at %s is still waiting for "
+				"confirmation; nothing was changed",
+				journal_path(j), st.who ? st.who : "(unknown)",
+				st.when ? st.when : "(unknown)");
 	note = deadline_note(NOTE_PROVISIONAL, 0, deadline);
 	json_object_set_new(note, "armed_before", json_true());
 	r = night_note(j, note, err);

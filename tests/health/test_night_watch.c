@@ -567,6 +567,37 @@ static void test_watchdog_undoes_only_killed_switch(void **state)
 	free(later);
 }
 
+/* A second switch armed while the first still waits for confirmation is
+ * refused before it writes anything: its note would have hidden the first
+ * from the watchdog, and the first switch's steps would never be undone. */
+static void test_second_armed_switch_refused(void **state)
+{
+	struct world *w = *state;
+	struct night_confirm_result res;
+	struct journal *j = NULL;
+	struct cut_err err;
+	int64_t deadline;
+	size_t n;
+
+	cut_err_clear(&err);
+	assert_int_equal(journal_open(w->journal, 0, NULL, &j, &err), 0);
+	assert_int_equal(night_provisional_arm(j, 60000, w->self, &deadline, &err), 0);
+	assert_int_equal(night_provisional_end(j, true, &err), 0);
+	n = journal_count(j);
+	assert_int_equal(night_provisional_arm(j, 60000, w->self, &deadline, &err), CUT_EUNSAFE);
+	assert_non_null(strstr(err.msg, "still waiting for confirmation"));
+	assert_int_equal(journal_count(j), n); /* nothing written */
+	journal_close(j);
+	assert_int_equal(night_confirm(w->journal, 0, &res, &err), 0);
+	assert_true(wait_watchdog_gone(w, 5000));
+	assert_int_equal(journal_open(w->journal, 0, NULL, &j, &err), 0);
+	assert_int_equal(night_provisional_arm(j, 60000, w->self, &deadline, &err), 0);
+	assert_int_equal(night_provisional_end(j, true, &err), 0);
+	journal_close(j);
+	assert_int_equal(night_confirm(w->journal, 0, &res, &err), 0);
+	assert_true(wait_watchdog_gone(w, 5000));
+}
+
 /* The same, but nobody writes after the kill: the watchdog, holding the
  * journal's lock at the deadline, knows the switch's process is gone and
  * undoes its step. */
@@ -948,6 +979,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test_setup_teardown(test_watchdog_does_nothing_after_confirm, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_extend_moves_the_deadline, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_two_watchdogs_one_acts, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_second_armed_switch_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rollback_by_hand_ends_provisional, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_watchdog_leaves_later_switch, setup, teardown),
