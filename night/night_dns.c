@@ -469,6 +469,8 @@ int night_dns_switch(const char *path, const struct night_dns_opts *o,
 		journal_close(j);
 		return r;
 	}
+	if (!o->confirm_within_ms)
+		night_provisional_warn_unwatched(j, d);
 	r = switch_provisional(res, o, &ctx, j, err);
 	journal_close(j);
 	if (r == 0 && !o->no_verify)

@@ -182,6 +182,8 @@ int night_route_switch(const char *path, const struct night_route_opts *o,
 	r = journal_open(res->np->plan->journal, JOURNAL_CREATE, res->np->plan->change, &j, err);
 	if (r < 0)
 		return r;
+	if (!o->confirm_within_ms)
+		night_provisional_warn_unwatched(j, d);
 	r = switch_provisional(res, o, &ctx, j, err);
 	journal_close(j);
 	count(res);

@@ -42,6 +42,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "diag.h"
 #include "error.h"
 #include "journal.h"
 #include "night.h"
@@ -249,6 +250,12 @@ int night_provisional_begin(struct journal *j, int64_t within_ms, struct cut_err
  * NOTE_CANCELLED and fails: switch nothing then. *deadline_ms is set. */
 int night_provisional_arm(struct journal *j, int64_t within_ms, const char *exe,
 			  int64_t *deadline_ms, struct cut_err *err) CUT_MUST_CHECK;
+
+/* Before a switch without --confirm-within, in the journal j it holds: a
+ * warning in d when an earlier armed switch still waits for confirmation
+ * and no watchdog is running (the machine restarted): nothing would roll
+ * that switch back at its deadline. */
+void night_provisional_warn_unwatched(const struct journal *j, struct diags *d);
 
 /* After the armed switch, in the same journal: NOTE_SWITCH_END (the steps
  * of the provisional switch end here; a later switch is not its own), or

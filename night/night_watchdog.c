@@ -226,6 +226,21 @@ int night_provisional_arm(struct journal *j, int64_t within_ms, const char *exe,
 	return 0;
 }
 
+void night_provisional_warn_unwatched(const struct journal *j, struct diags *d)
+{
+	struct night_provisional st;
+
+	night_provisional_state(j, &st);
+	if (!st.active || night_watchdog_alive(journal_path(j)))
+		return;
+	diags_add(d, 1, journal_path(j), 0, 0, "",
+		  "`cutover confirm --journal J --extend 10m` starts a watchdog; `cutover confirm "
+		  "--journal J` makes that switch final; `cutover rollback` undoes the journal",
+		  "a switch armed by %s at %s still waits for confirmation and no watchdog is "
+		  "running (the machine restarted?): nothing will roll it back at its deadline",
+		  st.who ? st.who : "(unknown)", st.when ? st.when : "(unknown)");
+}
+
 int night_provisional_end(struct journal *j, bool journaled, struct cut_err *err)
 {
 	if (!journaled)

@@ -598,6 +598,38 @@ static void test_second_armed_switch_refused(void **state)
 	assert_true(wait_watchdog_gone(w, 5000));
 }
 
+/* A switch made while an earlier armed one still waits for confirmation
+ * and no watchdog runs (the machine restarted) is warned: nothing would roll
+ * the earlier one back. Not once it is confirmed. */
+static void test_warns_unwatched_provisional(void **state)
+{
+	struct world *w = *state;
+	struct night_confirm_result res;
+	struct journal *j = NULL;
+	struct cut_err err;
+	struct diags d;
+
+	begin(w, 60000); /* a provisional note; no watchdog started */
+	diags_init(&d);
+	cut_err_clear(&err);
+	assert_int_equal(journal_open(w->journal, 0, NULL, &j, &err), 0);
+	night_provisional_warn_unwatched(j, &d);
+	journal_close(j);
+	assert_int_equal(d.n, 1);
+	assert_int_equal(d.v[0].warning, 1);
+	assert_int_equal(d.errors, 0);
+	assert_non_null(strstr(d.v[0].msg, "no watchdog is running"));
+	assert_non_null(strstr(d.v[0].fix, "--extend"));
+	diags_free(&d);
+	assert_int_equal(night_confirm(w->journal, 0, &res, &err), 0);
+	diags_init(&d);
+	assert_int_equal(journal_open(w->journal, 0, NULL, &j, &err), 0);
+	night_provisional_warn_unwatched(j, &d);
+	journal_close(j);
+	assert_int_equal(d.n, 0);
+	diags_free(&d);
+}
+
 /* The same, but nobody writes after the kill: the watchdog, holding the
  * journal's lock at the deadline, knows the switch's process is gone and
  * undoes its step. */
@@ -980,6 +1012,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test_setup_teardown(test_extend_moves_the_deadline, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_two_watchdogs_one_acts, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_second_armed_switch_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_warns_unwatched_provisional, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rollback_by_hand_ends_provisional, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_watchdog_leaves_later_switch, setup, teardown),
