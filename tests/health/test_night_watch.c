@@ -43,6 +43,15 @@ static char *read_value(const char *path)
 	return buf;
 }
 
+/* The file at path holds want (its first line); a macro, so a failure
+ * names the caller's line. */
+#define assert_value(path, want)                                                                  \
+	do {                                                                                      \
+		char *value_ = read_value(path);                                                  \
+		assert_string_equal(value_, want);                                                \
+		free(value_);                                                                     \
+	} while (0)
+
 static int write_value(const char *path, const char *value)
 {
 	char *tmp = xasprintf("%s.tmp", path);
@@ -352,7 +361,7 @@ static void test_watchdog_survives_and_rolls_back(void **state)
 	struct world *w = *state;
 	struct night_confirm_result res;
 	json_t *n = NULL;
-	char by[300], *value, *log, *text = NULL;
+	char by[300], *log, *text = NULL;
 	size_t len;
 	struct cut_err err;
 	pid_t group;
@@ -362,9 +371,7 @@ static void test_watchdog_survives_and_rolls_back(void **state)
 	kill_group(group);
 	assert_true(night_watchdog_alive(w->journal));
 	assert_true(wait_note(w->journal, NOTE_SOURCE_VERIFIED, 20000));
-	value = read_value(w->file);
-	assert_string_equal(value, "source");
-	free(value);
+	assert_value(w->file, "source");
 	assert_int_equal(notes(w->journal, NOTE_AUTO_ROLLBACK, &n), 1);
 	assert_string_equal(json_string_value(json_object_get(n, "trigger")), "deadline");
 	user_at_host(by, sizeof(by));
@@ -390,7 +397,6 @@ static void test_watchdog_does_nothing_after_confirm(void **state)
 	struct world *w = *state;
 	struct night_confirm_result res;
 	struct cut_err err;
-	char *value;
 	pid_t group;
 
 	begin(w, 3000);
@@ -400,9 +406,7 @@ static void test_watchdog_does_nothing_after_confirm(void **state)
 	assert_int_equal(night_confirm(w->journal, 0, &res, &err), 0);
 	assert_true(wait_watchdog_gone(w, 5000));
 	assert_int_equal(notes(w->journal, NOTE_AUTO_ROLLBACK, NULL), 0);
-	value = read_value(w->file);
-	assert_string_equal(value, "target");
-	free(value);
+	assert_value(w->file, "target");
 }
 
 static void test_extend_moves_the_deadline(void **state)
@@ -436,7 +440,6 @@ static void test_rollback_by_hand_ends_provisional(void **state)
 	struct night_provisional st;
 	struct journal *j = NULL;
 	struct cut_err err;
-	char *value;
 	pid_t group;
 
 	begin(w, 1500);
@@ -453,9 +456,7 @@ static void test_rollback_by_hand_ends_provisional(void **state)
 	assert_true(wait_watchdog_gone(w, 5000));
 	nap(2000); /* past the old deadline */
 	assert_int_equal(notes(w->journal, NOTE_AUTO_ROLLBACK, NULL), 0);
-	value = read_value(w->file);
-	assert_string_equal(value, "target");
-	free(value);
+	assert_value(w->file, "target");
 	assert_int_equal(night_confirm(w->journal, 0, &res, &err), CUT_ECONFLICT);
 	assert_non_null(strstr(err.msg, "rolled back by hand"));
 }
@@ -465,7 +466,7 @@ static void test_rollback_by_hand_ends_provisional(void **state)
 static void test_watchdog_leaves_later_switch(void **state)
 {
 	struct world *w = *state;
-	char *other = xasprintf("%s/other", w->dir), *value;
+	char *other = xasprintf("%s/other", w->dir);
 	pid_t group;
 
 	assert_int_equal(write_value(other, "old"), 0);
@@ -474,12 +475,8 @@ static void test_watchdog_leaves_later_switch(void **state)
 	group = start_group_with_watchdog(w);
 	kill_group(group);
 	assert_true(wait_note(w->journal, NOTE_SOURCE_VERIFIED, 20000));
-	value = read_value(w->file);
-	assert_string_equal(value, "source");
-	free(value);
-	value = read_value(other);
-	assert_string_equal(value, "new");
-	free(value);
+	assert_value(w->file, "source");
+	assert_value(other, "new");
 	free(other);
 }
 
@@ -520,7 +517,7 @@ static void test_watchdog_undoes_only_killed_switch(void **state)
 {
 	struct world *w = *state;
 	char *mine = xasprintf("%s/mine", w->dir), *later = xasprintf("%s/later", w->dir);
-	char *log = xasprintf("%s.watchdog.log", w->journal), *value, *text = NULL;
+	char *log = xasprintf("%s.watchdog.log", w->journal), *text = NULL;
 	struct night_provisional st;
 	struct journal *j = NULL;
 	struct cut_err err;
@@ -530,9 +527,7 @@ static void test_watchdog_undoes_only_killed_switch(void **state)
 	assert_int_equal(write_value(mine, "a"), 0);
 	assert_int_equal(write_value(later, "old"), 0);
 	killed_armed_switch(w, mine, 2000);
-	value = read_value(mine);
-	assert_string_equal(value, "b");
-	free(value);
+	assert_value(mine, "b");
 	assert_int_equal(notes(w->journal, NOTE_SWITCH_END, NULL), 0);
 	switch_file(w, later, "old", "new"); /* another engineer's run */
 	cut_err_clear(&err);
@@ -543,15 +538,9 @@ static void test_watchdog_undoes_only_killed_switch(void **state)
 	journal_close(j);
 	assert_true(wait_note(w->journal, NOTE_SOURCE_VERIFIED, 20000));
 	assert_true(wait_watchdog_gone(w, 5000));
-	value = read_value(mine);
-	assert_string_equal(value, "a"); /* the killed switch's own step: undone */
-	free(value);
-	value = read_value(later);
-	assert_string_equal(value, "new"); /* the later run's: untouched */
-	free(value);
-	value = read_value(w->file);
-	assert_string_equal(value, "target"); /* the change before the note: untouched */
-	free(value);
+	assert_value(mine, "a"); /* the killed switch's own step: undone */
+	assert_value(later, "new"); /* the later run's: untouched */
+	assert_value(w->file, "target"); /* the change before the note: untouched */
 	assert_int_equal(notes(w->journal, NOTE_SOURCE_VERIFIED, &n), 1);
 	assert_true(json_is_true(json_object_get(n, "ok")));
 	assert_int_equal(json_integer_value(json_object_get(n, "steps")), 1);
@@ -636,18 +625,14 @@ static void test_warns_unwatched_provisional(void **state)
 static void test_watchdog_undoes_killed_switch_alone(void **state)
 {
 	struct world *w = *state;
-	char *mine = xasprintf("%s/mine", w->dir), *value;
+	char *mine = xasprintf("%s/mine", w->dir);
 
 	assert_int_equal(write_value(mine, "a"), 0);
 	killed_armed_switch(w, mine, 1000);
 	assert_true(wait_note(w->journal, NOTE_SOURCE_VERIFIED, 20000));
 	assert_true(wait_watchdog_gone(w, 5000));
-	value = read_value(mine);
-	assert_string_equal(value, "a");
-	free(value);
-	value = read_value(w->file);
-	assert_string_equal(value, "target");
-	free(value);
+	assert_value(mine, "a");
+	assert_value(w->file, "target");
 	free(mine);
 }
 
@@ -660,7 +645,6 @@ static void test_watchdog_retries_failed_rollback(void **state)
 	struct night_confirm_result res;
 	struct cut_err err;
 	json_t *n = NULL;
-	char *value;
 	pid_t group;
 
 	assert_int_equal(write_value(w->file, "other"), 0);
@@ -681,9 +665,7 @@ static void test_watchdog_retries_failed_rollback(void **state)
 	assert_true(json_is_true(json_object_get(n, "ok")));
 	json_decref(n);
 	assert_true(notes(w->journal, NOTE_AUTO_ROLLBACK, NULL) >= 2);
-	value = read_value(w->file);
-	assert_string_equal(value, "source");
-	free(value);
+	assert_value(w->file, "source");
 	assert_true(wait_watchdog_gone(w, 5000));
 	assert_int_equal(night_confirm(w->journal, 0, &res, &err), CUT_ECONFLICT);
 	assert_non_null(strstr(err.msg, "source is verified back"));
@@ -696,7 +678,7 @@ static void test_auto_rollback_two_files_verified_read_only(void **state)
 {
 	struct world *w = *state;
 	char *other = xasprintf("%s/other", w->dir), *log = xasprintf("%s.log", w->file);
-	char *value, *text = NULL;
+	char *text = NULL;
 	struct rollback_report rep;
 	struct cut_err err;
 	size_t len;
@@ -709,9 +691,7 @@ static void test_auto_rollback_two_files_verified_read_only(void **state)
 					     &rep, &err), 0);
 	assert_int_equal(rep.undone, 2);
 	rollback_report_free(&rep);
-	value = read_value(other);
-	assert_string_equal(value, "old");
-	free(value);
+	assert_value(other, "old");
 	assert_int_equal(read_file(log, 4096, &text, &len, &err), 0);
 	assert_string_equal(text, "target\nsource\n"); /* applied, undone; nothing more */
 	free(text);
@@ -734,7 +714,6 @@ static void test_two_watchdogs_one_acts(void **state)
 {
 	struct world *w = *state;
 	int st1 = 0, st2 = 0, locked;
-	char *value;
 	pid_t a, b;
 
 	begin(w, 1000);
@@ -749,9 +728,7 @@ static void test_two_watchdogs_one_acts(void **state)
 	assert_true(locked <= 1);
 	assert_int_equal(notes(w->journal, NOTE_AUTO_ROLLBACK, NULL), 1);
 	assert_int_equal(notes(w->journal, NOTE_ROLLBACK_DONE, NULL), 1);
-	value = read_value(w->file);
-	assert_string_equal(value, "source");
-	free(value);
+	assert_value(w->file, "source");
 	/* a third one, later, finds nothing to do */
 	a = run_watchdog(w);
 	waitpid(a, &st1, 0);
@@ -842,7 +819,6 @@ static void test_watch_rolls_back_when_server_stops(void **state)
 	struct cut_err err;
 	struct watched x;
 	json_t *n = NULL;
-	char *value;
 	int r;
 
 	watched_start(&x, w);
@@ -857,9 +833,7 @@ static void test_watch_rolls_back_when_server_stops(void **state)
 	assert_non_null(strstr(err.msg, "rolled back 1 step"));
 	assert_int_equal(rep.undone, 1);
 	rollback_report_free(&rep);
-	value = read_value(w->file);
-	assert_string_equal(value, "source");
-	free(value);
+	assert_value(w->file, "source");
 	assert_int_equal(notes(w->journal, NOTE_AUTO_ROLLBACK, &n), 1);
 	assert_string_equal(json_string_value(json_object_get(n, "trigger")), "watch");
 	json_decref(n);
@@ -880,7 +854,7 @@ static void test_watch_leaves_later_run(void **state)
 	/* setup's switch: the header (seq 1) and its step, one run */
 	struct night_watch_opts o = { .window_ms = 120000, .reg = &w->reg, .live = true,
 				      .say = stop_after_healthy, .steps_after = 1 };
-	char *other = xasprintf("%s/other", w->dir), *value;
+	char *other = xasprintf("%s/other", w->dir);
 	struct rollback_report rep;
 	struct cut_err err;
 	struct watched x;
@@ -895,12 +869,8 @@ static void test_watch_leaves_later_run(void **state)
 	assert_non_null(strstr(err.msg, "rolled back 1 step"));
 	assert_int_equal(rep.undone, 1);
 	rollback_report_free(&rep);
-	value = read_value(w->file);
-	assert_string_equal(value, "source");
-	free(value);
-	value = read_value(other);
-	assert_string_equal(value, "new");
-	free(value);
+	assert_value(w->file, "source");
+	assert_value(other, "new");
 	watched_stop(&x);
 	free(other);
 }
@@ -920,15 +890,12 @@ static void test_watch_window_passes(void **state)
 				      .say_cookie = &lines };
 	struct cut_err err;
 	struct watched x;
-	char *value;
 
 	watched_start(&x, w);
 	cut_err_clear(&err);
 	assert_int_equal(night_watch(&x.np, gates, 1, w->journal, &o, NULL, &err), 0);
 	assert_int_equal(lines, 2); /* plain: the start and the end, no failure in between */
-	value = read_value(w->file);
-	assert_string_equal(value, "target");
-	free(value);
+	assert_value(w->file, "target");
 	assert_int_equal(notes(w->journal, "watch-passed", NULL), 1);
 	assert_int_equal(notes(w->journal, NOTE_AUTO_ROLLBACK, NULL), 0);
 	watched_stop(&x);
