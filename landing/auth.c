@@ -183,9 +183,7 @@ static char *token_project(const char *body)
 		json_object_get(json_object_get(doc, "token"), "project"), "id"));
 	char *ret = NULL;
 
-	if (id && id[0] && strlen(id) <= 64 &&
-	    strspn(id, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_") ==
-		    strlen(id))
+	if (lz_id_ok(id))
 		ret = xstrdup(id);
 	json_decref(doc);
 	return ret;

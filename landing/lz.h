@@ -97,4 +97,8 @@ void lz_marker(const char *zone, char *buf, size_t len);
  * without control characters (Neutron's psk is a JSON string). */
 bool lz_psk_is_text(const unsigned char *data, size_t len);
 
+/* Whether an id a cloud gave (an object's, a project's) may go into a URL
+ * path or query as is: 1-64 letters, digits, '-', '_' or '.' (UUIDs). */
+bool lz_id_ok(const char *id);
+
 #endif

@@ -1110,6 +1110,14 @@ static void check_psk_file(struct tpl *t, const char *path, const char *file)
 	free(full);
 }
 
+bool lz_id_ok(const char *id)
+{
+	size_t n = id ? strlen(id) : 0;
+
+	return n > 0 && n <= 64 && strspn(id, "abcdefghijklmnopqrstuvwxyz"
+					       "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.") == n;
+}
+
 bool lz_psk_is_text(const unsigned char *data, size_t len)
 {
 	json_t *s;

@@ -156,15 +156,10 @@ static bool interface_owner(const char *owner)
 	       strcmp(owner, "network:ha_router_replicated_interface") == 0;
 }
 
-/* An id the cloud gave: it goes into URL paths, so only what ids are made of
- * (Neutron's are UUIDs) — never empty, never a '/' or a '?'. */
+/* An id the cloud gave: it goes into URL paths (lz_id_ok). */
 static bool valid_id(const json_t *id)
 {
-	const char *s = json_string_value(id);
-	size_t n = s ? strlen(s) : 0;
-
-	return n > 0 && n <= 64 && strspn(s, "abcdefghijklmnopqrstuvwxyz"
-					      "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.") == n;
+	return lz_id_ok(json_string_value(id));
 }
 
 static void parse_one(enum lz_type t, const json_t *x, const char *marker, const char *project,
